@@ -1,0 +1,55 @@
+"""The `pantau` command: one entry point for operators (migrate, serve, users, tokens, demo data)."""
+
+from __future__ import annotations
+
+import typer
+
+from pantau.cli.common import fail, settings_or_exit
+
+app = typer.Typer(help="Pantau: CRM effectiveness dashboard for WhatsApp customer service.", no_args_is_help=True)
+
+
+@app.command()
+def migrate(
+    revision: str = typer.Argument("head", help="Target revision; `base` removes every Pantau table."),
+    down: bool = typer.Option(False, "--down", help="Downgrade to the revision instead of upgrading."),
+) -> None:
+    """Create or update the database schema (SQLite or PostgreSQL, from DATABASE_URL)."""
+    from sqlalchemy.exc import OperationalError
+
+    from pantau.core.database import describe_url, make_engine
+    from pantau.migrations import runner
+
+    settings = settings_or_exit()
+    engine = make_engine(settings.database_url)
+    try:
+        if down:
+            runner.downgrade(engine, revision)
+        else:
+            runner.upgrade(engine, revision)
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
+        fail(f"cannot reach the database at {describe_url(engine)}: {reason}")
+    typer.echo(f"database {describe_url(engine)} is at revision {revision if down else runner.head_revision()}")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, help="Worker processes (PostgreSQL only; SQLite mode is single-process)."),
+) -> None:
+    """Start the web app: dashboard, JSON API, sign-in, /healthz, /readyz and the OpenAPI docs at /docs."""
+    import uvicorn
+
+    from pantau.core.database import DatabaseNotReady, check_ready, get_engine
+
+    settings = settings_or_exit()
+    try:
+        check_ready(get_engine())
+    except DatabaseNotReady as exc:
+        fail(str(exc))
+    if settings.is_sqlite and workers > 1:
+        fail("SQLite mode runs one process; use PostgreSQL (DATABASE_URL) for --workers > 1")
+    typer.echo(f"Pantau is listening on http://{host}:{port}")
+    uvicorn.run("pantau.web.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")

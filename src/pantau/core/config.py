@@ -1,0 +1,171 @@
+"""Settings, read once from the environment and `.env` (names as SPEC writes them)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from decimal import Decimal
+from functools import lru_cache
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Values shipped in `.env.example` and the docs; a deployment that keeps one of them is refused.
+EXAMPLE_SECRETS = frozenset({"", "change-me", "changeme", "secret", "your_random_secret_here", "example"})
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(ValueError):
+    """A setting that Pantau refuses to start with; the message names it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "staging", "production"] = "development"
+    database_url: str = "sqlite:///./pantau.db"
+    database_read_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str = ""
+    cron_secret: str = ""
+    timezone: str = "Asia/Jakarta"
+    log_level: str = "INFO"
+
+    session_ttl_hours: float = Field(12, gt=0)
+    session_cookie_secure: bool = False
+    login_max_failures_per_account: int = Field(5, ge=1)
+    login_max_failures_per_address: int = Field(20, ge=1)
+    login_failure_window_seconds: int = Field(900, ge=1)
+
+    cache_ttl_seconds: int = Field(30, ge=0)
+    aggregation_lookback_hours: int = Field(48, ge=0)
+
+    sla_first_response_seconds: int = Field(300, gt=0)
+    peak_hours: Annotated[list[tuple[int, int]], NoDecode] = [(9, 12), (14, 17)]
+    delivery_alert_percent: float = Field(90, ge=0, le=100)
+    agent_minutes_per_conversation: float = Field(5, ge=0)
+    agent_hourly_cost: Decimal = Field(Decimal("15"), ge=0)
+    currency: str = "USD"
+    whatsapp_rates: Annotated[dict[str, Decimal], NoDecode] = {
+        "marketing": Decimal("0.0411"),
+        "utility": Decimal("0.0200"),
+        "authentication": Decimal("0.0300"),
+        "service": Decimal("0"),
+    }
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r}") from None
+        return value
+
+    @field_validator("database_url", "database_read_url")
+    @classmethod
+    def _normalise_database_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None if value == "" else value
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix):]
+        if not value.startswith(("sqlite:", "postgresql+psycopg:")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _empty_redis_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("peak_hours", mode="before")
+    @classmethod
+    def _parse_peak_hours(cls, value: object) -> object:
+        """`PEAK_HOURS=9-12,14-17`: local hour ranges, end excluded."""
+        if not isinstance(value, str):
+            return value
+        ranges = []
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            start, sep, end = part.partition("-")
+            if not sep or not start.strip().isdigit() or not end.strip().isdigit():
+                raise ValueError(f"{part!r} is not an hour range like 9-12")
+            ranges.append((int(start), int(end)))
+        return ranges
+
+    @field_validator("peak_hours")
+    @classmethod
+    def _valid_peak_hours(cls, value: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        for start, end in value:
+            if not (0 <= start < end <= 24):
+                raise ValueError(f"hour range {start}-{end} must satisfy 0 <= start < end <= 24")
+        return value
+
+    @field_validator("whatsapp_rates", mode="before")
+    @classmethod
+    def _parse_rates(cls, value: object) -> object:
+        """`WHATSAPP_RATES={"marketing": 0.0411, ...}` (JSON) or `marketing=0.0411,utility=0.02`."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("{"):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not valid JSON: {exc.msg}") from None
+        rates = {}
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            category, sep, rate = part.partition("=")
+            if not sep:
+                raise ValueError(f"{part!r} is not category=rate")
+            rates[category.strip()] = rate.strip()
+        return rates
+
+    @model_validator(mode="after")
+    def _refuse_example_secrets(self) -> Settings:
+        if self.environment == "development":
+            if not self.secret_key:
+                # Only signs short-lived form tokens; sessions themselves live in the database.
+                self.secret_key = secrets.token_urlsafe(32)
+            return self
+        if self.secret_key in EXAMPLE_SECRETS or len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} characters "
+                f"when ENVIRONMENT={self.environment}"
+            )
+        if self.cron_secret and (self.cron_secret in EXAMPLE_SECRETS or len(self.cron_secret) < MIN_SECRET_LENGTH):
+            raise ValueError(
+                f"CRON_SECRET is an example or short value; use at least {MIN_SECRET_LENGTH} random characters "
+                f"or leave it empty to keep the cron endpoint closed (ENVIRONMENT={self.environment})"
+            )
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning pydantic's validation error into one readable message per bad setting."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = "_".join(str(part) for part in error["loc"][:1]).upper() or "settings"
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{name}: {message}")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(problems)) from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,108 @@
+"""Engines and sessions for SQLite (default, single process) and PostgreSQL (production)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from pantau.core import sqlite_functions
+from pantau.core.config import get_settings
+
+
+class DatabaseNotReady(RuntimeError):
+    """The database cannot be reached, or is not migrated to the code's revision. The message says which."""
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(
+        url,
+        echo=echo,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": 5},
+    )
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin, so SAVEPOINTs and rollbacks are real.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+        sqlite_functions.register(dbapi_connection)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
+@lru_cache
+def get_engine() -> Engine:
+    return make_engine(get_settings().database_url)
+
+
+@lru_cache
+def _session_factory() -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(), expire_on_commit=False)
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A session that commits when the block succeeds and rolls back when it raises."""
+    session = _session_factory()()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def describe_url(engine: Engine) -> str:
+    """The database's address without its password, for messages and logs."""
+    return engine.url.render_as_string(hide_password=True)
+
+
+def check_ready(engine: Engine) -> None:
+    """Raise DatabaseNotReady unless the database answers and is at the migrations' head revision."""
+    from pantau.migrations.runner import current_revision, head_revision
+
+    where = describe_url(engine)
+    database = engine.url.database
+    if engine.url.get_backend_name() == "sqlite" and database and database != ":memory:":
+        if not Path(database).exists():
+            raise DatabaseNotReady(f"the SQLite database file {database} does not exist; run `pantau migrate`")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            has_version_table = inspect(connection).has_table("alembic_version")
+            revision = current_revision(connection) if has_version_table else None
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
+        raise DatabaseNotReady(f"cannot reach the database at {where}: {reason}") from None
+    except SQLAlchemyError as exc:
+        raise DatabaseNotReady(f"database at {where} failed: {type(exc).__name__}") from None
+    head = head_revision()
+    if revision is None:
+        raise DatabaseNotReady(f"the database at {where} has no Pantau tables yet; run `pantau migrate`")
+    if revision != head:
+        raise DatabaseNotReady(
+            f"the database at {where} is at revision {revision}, the code expects {head}; run `pantau migrate`"
+        )

@@ -1,0 +1,75 @@
+"""SQL functions SQLite lacks, registered on every SQLite connection.
+
+PostgreSQL has native equivalents (`EXTRACT(EPOCH ...)`, `AT TIME ZONE`, `percentile_cont`); `pantau.core.sql`
+picks one or the other, so queries are written once.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+
+def _parse_utc(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def epoch_seconds(value: str | None) -> float | None:
+    """Seconds since 1970 of a stored UTC timestamp, exact to the microsecond."""
+    moment = _parse_utc(value)
+    return None if moment is None else moment.timestamp()
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local_part(value: str | None, zone_name: str, part: str) -> int | str | None:
+    """A part of the local wall-clock time of an instant: hour, dow (0 = Sunday), date (YYYY-MM-DD)."""
+    moment = _parse_utc(value)
+    if moment is None:
+        return None
+    local = moment.astimezone(_zone(zone_name))
+    if part == "hour":
+        return local.hour
+    if part == "dow":
+        return local.isoweekday() % 7
+    if part == "date":
+        return local.date().isoformat()
+    raise ValueError(f"unknown part {part!r}")
+
+
+class PercentileCont:
+    """`percentile_cont(fraction) WITHIN GROUP (ORDER BY value)`: linear interpolation, NULLs ignored."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+        self.fraction: float | None = None
+
+    def step(self, value: float | None, fraction: float) -> None:
+        self.fraction = fraction
+        if value is not None:
+            self.values.append(value)
+
+    def finalize(self) -> float | None:
+        if not self.values or self.fraction is None:
+            return None
+        ordered = sorted(self.values)
+        position = self.fraction * (len(ordered) - 1)
+        lower = math.floor(position)
+        upper = math.ceil(position)
+        if lower == upper:
+            return float(ordered[lower])
+        return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+def register(connection: sqlite3.Connection) -> None:
+    connection.create_function("pantau_epoch", 1, epoch_seconds, deterministic=True)
+    connection.create_function("pantau_local", 3, local_part, deterministic=True)
+    connection.create_aggregate("pantau_percentile", 2, PercentileCont)

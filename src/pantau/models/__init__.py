@@ -1,0 +1,38 @@
+"""All tables, imported here so `Base.metadata` is complete for Alembic and the tests."""
+
+from pantau.models.base import Base
+from pantau.models.crm import (
+    AgentActivityLog,
+    Broadcast,
+    Contact,
+    Conversation,
+    Lead,
+    Message,
+    Team,
+    Ticket,
+    User,
+    WhatsappSession,
+)
+from pantau.models.pantau import AnalyticsSnapshot, ApiToken, AuditLogEntry, AuthSession, LoginFailure
+
+metadata = Base.metadata
+
+__all__ = [
+    "AgentActivityLog",
+    "AnalyticsSnapshot",
+    "ApiToken",
+    "AuditLogEntry",
+    "AuthSession",
+    "Base",
+    "Broadcast",
+    "Contact",
+    "Conversation",
+    "Lead",
+    "LoginFailure",
+    "Message",
+    "Team",
+    "Ticket",
+    "User",
+    "WhatsappSession",
+    "metadata",
+]

@@ -1,0 +1,92 @@
+"""The enumerations of the data contract (SPEC §2). Values outside them are rejected at the boundary."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    agent = "agent"
+    supervisor = "supervisor"
+    manager = "manager"
+    owner = "owner"
+    admin = "admin"
+
+
+class SessionStatus(StrEnum):
+    connected = "connected"
+    connecting = "connecting"
+    disconnected = "disconnected"
+
+
+class QualityRating(StrEnum):
+    GREEN = "GREEN"
+    YELLOW = "YELLOW"
+    RED = "RED"
+    UNKNOWN = "UNKNOWN"
+
+
+class ConversationStatus(StrEnum):
+    open = "open"
+    pending = "pending"
+    resolved = "resolved"
+    closed = "closed"
+
+
+class Direction(StrEnum):
+    inbound = "inbound"
+    outbound = "outbound"
+
+
+class SenderType(StrEnum):
+    customer = "customer"
+    agent = "agent"
+    bot = "bot"
+    system = "system"
+
+
+class DeliveryStatus(StrEnum):
+    queued = "queued"
+    sent = "sent"
+    delivered = "delivered"
+    read = "read"
+    failed = "failed"
+
+
+class TicketPriority(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+    urgent = "urgent"
+
+
+class TicketStatus(StrEnum):
+    open = "open"
+    in_progress = "in_progress"
+    resolved = "resolved"
+    closed = "closed"
+
+
+class LeadStatus(StrEnum):
+    new = "new"
+    qualified = "qualified"
+    won = "won"
+    lost = "lost"
+
+
+class AgentStatus(StrEnum):
+    online = "online"
+    away = "away"
+    offline = "offline"
+
+
+class SnapshotType(StrEnum):
+    hourly = "hourly"
+    daily = "daily"
+    weekly = "weekly"
+
+
+class ScopeType(StrEnum):
+    org = "org"
+    team = "team"
+    agent = "agent"

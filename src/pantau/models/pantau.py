@@ -1,0 +1,84 @@
+"""Pantau's own tables: snapshots (SPEC §7), sign-in sessions, API tokens, sign-in failures, audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pantau.core.types import JSONType, UTCDateTime
+from pantau.models.base import Base, checked_enum
+from pantau.models.crm import ID
+from pantau.models.enums import ScopeType, SnapshotType
+
+
+class AnalyticsSnapshot(Base):
+    """Additive parts (counts and sums, never ratios) of one bucket for one scope."""
+
+    __tablename__ = "analytics_snapshots"
+    __table_args__ = (UniqueConstraint("snapshot_type", "snapshot_date", "scope_type", "scope_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    snapshot_type: Mapped[SnapshotType] = mapped_column(checked_enum(SnapshotType, "snapshot_type"))
+    snapshot_date: Mapped[datetime] = mapped_column(UTCDateTime)
+    scope_type: Mapped[ScopeType] = mapped_column(checked_enum(ScopeType, "scope_type"))
+    # '' for the organisation scope, so the unique constraint holds (NULLs never collide).
+    scope_id: Mapped[str] = mapped_column(ID, server_default=text("''"))
+    metrics: Mapped[dict] = mapped_column(JSONType)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuthSession(Base):
+    """A browser sign-in. Only the SHA-256 of the cookie's token is stored."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ID, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
+class ApiToken(Base):
+    """A program's bearer token, tied to a user and acting with that user's scope."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ID, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # The first characters of the token, shown in listings so a token can be recognised and revoked.
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginFailure(Base):
+    """One failed sign-in, counted per account and per address inside a sliding window."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index(None, "email", "created_at"), Index(None, "address", "created_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320))
+    address: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditLogEntry(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str | None] = mapped_column(ID, ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(100))
+    parameters: Mapped[dict | None] = mapped_column(JSONType)
+    address: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

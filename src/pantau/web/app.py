@@ -1,0 +1,37 @@
+"""The FastAPI application: `create_app()` is what `pantau serve` runs."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from pantau import __version__
+from pantau.core.config import Settings, get_settings
+from pantau.core.database import get_engine, make_engine
+from pantau.web import health
+from pantau.web.errors import install_error_handlers
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    if engine is None:
+        engine = get_engine() if settings is get_settings() else make_engine(settings.database_url)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    app = FastAPI(
+        title="Pantau",
+        version=__version__,
+        description="CRM effectiveness dashboard for WhatsApp customer service.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
+
+    install_error_handlers(app)
+    app.include_router(health.router)
+    return app
