@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Literal
@@ -12,8 +11,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-# Values shipped in `.env.example` and the docs; a deployment that keeps one of them is refused.
-EXAMPLE_SECRETS = frozenset({"", "change-me", "changeme", "secret", "your_random_secret_here", "example"})
+# The development default and the values shipped in `.env.example` and the docs: refused outside development.
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
+EXAMPLE_SECRETS = frozenset(
+    {"", DEVELOPMENT_SECRET_KEY, "change-me", "changeme", "secret", "your_random_secret_here", "example"}
+)
 MIN_SECRET_LENGTH = 32
 
 
@@ -28,7 +30,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./pantau.db"
     database_read_url: str | None = None
     redis_url: str | None = None
-    secret_key: str = ""
+    secret_key: str = DEVELOPMENT_SECRET_KEY
     cron_secret: str = ""
     timezone: str = "Asia/Jakarta"
     log_level: str = "INFO"
@@ -126,9 +128,6 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_example_secrets(self) -> Settings:
         if self.environment == "development":
-            if not self.secret_key:
-                # Only signs short-lived form tokens; sessions themselves live in the database.
-                self.secret_key = secrets.token_urlsafe(32)
             return self
         if self.secret_key in EXAMPLE_SECRETS or len(self.secret_key) < MIN_SECRET_LENGTH:
             raise ValueError(
