@@ -1,0 +1,104 @@
+"""Settings come from the environment under SPEC's names; bad values are refused with a message naming them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from pantau.core.config import DEVELOPMENT_SECRET_KEY, SettingsError, load_settings
+
+STRONG = "k" * 40
+
+
+@pytest.fixture(autouse=True)
+def _no_env_file(monkeypatch, tmp_path):
+    # Settings read `.env` from the working directory; the tests must not see a developer's file.
+    monkeypatch.chdir(tmp_path)
+
+
+def test_defaults_are_the_embedded_database_without_redis_in_jakarta():
+    settings = load_settings()
+    assert settings.database_url == "sqlite:///./pantau.db"
+    assert settings.redis_url is None
+    assert settings.timezone == "Asia/Jakarta"
+    assert settings.sla_first_response_seconds == 300
+    assert settings.peak_hours == [(9, 12), (14, 17)]
+    assert settings.cache_ttl_seconds == 30
+
+
+def test_environment_variables_use_spec_names(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db:5432/pantau")
+    monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
+    monkeypatch.setenv("TIMEZONE", "Asia/Makassar")
+    monkeypatch.setenv("PEAK_HOURS", "8-11, 13-16")
+    monkeypatch.setenv("WHATSAPP_RATES", "marketing=0.05,utility=0.01")
+    settings = load_settings()
+    assert settings.database_url == "postgresql+psycopg://u:p@db:5432/pantau"
+    assert settings.redis_url == "redis://cache:6379/0"
+    assert settings.timezone == "Asia/Makassar"
+    assert settings.peak_hours == [(8, 11), (13, 16)]
+    assert settings.whatsapp_rates == {"marketing": Decimal("0.05"), "utility": Decimal("0.01")}
+
+
+def test_env_file_is_read(tmp_path):
+    (tmp_path / ".env").write_text("TIMEZONE=Europe/Amsterdam\nSLA_FIRST_RESPONSE_SECONDS=120\n")
+    settings = load_settings()
+    assert (settings.timezone, settings.sla_first_response_seconds) == ("Europe/Amsterdam", 120)
+
+
+def test_rates_accept_json(monkeypatch):
+    monkeypatch.setenv("WHATSAPP_RATES", '{"marketing": 0.0411, "service": 0}')
+    assert load_settings().whatsapp_rates == {"marketing": Decimal("0.0411"), "service": Decimal("0")}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TIMEZONE", "Mars/Olympus", "TIMEZONE: unknown IANA time zone 'Mars/Olympus'"),
+        ("PEAK_HOURS", "9-25", "PEAK_HOURS"),
+        ("PEAK_HOURS", "nine-twelve", "PEAK_HOURS"),
+        ("WHATSAPP_RATES", "{not json", "WHATSAPP_RATES: not valid JSON"),
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL: must start with sqlite:/// or postgresql://"),
+        ("SLA_FIRST_RESPONSE_SECONDS", "0", "SLA_FIRST_RESPONSE_SECONDS"),
+        ("DELIVERY_ALERT_PERCENT", "120", "DELIVERY_ALERT_PERCENT"),
+    ],
+)
+def test_bad_values_name_the_setting(monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert message in str(raised.value)
+
+
+def test_example_secret_key_is_refused_outside_development(monkeypatch):
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+    with pytest.raises(SettingsError, match="SECRET_KEY must be set"):
+        load_settings()
+
+
+def test_short_secret_key_is_refused_outside_development(monkeypatch):
+    monkeypatch.setenv("ENVIRONMENT", "staging")
+    monkeypatch.setenv("SECRET_KEY", "short")
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
+        load_settings()
+
+
+def test_example_cron_secret_is_refused_outside_development(monkeypatch):
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SECRET_KEY", STRONG)
+    monkeypatch.setenv("CRON_SECRET", "your_random_secret_here")
+    with pytest.raises(SettingsError, match="CRON_SECRET"):
+        load_settings()
+
+
+def test_production_with_real_secrets_starts(monkeypatch):
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SECRET_KEY", STRONG)
+    monkeypatch.setenv("CRON_SECRET", "c" * 40)
+    assert load_settings().environment == "production"
+
+
+def test_development_accepts_the_development_secret():
+    assert load_settings().secret_key == DEVELOPMENT_SECRET_KEY
