@@ -25,6 +25,13 @@ def epoch_seconds(value: str | None) -> float | None:
     return None if moment is None else moment.timestamp()
 
 
+def seconds_between(later: str | None, earlier: str | None) -> float | None:
+    """later - earlier in seconds, exact to the microsecond."""
+    if later is None or earlier is None:
+        return None
+    return (_parse_utc(later) - _parse_utc(earlier)).total_seconds()
+
+
 @lru_cache(maxsize=64)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
@@ -70,6 +77,11 @@ class PercentileCont:
 
 
 def register(connection: sqlite3.Connection) -> None:
+    try:
+        connection.execute("SELECT floor(1.5)")
+    except sqlite3.OperationalError:  # SQLite built without its math functions
+        connection.create_function("floor", 1, lambda v: None if v is None else math.floor(v), deterministic=True)
     connection.create_function("pantau_epoch", 1, epoch_seconds, deterministic=True)
+    connection.create_function("pantau_seconds_between", 2, seconds_between, deterministic=True)
     connection.create_function("pantau_local", 3, local_part, deterministic=True)
     connection.create_aggregate("pantau_percentile", 2, PercentileCont)
