@@ -19,7 +19,8 @@ DIALECTS = ("sqlite", "postgresql")
 
 
 def worker_suffix() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """Unique per test process, so parallel runs on one server never share (or drop) each other's databases."""
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
 def _admin_engine() -> Engine:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NoReturn
 
 import typer
+from sqlalchemy.orm import Session
 
 from pantau.core.config import Settings, SettingsError, get_settings
+from pantau.core.database import DatabaseNotReady, check_ready, get_engine, session_scope
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -19,3 +23,18 @@ def settings_or_exit() -> Settings:
         return get_settings()
     except SettingsError as exc:
         fail(str(exc))
+
+
+@contextmanager
+def database_session() -> Iterator[Session]:
+    """A session on the configured database, committed when the command succeeds.
+
+    Exits with a readable message when the settings are invalid or the database is unreachable or not migrated.
+    """
+    settings_or_exit()
+    try:
+        check_ready(get_engine())
+    except DatabaseNotReady as exc:
+        fail(str(exc))
+    with session_scope() as session:
+        yield session

@@ -53,3 +53,9 @@ def serve(
         fail("SQLite mode runs one process; use PostgreSQL (DATABASE_URL) for --workers > 1")
     typer.echo(f"Pantau is listening on http://{host}:{port}")
     uvicorn.run("pantau.web.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+from pantau.auth.cli import token_app, user_app  # noqa: E402
+
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")

@@ -61,6 +61,19 @@ def _session_factory() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
+def reset_cached_database() -> None:
+    """Forget the cached settings, engine and session factory, closing the engine's pooled connections.
+
+    The next use reads the environment again: for a process that points DATABASE_URL elsewhere while it runs, such
+    as a test driving the CLI against a database of its own.
+    """
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
+    _session_factory.cache_clear()
+    get_engine.cache_clear()
+    get_settings.cache_clear()
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """A session that commits when the block succeeds and rolls back when it raises."""

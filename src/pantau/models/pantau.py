@@ -30,7 +30,7 @@ class AnalyticsSnapshot(Base):
 
 
 class AuthSession(Base):
-    """A browser sign-in. Only the SHA-256 of the cookie's token is stored."""
+    """A browser sign-in. Only the HMAC-SHA256 of the cookie's token, keyed with SECRET_KEY, is stored."""
 
     __tablename__ = "auth_sessions"
 

@@ -9,8 +9,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from pantau import __version__
+from pantau.audit import endpoints as audit_endpoints
+from pantau.auth import endpoints as auth_endpoints
 from pantau.core.config import Settings, get_settings
 from pantau.core.database import get_engine, make_engine
+from pantau.dashboard.router import router as dashboard_router
 from pantau.web import health
 from pantau.web.errors import install_error_handlers
 
@@ -34,4 +37,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(auth_endpoints.router)
+    app.include_router(dashboard_router)
+    app.include_router(audit_endpoints.router)
     return app

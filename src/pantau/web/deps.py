@@ -29,4 +29,6 @@ def get_db(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-DbSession = Annotated[Session, Depends(get_db)]
+# Function scope: the commit happens before the response leaves, so a client that follows a redirect (or reads what
+# it just wrote) never finds the write missing, and a failed commit is an error response, not a silent loss.
+DbSession = Annotated[Session, Depends(get_db, scope="function")]

@@ -1,0 +1,68 @@
+"""`GET /api/audit`: the audit log, for owners and admins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from pantau.audit import service
+from pantau.auth.dependencies import CurrentUser
+from pantau.dashboard.schemas import CamelModel
+from pantau.models.enums import Role
+from pantau.web.deps import DbSession, SettingsDep
+from pantau.web.errors import ApiError
+
+router = APIRouter(prefix="/api/audit", tags=["audit"])
+
+_READERS = frozenset({Role.owner, Role.admin})
+
+
+class AuditEntry(CamelModel):
+    id: int
+    user_id: str | None
+    user_email: str | None
+    action: str
+    parameters: dict | None
+    address: str | None
+    created_at: datetime
+
+
+class AuditPage(CamelModel):
+    total: int
+    limit: int
+    offset: int
+    entries: list[AuditEntry]
+
+
+@router.get("", response_model=AuditPage, summary="Audit log, newest first (owner and admin)")
+def list_audit_entries(
+    caller: CurrentUser,
+    session: DbSession,
+    settings: SettingsDep,
+    action: Annotated[str | None, Query(description="e.g. read:business-impact")] = None,
+    user_id: Annotated[str | None, Query(alias="userId")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AuditPage:
+    if caller.role not in _READERS:
+        raise ApiError(403, "forbidden", "only owners and admins may read the audit log")
+    total, rows = service.entries(session, action=action, user_id=user_id, limit=limit, offset=offset)
+    return AuditPage(
+        total=total,
+        limit=limit,
+        offset=offset,
+        entries=[
+            AuditEntry(
+                id=row["id"],
+                user_id=row["user_id"],
+                user_email=row["email"],
+                action=row["action"],
+                parameters=row["parameters"],
+                address=row["address"],
+                created_at=row["created_at"].astimezone(settings.zone),
+            )
+            for row in rows
+        ],
+    )

@@ -1,0 +1,118 @@
+"""Who is calling: `CurrentUser` for the JSON API, `CurrentPageUser` for HTML pages.
+
+Both accept either credential: the `pantau_session` cookie a browser gets at sign-in, or an API token sent as
+`Authorization: Bearer pt_...`. When a Bearer token is sent it alone decides; a bad token is refused even if a good
+cookie comes with it. The database session comes from `pantau.web.deps.DbSession`, so whatever serves that
+dependency (the tests' transaction, for one) also serves these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+
+from pantau.auth.scope import Scope, resolve_scope
+from pantau.auth.sessions import SESSION_COOKIE, find_session_user
+from pantau.auth.tokens import find_token_user
+from pantau.models import User
+from pantau.models.enums import Role
+from pantau.web.deps import DbSession, SettingsDep
+from pantau.web.errors import ApiError
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from `pantau token create`.")
+_session_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="Set by signing in at /login.")
+
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+SessionToken = Annotated[str | None, Depends(_session_cookie)]
+
+# The width of the address columns (`auth_sessions.address`, `login_failures.address`).
+_ADDRESS_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class AuthenticatedUser:
+    """The caller, detached from the database session, with the scope every query of theirs starts from."""
+
+    id: str
+    email: str
+    full_name: str
+    role: Role
+    team_id: str | None
+    scope: Scope
+    credential: Literal["session", "token"]
+
+    @classmethod
+    def of(cls, user: User, credential: Literal["session", "token"]) -> AuthenticatedUser:
+        return cls(
+            id=user.id,
+            email=user.email,
+            full_name=user.full_name,
+            role=Role(user.role),
+            team_id=user.team_id,
+            scope=resolve_scope(user),
+            credential=credential,
+        )
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it; behind a proxy, uvicorn's FORWARDED_ALLOW_IPS makes it the real
+    client's."""
+    return (request.client.host if request.client else "unknown")[:_ADDRESS_LENGTH]
+
+
+def get_optional_user(
+    db: DbSession, settings: SettingsDep, bearer: BearerCredentials, session_token: SessionToken
+) -> AuthenticatedUser | None:
+    now = datetime.now(UTC)
+    if bearer is not None:
+        user = find_token_user(db, bearer.credentials, now)
+        return AuthenticatedUser.of(user, "token") if user else None
+    if session_token:
+        user = find_session_user(db, settings, session_token, now)
+        return AuthenticatedUser.of(user, "session") if user else None
+    return None
+
+
+OptionalUser = Annotated[AuthenticatedUser | None, Depends(get_optional_user)]
+
+
+def get_current_user(caller: OptionalUser, bearer: BearerCredentials) -> AuthenticatedUser:
+    """The caller, or 401 {error: "unauthorized", detail}."""
+    if caller is not None:
+        return caller
+    if bearer is not None:
+        detail = "the API token is unknown or revoked, or its user is deactivated"
+    else:
+        detail = "sign in at /login, or send an API token as `Authorization: Bearer <token>`"
+    raise ApiError(401, "unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def get_current_page_user(request: Request, caller: OptionalUser) -> AuthenticatedUser:
+    """The caller, or a 303 to the sign-in form that comes back to this page afterwards."""
+    if caller is not None:
+        return caller
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    location = "/login" if here == "/" else "/login?" + urlencode({"next": here})
+    raise ApiError(303, "sign_in_required", "sign in to open this page", headers={"Location": location})
+
+
+CurrentUser = Annotated[AuthenticatedUser, Depends(get_current_user)]
+CurrentPageUser = Annotated[AuthenticatedUser, Depends(get_current_page_user)]
+
+
+def refuse_cross_site_post(request: Request) -> None:
+    """403 when a browser says the form was posted from another site.
+
+    SameSite=Lax already keeps the cookie off cross-site posts; this also stops a foreign page from signing a
+    browser in to an account of the attacker's choosing. Programs send no Origin and pass.
+    """
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    if urlsplit(origin).netloc.lower() != request.headers.get("host", "").lower():
+        raise ApiError(403, "cross_site_request", "a form on another site cannot sign in or out here")

@@ -1,0 +1,81 @@
+"""Who sees what (SPEC §4): the one place that turns a user into the scope every query, cache entry and export uses."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from pantau.models.enums import Role
+
+ScopeLevel = Literal["own", "team", "all"]
+
+_ORGANISATION_ROLES = frozenset({Role.owner, Role.admin})
+_TEAM_ROLES = frozenset({Role.supervisor, Role.manager})
+
+
+class ScopedPerson(Protocol):
+    """What a scope is decided from: a `users` row, or a caller already authenticated."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def role(self) -> Role: ...
+
+    @property
+    def team_id(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The caller's resolved scope: `level` decides the rows they read, `role` the sections they may open.
+
+    Rows, by level:
+    - own: conversations assigned to `user_id`, their messages, tickets assigned to `user_id`;
+    - team: conversations whose team is in `team_ids` or whose assignee belongs to one of them (and their messages,
+      tickets, leads);
+    - all: the whole organisation.
+
+    Sections, by role: agents get 403 on whatsapp-performance, automation-impact and business-impact; supervisors
+    and managers open them. A supervisor or manager without a team keeps that permission but reads the agent's
+    rows (SPEC §4 gives them "the agent's scope": the rows are what scope narrows; the role still says what kind of
+    page they may look at). In those sections they see their own rows plus what SPEC shows every supervisor as
+    infrastructure: the WhatsApp sessions and the queue.
+
+    `cache_key` is everything a section's answer depends on besides its parameters: the rows (level and ids), and the
+    phone-number masking, which is lifted for owner and admin only, i.e. exactly for level `all`.
+    """
+
+    level: ScopeLevel
+    role: Role
+    user_id: str
+    team_ids: tuple[str, ...] = ()
+
+    @property
+    def cache_key(self) -> str:
+        """Equal for two callers who see the same rows, different whenever the rows differ.
+
+        Team ids are JSON-encoded so that no id, whatever characters the CRM put in it, can make two different team
+        lists read alike.
+        """
+        if self.level == "all":
+            return "all"
+        if self.level == "team":
+            return "team:" + json.dumps(sorted(self.team_ids), separators=(",", ":"))
+        return f"own:{self.user_id}"
+
+    @property
+    def can_read_management_sections(self) -> bool:
+        """May open whatsapp-performance, automation-impact and business-impact (decided by role, see the class)."""
+        return self.role is not Role.agent
+
+
+def resolve_scope(person: ScopedPerson) -> Scope:
+    """Agent → own; supervisor or manager → their team, or own without one; owner and admin → all."""
+    role = Role(person.role)
+    if role in _ORGANISATION_ROLES:
+        return Scope(level="all", role=role, user_id=person.id)
+    if role in _TEAM_ROLES and person.team_id is not None:
+        return Scope(level="team", role=role, user_id=person.id, team_ids=(person.team_id,))
+    return Scope(level="own", role=role, user_id=person.id)

@@ -1,0 +1,85 @@
+"""Browser sign-in sessions, kept on the server in `auth_sessions`.
+
+The `pantau_session` cookie carries a random token; the table keeps only its HMAC-SHA256 keyed with SECRET_KEY, so
+a copy of the database alone cannot be turned into working cookies. SECRET_KEY is therefore the session-signing
+secret: rotating it ends every session at once (no stored hash matches any more), which is also the way to sign
+everybody out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from pantau.core.config import Settings
+from pantau.models import AuthSession, User
+
+SESSION_COOKIE = "pantau_session"
+
+# The width of `auth_sessions.user_agent`; browsers send longer ones.
+_USER_AGENT_LENGTH = 300
+
+
+def session_token_hash(settings: Settings, token: str) -> str:
+    return hmac.new(settings.secret_key.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
+def session_lifetime(settings: Settings) -> timedelta:
+    return timedelta(hours=settings.session_ttl_hours)
+
+
+def start_session(
+    db: Session, settings: Settings, user: User, *, address: str, user_agent: str | None, now: datetime
+) -> str:
+    """Record a new session for `user`; return the token for the cookie (it is stored nowhere)."""
+    token = secrets.token_urlsafe(32)
+    db.add(
+        AuthSession(
+            user_id=user.id,
+            token_hash=session_token_hash(settings, token),
+            created_at=now,
+            expires_at=now + session_lifetime(settings),
+            address=address,
+            user_agent=user_agent[:_USER_AGENT_LENGTH] if user_agent else None,
+        )
+    )
+    db.flush()
+    return token
+
+
+def find_session_user(db: Session, settings: Settings, token: str, now: datetime) -> User | None:
+    """The active user of a session that has neither ended nor expired; None otherwise."""
+    row = db.execute(
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.token_hash == session_token_hash(settings, token))
+    ).first()
+    if row is None:
+        return None
+    auth_session, user = row
+    if auth_session.ended_at is not None or auth_session.expires_at <= now or not user.is_active:
+        return None
+    return user
+
+
+def end_session(db: Session, settings: Settings, token: str, now: datetime) -> None:
+    db.execute(
+        update(AuthSession)
+        .where(AuthSession.token_hash == session_token_hash(settings, token), AuthSession.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+
+
+def end_user_sessions(db: Session, user_id: str, now: datetime) -> int:
+    """End every open session of the user; return how many were open."""
+    result = db.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None), AuthSession.expires_at > now)
+        .values(ended_at=now)
+    )
+    return result.rowcount

@@ -1,0 +1,49 @@
+"""Checking an e-mail and password: the throttle first, then the password, never saying which part was wrong."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from pantau.auth.login_failures import clear_account_failures, record_failure, retry_after_seconds
+from pantau.auth.passwords import verify_password
+from pantau.auth.users import find_user_by_email
+from pantau.core.config import Settings
+from pantau.models import User
+
+log = logging.getLogger("pantau.auth")
+
+
+class SignInRefused(Exception):
+    """Wrong e-mail or password, or an account that may not sign in (deactivated, no password): one answer for all."""
+
+
+class SignInThrottled(Exception):
+    """Too many recent failures for the account or the address; the password was not checked."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(f"retry after {retry_after_seconds} s")
+        self.retry_after_seconds = retry_after_seconds
+
+
+def authenticate(db: Session, settings: Settings, *, email: str, password: str, address: str, now: datetime) -> User:
+    """The user these credentials belong to; raises SignInThrottled or SignInRefused.
+
+    Every attempt that gets past the throttle costs one argon2 verification, whether or not the account exists, so
+    the time taken does not tell an unknown e-mail from a wrong password. A success clears the account's failures.
+    """
+    retry_after = retry_after_seconds(db, settings, email=email, address=address, now=now)
+    if retry_after is not None:
+        log.warning("sign-in throttled for an account from %s (retry after %d s)", address, retry_after)
+        raise SignInThrottled(retry_after)
+    user = find_user_by_email(db, email)
+    password_matches = verify_password(user.password_hash if user else None, password)
+    if user is None or not user.is_active or not password_matches:
+        record_failure(db, settings, email=email, address=address, now=now)
+        log.info("sign-in refused from %s", address)
+        raise SignInRefused
+    clear_account_failures(db, email)
+    log.info("user %s signed in from %s", user.id, address)
+    return user

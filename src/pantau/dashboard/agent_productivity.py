@@ -1,0 +1,239 @@
+"""Agent productivity (SPEC §5.5): one row per agent in scope — the cohort they handled, the messages they sent, their
+time online and away, their status now — with a productivity score, a rank and a workload label.
+
+The conversation figures (chats, resolved, response time, SLA compliance) are conversation-effectiveness's, read per
+agent the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Literal, get_args
+
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.sql import Subquery
+
+from pantau.auth.scope_sql import activity_in_scope, conversations_in_scope, people_in_scope
+from pantau.core import numbers
+from pantau.core.sql import seconds_between
+from pantau.dashboard.context import SectionContext
+from pantau.dashboard.conversation_effectiveness import (
+    AgentConversationFigures,
+    cohort_facts,
+    conversations_by_agent,
+    name_order,
+    people_with,
+)
+from pantau.dashboard.kpi import ACTIVE_STATUSES
+from pantau.dashboard.schemas import CamelModel, SectionResponse
+from pantau.models import AgentActivityLog, Conversation, Message, User
+
+conversations = Conversation.__table__
+messages = Message.__table__
+users = User.__table__
+activity_logs = AgentActivityLog.__table__
+
+AgentStatus = Literal["online", "away", "offline"]
+Workload = Literal["balanced", "overloaded", "underutilized"]
+
+# Workload against the mean m of chats handled over the rows: overloaded above 1.3 m, underutilized below 0.7 m.
+OVERLOADED_ABOVE = Fraction(13, 10)
+UNDERUTILIZED_BELOW = Fraction(7, 10)
+
+
+class AgentMetrics(CamelModel):
+    agent_id: str
+    agent_name: str
+    team_id: str | None
+    chats_handled: int
+    resolved: int
+    resolution_rate: float | None
+    avg_response_time: float | None
+    avg_handling_time: float | None
+    messages_sent: int
+    active_time: float
+    idle_time: float
+    status: AgentStatus
+    status_duration: float | None
+    open_load: int
+    csat: float | None
+    productivity_score: int
+    rank: int
+    workload: Workload
+
+
+class WorkloadDistribution(CamelModel):
+    balanced: int
+    overloaded: int
+    underutilized: int
+
+
+class StatusSummary(CamelModel):
+    online: int
+    away: int
+    offline: int
+
+
+class AgentProductivityResponse(SectionResponse):
+    agent_metrics: list[AgentMetrics]
+    workload_distribution: WorkloadDistribution
+    status_summary: StatusSummary
+
+
+def _conversation_figures(ctx: SectionContext) -> Subquery:
+    """The cohort per assignee, with the mean handling time of the resolved ones and the mean CSAT of the rated."""
+    facts = cohort_facts(ctx, ctx.window.start, ctx.window.end)
+    handling = case((facts.c.resolved == 1, seconds_between(facts.c.resolved_at, facts.c.created_at)))
+    return conversations_by_agent(
+        ctx,
+        facts,
+        func.avg(handling).label("avg_handling_seconds"),
+        func.avg(facts.c.csat_score).label("csat"),
+    )
+
+
+def _messages_sent(ctx: SectionContext) -> Subquery:
+    """Agent messages each person in scope sent in the range, whichever conversation they went to."""
+    return (
+        select(messages.c.sender_id.label("agent_id"), func.count().label("messages_sent"))
+        .where(
+            messages.c.sender_type == "agent",
+            messages.c.sender_id.in_(select(users.c.id).where(people_in_scope(ctx.scope))),
+            messages.c.created_at >= ctx.window.start,
+            messages.c.created_at < ctx.window.end,
+        )
+        .group_by(messages.c.sender_id)
+        .subquery("messages_sent")
+    )
+
+
+def _time_by_status(ctx: SectionContext) -> Subquery:
+    """Seconds online and away per agent, each log clipped to [start, min(end, now)]; a log still open runs to the
+    clip's end. A range that starts after `now` clips every log to nothing."""
+    logs = activity_logs.c
+    start = ctx.window.start
+    until = max(ctx.window.start, ctx.window.effective_end)
+    clipped_start = case((logs.started_at > start, logs.started_at), else_=literal(start, logs.started_at.type))
+    clipped_end = case(
+        (and_(logs.ended_at.is_not(None), logs.ended_at < until), logs.ended_at),
+        else_=literal(until, logs.ended_at.type),
+    )
+    seconds = seconds_between(clipped_end, clipped_start)
+    return (
+        select(
+            logs.agent_id,
+            func.sum(case((logs.status == "online", seconds), else_=0)).label("active_seconds"),
+            func.sum(case((logs.status == "away", seconds), else_=0)).label("idle_seconds"),
+        )
+        .where(
+            activity_in_scope(ctx.scope),
+            logs.started_at < until,
+            or_(logs.ended_at.is_(None), logs.ended_at > start),
+        )
+        .group_by(logs.agent_id)
+        .subquery("time_by_status")
+    )
+
+
+def _current_status(ctx: SectionContext) -> Subquery:
+    """Each agent's open log (the latest, should the CRM have left several open) and how long it has run."""
+    logs = activity_logs.c
+    latest_first = func.row_number().over(partition_by=logs.agent_id, order_by=(logs.started_at.desc(), logs.id.desc()))
+    open_logs = (
+        select(logs.agent_id, logs.status, logs.started_at, latest_first.label("latest_first"))
+        .where(activity_in_scope(ctx.scope), logs.ended_at.is_(None), logs.started_at <= ctx.now)
+        .subquery("open_logs")
+    )
+    return (
+        select(
+            open_logs.c.agent_id,
+            open_logs.c.status,
+            seconds_between(literal(ctx.now, logs.started_at.type), open_logs.c.started_at).label("status_seconds"),
+        )
+        .where(open_logs.c.latest_first == 1)
+        .subquery("current_status")
+    )
+
+
+def _open_load(ctx: SectionContext) -> Subquery:
+    """Conversations assigned to each agent that are open or pending now, whenever they were created."""
+    return (
+        select(conversations.c.assigned_to.label("agent_id"), func.count().label("open_load"))
+        .where(conversations_in_scope(ctx.scope), conversations.c.status.in_(ACTIVE_STATUSES))
+        .group_by(conversations.c.assigned_to)
+        .subquery("open_load")
+    )
+
+
+def productivity_score(figures: AgentConversationFigures, most_chats: int) -> int:
+    """round(40 x resolution rate + 30 x SLA compliance + 30 x chats / most chats of any row), each part an exact
+    share (a part without data counts 0), halves rounded up."""
+    resolution = Fraction(figures.resolved, figures.count) if figures.count else 0
+    judged = figures.compliant + figures.non_compliant
+    compliance = Fraction(figures.compliant, judged) if judged else 0
+    volume = Fraction(figures.count, most_chats) if most_chats else 0
+    return math.floor(40 * resolution + 30 * compliance + 30 * volume + Fraction(1, 2))
+
+
+def workload(chats: int, mean: Fraction) -> Workload:
+    """Against the mean of chats handled over the rows; with a mean of 0 everyone is balanced."""
+    if chats > OVERLOADED_ABOVE * mean:
+        return "overloaded"
+    if chats < UNDERUTILIZED_BELOW * mean:
+        return "underutilized"
+    return "balanced"
+
+
+def _agent_metrics(ctx: SectionContext) -> list[AgentMetrics]:
+    query = people_with(
+        ctx.scope,
+        _conversation_figures(ctx),
+        _messages_sent(ctx),
+        _time_by_status(ctx),
+        _current_status(ctx),
+        _open_load(ctx),
+    )
+    rows = [(row, AgentConversationFigures.of(row)) for row in ctx.connection.execute(query)]
+    most_chats = max((figures.count for _, figures in rows), default=0)
+    mean_chats = Fraction(sum(figures.count for _, figures in rows), len(rows) or 1)
+    scored = sorted(
+        ((productivity_score(figures, most_chats), row, figures) for row, figures in rows),
+        key=lambda entry: (-entry[0], *name_order(entry[1].agent_name, entry[1].agent_id)),
+    )
+    return [
+        AgentMetrics(
+            agent_id=row.agent_id,
+            agent_name=row.agent_name,
+            team_id=row.team_id,
+            chats_handled=figures.count,
+            resolved=figures.resolved,
+            resolution_rate=figures.resolution_rate,
+            avg_response_time=figures.avg_response_time,
+            avg_handling_time=numbers.round1(row.avg_handling_seconds),
+            messages_sent=row.messages_sent or 0,
+            active_time=numbers.round1(row.active_seconds or 0),
+            idle_time=numbers.round1(row.idle_seconds or 0),
+            status=str(row.status) if row.status is not None else "offline",
+            status_duration=numbers.round1(row.status_seconds),
+            open_load=row.open_load or 0,
+            csat=numbers.round1(row.csat),
+            productivity_score=score,
+            rank=rank,
+            workload=workload(figures.count, mean_chats),
+        )
+        for rank, (score, row, figures) in enumerate(scored, start=1)
+    ]
+
+
+def compute(ctx: SectionContext) -> AgentProductivityResponse:
+    agents = _agent_metrics(ctx)
+    workloads = [agent.workload for agent in agents]
+    statuses = [agent.status for agent in agents]
+    return AgentProductivityResponse(
+        range=ctx.range_info(),
+        generated_at=ctx.now.astimezone(ctx.zone),
+        agent_metrics=agents,
+        workload_distribution=WorkloadDistribution(**{name: workloads.count(name) for name in get_args(Workload)}),
+        status_summary=StatusSummary(**{name: statuses.count(name) for name in get_args(AgentStatus)}),
+    )

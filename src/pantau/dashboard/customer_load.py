@@ -1,0 +1,230 @@
+"""Customer load (SPEC §5.4): when customers write, whether they come back, how long they wait at busy hours, and the
+busiest hour to expect next."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Integer, and_, case, exists, false, func, not_, or_, select
+
+from pantau.auth.scope_sql import conversations_in_scope
+from pantau.core import numbers
+from pantau.core.sql import bucket_key, epoch, local_dow, local_hour
+from pantau.core.windows import HOUR, Window, resolve_window, shift_local_days
+from pantau.dashboard.context import SectionContext
+from pantau.dashboard.facts import cohort_filter, conversation_facts, count_where, response_stats_filter
+from pantau.dashboard.schemas import CamelModel, SectionResponse
+from pantau.models import Conversation
+
+conversations = Conversation.__table__
+
+HOURLY_UP_TO = timedelta(days=7)
+HEATMAP_DAYS = 7
+FORECAST_HOURS = 24
+FORECAST_WEEKS = 4
+
+
+class IncomingBucket(CamelModel):
+    timestamp: str
+    hour: str
+    count: int
+
+
+class NewVsReturning(CamelModel):
+    new: int
+    returning: int
+    percentage_returning: float | None
+
+
+class PeakHours(CamelModel):
+    start: int
+    end: int
+
+
+class AvgWaitTime(CamelModel):
+    peak: float | None
+    off_peak: float | None
+    peak_hours: list[PeakHours]
+
+
+class HeatmapCell(CamelModel):
+    day_of_week: int
+    hour: int
+    count: int
+
+
+class PeakForecast(CamelModel):
+    timestamp: str
+    hour: str
+    expected_count: float
+    basis_weeks: int
+
+
+class CustomerLoadResponse(SectionResponse):
+    incoming_chats_per_hour: list[IncomingBucket]
+    peak_hour: IncomingBucket | None
+    new_vs_returning: NewVsReturning
+    avg_wait_time: AvgWaitTime
+    heatmap: list[HeatmapCell]
+    next_peak_forecast: PeakForecast | None
+
+
+def _created_in_scope(ctx: SectionContext, start: datetime, end: datetime):
+    return and_(cohort_filter(start, end), conversations_in_scope(ctx.scope))
+
+
+def _clock_hour(ctx: SectionContext, moment: datetime) -> str:
+    return f"{moment.astimezone(ctx.zone).hour:02d}:00"
+
+
+def _incoming_chats(ctx: SectionContext) -> list[IncomingBucket]:
+    window = ctx.window
+    granularity = window.granularity(HOURLY_UP_TO)
+    bucket = bucket_key(conversations.c.created_at, window, granularity).label("bucket")
+    counts = dict(
+        ctx.connection.execute(
+            select(bucket, func.count()).where(_created_in_scope(ctx, window.start, window.end)).group_by(bucket)
+        ).all()
+    )
+    return [
+        IncomingBucket(timestamp=ctx.local_iso(b.start), hour=_clock_hour(ctx, b.start), count=counts.get(b.key, 0))
+        for b in window.buckets(granularity)
+    ]
+
+
+def _peak_hour(buckets: list[IncomingBucket]) -> IncomingBucket | None:
+    """The busiest bucket; max() keeps the first of equals, i.e. the earliest."""
+    busiest = max(buckets, key=lambda b: b.count, default=None)
+    return busiest if busiest is not None and busiest.count > 0 else None
+
+
+def _new_vs_returning(ctx: SectionContext) -> NewVsReturning:
+    """Contacts who wrote in the range; returning ones had an earlier conversation the caller can see (scope applies
+    to the history too, so no figure depends on rows outside the caller's scope)."""
+    window = ctx.window
+    in_scope = conversations_in_scope(ctx.scope)
+    contacts = (
+        select(conversations.c.contact_id)
+        .where(_created_in_scope(ctx, window.start, window.end))
+        .distinct()
+        .subquery("contacts")
+    )
+    seen_before = exists().where(
+        conversations.c.contact_id == contacts.c.contact_id, conversations.c.created_at < window.start, in_scope
+    )
+    total, returning = ctx.connection.execute(
+        select(func.count(), count_where(seen_before)).select_from(contacts)
+    ).one()
+    return NewVsReturning(
+        new=total - returning, returning=returning, percentage_returning=numbers.percentage(returning, total)
+    )
+
+
+def _avg_wait_time(ctx: SectionContext) -> AvgWaitTime:
+    """Mean first-response time of the cohort, split by the local hour the conversation was created in."""
+    window = ctx.window
+    peak_hours = ctx.settings.peak_hours
+    facts = conversation_facts(_created_in_scope(ctx, window.start, window.end))
+    hour = local_hour(facts.c.created_at, ctx.zone)
+    in_peak = or_(false(), *(and_(hour >= start, hour < end) for start, end in peak_hours))
+    frt = facts.c.frt_seconds
+    peak, off_peak = ctx.connection.execute(
+        select(func.avg(case((in_peak, frt))), func.avg(case((not_(in_peak), frt))))
+        .select_from(facts)
+        .where(response_stats_filter(facts), frt.is_not(None))
+    ).one()
+    return AvgWaitTime(
+        peak=numbers.round1(peak),
+        off_peak=numbers.round1(off_peak),
+        peak_hours=[PeakHours(start=start, end=end) for start, end in peak_hours],
+    )
+
+
+def _heatmap_window(window: Window) -> Window:
+    """The range itself when it covers at least 7 local days, else the last 7 days (the `7d` range at now)."""
+    if shift_local_days(window.start, HEATMAP_DAYS, window.zone) <= window.end:
+        return window
+    return resolve_window(now=window.now, zone=window.zone, preset="7d")
+
+
+def _heatmap(ctx: SectionContext) -> list[HeatmapCell]:
+    window = _heatmap_window(ctx.window)
+    day = local_dow(conversations.c.created_at, ctx.zone).label("day_of_week")
+    hour = local_hour(conversations.c.created_at, ctx.zone).label("hour")
+    counts = {
+        (day_of_week, hour_of_day): count
+        for day_of_week, hour_of_day, count in ctx.connection.execute(
+            select(day, hour, func.count()).where(_created_in_scope(ctx, window.start, window.end)).group_by(day, hour)
+        )
+    }
+    return [
+        HeatmapCell(day_of_week=d, hour=h, count=counts.get((d, h), 0)) for d in range(7) for h in range(24)
+    ]
+
+
+def _next_local_hour(ctx: SectionContext) -> datetime:
+    """The UTC instant the next whole local hour after now starts (stepping in UTC: real hours across DST)."""
+    hour_start = ctx.now.astimezone(ctx.zone).replace(minute=0, second=0, microsecond=0)
+    return hour_start.astimezone(UTC) + HOUR
+
+
+def _conversations_per_hour(ctx: SectionContext, start: datetime, end: datetime) -> dict[int, int]:
+    """Conversations created in [start, end) per real hour, keyed by the hour's index counted from `start`."""
+    hour_index = func.floor((epoch(conversations.c.created_at) - start.timestamp()) / 3600.0).cast(Integer)
+    hour_index = hour_index.label("hour_index")
+    return dict(
+        ctx.connection.execute(
+            select(hour_index, func.count()).where(_created_in_scope(ctx, start, end)).group_by(hour_index)
+        ).all()
+    )
+
+
+def _next_peak_forecast(ctx: SectionContext) -> PeakForecast | None:
+    """For each of the next 24 whole local hours: the conversations created in the same local wall hour 7, 14, 21
+    and 28 days earlier, averaged over those of the 4 weeks that have any conversation at all (a week before the
+    history began, or with nobody at work, says nothing about the traffic of that hour). The highest mean wins, the
+    earliest on ties; null when the 4 weeks hold no conversation.
+
+    One query counts the 4 weeks before the first forecast hour per real hour (at most 672 rows); occurrences and
+    weeks are picked out of those counts by hour index, which stays exact across DST changes.
+    """
+    first = _next_local_hour(ctx)
+    weeks_back = range(1, FORECAST_WEEKS + 1)
+    history_start = shift_local_days(first, -7 * FORECAST_WEEKS, ctx.zone)
+    per_hour = _conversations_per_hour(ctx, history_start, first)
+
+    def index_weeks_before(moment: datetime, weeks: int) -> int:
+        earlier = shift_local_days(moment, -7 * weeks, ctx.zone)
+        return round((earlier - history_start).total_seconds() / 3600)
+
+    weeks_with_data = sum(
+        any(index_weeks_before(first, week) <= index < index_weeks_before(first, week - 1) for index in per_hour)
+        for week in weeks_back
+    )
+    if weeks_with_data == 0:
+        return None
+    forecast = [
+        (sum(per_hour.get(index_weeks_before(start, week), 0) for week in weeks_back), start)
+        for start in (first + offset * HOUR for offset in range(FORECAST_HOURS))
+    ]
+    total, start = max(forecast, key=lambda hour: hour[0])  # max keeps the first of equals: the earliest
+    return PeakForecast(
+        timestamp=ctx.local_iso(start),
+        hour=_clock_hour(ctx, start),
+        expected_count=numbers.round1(numbers.ratio(total, weeks_with_data)),
+        basis_weeks=weeks_with_data,
+    )
+
+
+def compute(ctx: SectionContext) -> CustomerLoadResponse:
+    incoming = _incoming_chats(ctx)
+    return CustomerLoadResponse(
+        range=ctx.range_info(),
+        generated_at=ctx.now.astimezone(ctx.zone),
+        incoming_chats_per_hour=incoming,
+        peak_hour=_peak_hour(incoming),
+        new_vs_returning=_new_vs_returning(ctx),
+        avg_wait_time=_avg_wait_time(ctx),
+        heatmap=_heatmap(ctx),
+        next_peak_forecast=_next_peak_forecast(ctx),
+    )

@@ -1,0 +1,103 @@
+"""Conversation facts (SPEC §3), as one SQL subquery every section builds on.
+
+For each conversation of a cohort (created in a window, inside a scope) it yields:
+
+- `c0`: the first inbound message; `s0`: the human clock's start, `escalated_at` when set, else c0.
+- `first_response_at`: the first `agent` message at or after s0 (bot and system messages never count);
+  `frt_seconds` = first_response_at - s0.
+- flags as 0/1 integers, so they sum alike on both dialects: `bot_engaged` (handled_by_bot or any bot message),
+  `escalated` (bot-engaged and escalated_at set or any agent message), `bot_only`, `human_only`,
+  `needs_human` (has c0 and is not bot-only), `resolved` (resolved_at set),
+  `unanswered` (needs a human, no first response, not resolved),
+  `in_response_stats` (needs a human and is answered or unresolved: the population of FRT averages, SLA compliance
+  and the first-response distribution; one resolved without any agent reply counts in none of them).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Integer, and_, case, exists, func, literal, not_, or_, select
+from sqlalchemy.sql import Subquery
+
+from pantau.core.sql import seconds_between
+from pantau.models import Conversation, Message
+
+conversations = Conversation.__table__
+messages = Message.__table__
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0).cast(Integer)
+
+
+def cohort_filter(start: datetime, end: datetime) -> ColumnElement[bool]:
+    """A conversation belongs to a range when its `created_at` is in [start, end)."""
+    return and_(conversations.c.created_at >= start, conversations.c.created_at < end)
+
+
+def conversation_facts(*conditions: ColumnElement[bool], name: str = "facts") -> Subquery:
+    """The facts of every conversation matching `conditions` (cohort window and scope, at least)."""
+    first_inbound = (
+        select(func.min(messages.c.created_at))
+        .where(messages.c.conversation_id == conversations.c.id, messages.c.direction == "inbound")
+        .scalar_subquery()
+    )
+    has_bot_message = exists().where(messages.c.conversation_id == conversations.c.id, messages.c.sender_type == "bot")
+    has_agent_message = exists().where(
+        messages.c.conversation_id == conversations.c.id, messages.c.sender_type == "agent"
+    )
+    bot_engaged = or_(conversations.c.handled_by_bot.is_(True), has_bot_message)
+    escalated = and_(bot_engaged, or_(conversations.c.escalated_at.is_not(None), has_agent_message))
+    base = (
+        select(
+            conversations,
+            first_inbound.label("c0"),
+            _flag(bot_engaged).label("bot_engaged"),
+            _flag(escalated).label("escalated"),
+        )
+        .where(*conditions)
+        .subquery(f"{name}_base")
+    )
+
+    s0 = func.coalesce(base.c.escalated_at, base.c.c0)
+    first_response = (
+        select(func.min(messages.c.created_at))
+        .where(
+            messages.c.conversation_id == base.c.id,
+            messages.c.sender_type == "agent",
+            messages.c.created_at >= s0,
+        )
+        .scalar_subquery()
+    )
+    with_response = select(base, s0.label("s0"), first_response.label("first_response_at")).subquery(f"{name}_s0")
+
+    f = with_response.c
+    bot_only = and_(f.bot_engaged == 1, f.escalated == 0)
+    needs_human = and_(f.c0.is_not(None), not_(bot_only))
+    resolved = f.resolved_at.is_not(None)
+    answered = f.first_response_at.is_not(None)
+    return select(
+        with_response,
+        seconds_between(f.first_response_at, f.s0).label("frt_seconds"),
+        _flag(bot_only).label("bot_only"),
+        _flag(f.bot_engaged == 0).label("human_only"),
+        _flag(needs_human).label("needs_human"),
+        _flag(resolved).label("resolved"),
+        _flag(and_(needs_human, not_(answered), not_(resolved))).label("unanswered"),
+        _flag(and_(needs_human, or_(answered, not_(resolved)))).label("in_response_stats"),
+    ).subquery(name)
+
+
+def response_stats_filter(facts: Subquery) -> ColumnElement[bool]:
+    return facts.c.in_response_stats == 1
+
+
+def unanswered_overdue(facts: Subquery, now: datetime, target_seconds: float) -> ColumnElement[bool]:
+    """Unanswered and waiting longer than the target since s0: already breaching the SLA."""
+    return and_(facts.c.unanswered == 1, seconds_between(literal(now, facts.c.s0.type), facts.c.s0) > target_seconds)
+
+
+def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """COUNT of the rows meeting a condition, written so both dialects agree (SUM over CASE, 0 on no rows)."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)

@@ -1,0 +1,200 @@
+"""KPI strip (SPEC §5.1): five figures for today, each with its comparison. No range parameter: always today."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select
+
+from pantau.auth.scope_sql import conversations_in_scope, messages_in_scope, tickets_in_scope
+from pantau.core import numbers
+from pantau.core.sql import percentile
+from pantau.dashboard.context import SectionContext
+from pantau.dashboard.facts import cohort_filter, conversation_facts, count_where
+from pantau.dashboard.schemas import CamelModel, Comparison, SectionResponse, Status
+from pantau.models import Conversation, Message, Ticket
+
+conversations = Conversation.__table__
+messages = Message.__table__
+tickets = Ticket.__table__
+
+ACTIVE_STATUSES = ("open", "pending")
+OPEN_TICKET_STATUSES = ("open", "in_progress")
+PRIORITIES = ("urgent", "high", "medium", "low")
+DELIVERED = ("delivered", "read")
+ATTEMPTED = ("sent", "delivered", "read", "failed")
+
+
+class ActiveByStatus(CamelModel):
+    open: int
+    pending: int
+
+
+class ActiveConversations(Comparison):
+    by_status: ActiveByStatus
+
+
+class AvgResponseTime(Comparison):
+    median: float | None
+    p90: float | None
+    sla_status: Status | None
+    sla_target_seconds: int
+
+
+class DeliveryRate(Comparison):
+    status: Status | None
+
+
+class TicketsByPriority(CamelModel):
+    urgent: int
+    high: int
+    medium: int
+    low: int
+
+
+class OpenTickets(Comparison):
+    by_priority: TicketsByPriority
+
+
+class KpiResponse(SectionResponse):
+    active_conversations: ActiveConversations
+    avg_response_time: AvgResponseTime
+    whatsapp_delivery_rate: DeliveryRate
+    open_tickets: OpenTickets
+    messages_today: Comparison
+
+
+def sla_status(seconds: float | None, target: float) -> Status | None:
+    """good <= target, warning <= 1.5 x target, critical above; none without a figure."""
+    if seconds is None:
+        return None
+    if seconds <= target:
+        return "good"
+    return "warning" if seconds <= 1.5 * target else "critical"
+
+
+def delivery_status(rate: float | None) -> Status | None:
+    if rate is None:
+        return None
+    if rate >= 95:
+        return "good"
+    return "warning" if rate >= 90 else "critical"
+
+
+def _active_at(moment: datetime):
+    """Active at an instant, rebuilt from timestamps: created by then and not yet resolved."""
+    return and_(
+        conversations.c.created_at <= moment,
+        or_(conversations.c.resolved_at.is_(None), conversations.c.resolved_at > moment),
+    )
+
+
+def _active_conversations(ctx: SectionContext) -> ActiveConversations:
+    in_scope = conversations_in_scope(ctx.scope)
+    open_now, pending_now, active_before = ctx.connection.execute(
+        select(
+            count_where(conversations.c.status == "open"),
+            count_where(conversations.c.status == "pending"),
+            count_where(_active_at(ctx.now - timedelta(hours=24))),
+        ).where(in_scope)
+    ).one()
+    value = open_now + pending_now
+    return ActiveConversations(
+        **numbers.comparison(value, active_before, numbers.CONVERSATIONS_T),
+        by_status=ActiveByStatus(open=open_now, pending=pending_now),
+    )
+
+
+def _response_times(ctx: SectionContext, start: datetime, end: datetime) -> tuple[float | None, float | None, float | None]:
+    facts = conversation_facts(cohort_filter(start, end), conversations_in_scope(ctx.scope))
+    answered = and_(facts.c.in_response_stats == 1, facts.c.frt_seconds.is_not(None))
+    frt = facts.c.frt_seconds
+    row = ctx.connection.execute(
+        select(func.avg(frt), percentile(frt, 0.5), percentile(frt, 0.9)).select_from(facts).where(answered)
+    ).one()
+    return tuple(None if v is None else float(v) for v in row)
+
+
+def _avg_response_time(ctx: SectionContext) -> AvgResponseTime:
+    window = ctx.window
+    mean, median, p90 = _response_times(ctx, window.start, window.end)
+    previous_mean, _, _ = _response_times(ctx, window.previous_start, window.previous_end)
+    value, previous = numbers.round1(mean), numbers.round1(previous_mean)
+    target = ctx.settings.sla_first_response_seconds
+    return AvgResponseTime(
+        **numbers.comparison(value, previous, numbers.RESPONSE_TIME_T),
+        median=numbers.round1(median),
+        p90=numbers.round1(p90),
+        sla_status=sla_status(value, target),
+        sla_target_seconds=target,
+    )
+
+
+def _delivery_rate(ctx: SectionContext, start: datetime, end: datetime) -> float | None:
+    delivered, attempted = ctx.connection.execute(
+        select(count_where(messages.c.status.in_(DELIVERED)), count_where(messages.c.status.in_(ATTEMPTED))).where(
+            messages.c.direction == "outbound",
+            messages.c.created_at >= start,
+            messages.c.created_at < end,
+            messages_in_scope(ctx.scope),
+        )
+    ).one()
+    return numbers.percentage(delivered, attempted)
+
+
+def _whatsapp_delivery_rate(ctx: SectionContext) -> DeliveryRate:
+    window = ctx.window
+    value = _delivery_rate(ctx, window.start, window.end)
+    previous = _delivery_rate(ctx, window.previous_start, window.previous_end)
+    return DeliveryRate(**numbers.comparison(value, previous, numbers.DELIVERY_RATE_T), status=delivery_status(value))
+
+
+def _open_at(moment: datetime):
+    """Open at an instant, rebuilt from timestamps: created by then, neither resolved nor closed by then."""
+    return and_(
+        tickets.c.created_at <= moment,
+        or_(tickets.c.resolved_at.is_(None), tickets.c.resolved_at > moment),
+        or_(tickets.c.closed_at.is_(None), tickets.c.closed_at > moment),
+    )
+
+
+def _open_tickets(ctx: SectionContext) -> OpenTickets:
+    is_open = tickets.c.status.in_(OPEN_TICKET_STATUSES)
+    row = ctx.connection.execute(
+        select(
+            *(count_where(and_(is_open, tickets.c.priority == priority)) for priority in PRIORITIES),
+            count_where(_open_at(ctx.now - timedelta(hours=24))),
+        ).where(tickets_in_scope(ctx.scope))
+    ).one()
+    by_priority = dict(zip(PRIORITIES, row[:4], strict=True))
+    value = sum(by_priority.values())
+    return OpenTickets(
+        **numbers.comparison(value, row[4], numbers.TICKETS_T), by_priority=TicketsByPriority(**by_priority)
+    )
+
+
+def _messages_today(ctx: SectionContext) -> Comparison:
+    window = ctx.window
+
+    def between(start: datetime, end: datetime):
+        return and_(messages.c.created_at >= start, messages.c.created_at < end)
+
+    value, previous = ctx.connection.execute(
+        select(
+            count_where(between(window.start, window.end)),
+            count_where(between(window.previous_start, window.previous_end)),
+        ).where(messages_in_scope(ctx.scope), between(window.previous_start, window.end))
+    ).one()
+    return Comparison(**numbers.comparison(value, previous, numbers.MESSAGES_T))
+
+
+def compute(ctx: SectionContext) -> KpiResponse:
+    return KpiResponse(
+        range=ctx.range_info(),
+        generated_at=ctx.now.astimezone(ctx.zone),
+        active_conversations=_active_conversations(ctx),
+        avg_response_time=_avg_response_time(ctx),
+        whatsapp_delivery_rate=_whatsapp_delivery_rate(ctx),
+        open_tickets=_open_tickets(ctx),
+        messages_today=_messages_today(ctx),
+    )

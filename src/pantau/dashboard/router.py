@@ -1,0 +1,203 @@
+"""`GET /api/dashboard/<section>`: who may call, which window, which rows; then the section computes.
+
+Bad input follows SPEC §9: 400 for a bad range (naming the parameter), 403 for a section or filter outside the
+caller's scope, 404 for an unknown section or (for owners and admins) an id that names nothing.
+"""
+
+# Annotations stay real objects here (no postponed evaluation): FastAPI reads the endpoints built in a loop below.
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from pantau.audit import service as audit
+from pantau.auth.dependencies import CurrentUser, client_address
+from pantau.auth.scope_sql import ScopeRefused, narrow_scope
+from pantau.core.windows import WindowError, resolve_window
+from pantau.dashboard import (
+    agent_productivity,
+    automation_impact,
+    business_impact,
+    conversation_effectiveness,
+    customer_load,
+    kpi,
+    whatsapp_performance,
+)
+from pantau.dashboard.context import SectionContext
+from pantau.dashboard.schemas import SectionResponse
+from pantau.web.deps import DbSession, SettingsDep
+from pantau.web.errors import ApiError
+
+router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    compute: Callable[[SectionContext], SectionResponse]
+    response_model: type[SectionResponse]
+    default_range: str
+    summary: str
+    management: bool = False  # 403 for agents: whatsapp-performance, automation-impact, business-impact
+    ranged: bool = True  # kpi always covers today and ignores range parameters
+    audited: bool = False  # every read leaves an audit log entry
+
+
+SECTIONS: dict[str, Section] = {
+    section.name: section
+    for section in (
+        Section("kpi", kpi.compute, kpi.KpiResponse, "today", "KPI strip: five figures for today", ranged=False),
+        Section(
+            "conversation-effectiveness",
+            conversation_effectiveness.compute,
+            conversation_effectiveness.ConversationEffectivenessResponse,
+            "today",
+            "Response times, SLA compliance and resolution, per agent and over time",
+        ),
+        Section(
+            "whatsapp-performance",
+            whatsapp_performance.compute,
+            whatsapp_performance.WhatsappPerformanceResponse,
+            "24h",
+            "Delivery funnel, broadcasts, failures, sessions, queue and the delivery alert",
+            management=True,
+        ),
+        Section(
+            "customer-load",
+            customer_load.compute,
+            customer_load.CustomerLoadResponse,
+            "24h",
+            "Incoming chats, returning customers, waits at peak hours, heatmap, next peak",
+        ),
+        Section(
+            "agent-productivity",
+            agent_productivity.compute,
+            agent_productivity.AgentProductivityResponse,
+            "today",
+            "Per-agent productivity: chats, messages, time online, status, score, rank and workload",
+        ),
+        Section(
+            "automation-impact",
+            automation_impact.compute,
+            automation_impact.AutomationImpactResponse,
+            "30d",
+            "Bot vs human, auto-reply success, drop-off, intents, time saved, escalation, CSAT",
+            management=True,
+        ),
+        Section(
+            "business-impact",
+            business_impact.compute,
+            business_impact.BusinessImpactResponse,
+            "30d",
+            "Leads, tickets resolved, campaign conversion, repeat customers, cost, revenue, lifetime value",
+            management=True,
+            audited=True,
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class RangeParameters:
+    date_range: str | None
+    period: str | None
+    start_date: str | None
+    end_date: str | None
+    team_id: str | None
+    agent_id: str | None
+
+
+def range_parameters(
+    date_range: Annotated[str | None, Query(alias="dateRange", description="today, yesterday, 24h, 7d, 30d, 90d")] = None,
+    period: Annotated[str | None, Query(description="alias of dateRange")] = None,
+    start_date: Annotated[str | None, Query(alias="startDate", description="YYYY-MM-DD, local, inclusive")] = None,
+    end_date: Annotated[str | None, Query(alias="endDate", description="YYYY-MM-DD, local, inclusive")] = None,
+    team_id: Annotated[str | None, Query(alias="teamId", description="narrow to this team's scope")] = None,
+    agent_id: Annotated[str | None, Query(alias="agentId", description="narrow to this person's own scope")] = None,
+) -> RangeParameters:
+    return RangeParameters(date_range, period, start_date, end_date, team_id or None, agent_id or None)
+
+
+def _preset(parameters: RangeParameters) -> tuple[str | None, str]:
+    """The range name and the parameter it came from; dateRange and its alias period must agree."""
+    if parameters.date_range is not None and parameters.period is not None and parameters.date_range != parameters.period:
+        raise ApiError(400, "invalid_parameter", "period: conflicts with dateRange; give one of them")
+    if parameters.date_range is not None:
+        return parameters.date_range, "dateRange"
+    return parameters.period, "period"
+
+
+def context_for(section: Section) -> Callable[..., SectionContext]:
+    def dependency(
+        caller: CurrentUser,
+        session: DbSession,
+        settings: SettingsDep,
+        parameters: Annotated[RangeParameters, Depends(range_parameters)],
+    ) -> SectionContext:
+        if section.management and not caller.scope.can_read_management_sections:
+            raise ApiError(403, "forbidden", f"{section.name}: agents cannot open this section")
+        now = datetime.now(UTC)
+        try:
+            if section.ranged:
+                preset, name = _preset(parameters)
+                window = resolve_window(
+                    now=now,
+                    zone=settings.zone,
+                    preset=preset,
+                    start_date=parameters.start_date,
+                    end_date=parameters.end_date,
+                    default=section.default_range,
+                    preset_parameter=name,
+                )
+            else:
+                window = resolve_window(now=now, zone=settings.zone, preset=section.default_range)
+        except WindowError as exc:
+            raise ApiError(400, "invalid_parameter", exc.detail) from None
+        connection = session.connection()
+        try:
+            scope = narrow_scope(connection, caller.scope, parameters.team_id, parameters.agent_id)
+        except ScopeRefused as exc:
+            error = {403: "forbidden", 404: "not_found"}.get(exc.status, "invalid_parameter")
+            raise ApiError(exc.status, error, exc.detail) from None
+        return SectionContext(connection=connection, scope=scope, window=window, settings=settings)
+
+    return dependency
+
+
+def _endpoint(section: Section) -> Callable[..., SectionResponse]:
+    def read_section(
+        request: Request,
+        caller: CurrentUser,
+        session: DbSession,
+        ctx: Annotated[SectionContext, Depends(context_for(section))],
+    ) -> SectionResponse:
+        response = section.compute(ctx)
+        if section.audited:
+            audit.record(
+                session,
+                user_id=caller.id,
+                action=f"read:{section.name}",
+                parameters=dict(request.query_params),
+                address=client_address(request),
+            )
+        return response
+
+    read_section.__name__ = "read_" + section.name.replace("-", "_")
+    return read_section
+
+
+for _section in SECTIONS.values():
+    router.add_api_route(
+        f"/{_section.name}",
+        _endpoint(_section),
+        methods=["GET"],
+        response_model=_section.response_model,
+        summary=_section.summary,
+    )
+
+
+@router.get("/{section}", include_in_schema=False)
+def unknown_section(section: str, _caller: CurrentUser) -> None:
+    raise ApiError(404, "unknown_section", f"section: no section {section!r}; use one of {', '.join(SECTIONS)}")

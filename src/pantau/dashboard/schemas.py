@@ -1,0 +1,38 @@
+"""Shapes shared by the sections' responses (SPEC §3, §5): camelCase keys, comparisons, the range block."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+Trend = Literal["up", "down", "stable"]
+Status = Literal["good", "warning", "critical"]
+
+
+class CamelModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+
+
+class Comparison(CamelModel):
+    """A figure with the previous period's value: change = |value - previous| / previous x 100."""
+
+    value: float | None
+    previous: float | None
+    change: float | None
+    trend: Trend
+
+
+class RangeInfo(CamelModel):
+    start: str
+    end: str
+    previous_start: str
+    previous_end: str
+    timezone: str
+
+
+class SectionResponse(CamelModel):
+    range: RangeInfo
+    generated_at: datetime

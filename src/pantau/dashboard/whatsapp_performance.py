@@ -1,0 +1,345 @@
+"""WhatsApp performance (SPEC §5.3): is delivery stable — the outbound funnel, broadcasts, failures, sessions, queue.
+
+Messages, broadcasts and failures are read inside the caller's scope. The WhatsApp sessions and the queue are
+infrastructure: every caller of this section sees them for the whole organisation (SPEC §4).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import ColumnElement, Row, and_, case, distinct, exists, func, select
+
+from pantau.auth.scope_sql import conversations_in_scope, messages_in_scope
+from pantau.core import numbers
+from pantau.core.sql import seconds_between
+from pantau.dashboard.context import SectionContext
+from pantau.dashboard.facts import count_where
+from pantau.dashboard.kpi import DELIVERED
+from pantau.dashboard.privacy import phone_for
+from pantau.dashboard.schemas import CamelModel, SectionResponse
+from pantau.models import Broadcast, Contact, Conversation, Message, WhatsappSession
+
+broadcasts = Broadcast.__table__
+contacts = Contact.__table__
+conversations = Conversation.__table__
+messages = Message.__table__
+sessions = WhatsappSession.__table__
+
+SENT = ("sent", "delivered", "read")
+REPLY_WINDOW = timedelta(hours=72)
+FAILED_MESSAGES_SHOWN = 50
+PROCESSING_WINDOW_MINUTES = 15
+
+
+class MessageFunnel(CamelModel):
+    queued: int
+    sent: int
+    delivered: int
+    read: int
+    failed: int
+    delivery_rate: float | None
+    read_rate: float | None
+
+
+class BroadcastSuccessRate(CamelModel):
+    total: int
+    successful: int
+    failed: int
+    pending: int
+    percentage: float | None
+
+
+class BroadcastPerformance(CamelModel):
+    broadcast_id: str
+    name: str
+    total: int
+    sent: int
+    delivered: int
+    read: int
+    failed: int
+    replied: int
+
+
+class FailedMessage(CamelModel):
+    id: str
+    recipient: str | None
+    error_code: int | None
+    error: str | None
+    timestamp: str
+    broadcast_name: str | None
+
+
+class FailureReason(CamelModel):
+    error_code: int | None
+    error: str | None
+    count: int
+
+
+class ActiveSession(CamelModel):
+    session_id: str
+    phone_number: str | None
+    display_name: str | None
+    status: str
+    quality_rating: str | None
+    last_seen: str | None
+    messages_sent: int
+
+
+class QueueMetrics(CamelModel):
+    depth: int
+    oldest_queued_seconds: float | None
+    processing_rate: float
+    avg_queue_wait_seconds: float | None
+
+
+class DeliveryAlert(CamelModel):
+    active: bool
+    rate: float | None
+    threshold: float
+
+
+class WhatsappPerformanceResponse(SectionResponse):
+    message_funnel: MessageFunnel
+    broadcast_success_rate: BroadcastSuccessRate
+    broadcasts: list[BroadcastPerformance]
+    failed_messages: list[FailedMessage]
+    failure_reasons: list[FailureReason]
+    active_sessions: list[ActiveSession]
+    queue_metrics: QueueMetrics
+    delivery_alert: DeliveryAlert
+
+
+def _outbound_created_in_range(ctx: SectionContext) -> ColumnElement[bool]:
+    return and_(
+        messages.c.direction == "outbound",
+        messages.c.created_at >= ctx.window.start,
+        messages.c.created_at < ctx.window.end,
+    )
+
+
+def _message_funnel(ctx: SectionContext) -> MessageFunnel:
+    status = messages.c.status
+    queued, sent, delivered, read, failed = ctx.connection.execute(
+        select(
+            count_where(status == "queued"),
+            count_where(status.in_(SENT)),
+            count_where(status.in_(DELIVERED)),
+            count_where(status == "read"),
+            count_where(status == "failed"),
+        ).where(_outbound_created_in_range(ctx), messages_in_scope(ctx.scope))
+    ).one()
+    return MessageFunnel(
+        queued=queued,
+        sent=sent,
+        delivered=delivered,
+        read=read,
+        failed=failed,
+        delivery_rate=numbers.percentage(delivered, sent + failed),
+        read_rate=numbers.percentage(read, delivered),
+    )
+
+
+def _wrote_back_in_time() -> ColumnElement[bool]:
+    """The broadcast message's recipient (its conversation's contact) sent an inbound message in any of their
+    conversations strictly after it and at most 72 hours later."""
+    reply = messages.alias("reply")
+    reply_conversation = conversations.alias("reply_conversation")
+    return exists().where(
+        reply_conversation.c.contact_id == conversations.c.contact_id,
+        reply.c.conversation_id == reply_conversation.c.id,
+        reply.c.direction == "inbound",
+        reply.c.created_at > messages.c.created_at,
+        seconds_between(reply.c.created_at, messages.c.created_at) <= REPLY_WINDOW.total_seconds(),
+    )
+
+
+def broadcast_results(ctx: SectionContext, limit: int | None = None) -> list[Row]:
+    """Broadcasts created in the range, latest first (created_at desc, then id), with their outbound messages in
+    scope that carry a delivery status: `total`, `sent` (sent|delivered|read), `delivered` (delivered|read),
+    `read`, `failed`, and `responded` (distinct recipients who wrote back within 72 h). A broadcast none of whose
+    messages is in scope is not listed."""
+    status = messages.c.status
+    recipient_who_wrote_back = case((_wrote_back_in_time(), conversations.c.contact_id))
+    query = (
+        select(
+            broadcasts.c.id.label("broadcast_id"),
+            broadcasts.c.name,
+            func.count().label("total"),
+            count_where(status.in_(SENT)).label("sent"),
+            count_where(status.in_(DELIVERED)).label("delivered"),
+            count_where(status == "read").label("read"),
+            count_where(status == "failed").label("failed"),
+            func.count(distinct(recipient_who_wrote_back)).label("responded"),
+        )
+        .select_from(
+            broadcasts.join(messages, messages.c.broadcast_id == broadcasts.c.id).join(
+                conversations, messages.c.conversation_id == conversations.c.id
+            )
+        )
+        .where(
+            broadcasts.c.created_at >= ctx.window.start,
+            broadcasts.c.created_at < ctx.window.end,
+            messages.c.direction == "outbound",
+            status.is_not(None),
+            conversations_in_scope(ctx.scope),
+        )
+        .group_by(broadcasts.c.id, broadcasts.c.name, broadcasts.c.created_at)
+        .order_by(broadcasts.c.created_at.desc(), broadcasts.c.id)
+        .limit(limit)
+    )
+    return list(ctx.connection.execute(query))
+
+
+def _broadcasts(results: list[Row]) -> list[BroadcastPerformance]:
+    return [
+        BroadcastPerformance(
+            broadcast_id=row.broadcast_id,
+            name=row.name,
+            total=row.total,
+            sent=row.sent,
+            delivered=row.delivered,
+            read=row.read,
+            failed=row.failed,
+            replied=row.responded,
+        )
+        for row in results
+    ]
+
+
+def _broadcast_success_rate(results: list[Row]) -> BroadcastSuccessRate:
+    total = sum(row.total for row in results)
+    successful = sum(row.delivered for row in results)
+    failed = sum(row.failed for row in results)
+    return BroadcastSuccessRate(
+        total=total,
+        successful=successful,
+        failed=failed,
+        # Every counted message has a status, so what is neither delivered nor failed is queued or sent.
+        pending=total - successful - failed,
+        percentage=numbers.percentage(successful, total),
+    )
+
+
+def _failed_messages(ctx: SectionContext) -> list[FailedMessage]:
+    failed_at = func.coalesce(messages.c.failed_at, messages.c.created_at).label("failed_at")
+    rows = ctx.connection.execute(
+        select(
+            messages.c.id,
+            contacts.c.phone_number,
+            messages.c.error_code,
+            messages.c.error_title,
+            failed_at,
+            broadcasts.c.name.label("broadcast_name"),
+        )
+        .select_from(
+            messages.join(conversations, messages.c.conversation_id == conversations.c.id)
+            .join(contacts, conversations.c.contact_id == contacts.c.id)
+            .outerjoin(broadcasts, messages.c.broadcast_id == broadcasts.c.id)
+        )
+        .where(_outbound_created_in_range(ctx), messages.c.status == "failed", conversations_in_scope(ctx.scope))
+        .order_by(failed_at.desc(), messages.c.id)
+        .limit(FAILED_MESSAGES_SHOWN)
+    )
+    return [
+        FailedMessage(
+            id=row.id,
+            recipient=phone_for(ctx.scope, row.phone_number),
+            error_code=row.error_code,
+            error=row.error_title,
+            timestamp=ctx.local_iso(row.failed_at),
+            broadcast_name=row.broadcast_name,
+        )
+        for row in rows
+    ]
+
+
+def _failure_reasons(ctx: SectionContext) -> list[FailureReason]:
+    count = func.count().label("count")
+    rows = ctx.connection.execute(
+        select(messages.c.error_code, messages.c.error_title, count)
+        .where(_outbound_created_in_range(ctx), messages.c.status == "failed", messages_in_scope(ctx.scope))
+        .group_by(messages.c.error_code, messages.c.error_title)
+        .order_by(
+            count.desc(), messages.c.error_code.asc().nulls_last(), messages.c.error_title.asc().nulls_last()
+        )
+    )
+    return [FailureReason(error_code=row.error_code, error=row.error_title, count=row.count) for row in rows]
+
+
+def _active_sessions(ctx: SectionContext) -> list[ActiveSession]:
+    sent_per_session = (
+        select(conversations.c.whatsapp_session_id.label("session_id"), func.count().label("messages_sent"))
+        .select_from(messages.join(conversations, messages.c.conversation_id == conversations.c.id))
+        .where(_outbound_created_in_range(ctx), conversations_in_scope(ctx.scope))
+        .group_by(conversations.c.whatsapp_session_id)
+        .subquery("sent_per_session")
+    )
+    rows = ctx.connection.execute(
+        select(sessions, func.coalesce(sent_per_session.c.messages_sent, 0).label("messages_sent"))
+        .select_from(sessions.outerjoin(sent_per_session, sent_per_session.c.session_id == sessions.c.id))
+        .order_by(sessions.c.display_name.asc().nulls_last(), sessions.c.id)
+    )
+    return [
+        ActiveSession(
+            session_id=row.id,
+            phone_number=phone_for(ctx.scope, row.phone_number),
+            display_name=row.display_name,
+            status=row.status,
+            quality_rating=row.quality_rating,
+            last_seen=ctx.local_iso(row.last_seen_at),
+            messages_sent=row.messages_sent,
+        )
+        for row in rows
+    ]
+
+
+def _queue_metrics(ctx: SectionContext) -> QueueMetrics:
+    """Organisation-wide: the queue is shared by every team."""
+    now = ctx.now
+    outbound = messages.c.direction == "outbound"
+    depth, oldest = ctx.connection.execute(
+        select(func.count(), func.min(messages.c.created_at)).where(
+            outbound, messages.c.status == "queued", messages.c.created_at <= now
+        )
+    ).one()
+    processed = ctx.connection.execute(
+        select(func.count()).where(
+            outbound,
+            messages.c.sent_at > now - timedelta(minutes=PROCESSING_WINDOW_MINUTES),
+            messages.c.sent_at <= now,
+        )
+    ).scalar_one()
+    avg_wait = ctx.connection.execute(
+        select(func.avg(seconds_between(messages.c.sent_at, messages.c.created_at))).where(
+            _outbound_created_in_range(ctx), messages.c.sent_at.is_not(None)
+        )
+    ).scalar_one()
+    return QueueMetrics(
+        depth=depth,
+        oldest_queued_seconds=None if oldest is None else numbers.round1((now - oldest).total_seconds()),
+        processing_rate=numbers.round1(numbers.ratio(processed, PROCESSING_WINDOW_MINUTES)),
+        avg_queue_wait_seconds=numbers.round1(avg_wait),
+    )
+
+
+def _delivery_alert(ctx: SectionContext, rate: float | None) -> DeliveryAlert:
+    threshold = ctx.settings.delivery_alert_percent
+    return DeliveryAlert(active=rate is not None and rate < threshold, rate=rate, threshold=threshold)
+
+
+def compute(ctx: SectionContext) -> WhatsappPerformanceResponse:
+    funnel = _message_funnel(ctx)
+    results = broadcast_results(ctx)
+    return WhatsappPerformanceResponse(
+        range=ctx.range_info(),
+        generated_at=ctx.now.astimezone(ctx.zone),
+        message_funnel=funnel,
+        broadcast_success_rate=_broadcast_success_rate(results),
+        broadcasts=_broadcasts(results),
+        failed_messages=_failed_messages(ctx),
+        failure_reasons=_failure_reasons(ctx),
+        active_sessions=_active_sessions(ctx),
+        queue_metrics=_queue_metrics(ctx),
+        delivery_alert=_delivery_alert(ctx, funnel.delivery_rate),
+    )
