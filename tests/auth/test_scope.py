@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from pantau.auth.scope import Scope, resolve_scope
@@ -52,8 +54,8 @@ def test_callers_who_see_the_same_rows_share_a_cache_key():
     owner = resolve_scope(person("owner", id="olga"))
     admin = resolve_scope(person("admin", id="adi"))
 
-    assert supervisor.cache_key == manager.cache_key == 'team:["sales"]'
-    assert owner.cache_key == admin.cache_key == "all"
+    assert supervisor.cache_key == manager.cache_key == 'team:["sales"]|masked'
+    assert owner.cache_key == admin.cache_key == "all|phones"
 
 
 def test_callers_who_see_different_rows_never_share_a_cache_key():
@@ -69,15 +71,23 @@ def test_callers_who_see_different_rows_never_share_a_cache_key():
     ]
 
     assert keys == [
-        'team:["sales"]', 'team:["support"]', "own:ana", "own:budi", "own:dewi", "own:sales", "all",
+        'team:["sales"]|masked', 'team:["support"]|masked', "own:ana|masked", "own:budi|masked", "own:dewi|masked",
+        "own:sales|masked", "all|phones",
     ]
+
+
+def test_an_owner_narrowed_to_a_team_does_not_share_the_supervisors_entry():
+    """Same rows, but the owner sees phone numbers in full: different answers, different keys."""
+    supervisor = resolve_scope(person("supervisor", id="sri", team="sales"))
+    owner_on_sales = replace(resolve_scope(person("owner", id="olga")), level="team", team_ids=("sales",))
+    assert supervisor.cache_key != owner_on_sales.cache_key
 
 
 def test_team_cache_keys_do_not_depend_on_the_order_of_teams():
     one_order = Scope("team", Role.manager, "maya", ("support", "sales"))
     other_order = Scope("team", Role.manager, "nina", ("sales", "support"))
 
-    assert one_order.cache_key == other_order.cache_key == 'team:["sales","support"]'
+    assert one_order.cache_key == other_order.cache_key == 'team:["sales","support"]|masked'
 
 
 def test_team_ids_with_separators_cannot_make_two_team_lists_alike():

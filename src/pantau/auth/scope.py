@@ -44,7 +44,8 @@ class Scope:
     infrastructure: the WhatsApp sessions and the queue.
 
     `cache_key` is everything a section's answer depends on besides its parameters: the rows (level and ids), and the
-    phone-number masking, which is lifted for owner and admin only, i.e. exactly for level `all`.
+    phone-number masking, which is lifted for owner and admin only. A filter (teamId, agentId) narrows an owner's
+    rows to a team's or a person's, but not their view of phone numbers, so the masking is part of the key.
     """
 
     level: ScopeLevel
@@ -60,10 +61,17 @@ class Scope:
         lists read alike.
         """
         if self.level == "all":
-            return "all"
-        if self.level == "team":
-            return "team:" + json.dumps(sorted(self.team_ids), separators=(",", ":"))
-        return f"own:{self.user_id}"
+            rows = "all"
+        elif self.level == "team":
+            rows = "team:" + json.dumps(sorted(self.team_ids), separators=(",", ":"))
+        else:
+            rows = f"own:{self.user_id}"
+        return f"{rows}|{'phones' if self.sees_phone_numbers else 'masked'}"
+
+    @property
+    def sees_phone_numbers(self) -> bool:
+        """Phone numbers are shown in full to owners and admins only (SPEC §4)."""
+        return self.role in _ORGANISATION_ROLES
 
     @property
     def can_read_management_sections(self) -> bool:

@@ -3,13 +3,6 @@
 from __future__ import annotations
 
 from pantau.auth.scope import Scope
-from pantau.models.enums import Role
-
-_UNMASKED_ROLES = frozenset({Role.owner, Role.admin})
-
-
-def sees_phone_numbers(scope: Scope) -> bool:
-    return scope.role in _UNMASKED_ROLES
 
 
 def mask_phone(number: str | None) -> str | None:
@@ -23,4 +16,4 @@ def mask_phone(number: str | None) -> str | None:
 
 
 def phone_for(scope: Scope, number: str | None) -> str | None:
-    return number if sees_phone_numbers(scope) else mask_phone(number)
+    return number if scope.sees_phone_numbers else mask_phone(number)
