@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 from pantau.dashboard import agent_productivity
-from tests.dashboard.test_conversation_effectiveness import answered
 from tests.support.builders import local
 from tests.support.sections import ORGANISATION, own_scope, run_section, team_scope
 
@@ -41,13 +40,13 @@ def test_people_without_any_activity_get_a_row_of_zeros_and_nulls(data, connecti
 
 def test_conversation_figures_cover_the_cohort_assigned_to_the_agent(data, connection):
     ana = data.make_user("agent", name="Ana")
-    answered(data, local("2026-03-04 09:00"), 120, agent=ana, status="resolved",
+    data.make_answered_conversation(local("2026-03-04 09:00"), 120, agent=ana, status="resolved",
              resolved_at=local("2026-03-04 09:30"), csat_score=5)
-    answered(data, local("2026-03-04 09:10"), 240, agent=ana, status="closed",
+    data.make_answered_conversation(local("2026-03-04 09:10"), 240, agent=ana, status="closed",
              resolved_at=local("2026-03-04 10:10"), csat_score=4)
-    answered(data, local("2026-03-04 09:20"), 60, agent=ana)
+    data.make_answered_conversation(local("2026-03-04 09:20"), 60, agent=ana)
     # Created yesterday: not in today's cohort, whenever it was resolved or rated.
-    answered(data, local("2026-03-03 23:59:59"), 60, agent=ana, status="resolved",
+    data.make_answered_conversation(local("2026-03-03 23:59:59"), 60, agent=ana, status="resolved",
              resolved_at=local("2026-03-04 08:00"), csat_score=1)
     row = rows_by_id(connection)[ana]
     # Response (120 + 240 + 60) / 3 = 140 s; handling (1800 + 3600) / 2 = 2700 s; CSAT (5 + 4) / 2.
@@ -132,9 +131,9 @@ def test_productivity_score_rounds_halves_up_and_ranks_ties_by_name(data, connec
     data.make_user("agent", name="Citra")
     for seconds, resolved in [(60, True), (60, True), (60, False), (400, False)]:
         closed = {"status": "resolved", "resolved_at": local("2026-03-04 10:00")} if resolved else {}
-        answered(data, local("2026-03-04 09:00"), seconds, agent=ana, **closed)
+        data.make_answered_conversation(local("2026-03-04 09:00"), seconds, agent=ana, **closed)
     for _ in range(3):
-        answered(data, local("2026-03-04 09:00"), 400, agent=budi)
+        data.make_answered_conversation(local("2026-03-04 09:00"), 400, agent=budi)
     result = run(connection)["agentMetrics"]
     # Ana: 40 x 2/4 + 30 x 3/4 + 30 x 4/4 = 72.5 -> 73. Budi: 0 + 0 + 30 x 3/4 = 22.5 -> 23 (not 22).
     # Citra and Dewi: no chats, every part 0; the tie goes by name.
@@ -179,9 +178,9 @@ def test_each_scope_shows_only_its_own_rows(data, connection):
     ana = data.make_user("agent", team=team_a, name="Ana")
     sari = data.make_user("supervisor", team=team_a, name="Sari")
     bob = data.make_user("agent", team=team_b, name="Bob")
-    answered(data, local("2026-03-04 09:00"), 60, agent=ana, team=team_a)
-    answered(data, local("2026-03-04 09:00"), 120, agent=ana, team=team_b)  # ana's, in team B
-    answered(data, local("2026-03-04 09:00"), 60, agent=bob, team=team_b)
+    data.make_answered_conversation(local("2026-03-04 09:00"), 60, agent=ana, team=team_a)
+    data.make_answered_conversation(local("2026-03-04 09:00"), 120, agent=ana, team=team_b)  # ana's, in team B
+    data.make_answered_conversation(local("2026-03-04 09:00"), 60, agent=bob, team=team_b)
     data.make_activity(ana, "online", local("2026-03-04 09:00"))
     data.make_activity(bob, "online", local("2026-03-04 10:00"))
 

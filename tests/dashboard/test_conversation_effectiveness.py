@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 from pantau.dashboard import conversation_effectiveness
 from tests.support.builders import local
@@ -17,13 +16,6 @@ BUCKETS = ["<1m", "1-5m", "5-15m", "15-60m", "1-4h", ">4h", "unanswered"]
 
 def run(connection, **kwargs):
     return run_section(conversation_effectiveness.compute, connection, now=NOW, **kwargs)
-
-
-def answered(data, created_at, seconds, *, agent=None, **conversation):
-    """A conversation whose customer writes at `created_at` and whose first agent reply comes `seconds` later."""
-    conv = data.make_conversation(created_at, assigned_to=agent, **conversation)
-    data.make_message(conv, created_at + timedelta(seconds=seconds), sender="agent", sender_id=agent)
-    return conv
 
 
 def test_an_empty_range_gives_nulls_and_zero_filled_buckets(data, connection):
@@ -51,10 +43,10 @@ def test_each_active_agent_supervisor_and_manager_gets_a_row_with_their_cohort(d
     citra = data.make_user("manager", team=team, name="Citra")
     data.make_user("agent", team=team, name="Gone", is_active=False)
     data.make_user("owner", name="Owner")
-    answered(data, local("2026-03-04 09:00"), 120, agent=ana, status="resolved", resolved_at=local("2026-03-04 09:30"))
-    answered(data, local("2026-03-04 09:10"), 240, agent=ana)
+    data.make_answered_conversation(local("2026-03-04 09:00"), 120, agent=ana, status="resolved", resolved_at=local("2026-03-04 09:30"))
+    data.make_answered_conversation(local("2026-03-04 09:10"), 240, agent=ana)
     data.make_conversation(local("2026-03-04 09:20"), assigned_to=ana)  # unanswered for 70 min: non-compliant
-    answered(data, local("2026-03-04 08:00"), 600, agent=budi, status="resolved", resolved_at=local("2026-03-04 08:30"))
+    data.make_answered_conversation(local("2026-03-04 08:00"), 600, agent=budi, status="resolved", resolved_at=local("2026-03-04 08:30"))
     data.make_conversation(local("2026-03-04 09:00"), team=team)  # unassigned: in the totals, in no row
     result = run(connection)
     assert result["conversationsPerAgent"] == [
@@ -74,7 +66,7 @@ def test_rows_are_sorted_by_count_then_by_name_ignoring_case(data, connection):
     budi = data.make_user("agent", name="Budi")
     dewi = data.make_user("agent", name="Dewi")
     for agent in (citra, citra, ana, budi):
-        answered(data, local("2026-03-04 09:00"), 60, agent=agent)
+        data.make_answered_conversation(local("2026-03-04 09:00"), 60, agent=agent)
     rows = run(connection)["conversationsPerAgent"]
     assert [(row["agentId"], row["count"]) for row in rows] == [(citra, 2), (ana, 1), (budi, 1), (dewi, 0)]
 
@@ -83,8 +75,8 @@ def test_below_threshold_means_a_mean_response_time_above_the_target(data, conne
     ana = data.make_user("agent", name="Ana")
     budi = data.make_user("agent", name="Budi")
     citra = data.make_user("agent", name="Citra")
-    answered(data, local("2026-03-04 09:00"), 300, agent=ana)  # exactly the target: not below
-    answered(data, local("2026-03-04 09:00"), 301, agent=budi)
+    data.make_answered_conversation(local("2026-03-04 09:00"), 300, agent=ana)  # exactly the target: not below
+    data.make_answered_conversation(local("2026-03-04 09:00"), 301, agent=budi)
     data.make_conversation(local("2026-03-04 09:00"), assigned_to=citra)  # no response time at all
     rows = {row["agentId"]: row for row in run(connection)["conversationsPerAgent"]}
     assert (rows[ana]["belowThreshold"], rows[budi]["belowThreshold"], rows[citra]["belowThreshold"]) == (
@@ -93,8 +85,8 @@ def test_below_threshold_means_a_mean_response_time_above_the_target(data, conne
 
 
 def test_sla_compliance_judges_answers_and_overdue_waits_and_leaves_young_waits_pending(data, connection):
-    answered(data, local("2026-03-04 09:00"), 300)  # compliant: exactly the target
-    answered(data, local("2026-03-04 09:00"), 301)  # non-compliant
+    data.make_answered_conversation(local("2026-03-04 09:00"), 300)  # compliant: exactly the target
+    data.make_answered_conversation(local("2026-03-04 09:00"), 301)  # non-compliant
     data.make_conversation(local("2026-03-04 10:24:59"))  # waiting 301 s at 10:30: non-compliant
     data.make_conversation(local("2026-03-04 10:25"))  # waiting exactly 300 s: pending
     # Bot conversation handed over at 10:28: the human clock starts there, 120 s ago: pending.
@@ -110,7 +102,7 @@ def test_sla_compliance_judges_answers_and_overdue_waits_and_leaves_young_waits_
 
 
 def test_sla_compliance_follows_the_configured_target(data, connection):
-    answered(data, local("2026-03-04 09:00"), 400)
+    data.make_answered_conversation(local("2026-03-04 09:00"), 400)
     data.make_conversation(local("2026-03-04 10:00"))  # waiting 1800 s
     result = run(connection, sla_first_response_seconds=3600)["slaCompliance"]
     assert result == {"percentage": 100.0, "compliant": 1, "nonCompliant": 0, "pending": 1, "targetSeconds": 3600}
@@ -118,7 +110,7 @@ def test_sla_compliance_follows_the_configured_target(data, connection):
 
 def test_first_response_distribution_puts_each_boundary_in_the_upper_bucket(data, connection):
     for seconds in (59, 60, 299, 300, 899, 900, 3599, 3600, 14399, 14400):
-        answered(data, local("2026-03-04 01:00"), seconds)
+        data.make_answered_conversation(local("2026-03-04 01:00"), seconds)
     data.make_conversation(local("2026-03-04 10:00"))  # unanswered
     data.make_conversation(local("2026-03-04 08:00"), status="resolved", resolved_at=local("2026-03-04 08:10"))
     data.make_conversation(local("2026-03-04 08:00"), handled_by_bot=True)  # bot-only: needs no human
@@ -129,12 +121,12 @@ def test_first_response_distribution_puts_each_boundary_in_the_upper_bucket(data
 
 
 def test_response_time_over_today_is_hourly_by_creation_time(data, connection):
-    answered(data, local("2026-03-04 00:00"), 30)
-    answered(data, local("2026-03-04 09:00"), 60)
-    answered(data, local("2026-03-04 09:59:59"), 120)
+    data.make_answered_conversation(local("2026-03-04 00:00"), 30)
+    data.make_answered_conversation(local("2026-03-04 09:00"), 60)
+    data.make_answered_conversation(local("2026-03-04 09:59:59"), 120)
     data.make_conversation(local("2026-03-04 10:00"))  # unanswered: in no average
     data.make_conversation(local("2026-03-04 05:00"), handled_by_bot=True)  # bot-only
-    answered(data, local("2026-03-03 23:59:59"), 10)  # yesterday
+    data.make_answered_conversation(local("2026-03-03 23:59:59"), 10)  # yesterday
     series = run(connection)["avgResponseTimeOverTime"]
     assert len(series) == 11
     assert series[0] == {"timestamp": "2026-03-04T00:00:00+07:00", "avgSeconds": 30.0, "count": 1}
@@ -144,10 +136,10 @@ def test_response_time_over_today_is_hourly_by_creation_time(data, connection):
 
 
 def test_response_time_over_seven_days_is_daily_split_at_local_midnight(data, connection):
-    answered(data, local("2026-02-25 23:59:59"), 999)  # before the range
-    answered(data, local("2026-02-26 00:00"), 60)
-    answered(data, local("2026-03-03 23:59:59"), 100)
-    answered(data, local("2026-03-04 00:00"), 200)
+    data.make_answered_conversation(local("2026-02-25 23:59:59"), 999)  # before the range
+    data.make_answered_conversation(local("2026-02-26 00:00"), 60)
+    data.make_answered_conversation(local("2026-03-03 23:59:59"), 100)
+    data.make_answered_conversation(local("2026-03-04 00:00"), 200)
     series = run(connection, preset="7d")["avgResponseTimeOverTime"]
     assert [(point["timestamp"][:10], point["avgSeconds"], point["count"]) for point in series] == [
         ("2026-02-26", 60.0, 1), ("2026-02-27", None, 0), ("2026-02-28", None, 0), ("2026-03-01", None, 0),
@@ -191,9 +183,9 @@ def test_each_scope_counts_only_its_own_conversations(data, connection):
     team_a, team_b = data.make_team("A"), data.make_team("B")
     ana = data.make_user("agent", team=team_a, name="Ana")
     bob = data.make_user("agent", team=team_b, name="Bob")
-    answered(data, local("2026-03-04 09:00"), 60, agent=ana, team=team_a)
-    answered(data, local("2026-03-04 09:00"), 600, agent=bob, team=team_b)
-    answered(data, local("2026-03-04 09:00"), 120, agent=ana, team=team_b)  # ana's, in team B
+    data.make_answered_conversation(local("2026-03-04 09:00"), 60, agent=ana, team=team_a)
+    data.make_answered_conversation(local("2026-03-04 09:00"), 600, agent=bob, team=team_b)
+    data.make_answered_conversation(local("2026-03-04 09:00"), 120, agent=ana, team=team_b)  # ana's, in team B
     data.make_conversation(local("2026-03-04 09:00"), team=team_a)  # unassigned, waiting 90 min
 
     def figures(scope):

@@ -12,7 +12,7 @@ Times are aware datetimes; `local()` reads a wall-clock time in the organisation
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -175,6 +175,17 @@ class Dataset:
         )
         if inbound_at is not None:
             self.make_message(conversation_id, created_at if inbound_at is AT_CREATION else inbound_at, sender="customer")
+        return conversation_id
+
+    def make_answered_conversation(
+        self, created_at: datetime, response_seconds: float, *, agent: str | None = None, **conversation
+    ) -> str:
+        """A conversation whose customer writes at `created_at` and whose first agent reply (from `agent`, who is
+        also the assignee) comes `response_seconds` later."""
+        conversation_id = self.make_conversation(created_at, assigned_to=agent, **conversation)
+        self.make_message(
+            conversation_id, created_at + timedelta(seconds=response_seconds), sender="agent", sender_id=agent
+        )
         return conversation_id
 
     def make_message(

@@ -2,7 +2,7 @@
 time online and away, their status now — with a productivity score, a rank and a workload label.
 
 The conversation figures (chats, resolved, response time, SLA compliance) are conversation-effectiveness's, read per
-agent the same way.
+agent the same way (`per_agent`).
 """
 
 from __future__ import annotations
@@ -11,20 +11,16 @@ import math
 from fractions import Fraction
 from typing import Literal, get_args
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.sql import Subquery
 
 from pantau.auth.scope_sql import activity_in_scope, conversations_in_scope, people_in_scope
 from pantau.core import numbers
 from pantau.core.sql import seconds_between
+from pantau.dashboard import activity
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.conversation_effectiveness import (
-    AgentConversationFigures,
-    cohort_facts,
-    conversations_by_agent,
-    name_order,
-    people_with,
-)
+from pantau.dashboard.facts import cohort_facts
+from pantau.dashboard.per_agent import AgentConversationFigures, conversations_by_agent, name_order, people_with
 from pantau.dashboard.kpi import ACTIVE_STATUSES
 from pantau.dashboard.schemas import CamelModel, SectionResponse
 from pantau.models import AgentActivityLog, Conversation, Message, User
@@ -83,7 +79,7 @@ class AgentProductivityResponse(SectionResponse):
 
 def _conversation_figures(ctx: SectionContext) -> Subquery:
     """The cohort per assignee, with the mean handling time of the resolved ones and the mean CSAT of the rated."""
-    facts = cohort_facts(ctx, ctx.window.start, ctx.window.end)
+    facts = cohort_facts(ctx.scope, ctx.window.start, ctx.window.end)
     handling = case((facts.c.resolved == 1, seconds_between(facts.c.resolved_at, facts.c.created_at)))
     return conversations_by_agent(
         ctx,
@@ -112,25 +108,14 @@ def _time_by_status(ctx: SectionContext) -> Subquery:
     """Seconds online and away per agent, each log clipped to [start, min(end, now)]; a log still open runs to the
     clip's end. A range that starts after `now` clips every log to nothing."""
     logs = activity_logs.c
-    start = ctx.window.start
-    until = max(ctx.window.start, ctx.window.effective_end)
-    clipped_start = case((logs.started_at > start, logs.started_at), else_=literal(start, logs.started_at.type))
-    clipped_end = case(
-        (and_(logs.ended_at.is_not(None), logs.ended_at < until), logs.ended_at),
-        else_=literal(until, logs.ended_at.type),
-    )
-    seconds = seconds_between(clipped_end, clipped_start)
+    seconds = activity.seconds_inside(ctx.window)
     return (
         select(
             logs.agent_id,
             func.sum(case((logs.status == "online", seconds), else_=0)).label("active_seconds"),
             func.sum(case((logs.status == "away", seconds), else_=0)).label("idle_seconds"),
         )
-        .where(
-            activity_in_scope(ctx.scope),
-            logs.started_at < until,
-            or_(logs.ended_at.is_(None), logs.ended_at > start),
-        )
+        .where(activity_in_scope(ctx.scope), activity.overlaps(ctx.window))
         .group_by(logs.agent_id)
         .subquery("time_by_status")
     )

@@ -11,11 +11,10 @@ from datetime import timedelta
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.sql import Subquery
 
-from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core import numbers
 from pantau.core.config import Settings
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.facts import cohort_filter, conversation_facts, count_where
+from pantau.dashboard.facts import cohort_facts, count_where
 from pantau.dashboard.schemas import CamelModel, SectionResponse
 from pantau.models import Message
 
@@ -80,10 +79,6 @@ class AutomationImpactResponse(SectionResponse):
     csat_comparison: CsatComparison
 
 
-def _cohort_facts(ctx: SectionContext) -> Subquery:
-    return conversation_facts(cohort_filter(ctx.window.start, ctx.window.end), conversations_in_scope(ctx.scope))
-
-
 def _resolved_by_bot(facts: Subquery):
     return and_(facts.c.bot_only == 1, facts.c.resolved == 1)
 
@@ -102,7 +97,7 @@ def _time_saved_for(settings: Settings, resolved_by_bot: int) -> TimeSaved:
 def time_saved(ctx: SectionContext) -> TimeSaved:
     """Bot-only conversations of the cohort that were resolved, each worth AGENT_MINUTES_PER_CONVERSATION of an
     agent's time at AGENT_HOURLY_COST."""
-    facts = _cohort_facts(ctx)
+    facts = cohort_facts(ctx.scope, ctx.window.start, ctx.window.end)
     resolved_by_bot = ctx.connection.execute(
         select(count_where(_resolved_by_bot(facts))).select_from(facts)
     ).scalar_one()
@@ -147,7 +142,7 @@ def _top_intents(ctx: SectionContext, facts: Subquery) -> list[IntentCount]:
 
 
 def compute(ctx: SectionContext) -> AutomationImpactResponse:
-    facts = _cohort_facts(ctx)
+    facts = cohort_facts(ctx.scope, ctx.window.start, ctx.window.end)
     latest = _with_last_messages(facts)
     f = latest.c
     dropped = and_(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, distinct, func, select
 
 from pantau.auth.scope_sql import (
     activity_in_scope,
@@ -16,11 +16,11 @@ from pantau.auth.scope_sql import (
     tickets_in_scope,
 )
 from pantau.core import numbers
-from pantau.core.sql import seconds_between
 from pantau.core.windows import local_date, local_midnight, resolve_window
 from pantau.dashboard.automation_impact import time_saved
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.facts import cohort_filter, count_where
+from pantau.dashboard import activity
+from pantau.dashboard.facts import cohort_filter, cohort_in_scope, count_where
 from pantau.dashboard.kpi import DELIVERED
 from pantau.dashboard.schemas import CamelModel, SectionResponse, Trend
 from pantau.dashboard.whatsapp_performance import broadcast_results
@@ -199,16 +199,9 @@ def _messaging_cost(ctx: SectionContext) -> Decimal:
 def _online_hours(ctx: SectionContext) -> Decimal:
     """Online time of the status logs in scope, each clipped to [start, min(end, now)]; an open log runs until now.
     A range that starts after now has none."""
-    start = ctx.window.start
-    end = max(start, ctx.window.effective_end)
-    moment = activity_logs.c.started_at.type
-    started = activity_logs.c.started_at
-    ended = func.coalesce(activity_logs.c.ended_at, literal(ctx.now, moment))
-    clipped_start = case((started > start, started), else_=literal(start, moment))
-    clipped_end = case((ended < end, ended), else_=literal(end, moment))
     seconds = ctx.connection.execute(
-        select(func.sum(seconds_between(clipped_end, clipped_start))).where(
-            activity_logs.c.status == "online", started < end, ended > start, activity_in_scope(ctx.scope)
+        select(func.sum(activity.seconds_inside(ctx.window))).where(
+            activity_logs.c.status == "online", activity.overlaps(ctx.window), activity_in_scope(ctx.scope)
         )
     ).scalar_one()
     return Decimal(str(seconds or 0)) / SECONDS_PER_HOUR
@@ -218,7 +211,7 @@ def _cost_per_conversation(ctx: SectionContext) -> CostPerConversation:
     total_cost = _messaging_cost(ctx) + _online_hours(ctx) * ctx.settings.agent_hourly_cost
     conversation_count = ctx.connection.execute(
         select(func.count()).where(
-            cohort_filter(ctx.window.start, ctx.window.end), conversations_in_scope(ctx.scope)
+            cohort_in_scope(ctx.scope, ctx.window.start, ctx.window.end)
         )
     ).scalar_one()
     return CostPerConversation(

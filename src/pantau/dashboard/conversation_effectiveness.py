@@ -1,30 +1,24 @@
 """Conversation effectiveness (SPEC §5.2): how fast and how well the cohort's conversations are answered, per agent,
 over time and against the SLA target.
 
-The per-agent conversation figures and the SLA counts are defined here once; agent-productivity (SPEC §5.5) reads
-the same ones, so an agent's response time and compliance agree between the two sections.
+The per-agent figures come from `per_agent`, the SLA counts from `sla`: agent-productivity reads the same ones.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Label, Row, RowMapping, Select, and_, case, func, not_, or_, select
+from sqlalchemy import ColumnElement, RowMapping, and_, func, select
 from sqlalchemy.sql import Subquery
 
-from pantau.auth.scope import Scope
-from pantau.auth.scope_sql import conversations_in_scope, people_in_scope
 from pantau.core import numbers
 from pantau.core.sql import bucket_key
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.facts import cohort_filter, conversation_facts, count_where, unanswered_overdue
+from pantau.dashboard.facts import cohort_facts, cohort_in_scope, count_where, response_seconds
+from pantau.dashboard.per_agent import AgentConversationFigures, conversations_by_agent, name_order, people_with
 from pantau.dashboard.schemas import CamelModel, Comparison, SectionResponse
-from pantau.models import Conversation, User
-
-conversations = Conversation.__table__
-users = User.__table__
+from pantau.dashboard.sla import sla_counts, sla_percentage
 
 # Ranges up to two days are shown hour by hour, longer ones day by day.
 HOURLY_UP_TO = timedelta(hours=48)
@@ -88,100 +82,6 @@ class ConversationEffectivenessResponse(SectionResponse):
     totals: Comparison
 
 
-def cohort_facts(ctx: SectionContext, start: datetime, end: datetime) -> Subquery:
-    return conversation_facts(cohort_filter(start, end), conversations_in_scope(ctx.scope))
-
-
-def response_seconds(facts: Subquery) -> ColumnElement[float]:
-    """The FRT of a conversation in the response population (SPEC §3), else null, so AVG and COUNT skip it."""
-    return case((facts.c.in_response_stats == 1, facts.c.frt_seconds))
-
-
-def sla_counts(ctx: SectionContext, facts: Subquery) -> list[Label[int]]:
-    """compliant (FRT <= target), non_compliant (FRT > target, or unanswered longer than the target at `now`) and
-    pending (unanswered, still within the target)."""
-    target = ctx.settings.sla_first_response_seconds
-    frt = response_seconds(facts)
-    overdue = unanswered_overdue(facts, ctx.now, target)
-    return [
-        count_where(frt <= target).label("compliant"),
-        count_where(or_(frt > target, overdue)).label("non_compliant"),
-        count_where(and_(facts.c.unanswered == 1, not_(overdue))).label("pending"),
-    ]
-
-
-def sla_percentage(compliant: int, non_compliant: int) -> float | None:
-    """compliant / (compliant + non_compliant); pending conversations are not judged yet."""
-    return numbers.percentage(compliant, compliant + non_compliant)
-
-
-def conversations_by_agent(ctx: SectionContext, facts: Subquery, *figures: Label) -> Subquery:
-    """The cohort grouped by assignee (`agent_id`): conversations, resolved, mean FRT, the SLA counts, and any
-    further `figures`. Unassigned conversations form no group."""
-    return (
-        select(
-            facts.c.assigned_to.label("agent_id"),
-            func.count().label("conversations"),
-            count_where(facts.c.resolved == 1).label("resolved"),
-            func.avg(response_seconds(facts)).label("avg_response_seconds"),
-            *sla_counts(ctx, facts),
-            *figures,
-        )
-        .where(facts.c.assigned_to.is_not(None))
-        .group_by(facts.c.assigned_to)
-        .subquery("conversations_by_agent")
-    )
-
-
-def people_with(scope: Scope, *per_agent: Subquery) -> Select:
-    """One row per person in scope, also those without any figures: agent_id, agent_name, team_id and the columns
-    of each per-agent aggregate (keyed `agent_id`, LEFT JOINed, so null for a person it has no row for)."""
-    joined = users
-    figures = []
-    for aggregate in per_agent:
-        joined = joined.outerjoin(aggregate, aggregate.c.agent_id == users.c.id)
-        figures.extend(column for column in aggregate.c if column.name != "agent_id")
-    return (
-        select(users.c.id.label("agent_id"), users.c.full_name.label("agent_name"), users.c.team_id, *figures)
-        .select_from(joined)
-        .where(people_in_scope(scope))
-    )
-
-
-def name_order(agent_name: str, agent_id: str) -> tuple[str, str, str]:
-    """Alphabetical regardless of case, the same on both databases (their collations differ); the id breaks ties."""
-    return agent_name.casefold(), agent_name, agent_id
-
-
-@dataclass(frozen=True)
-class AgentConversationFigures:
-    """One person's share of the cohort, read from a `conversations_by_agent` row (all null without conversations)."""
-
-    count: int
-    resolved: int
-    avg_response_time: float | None
-    compliant: int
-    non_compliant: int
-
-    @classmethod
-    def of(cls, row: Row) -> AgentConversationFigures:
-        return cls(
-            count=row.conversations or 0,
-            resolved=row.resolved or 0,
-            avg_response_time=numbers.round1(row.avg_response_seconds),
-            compliant=row.compliant or 0,
-            non_compliant=row.non_compliant or 0,
-        )
-
-    @property
-    def resolution_rate(self) -> float | None:
-        return numbers.percentage(self.resolved, self.count)
-
-    @property
-    def sla_compliance(self) -> float | None:
-        return sla_percentage(self.compliant, self.non_compliant)
-
-
 def _conversations_per_agent(ctx: SectionContext, facts: Subquery) -> list[AgentConversations]:
     rows = ctx.connection.execute(people_with(ctx.scope, conversations_by_agent(ctx, facts))).all()
     target = ctx.settings.sla_first_response_seconds
@@ -230,7 +130,7 @@ def _cohort_counts(ctx: SectionContext, facts: Subquery) -> RowMapping:
             select(
                 func.count().label("cohort"),
                 count_where(facts.c.resolved == 1).label("resolved"),
-                *sla_counts(ctx, facts),
+                *sla_counts(facts, ctx.now, ctx.settings.sla_first_response_seconds),
                 *(count_where(_delay_between(frt, lower, upper)).label(name) for name, lower, upper in DELAY_BUCKETS),
                 count_where(facts.c.unanswered == 1).label("unanswered"),
             )
@@ -243,14 +143,12 @@ def _cohort_counts(ctx: SectionContext, facts: Subquery) -> RowMapping:
 def _previous_cohort_size(ctx: SectionContext) -> int:
     window = ctx.window
     return ctx.connection.execute(
-        select(func.count()).where(
-            cohort_filter(window.previous_start, window.previous_end), conversations_in_scope(ctx.scope)
-        )
+        select(func.count()).where(cohort_in_scope(ctx.scope, window.previous_start, window.previous_end))
     ).scalar_one()
 
 
 def compute(ctx: SectionContext) -> ConversationEffectivenessResponse:
-    facts = cohort_facts(ctx, ctx.window.start, ctx.window.end)
+    facts = cohort_facts(ctx.scope, ctx.window.start, ctx.window.end)
     counts = _cohort_counts(ctx, facts)
     distribution = [name for name, _, _ in DELAY_BUCKETS] + ["unanswered"]
     return ConversationEffectivenessResponse(

@@ -12,7 +12,7 @@ from pantau.core import numbers
 from pantau.core.sql import bucket_key, epoch, local_dow, local_hour
 from pantau.core.windows import HOUR, Window, resolve_window, shift_local_days
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.facts import cohort_filter, conversation_facts, count_where, response_stats_filter
+from pantau.dashboard.facts import cohort_facts, cohort_in_scope, count_where, response_seconds
 from pantau.dashboard.schemas import CamelModel, SectionResponse
 from pantau.models import Conversation
 
@@ -69,10 +69,6 @@ class CustomerLoadResponse(SectionResponse):
     next_peak_forecast: PeakForecast | None
 
 
-def _created_in_scope(ctx: SectionContext, start: datetime, end: datetime):
-    return and_(cohort_filter(start, end), conversations_in_scope(ctx.scope))
-
-
 def _clock_hour(ctx: SectionContext, moment: datetime) -> str:
     return f"{moment.astimezone(ctx.zone).hour:02d}:00"
 
@@ -83,7 +79,7 @@ def _incoming_chats(ctx: SectionContext) -> list[IncomingBucket]:
     bucket = bucket_key(conversations.c.created_at, window, granularity).label("bucket")
     counts = dict(
         ctx.connection.execute(
-            select(bucket, func.count()).where(_created_in_scope(ctx, window.start, window.end)).group_by(bucket)
+            select(bucket, func.count()).where(cohort_in_scope(ctx.scope, window.start, window.end)).group_by(bucket)
         ).all()
     )
     return [
@@ -105,7 +101,7 @@ def _new_vs_returning(ctx: SectionContext) -> NewVsReturning:
     in_scope = conversations_in_scope(ctx.scope)
     contacts = (
         select(conversations.c.contact_id)
-        .where(_created_in_scope(ctx, window.start, window.end))
+        .where(cohort_in_scope(ctx.scope, window.start, window.end))
         .distinct()
         .subquery("contacts")
     )
@@ -124,14 +120,12 @@ def _avg_wait_time(ctx: SectionContext) -> AvgWaitTime:
     """Mean first-response time of the cohort, split by the local hour the conversation was created in."""
     window = ctx.window
     peak_hours = ctx.settings.peak_hours
-    facts = conversation_facts(_created_in_scope(ctx, window.start, window.end))
+    facts = cohort_facts(ctx.scope, window.start, window.end)
     hour = local_hour(facts.c.created_at, ctx.zone)
     in_peak = or_(false(), *(and_(hour >= start, hour < end) for start, end in peak_hours))
-    frt = facts.c.frt_seconds
+    frt = response_seconds(facts)
     peak, off_peak = ctx.connection.execute(
         select(func.avg(case((in_peak, frt))), func.avg(case((not_(in_peak), frt))))
-        .select_from(facts)
-        .where(response_stats_filter(facts), frt.is_not(None))
     ).one()
     return AvgWaitTime(
         peak=numbers.round1(peak),
@@ -154,7 +148,7 @@ def _heatmap(ctx: SectionContext) -> list[HeatmapCell]:
     counts = {
         (day_of_week, hour_of_day): count
         for day_of_week, hour_of_day, count in ctx.connection.execute(
-            select(day, hour, func.count()).where(_created_in_scope(ctx, window.start, window.end)).group_by(day, hour)
+            select(day, hour, func.count()).where(cohort_in_scope(ctx.scope, window.start, window.end)).group_by(day, hour)
         )
     }
     return [
@@ -174,7 +168,7 @@ def _conversations_per_hour(ctx: SectionContext, start: datetime, end: datetime)
     hour_index = hour_index.label("hour_index")
     return dict(
         ctx.connection.execute(
-            select(hour_index, func.count()).where(_created_in_scope(ctx, start, end)).group_by(hour_index)
+            select(hour_index, func.count()).where(cohort_in_scope(ctx.scope, start, end)).group_by(hour_index)
         ).all()
     )
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Integer, and_, case, exists, func, literal, not_, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, case, exists, func, not_, or_, select
 from sqlalchemy.sql import Subquery
 
+from pantau.auth.scope import Scope
+from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core.sql import seconds_between
 from pantau.models import Conversation, Message
 
@@ -34,6 +36,16 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
 def cohort_filter(start: datetime, end: datetime) -> ColumnElement[bool]:
     """A conversation belongs to a range when its `created_at` is in [start, end)."""
     return and_(conversations.c.created_at >= start, conversations.c.created_at < end)
+
+
+def cohort_in_scope(scope: Scope, start: datetime, end: datetime) -> ColumnElement[bool]:
+    """The cohort of [start, end) as the scope sees it."""
+    return and_(cohort_filter(start, end), conversations_in_scope(scope))
+
+
+def cohort_facts(scope: Scope, start: datetime, end: datetime) -> Subquery:
+    """The facts of the cohort of [start, end) inside the scope: what most figures count over."""
+    return conversation_facts(cohort_in_scope(scope, start, end))
 
 
 def conversation_facts(*conditions: ColumnElement[bool], name: str = "facts") -> Subquery:
@@ -89,13 +101,9 @@ def conversation_facts(*conditions: ColumnElement[bool], name: str = "facts") ->
     ).subquery(name)
 
 
-def response_stats_filter(facts: Subquery) -> ColumnElement[bool]:
-    return facts.c.in_response_stats == 1
-
-
-def unanswered_overdue(facts: Subquery, now: datetime, target_seconds: float) -> ColumnElement[bool]:
-    """Unanswered and waiting longer than the target since s0: already breaching the SLA."""
-    return and_(facts.c.unanswered == 1, seconds_between(literal(now, facts.c.s0.type), facts.c.s0) > target_seconds)
+def response_seconds(facts: Subquery) -> ColumnElement[float]:
+    """The FRT of a conversation in the response population (SPEC §3), else null, so AVG and COUNT skip it."""
+    return case((facts.c.in_response_stats == 1, facts.c.frt_seconds))
 
 
 def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:

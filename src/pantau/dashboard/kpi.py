@@ -10,8 +10,9 @@ from pantau.auth.scope_sql import conversations_in_scope, messages_in_scope, tic
 from pantau.core import numbers
 from pantau.core.sql import percentile
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.facts import cohort_filter, conversation_facts, count_where
+from pantau.dashboard.facts import cohort_facts, count_where, response_seconds
 from pantau.dashboard.schemas import CamelModel, Comparison, SectionResponse, Status
+from pantau.dashboard.sla import sla_status
 from pantau.models import Conversation, Message, Ticket
 
 conversations = Conversation.__table__
@@ -64,15 +65,6 @@ class KpiResponse(SectionResponse):
     messages_today: Comparison
 
 
-def sla_status(seconds: float | None, target: float) -> Status | None:
-    """good <= target, warning <= 1.5 x target, critical above; none without a figure."""
-    if seconds is None:
-        return None
-    if seconds <= target:
-        return "good"
-    return "warning" if seconds <= 1.5 * target else "critical"
-
-
 def delivery_status(rate: float | None) -> Status | None:
     if rate is None:
         return None
@@ -106,12 +98,9 @@ def _active_conversations(ctx: SectionContext) -> ActiveConversations:
 
 
 def _response_times(ctx: SectionContext, start: datetime, end: datetime) -> tuple[float | None, float | None, float | None]:
-    facts = conversation_facts(cohort_filter(start, end), conversations_in_scope(ctx.scope))
-    answered = and_(facts.c.in_response_stats == 1, facts.c.frt_seconds.is_not(None))
-    frt = facts.c.frt_seconds
-    row = ctx.connection.execute(
-        select(func.avg(frt), percentile(frt, 0.5), percentile(frt, 0.9)).select_from(facts).where(answered)
-    ).one()
+    facts = cohort_facts(ctx.scope, start, end)
+    frt = response_seconds(facts)
+    row = ctx.connection.execute(select(func.avg(frt), percentile(frt, 0.5), percentile(frt, 0.9))).one()
     return tuple(None if v is None else float(v) for v in row)
 
 
