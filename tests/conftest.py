@@ -6,12 +6,13 @@ Fixtures:
 - `data`: a `Dataset` builder writing through `connection`.
 - `settings`: settings for the test (development, Asia/Jakarta, the test database).
 - `client`: a FastAPI TestClient whose requests use the test's `session`.
-- `redis_client`: a real Redis database, flushed before each test.
+- `redis_url`, `cache_namespace`: the real Redis, and a key namespace of the test's own (deleted afterwards).
 - `fresh_database_url`: a new, empty database (not migrated) of the test's dialect, dropped afterwards.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -121,16 +122,28 @@ def client(app) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def redis_client() -> Iterator[redis.Redis]:
+def redis_url() -> Iterator[str]:
+    """The real Redis of the test run. Tests keep to their own key namespace (`cache_namespace`) and delete it after."""
     client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
     try:
-        client.flushdb()
+        client.ping()
     except redis.ConnectionError as exc:
         raise RuntimeError(
             f"Redis is needed for the tests and {REDIS_URL} did not answer; run the README's test command"
         ) from exc
-    yield client
-    client.flushdb()
+    finally:
+        client.close()
+    yield REDIS_URL
+
+
+@pytest.fixture
+def cache_namespace(redis_url) -> Iterator[str]:
+    namespace = f"pantau-test:{uuid.uuid4().hex}"
+    yield namespace
+    client = redis.Redis.from_url(redis_url, socket_timeout=2)
+    keys = list(client.scan_iter(match=f"{namespace}:*", count=500))
+    if keys:
+        client.delete(*keys)
     client.close()
 
 

@@ -46,6 +46,7 @@ def test_24h_is_a_sliding_window_of_exact_hours():
 def test_day_presets_start_at_local_midnight_n_minus_1_days_ago(preset, first_day):
     w = window(preset)
     days = {"7d": 7, "week": 7, "30d": 30, "month": 30, "90d": 90}[preset]
+    assert w.preset == {"week": "7d", "month": "30d"}.get(preset, preset)
     assert (w.start, w.end) == (local(f"{first_day} 00:00"), NOW)
     assert w.previous_start == w.start - timedelta(days=days)
     assert w.previous_end == NOW - timedelta(days=days)
@@ -164,3 +165,11 @@ def test_half_hour_zone_hours_start_on_local_hours():
     kolkata = ZoneInfo("Asia/Kolkata")
     w = window("today", now=local("2026-03-04 02:45", "Asia/Kolkata"), zone=kolkata)
     assert [b.local_start.strftime("%H:%M") for b in w.buckets("hour")] == ["00:00", "01:00", "02:00"]
+
+
+def test_cache_token_names_the_preset_and_the_local_day_or_the_custom_dates():
+    assert window("week").cache_token == "7d@2026-03-04"
+    assert window("24h").cache_token == "24h@2026-03-04"
+    assert window(start="2026-02-01", end="2026-02-10").cache_token == "2026-02-01..2026-02-10"
+    just_after_midnight = window("today", now=local("2026-03-05 00:00:01"))
+    assert just_after_midnight.cache_token == "today@2026-03-05"

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from httpx import Response
+from httpx2 import Response
 
 from pantau.auth.passwords import hash_password
 

@@ -56,6 +56,8 @@ def serve(
 
 
 from pantau.auth.cli import token_app, user_app  # noqa: E402
+from pantau.cache.cli import cache_app  # noqa: E402
 
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(cache_app, name="cache")

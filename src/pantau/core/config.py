@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = Field(900, ge=1)
 
     cache_ttl_seconds: int = Field(30, ge=0)
+    cache_redis_timeout_ms: int = Field(100, ge=1)
+    cache_namespace: str = Field("pantau:dashboard", min_length=1)
     aggregation_lookback_hours: int = Field(48, ge=0)
 
     sla_first_response_seconds: int = Field(300, gt=0)

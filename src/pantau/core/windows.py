@@ -17,8 +17,9 @@ HOUR = timedelta(hours=1)
 Granularity = Literal["hour", "day"]
 
 # Presets counted in whole local days ending today: [local midnight (days - 1) days ago, now).
-_DAY_PRESETS = {"7d": 7, "week": 7, "30d": 30, "month": 30, "90d": 90}
-PRESETS = ("today", "yesterday", "24h", *_DAY_PRESETS)
+_DAY_PRESETS = {"7d": 7, "30d": 30, "90d": 90}
+PRESET_ALIASES = {"week": "7d", "month": "30d"}
+PRESETS = ("today", "yesterday", "24h", *_DAY_PRESETS, *PRESET_ALIASES)
 
 
 class WindowError(ValueError):
@@ -64,8 +65,8 @@ class Bucket:
 class Window:
     """A half-open range [start, end) and the window it is compared with.
 
-    `preset` is the request's named range (None for custom dates). `now` is the instant the window was resolved at;
-    figures never count anything after it.
+    `preset` is the request's named range, aliases resolved (`week` is `7d`), None for custom dates. `now` is the
+    instant the window was resolved at; figures never count anything after it.
     """
 
     start: datetime
@@ -130,6 +131,15 @@ class Window:
         local = self.start.astimezone(self.zone)
         return local.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
 
+    @property
+    def cache_token(self) -> str:
+        """What identifies the window in a cache key: the custom dates, or the preset and the local day it was
+        resolved on (day presets change at local midnight; a sliding `24h` is the same window within a cache TTL)."""
+        if self.preset is None:
+            last_day = local_date(self.end - timedelta(microseconds=1), self.zone)
+            return f"{local_date(self.start, self.zone)}..{last_day}"
+        return f"{self.preset}@{local_date(self.now, self.zone)}"
+
     def describe(self) -> dict[str, str]:
         """The `range` object every section returns (ISO 8601 with the local offset)."""
         return {
@@ -170,7 +180,7 @@ def resolve_window(
             raise WindowError(preset_parameter, f"give either {preset_parameter} or startDate and endDate, not both")
         return _custom_window(now, zone, start_date, end_date)
 
-    name = default if preset is None else preset
+    name = default if preset is None else PRESET_ALIASES.get(preset, preset)
     today = local_date(now, zone)
     if name == "today":
         start = local_midnight(today, zone)

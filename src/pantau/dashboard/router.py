@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from pantau.audit import service as audit
 from pantau.auth.dependencies import CurrentUser, client_address
 from pantau.auth.scope_sql import ScopeRefused, narrow_scope
+from pantau.cache.dashboard_cache import CacheKeyParts, DashboardCache
 from pantau.core.windows import WindowError, resolve_window
 from pantau.dashboard import (
     agent_productivity,
@@ -166,14 +167,22 @@ def context_for(section: Section) -> Callable[..., SectionContext]:
     return dependency
 
 
-def _endpoint(section: Section) -> Callable[..., SectionResponse]:
+def _endpoint(section: Section) -> Callable[..., Response]:
     def read_section(
         request: Request,
         caller: CurrentUser,
         session: DbSession,
         ctx: Annotated[SectionContext, Depends(context_for(section))],
-    ) -> SectionResponse:
-        response = section.compute(ctx)
+    ) -> Response:
+        """The section's JSON, from the cache when an answer for the same window and scope is fresh there."""
+        cache: DashboardCache = request.app.state.cache
+        key = CacheKeyParts(
+            section=section.name,
+            parameters={"range": ctx.window.cache_token},
+            scope_key=ctx.scope.cache_key,
+            timezone=ctx.zone.key,
+        )
+        body, outcome = cache.read_through(key, lambda: section.compute(ctx).model_dump_json(by_alias=True).encode())
         if section.audited:
             audit.record(
                 session,
@@ -182,7 +191,7 @@ def _endpoint(section: Section) -> Callable[..., SectionResponse]:
                 parameters=dict(request.query_params),
                 address=client_address(request),
             )
-        return response
+        return Response(body, media_type="application/json", headers={"X-Cache": outcome})
 
     read_section.__name__ = "read_" + section.name.replace("-", "_")
     return read_section

@@ -11,10 +11,11 @@ from sqlalchemy.orm import sessionmaker
 from pantau import __version__
 from pantau.audit import endpoints as audit_endpoints
 from pantau.auth import endpoints as auth_endpoints
+from pantau.cache.dashboard_cache import build_cache, process_cache
 from pantau.core.config import Settings, get_settings
 from pantau.core.database import get_engine, make_engine
 from pantau.dashboard.router import router as dashboard_router
-from pantau.web import health
+from pantau.web import health, metrics
 from pantau.web.errors import install_error_handlers
 
 
@@ -34,9 +35,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
+    app.state.cache = process_cache(settings) if settings is get_settings() else build_cache(settings)
 
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(auth_endpoints.router)
     app.include_router(dashboard_router)
     app.include_router(audit_endpoints.router)

@@ -1,0 +1,87 @@
+"""Cache fixtures: the two stores over real backends, an app wired to a given cache, and a Redis of our own that
+a test may stop or stall without disturbing anyone else's."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from pantau.web.app import create_app
+from pantau.web.deps import get_db
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def cached_app(engine, session, settings):
+    """`cached_app(**settings)`: the app on the test's transaction with the given cache settings; open one
+    TestClient per signed-in user on it."""
+
+    def factory(**overrides):
+        app = create_app(settings=make_settings(settings.database_url, **overrides), engine=engine)
+
+        def _test_session():
+            yield session
+            session.flush()
+
+        app.dependency_overrides[get_db] = _test_session
+        return app
+
+    return factory
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PrivateRedis:
+    """A redis-server process started for one test."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is needed for the tests; run the README's test command")
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url, socket_timeout=1)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        client.close()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): connections are accepted by the kernel but nothing answers, as with a Redis
+        that is alive but too slow."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    server = PrivateRedis()
+    yield server
+    if server.process.poll() is None:
+        server.resume()
+        server.stop()
