@@ -79,6 +79,8 @@ def test_a_single_custom_day():
         ({"start": "2026/02/01", "end": "2026-03-01"}, "startDate", "must be a date as YYYY-MM-DD"),
         ({"start": "2026-03-02", "end": "2026-03-01"}, "startDate", "startDate: 2026-03-02 is after endDate 2026-03-01"),
         ({"start": "2025-01-01", "end": "2026-01-02"}, "endDate", "spans 367 days"),
+        ({"start": "0001-01-01", "end": "0001-01-02"}, "startDate", "must lie between 1900-01-01 and 9000-12-31"),
+        ({"start": "9000-12-30", "end": "9999-12-31"}, "endDate", "must lie between 1900-01-01 and 9000-12-31"),
         ({"preset": "7d", "start": "2026-01-01", "end": "2026-01-02"}, "dateRange", "not both"),
     ],
 )

@@ -34,6 +34,9 @@ def authenticate(db: Session, settings: Settings, *, email: str, password: str, 
     Every attempt that gets past the throttle costs one argon2 verification, whether or not the account exists, so
     the time taken does not tell an unknown e-mail from a wrong password. A success clears the account's failures.
     """
+    if "\x00" in email:
+        # No account has such an address, and PostgreSQL text cannot even hold it: refuse before any lookup.
+        raise SignInRefused
     retry_after = retry_after_seconds(db, settings, email=email, address=address, now=now)
     if retry_after is not None:
         log.warning("sign-in throttled for an account from %s (retry after %d s)", address, retry_after)

@@ -12,6 +12,10 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 MAX_CUSTOM_DAYS = 366
+# Custom dates outside these years are refused: nothing is that old, and time zone arithmetic near year 1 or 9999
+# overflows Python's datetime.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(9000, 12, 31)
 HOUR = timedelta(hours=1)
 
 Granularity = Literal["hour", "day"]
@@ -218,9 +222,12 @@ def _parse_date(parameter: str, value: str | None) -> date:
     try:
         if len(value) != 10:
             raise ValueError
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise WindowError(parameter, f"must be a date as YYYY-MM-DD, got {value!r}") from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise WindowError(parameter, f"must lie between {EARLIEST_DATE} and {LATEST_DATE}, got {value}")
+    return day
 
 
 def _custom_window(now: datetime, zone: ZoneInfo, start_date: str | None, end_date: str | None) -> Window:

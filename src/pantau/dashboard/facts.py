@@ -69,7 +69,8 @@ def conversation_facts(*conditions: ColumnElement[bool], name: str = "facts") ->
             _flag(escalated).label("escalated"),
         )
         .where(*conditions)
-        .subquery(f"{name}_base")
+        .cte(f"{name}_base")
+        .prefix_with("MATERIALIZED")
     )
 
     s0 = func.coalesce(base.c.escalated_at, base.c.c0)
@@ -82,7 +83,11 @@ def conversation_facts(*conditions: ColumnElement[bool], name: str = "facts") ->
         )
         .scalar_subquery()
     )
-    with_response = select(base, s0.label("s0"), first_response.label("first_response_at")).subquery(f"{name}_s0")
+    with_response = (
+        select(base, s0.label("s0"), first_response.label("first_response_at"))
+        .cte(f"{name}_s0")
+        .prefix_with("MATERIALIZED")
+    )
 
     f = with_response.c
     bot_only = and_(f.bot_engaged == 1, f.escalated == 0)
@@ -98,7 +103,7 @@ def conversation_facts(*conditions: ColumnElement[bool], name: str = "facts") ->
         _flag(resolved).label("resolved"),
         _flag(and_(needs_human, not_(answered), not_(resolved))).label("unanswered"),
         _flag(and_(needs_human, or_(answered, not_(resolved)))).label("in_response_stats"),
-    ).subquery(name)
+    ).cte(name).prefix_with("MATERIALIZED")
 
 
 def response_seconds(facts: Subquery) -> ColumnElement[float]:

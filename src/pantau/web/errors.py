@@ -48,6 +48,14 @@ def _describe_validation(exc: RequestValidationError) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def _refuse_nul_characters(request: Request, call_next):
+        """No id, date or filter contains a NUL; PostgreSQL text cannot even hold one. Refuse it at the door."""
+        for name, value in request.query_params.multi_items():
+            if "\x00" in name or "\x00" in value:
+                return error_response(400, "invalid_parameter", f"{name.replace(chr(0), '')}: contains a NUL character")
+        return await call_next(request)
+
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.error, exc.detail, exc.headers)
