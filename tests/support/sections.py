@@ -35,6 +35,7 @@ def run_section(
     end_date: str | None = None,
     default: str = "today",
     zone: str = "Asia/Jakarta",
+    use_snapshots: bool = True,
     **setting_overrides,
 ) -> dict:
     """The section's JSON (camelCase keys), exactly as the API would send it."""
@@ -42,5 +43,7 @@ def run_section(
     window = resolve_window(
         now=now, zone=ZoneInfo(zone), preset=preset, start_date=start_date, end_date=end_date, default=default
     )
-    ctx = SectionContext(connection=connection, scope=scope, window=window, settings=settings)
+    ctx = SectionContext(
+        connection=connection, scope=scope, window=window, settings=settings, use_snapshots=use_snapshots
+    )
     return compute(ctx).model_dump(mode="json")

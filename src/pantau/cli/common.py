@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import NoReturn
 
 import typer
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from pantau.core.config import Settings, SettingsError, get_settings
@@ -25,16 +26,21 @@ def settings_or_exit() -> Settings:
         fail(str(exc))
 
 
-@contextmanager
-def database_session() -> Iterator[Session]:
-    """A session on the configured database, committed when the command succeeds.
-
-    Exits with a readable message when the settings are invalid or the database is unreachable or not migrated.
-    """
-    settings_or_exit()
+def ready_engine(settings: Settings | None = None) -> Engine:
+    """The configured database's engine; exits with a readable message when the settings are invalid or the database
+    is unreachable or not migrated."""
+    settings = settings or settings_or_exit()
+    engine = get_engine()
     try:
-        check_ready(get_engine())
+        check_ready(engine)
     except DatabaseNotReady as exc:
         fail(str(exc))
+    return engine
+
+
+@contextmanager
+def database_session() -> Iterator[Session]:
+    """A session on the configured database, committed when the command succeeds (see `ready_engine`)."""
+    ready_engine()
     with session_scope() as session:
         yield session

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pantau.cli.common import fail, settings_or_exit
+from pantau.cli.common import fail, ready_engine, settings_or_exit
 
 app = typer.Typer(help="Pantau: CRM effectiveness dashboard for WhatsApp customer service.", no_args_is_help=True)
 
@@ -42,13 +42,8 @@ def serve(
     """Start the web app: dashboard, JSON API, sign-in, /healthz, /readyz and the OpenAPI docs at /docs."""
     import uvicorn
 
-    from pantau.core.database import DatabaseNotReady, check_ready, get_engine
-
     settings = settings_or_exit()
-    try:
-        check_ready(get_engine())
-    except DatabaseNotReady as exc:
-        fail(str(exc))
+    ready_engine(settings)
     if settings.is_sqlite and workers > 1:
         fail("SQLite mode runs one process; use PostgreSQL (DATABASE_URL) for --workers > 1")
     typer.echo(f"Pantau is listening on http://{host}:{port}")
@@ -56,8 +51,12 @@ def serve(
 
 
 from pantau.auth.cli import token_app, user_app  # noqa: E402
+from pantau.aggregation.cli import aggregate_app  # noqa: E402
+from pantau.aggregation.scheduler import scheduler  # noqa: E402
 from pantau.cache.cli import cache_app  # noqa: E402
 
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(cache_app, name="cache")
+app.add_typer(aggregate_app, name="aggregate")
+app.command()(scheduler)

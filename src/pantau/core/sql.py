@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, Integer, String, func, literal
+from sqlalchemy import BigInteger, Connection, Float, Integer, String, Table, func, literal
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from pantau.core.windows import Granularity, Window
+
+UPSERT_BATCH = 1000
 
 
 class epoch(FunctionElement):
@@ -95,6 +98,26 @@ def _seconds_between_sqlite(element, compiler, **kw):
     return f"pantau_seconds_between({later}, {earlier})"
 
 
+class microseconds_between(FunctionElement):
+    """later - earlier in whole microseconds (BIGINT): durations that add up exactly."""
+
+    type = BigInteger()
+    inherit_cache = True
+    name = "microseconds_between"
+
+
+@compiles(microseconds_between, "postgresql")
+def _microseconds_between_pg(element, compiler, **kw):
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(ROUND(EXTRACT(EPOCH FROM ({later} - {earlier})) * 1000000) AS BIGINT)"
+
+
+@compiles(microseconds_between, "sqlite")
+def _microseconds_between_sqlite(element, compiler, **kw):
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"pantau_microseconds_between({later}, {earlier})"
+
+
 class percentile_cont(FunctionElement):
     """`percentile_cont(fraction) WITHIN GROUP (ORDER BY value)`: an aggregate with linear interpolation."""
 
@@ -130,3 +153,18 @@ def bucket_key(moment: ColumnElement, window: Window, granularity: Granularity) 
     return func.floor((epoch(moment) - origin) / 3600.0).cast(Integer)
 
 
+
+
+def upsert(
+    connection: Connection, table: Table, rows: list[dict], *, conflict_columns: list[str], update_columns: list[str]
+) -> None:
+    """INSERT ... ON CONFLICT (conflict_columns) DO UPDATE SET update_columns, in batches."""
+    if not rows:
+        return
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=conflict_columns, set_={column: statement.excluded[column] for column in update_columns}
+    )
+    for offset in range(0, len(rows), UPSERT_BATCH):
+        connection.execute(statement, rows[offset : offset + UPSERT_BATCH])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,12 @@ def seconds_between(later: str | None, earlier: str | None) -> float | None:
     if later is None or earlier is None:
         return None
     return (_parse_utc(later) - _parse_utc(earlier)).total_seconds()
+
+
+def microseconds_between(later: str | None, earlier: str | None) -> int | None:
+    if later is None or earlier is None:
+        return None
+    return (_parse_utc(later) - _parse_utc(earlier)) // timedelta(microseconds=1)
 
 
 @lru_cache(maxsize=64)
@@ -83,5 +89,6 @@ def register(connection: sqlite3.Connection) -> None:
         connection.create_function("floor", 1, lambda v: None if v is None else math.floor(v), deterministic=True)
     connection.create_function("pantau_epoch", 1, epoch_seconds, deterministic=True)
     connection.create_function("pantau_seconds_between", 2, seconds_between, deterministic=True)
+    connection.create_function("pantau_microseconds_between", 2, microseconds_between, deterministic=True)
     connection.create_function("pantau_local", 3, local_part, deterministic=True)
     connection.create_aggregate("pantau_percentile", 2, PercentileCont)

@@ -19,8 +19,8 @@ from pantau.core import numbers
 from pantau.core.sql import seconds_between
 from pantau.dashboard import activity
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.facts import cohort_facts
-from pantau.dashboard.per_agent import AgentConversationFigures, conversations_by_agent, name_order, people_with
+from pantau.dashboard.parts import ConversationParts
+from pantau.dashboard.per_agent import name_order, people_with
 from pantau.dashboard.kpi import ACTIVE_STATUSES
 from pantau.dashboard.schemas import CamelModel, SectionResponse
 from pantau.models import AgentActivityLog, Conversation, Message, User
@@ -75,18 +75,6 @@ class AgentProductivityResponse(SectionResponse):
     agent_metrics: list[AgentMetrics]
     workload_distribution: WorkloadDistribution
     status_summary: StatusSummary
-
-
-def _conversation_figures(ctx: SectionContext) -> Subquery:
-    """The cohort per assignee, with the mean handling time of the resolved ones and the mean CSAT of the rated."""
-    facts = cohort_facts(ctx.scope, ctx.window.start, ctx.window.end)
-    handling = case((facts.c.resolved == 1, seconds_between(facts.c.resolved_at, facts.c.created_at)))
-    return conversations_by_agent(
-        ctx,
-        facts,
-        func.avg(handling).label("avg_handling_seconds"),
-        func.avg(facts.c.csat_score).label("csat"),
-    )
 
 
 def _messages_sent(ctx: SectionContext) -> Subquery:
@@ -151,13 +139,13 @@ def _open_load(ctx: SectionContext) -> Subquery:
     )
 
 
-def productivity_score(figures: AgentConversationFigures, most_chats: int) -> int:
+def productivity_score(share: ConversationParts, most_chats: int) -> int:
     """round(40 x resolution rate + 30 x SLA compliance + 30 x chats / most chats of any row), each part an exact
     share (a part without data counts 0), halves rounded up."""
-    resolution = Fraction(figures.resolved, figures.count) if figures.count else 0
-    judged = figures.compliant + figures.non_compliant
-    compliance = Fraction(figures.compliant, judged) if judged else 0
-    volume = Fraction(figures.count, most_chats) if most_chats else 0
+    resolution = Fraction(share.resolved, share.conversations) if share.conversations else 0
+    judged = share.compliant + share.non_compliant
+    compliance = Fraction(share.compliant, judged) if judged else 0
+    volume = Fraction(share.conversations, most_chats) if most_chats else 0
     return math.floor(40 * resolution + 30 * compliance + 30 * volume + Fraction(1, 2))
 
 
@@ -173,17 +161,17 @@ def workload(chats: int, mean: Fraction) -> Workload:
 def _agent_metrics(ctx: SectionContext) -> list[AgentMetrics]:
     query = people_with(
         ctx.scope,
-        _conversation_figures(ctx),
         _messages_sent(ctx),
         _time_by_status(ctx),
         _current_status(ctx),
         _open_load(ctx),
     )
-    rows = [(row, AgentConversationFigures.of(row)) for row in ctx.connection.execute(query)]
-    most_chats = max((figures.count for _, figures in rows), default=0)
-    mean_chats = Fraction(sum(figures.count for _, figures in rows), len(rows) or 1)
+    shares = ctx.parts.per_agent(ctx.window.start, ctx.window.end)
+    rows = [(row, shares.get(row.agent_id, ConversationParts())) for row in ctx.connection.execute(query)]
+    most_chats = max((share.conversations for _, share in rows), default=0)
+    mean_chats = Fraction(sum(share.conversations for _, share in rows), len(rows) or 1)
     scored = sorted(
-        ((productivity_score(figures, most_chats), row, figures) for row, figures in rows),
+        ((productivity_score(share, most_chats), row, share) for row, share in rows),
         key=lambda entry: (-entry[0], *name_order(entry[1].agent_name, entry[1].agent_id)),
     )
     return [
@@ -191,23 +179,23 @@ def _agent_metrics(ctx: SectionContext) -> list[AgentMetrics]:
             agent_id=row.agent_id,
             agent_name=row.agent_name,
             team_id=row.team_id,
-            chats_handled=figures.count,
-            resolved=figures.resolved,
-            resolution_rate=figures.resolution_rate,
-            avg_response_time=figures.avg_response_time,
-            avg_handling_time=numbers.round1(row.avg_handling_seconds),
+            chats_handled=share.conversations,
+            resolved=share.resolved,
+            resolution_rate=share.resolution_rate,
+            avg_response_time=numbers.round1(share.avg_response_seconds),
+            avg_handling_time=numbers.round1(share.avg_handling_seconds),
             messages_sent=row.messages_sent or 0,
             active_time=numbers.round1(row.active_seconds or 0),
             idle_time=numbers.round1(row.idle_seconds or 0),
             status=str(row.status) if row.status is not None else "offline",
             status_duration=numbers.round1(row.status_seconds),
             open_load=row.open_load or 0,
-            csat=numbers.round1(row.csat),
+            csat=numbers.round1(share.csat),
             productivity_score=score,
             rank=rank,
-            workload=workload(figures.count, mean_chats),
+            workload=workload(share.conversations, mean_chats),
         )
-        for rank, (score, row, figures) in enumerate(scored, start=1)
+        for rank, (score, row, share) in enumerate(scored, start=1)
     ]
 
 

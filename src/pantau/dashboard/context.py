@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import Connection
 
 from pantau.auth.scope import Scope
 from pantau.core.config import Settings
 from pantau.core.windows import Window, iso_local
+from pantau.dashboard.parts_source import PartsSource
 from pantau.dashboard.schemas import RangeInfo
 
 
@@ -19,6 +21,8 @@ class SectionContext:
     scope: Scope
     window: Window
     settings: Settings
+    # Off, every figure is computed from the raw tables; on, whole past buckets come from snapshots (same numbers).
+    use_snapshots: bool = True
 
     @property
     def now(self) -> datetime:
@@ -27,6 +31,11 @@ class SectionContext:
     @property
     def zone(self):
         return self.window.zone
+
+    @cached_property
+    def parts(self) -> PartsSource:
+        """The cohort's additive parts for this scope, from snapshots and a live edge."""
+        return PartsSource(self.connection, self.scope, self.settings, self.now, self.use_snapshots)
 
     def range_info(self) -> RangeInfo:
         return RangeInfo(**self.window.describe())

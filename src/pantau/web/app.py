@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from pantau import __version__
+from pantau.aggregation import endpoints as cron_endpoints
 from pantau.audit import endpoints as audit_endpoints
 from pantau.auth import endpoints as auth_endpoints
 from pantau.cache.dashboard_cache import build_cache, process_cache
@@ -43,4 +44,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(auth_endpoints.router)
     app.include_router(dashboard_router)
     app.include_router(audit_endpoints.router)
+    app.include_router(cron_endpoints.router)
     return app

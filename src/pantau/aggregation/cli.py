@@ -1,0 +1,69 @@
+"""`pantau aggregate hourly|daily|weekly` and `pantau aggregate backfill --from --to`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+from rich.progress import Progress
+
+from pantau.aggregation.jobs import backfill, backfill_weeks, run_aggregation
+from pantau.cli.common import fail, ready_engine, settings_or_exit
+from pantau.models.enums import SnapshotType
+
+aggregate_app = typer.Typer(help="Snapshots per hour, day and week that keep the dashboard fast.", no_args_is_help=True)
+
+
+def _run(kind: SnapshotType) -> None:
+    settings = settings_or_exit()
+    result = run_aggregation(ready_engine(settings), settings, kind)
+    if not result.ran:
+        typer.echo(f"{kind.value} aggregation skipped: another runner holds its lock")
+        return
+    typer.echo(f"{kind.value} aggregation: {result.buckets} buckets, {result.rows} rows")
+
+
+@aggregate_app.command()
+def hourly() -> None:
+    """Recompute the current and previous hour and the look-back."""
+    _run(SnapshotType.hourly)
+
+
+@aggregate_app.command()
+def daily() -> None:
+    """Recompute today, yesterday and the look-back (local days)."""
+    _run(SnapshotType.daily)
+
+
+@aggregate_app.command()
+def weekly() -> None:
+    """Recompute this week, last week and the look-back (local weeks from Monday)."""
+    _run(SnapshotType.weekly)
+
+
+def _day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} must be a date as YYYY-MM-DD, got {value!r}")
+
+
+@aggregate_app.command("backfill")
+def backfill_command(
+    first: str = typer.Option(..., "--from", help="First local day, YYYY-MM-DD."),
+    last: str = typer.Option(..., "--to", help="Last local day, YYYY-MM-DD (inclusive)."),
+) -> None:
+    """Rebuild hourly, daily and weekly snapshots for the whole weeks covering the days."""
+    first_day, last_day = _day(first, "--from"), _day(last, "--to")
+    if first_day > last_day:
+        fail(f"--from {first_day} is after --to {last_day}")
+    settings = settings_or_exit()
+    engine = ready_engine(settings)
+    weeks = backfill_weeks(first_day, last_day, settings)
+    with Progress(transient=False) as progress:
+        task = progress.add_task("backfilling weeks", total=len(weeks))
+        try:
+            rows = backfill(engine, settings, first_day, last_day, on_week_done=lambda _: progress.advance(task))
+        except RuntimeError as exc:
+            fail(str(exc))
+    typer.echo(f"backfill {first_day}..{last_day}: {len(weeks)} weeks, {rows} rows")

@@ -1,0 +1,120 @@
+"""The aggregation jobs (SPEC §7): hourly, daily and weekly runs, and backfill.
+
+A run recomputes the current and the previous bucket of its kind plus every bucket that overlaps the look-back
+(`AGGREGATION_LOOKBACK_HOURS`), so late statuses and late first responses land. On PostgreSQL a run first takes a
+transaction-scoped advisory lock for its kind: a second runner (another scheduler replica, a cron call arriving
+twice) finds it taken and skips instead of computing the same buckets again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Connection, Engine, func, select
+
+from pantau.aggregation.buckets import bucket_start, buckets_between, next_bucket_start
+from pantau.aggregation.snapshots import write_snapshots
+from pantau.core.config import Settings
+from pantau.core.windows import local_midnight
+from pantau.models.enums import SnapshotType
+
+log = logging.getLogger("pantau.aggregation")
+
+# Advisory lock ids, one per kind of run (backfill takes all three, in this order).
+LOCK_IDS = {SnapshotType.hourly: 7_461_001, SnapshotType.daily: 7_461_002, SnapshotType.weekly: 7_461_003}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    kind: SnapshotType
+    ran: bool  # False: another runner held the lock
+    buckets: int
+    rows: int
+    started: datetime
+
+
+def _try_lock(connection: Connection, kind: SnapshotType) -> bool:
+    if connection.dialect.name != "postgresql":
+        return True  # SQLite mode is one process by design; its writers queue on the database lock
+    return bool(connection.execute(select(func.pg_try_advisory_xact_lock(LOCK_IDS[kind]))).scalar_one())
+
+
+def span_start(kind: SnapshotType, now: datetime, settings: Settings) -> datetime:
+    """The first bucket a run at `now` recomputes: the previous bucket, or earlier if the look-back reaches further."""
+    zone = settings.zone
+    current = bucket_start(kind, now, zone)
+    previous = bucket_start(kind, current - timedelta(microseconds=1), zone)
+    look_back = bucket_start(kind, now - timedelta(hours=settings.aggregation_lookback_hours), zone)
+    return min(previous, look_back)
+
+
+def run_aggregation(engine: Engine, settings: Settings, kind: SnapshotType, now: datetime | None = None) -> RunResult:
+    """One run of a kind, in one transaction; raises on failure, leaving no row of it behind."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    start = span_start(kind, now, settings)
+    with engine.begin() as connection:
+        if not _try_lock(connection, kind):
+            log.info("%s aggregation skipped: another runner holds its lock", kind.value)
+            return RunResult(kind, ran=False, buckets=0, rows=0, started=now)
+        rows = write_snapshots(
+            connection,
+            [kind],
+            start,
+            now,
+            now=now,
+            zone=settings.zone,
+            sla_target_seconds=settings.sla_first_response_seconds,
+        )
+    buckets = len(buckets_between(kind, start, now, settings.zone))
+    log.info("%s aggregation wrote %d rows for %d buckets", kind.value, rows, buckets)
+    return RunResult(kind, ran=True, buckets=buckets, rows=rows, started=now)
+
+
+def backfill_weeks(first_day: date, last_day: date, settings: Settings) -> list[tuple[datetime, datetime]]:
+    """The whole local weeks (Monday to Monday) that cover the local days first_day..last_day."""
+    zone = settings.zone
+    start = bucket_start(SnapshotType.weekly, local_midnight(first_day, zone), zone)
+    end = local_midnight(last_day + timedelta(days=1), zone)
+    weeks = []
+    while start < end:
+        following = next_bucket_start(SnapshotType.weekly, start, zone)
+        weeks.append((start, following))
+        start = following
+    return weeks
+
+
+def backfill(
+    engine: Engine,
+    settings: Settings,
+    first_day: date,
+    last_day: date,
+    now: datetime | None = None,
+    on_week_done: Callable[[datetime], None] | None = None,
+) -> int:
+    """Rebuild the hourly, daily and weekly snapshots of every week that touches the days, a week per transaction;
+    returns the rows written. Weekly buckets are whole weeks, so the span is widened to Mondays."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    kinds = [SnapshotType.hourly, SnapshotType.daily, SnapshotType.weekly]
+    written = 0
+    for week_start, week_end in backfill_weeks(first_day, last_day, settings):
+        if week_start >= now:
+            break
+        with engine.begin() as connection:
+            for kind in kinds:
+                if not _try_lock(connection, kind):
+                    raise RuntimeError(f"the {kind.value} aggregation is running; try the backfill again after it")
+            written += write_snapshots(
+                connection,
+                kinds,
+                week_start,
+                week_end,
+                now=now,
+                zone=settings.zone,
+                sla_target_seconds=settings.sla_first_response_seconds,
+            )
+        if on_week_done is not None:
+            on_week_done(week_start)
+    return written

@@ -1,0 +1,176 @@
+"""Computing and storing snapshots (SPEC §7): the additive parts of every bucket, per organisation, team and agent.
+
+Parts are computed once per local hour in SQL, then added up in Python into days and weeks (local hours tile local
+days exactly, DST days included). Each run writes its rows with one `computed_at`, upserting on
+(snapshot_type, snapshot_date, scope_type, scope_id), and deletes the rows of its span that it did not write (a
+scope that no longer has conversations there), all in one transaction: a run lands whole or not at all.
+
+Every bucket a run covers gets an organisation row, even an empty one: it marks the bucket as computed, so a missing
+team or agent row there means "nothing", not "unknown".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Integer, and_, delete, func, select, union
+
+from pantau.aggregation.buckets import HOUR, bucket_start, buckets_between
+from pantau.core.sql import epoch, upsert
+from pantau.dashboard.facts import cohort_filter, conversation_facts
+from pantau.dashboard.parts import ConversationParts, collect_parts
+from pantau.models import AnalyticsSnapshot, Conversation, User
+from pantau.models.enums import ScopeType, SnapshotType
+
+snapshots = AnalyticsSnapshot.__table__
+conversations = Conversation.__table__
+users = User.__table__
+
+# Bumped when the parts change shape; rows of another version are not read.
+PARTS_VERSION = 1
+
+ScopeKey = tuple[ScopeType, str]
+
+
+def _hour_index(moment, origin: datetime):
+    return func.floor((epoch(moment) - origin.timestamp()) / 3600.0).cast(Integer)
+
+
+def hourly_parts(
+    connection: Connection, start: datetime, end: datetime, *, now: datetime, sla_target_seconds: float
+) -> dict[ScopeKey, dict[datetime, ConversationParts]]:
+    """Parts of the conversations created in [start, end) (start on an hour boundary), per scope and hour."""
+    facts = conversation_facts(cohort_filter(start, end), name="snapshot_facts")
+    hour = _hour_index(facts.c.created_at, start)
+    options = {"now": now, "sla_target_seconds": sla_target_seconds}
+
+    # A conversation is in a team's scope through its own team or its assignee's (SPEC §4): one row per pair.
+    membership = union(
+        select(conversations.c.id.label("conversation_id"), conversations.c.team_id.label("team_id")).where(
+            conversations.c.team_id.is_not(None), cohort_filter(start, end)
+        ),
+        select(conversations.c.id, users.c.team_id)
+        .select_from(conversations.join(users, users.c.id == conversations.c.assigned_to))
+        .where(users.c.team_id.is_not(None), cohort_filter(start, end)),
+    ).subquery("team_membership")
+
+    by_scope: dict[ScopeKey, dict[datetime, ConversationParts]] = defaultdict(dict)
+    for (index,), parts in collect_parts(connection, facts, [hour], **options).items():
+        by_scope[(ScopeType.org, "")][start + index * HOUR] = parts
+    agents = collect_parts(connection, facts, [facts.c.assigned_to, hour], **options)
+    for (agent_id, index), parts in agents.items():
+        if agent_id is not None:
+            by_scope[(ScopeType.agent, agent_id)][start + index * HOUR] = parts
+    teams = collect_parts(
+        connection,
+        facts,
+        [membership.c.team_id, hour],
+        joined=facts.join(membership, membership.c.conversation_id == facts.c.id),
+        **options,
+    )
+    for (team_id, index), parts in teams.items():
+        by_scope[(ScopeType.team, team_id)][start + index * HOUR] = parts
+    return by_scope
+
+
+def roll_up(
+    kind: SnapshotType, hours: dict[datetime, ConversationParts], zone: ZoneInfo
+) -> dict[datetime, ConversationParts]:
+    if kind is SnapshotType.hourly:
+        return hours
+    buckets: dict[datetime, ConversationParts] = {}
+    for hour, parts in hours.items():
+        start = bucket_start(kind, hour, zone)
+        buckets[start] = buckets[start] + parts if start in buckets else parts
+    return buckets
+
+
+def write_snapshots(
+    connection: Connection,
+    kinds: list[SnapshotType],
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    sla_target_seconds: float,
+) -> int:
+    """Recompute every bucket of `kinds` overlapping [start, now) ∩ [start, end), `start` on a bucket boundary of
+    each kind; returns the number of rows written."""
+    span_end = min(end, now)
+    hours = hourly_parts(connection, start, span_end, now=now, sla_target_seconds=sla_target_seconds)
+    rows = []
+    for kind in kinds:
+        covered = buckets_between(kind, start, span_end, zone)
+        org = roll_up(kind, hours.get((ScopeType.org, ""), {}), zone)
+        for bucket in covered:
+            rows.append(
+                _row(kind, bucket, ScopeType.org, "", org.get(bucket, ConversationParts()), now, sla_target_seconds)
+            )
+        for (scope_type, scope_id), scope_hours in hours.items():
+            if scope_type is ScopeType.org:
+                continue
+            for bucket, parts in roll_up(kind, scope_hours, zone).items():
+                rows.append(_row(kind, bucket, scope_type, scope_id, parts, now, sla_target_seconds))
+        if covered:
+            upsert(
+                connection,
+                snapshots,
+                [row for row in rows if row["snapshot_type"] == kind.value],
+                conflict_columns=["snapshot_type", "snapshot_date", "scope_type", "scope_id"],
+                update_columns=["metrics", "computed_at"],
+            )
+            # Scopes that had rows in these buckets and have none now.
+            connection.execute(
+                delete(snapshots).where(
+                    snapshots.c.snapshot_type == kind.value,
+                    snapshots.c.snapshot_date >= covered[0],
+                    snapshots.c.snapshot_date <= covered[-1],
+                    snapshots.c.computed_at != now,
+                )
+            )
+    return len(rows)
+
+
+def _row(
+    kind: SnapshotType,
+    bucket: datetime,
+    scope_type: ScopeType,
+    scope_id: str,
+    parts: ConversationParts,
+    now: datetime,
+    sla_target_seconds: float,
+) -> dict:
+    return {
+        "snapshot_type": kind.value,
+        "snapshot_date": bucket,
+        "scope_type": scope_type.value,
+        "scope_id": scope_id,
+        "metrics": {"version": PARTS_VERSION, "slaTargetSeconds": sla_target_seconds, "conversations": parts.to_json()},
+        "computed_at": now,
+    }
+
+
+def read_snapshots(
+    connection: Connection,
+    kind: SnapshotType,
+    scope_type: ScopeType,
+    scope_ids: list[str],
+    start: datetime,
+    end: datetime,
+) -> dict[tuple[str, datetime], tuple[datetime, dict]]:
+    """(scope_id, bucket start) -> (computed_at, metrics) for buckets starting in [start, end)."""
+    rows = connection.execute(
+        select(snapshots.c.scope_id, snapshots.c.snapshot_date, snapshots.c.computed_at, snapshots.c.metrics).where(
+            and_(
+                snapshots.c.snapshot_type == kind.value,
+                snapshots.c.scope_type == scope_type.value,
+                snapshots.c.scope_id.in_(scope_ids),
+                snapshots.c.snapshot_date >= start,
+                snapshots.c.snapshot_date < end,
+            )
+        )
+    ).all()
+    return {(row.scope_id, row.snapshot_date): (row.computed_at, row.metrics) for row in rows}

@@ -1,0 +1,248 @@
+"""Additive parts of the conversation figures (SPEC §7): counts and sums, never ratios, so that the parts of two
+disjoint sets of conversations add up to the parts of their union. Sections turn parts into figures; the parts come
+from a live query or from snapshots of whole past buckets plus a live edge, and the figures are the same either way.
+
+Durations are summed as whole microseconds, so sums are exact and add up without floating-point drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, Connection, Integer, Label, and_, case, func, not_, or_, select
+from sqlalchemy.sql import Subquery
+
+from pantau.core import numbers
+from pantau.core.sql import microseconds_between
+from pantau.dashboard.facts import count_where, response_seconds
+from pantau.dashboard.sla import unanswered_overdue
+from pantau.models import Message
+
+messages = Message.__table__
+
+# A bot-only conversation is dropped when the bot spoke last and the customer has been silent this long.
+DROP_OFF_AFTER = timedelta(hours=1)
+
+# First-response delays in seconds, [lower, upper): 60 s is "1-5m", 4 h is ">4h".
+DELAY_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("<1m", 0, 60),
+    ("1-5m", 60, 300),
+    ("5-15m", 300, 900),
+    ("15-60m", 900, 3600),
+    ("1-4h", 3600, 14400),
+    (">4h", 14400, None),
+)
+
+MICROSECONDS = Decimal(1_000_000)
+
+
+def _sum(expression: ColumnElement) -> ColumnElement[int]:
+    return func.coalesce(func.sum(expression), 0)
+
+
+@dataclass
+class ConversationParts:
+    """The additive parts of one set of conversations (a cohort, a bucket of it, one agent's share)."""
+
+    conversations: int = 0
+    resolved: int = 0
+    bot_engaged: int = 0
+    escalated: int = 0
+    bot_only: int = 0
+    human_only: int = 0
+    bot_only_resolved: int = 0
+    dropped: int = 0
+    answered: int = 0  # in the response population with a first response
+    response_us: int = 0
+    compliant: int = 0
+    non_compliant: int = 0
+    pending: int = 0
+    unanswered: int = 0
+    delays: list[int] = field(default_factory=lambda: [0] * len(DELAY_BUCKETS))
+    handling_us: int = 0  # over resolved conversations
+    csat_sum: int = 0
+    csat_count: int = 0
+    csat_bot_only_sum: int = 0
+    csat_bot_only_count: int = 0
+    csat_hybrid_sum: int = 0
+    csat_hybrid_count: int = 0
+    csat_human_only_sum: int = 0
+    csat_human_only_count: int = 0
+    intents: dict[str, list[int]] = field(default_factory=dict)  # intent -> [conversations, bot-only resolved]
+
+    def __add__(self, other: ConversationParts) -> ConversationParts:
+        total = ConversationParts()
+        for part in fields(self):
+            mine, theirs = getattr(self, part.name), getattr(other, part.name)
+            if part.name == "delays":
+                value = [a + b for a, b in zip(mine, theirs, strict=True)]
+            elif part.name == "intents":
+                value = {key: list(counts) for key, counts in mine.items()}
+                for key, (count, resolved) in theirs.items():
+                    previous = value.setdefault(key, [0, 0])
+                    value[key] = [previous[0] + count, previous[1] + resolved]
+            else:
+                value = mine + theirs
+            setattr(total, part.name, value)
+        return total
+
+    def to_json(self) -> dict:
+        return {part.name: getattr(self, part.name) for part in fields(self)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ConversationParts:
+        return cls(**{part.name: data[part.name] for part in fields(cls)})
+
+    # Figures made of parts.
+
+    @property
+    def avg_response_seconds(self) -> Decimal | None:
+        return _mean_seconds(self.response_us, self.answered)
+
+    @property
+    def avg_handling_seconds(self) -> Decimal | None:
+        return _mean_seconds(self.handling_us, self.resolved)
+
+    @property
+    def sla_compliance(self) -> float | None:
+        """compliant / (compliant + non_compliant); pending conversations are not judged yet."""
+        return numbers.percentage(self.compliant, self.compliant + self.non_compliant)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return numbers.percentage(self.resolved, self.conversations)
+
+    @property
+    def csat(self) -> Decimal | None:
+        return numbers.ratio(self.csat_sum, self.csat_count)
+
+
+def _mean_seconds(total_us: int, count: int) -> Decimal | None:
+    return None if not count else Decimal(total_us) / count / MICROSECONDS
+
+
+def _with_last_messages(facts: Subquery) -> dict[str, ColumnElement]:
+    def last_at(sender_condition):
+        return (
+            select(func.max(messages.c.created_at))
+            .where(messages.c.conversation_id == facts.c.id, sender_condition)
+            .scalar_subquery()
+        )
+
+    return {"bot": last_at(messages.c.sender_type == "bot"), "other": last_at(messages.c.sender_type != "bot")}
+
+
+def conversation_part_columns(facts: Subquery, now: datetime, sla_target_seconds: float) -> list[Label]:
+    """The parts as aggregate columns over `facts`; group the select by whatever the parts are wanted per."""
+    f = facts.c
+    frt = response_seconds(facts)
+    overdue = unanswered_overdue(facts, now, sla_target_seconds)
+    last = _with_last_messages(facts)
+    unresolved_bot_only = and_(f.bot_only == 1, f.resolved == 0)
+    # The bot spoke last (nobody else at or after it) more than DROP_OFF_AFTER ago. CASE keeps the two look-ups
+    # to the unresolved bot-only conversations.
+    dropped = case(
+        (
+            unresolved_bot_only,
+            case(
+                (
+                    and_(
+                        last["bot"] < now - DROP_OFF_AFTER,
+                        or_(last["other"].is_(None), last["other"] < last["bot"]),
+                    ),
+                    1,
+                ),
+                else_=0,
+            ),
+        ),
+        else_=0,
+    )
+    handling = case((f.resolved == 1, microseconds_between(f.resolved_at, f.created_at)))
+    response = case((frt.is_not(None), microseconds_between(f.first_response_at, f.s0)))
+
+    def csat_of(condition) -> list[ColumnElement]:
+        score = f.csat_score if condition is None else case((condition, f.csat_score))
+        return [_sum(score), func.count(score)]
+
+    columns = [
+        func.count().label("conversations"),
+        count_where(f.resolved == 1).label("resolved"),
+        count_where(f.bot_engaged == 1).label("bot_engaged"),
+        count_where(f.escalated == 1).label("escalated"),
+        count_where(f.bot_only == 1).label("bot_only"),
+        count_where(f.human_only == 1).label("human_only"),
+        count_where(and_(f.bot_only == 1, f.resolved == 1)).label("bot_only_resolved"),
+        _sum(dropped.cast(Integer)).label("dropped"),
+        func.count(frt).label("answered"),
+        _sum(response).label("response_us"),
+        count_where(frt <= sla_target_seconds).label("compliant"),
+        count_where(or_(frt > sla_target_seconds, overdue)).label("non_compliant"),
+        count_where(and_(f.unanswered == 1, not_(overdue))).label("pending"),
+        count_where(f.unanswered == 1).label("unanswered"),
+        *(
+            count_where(frt >= lower if upper is None else and_(frt >= lower, frt < upper)).label(f"delay_{index}")
+            for index, (_, lower, upper) in enumerate(DELAY_BUCKETS)
+        ),
+        _sum(handling).label("handling_us"),
+    ]
+    for name, condition in (
+        ("csat", None),
+        ("csat_bot_only", f.bot_only == 1),
+        ("csat_hybrid", f.escalated == 1),
+        ("csat_human_only", f.human_only == 1),
+    ):
+        total, count = csat_of(condition)
+        columns += [total.label(f"{name}_sum"), count.label(f"{name}_count")]
+    return columns
+
+
+def collect_parts(
+    connection: Connection,
+    facts: Subquery,
+    keys: list[ColumnElement],
+    *,
+    now: datetime,
+    sla_target_seconds: float,
+    joined=None,
+) -> dict[tuple, ConversationParts]:
+    """Parts per value of `keys` (none: one entry, keyed `()`, for all of `facts`, present even when empty).
+
+    `joined` replaces `facts` in FROM when the keys come from a table joined to it.
+    """
+    source = facts if joined is None else joined
+    labelled = [key.label(f"key_{index}") for index, key in enumerate(keys)]
+    rows = connection.execute(
+        select(*labelled, *conversation_part_columns(facts, now, sla_target_seconds))
+        .select_from(source)
+        .group_by(*labelled)
+    ).all()
+    width = len(keys)
+    collected = {tuple(row[:width]): parts_from_row(row) for row in rows}
+    f = facts.c
+    intent_rows = connection.execute(
+        select(*labelled, f.intent, func.count(), count_where(and_(f.bot_only == 1, f.resolved == 1)))
+        .select_from(source)
+        .where(f.intent.is_not(None))
+        .group_by(*labelled, f.intent)
+    ).all()
+    for row in intent_rows:
+        key, intent, count, resolved = tuple(row[:width]), row[width], row[width + 1], row[width + 2]
+        collected[key].intents[intent] = [int(count), int(resolved)]
+    if not keys and () not in collected:
+        collected[()] = ConversationParts()
+    return collected
+
+
+def parts_from_row(row) -> ConversationParts:
+    mapping = row._mapping
+    parts = ConversationParts(
+        **{
+            part.name: int(mapping[part.name])
+            for part in fields(ConversationParts)
+            if part.name not in ("delays", "intents")
+        }
+    )
+    parts.delays = [int(mapping[f"delay_{index}"]) for index in range(len(DELAY_BUCKETS))]
+    return parts

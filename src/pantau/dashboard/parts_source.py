@@ -1,0 +1,184 @@
+"""Where a section's conversation parts come from: snapshots for the whole past buckets of a range, a live query for
+the rest (SPEC §7). With `use_snapshots` off, or without snapshots, everything is live; the figures are the same.
+
+A range is split greedily into the largest snapshot buckets that lie wholly inside it (weeks, then days, then
+hours), each used only if its organisation row says it was computed after the bucket ended, for the current parts
+version and SLA target; whatever is left (the partial first and last hours, the hour in progress, anything never
+aggregated) is one live query. Series (per hour, per day) never take a bucket larger than their own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, Connection, and_, or_, select
+from sqlalchemy.sql import Subquery
+
+from pantau.aggregation.buckets import HOUR, bucket_start, next_bucket_start
+from pantau.aggregation.snapshots import PARTS_VERSION, read_snapshots
+from pantau.auth.scope import Scope
+from pantau.auth.scope_sql import conversations_in_scope, people_in_scope
+from pantau.core.config import Settings
+from pantau.core.sql import bucket_key
+from pantau.core.windows import Granularity, Window
+from pantau.dashboard.facts import conversation_facts
+from pantau.dashboard.parts import ConversationParts, collect_parts
+from pantau.models import Conversation, User
+from pantau.models.enums import ScopeType, SnapshotType
+
+conversations = Conversation.__table__
+users = User.__table__
+
+_LARGEST_FIRST = (SnapshotType.weekly, SnapshotType.daily, SnapshotType.hourly)
+_KINDS_FOR_SERIES = {"hour": (SnapshotType.hourly,), "day": (SnapshotType.daily, SnapshotType.hourly)}
+
+
+@dataclass(frozen=True)
+class Plan:
+    snapshot_buckets: list[tuple[SnapshotType, datetime]]
+    live: list[tuple[datetime, datetime]]
+
+
+class PartsSource:
+    def __init__(
+        self, connection: Connection, scope: Scope, settings: Settings, now: datetime, use_snapshots: bool = True
+    ) -> None:
+        self.connection = connection
+        self.scope = scope
+        self.settings = settings
+        self.now = now
+        self.use_snapshots = use_snapshots
+        self.zone = settings.zone
+
+    # What sections ask for.
+
+    def total(self, start: datetime, end: datetime) -> ConversationParts:
+        """Parts of the cohort created in [start, end), in scope."""
+        plan = self._plan(start, end, _LARGEST_FIRST)
+        total = ConversationParts()
+        for parts in self._from_snapshots(plan, self._scope_rows()).values():
+            for bucket_parts in parts.values():
+                total += bucket_parts
+        return total + self._live(plan, []).get((), ConversationParts())
+
+    def per_agent(self, start: datetime, end: datetime) -> dict[str, ConversationParts]:
+        """Parts per assignee among the people in scope (unassigned conversations are no one's)."""
+        plan = self._plan(start, end, _LARGEST_FIRST)
+        people = [row[0] for row in self.connection.execute(select(users.c.id).where(people_in_scope(self.scope)))]
+        by_agent: dict[str, ConversationParts] = defaultdict(ConversationParts)
+        for agent_id, parts in self._from_snapshots(plan, (ScopeType.agent, people)).items():
+            for bucket_parts in parts.values():
+                by_agent[agent_id] += bucket_parts
+        for (agent_id,), parts in self._live(plan, [lambda facts: facts.c.assigned_to]).items():
+            if agent_id is not None:
+                by_agent[agent_id] += parts
+        return dict(by_agent)
+
+    def per_bucket(self, window: Window, granularity: Granularity) -> dict[int | str, ConversationParts]:
+        """Parts per series bucket (keyed as `Bucket.key`) of the window, in scope."""
+        plan = self._plan(window.start, window.end, _KINDS_FOR_SERIES[granularity])
+        series_start = {bucket.start: bucket.key for bucket in window.buckets(granularity)}
+        by_bucket: dict[int | str, ConversationParts] = defaultdict(ConversationParts)
+        for parts in self._from_snapshots(plan, self._scope_rows()).values():
+            for start, bucket_parts in parts.items():
+                by_bucket[self._series_key(start, series_start, granularity)] += bucket_parts
+        series_key = [lambda facts: bucket_key(facts.c.created_at, window, granularity)]
+        for (key,), parts in self._live(plan, series_key).items():
+            by_bucket[key] += parts
+        return dict(by_bucket)
+
+    # How.
+
+    def _scope_rows(self) -> tuple[ScopeType, list[str]] | None:
+        if self.scope.level == "all":
+            return ScopeType.org, [""]
+        if self.scope.level == "team" and len(self.scope.team_ids) == 1:
+            return ScopeType.team, list(self.scope.team_ids)
+        if self.scope.level == "own":
+            return ScopeType.agent, [self.scope.user_id]
+        return None
+
+    def _series_key(self, start: datetime, series_start: dict[datetime, int | str], granularity: Granularity):
+        if granularity == "hour":
+            return series_start[start]
+        return start.astimezone(self.zone).date().isoformat()
+
+    def _plan(self, start: datetime, end: datetime, kinds: tuple[SnapshotType, ...]) -> Plan:
+        end = min(end, self.now)
+        if not self.use_snapshots or self._scope_rows() is None or start >= end:
+            return Plan([], [(start, end)] if start < end else [])
+        usable = self._usable_buckets(start, end, kinds)
+        taken: list[tuple[SnapshotType, datetime]] = []
+        live: list[tuple[datetime, datetime]] = []
+        cursor = start
+        while cursor < end:
+            for kind in kinds:
+                if (kind, cursor) in usable and usable[(kind, cursor)] <= end:
+                    taken.append((kind, cursor))
+                    cursor = usable[(kind, cursor)]
+                    break
+            else:
+                step = min(end, bucket_start(SnapshotType.hourly, cursor, self.zone) + HOUR)
+                if live and live[-1][1] == cursor:
+                    live[-1] = (live[-1][0], step)
+                else:
+                    live.append((cursor, step))
+                cursor = step
+        return Plan(taken, live)
+
+    def _usable_buckets(
+        self, start: datetime, end: datetime, kinds: tuple[SnapshotType, ...]
+    ) -> dict[tuple[SnapshotType, datetime], datetime]:
+        """(kind, bucket start) -> bucket end, for the computed and settled buckets inside [start, end)."""
+        usable = {}
+        target = self.settings.sla_first_response_seconds
+        for kind in kinds:
+            for (_, bucket), (computed_at, metrics) in read_snapshots(
+                self.connection, kind, ScopeType.org, [""], start, end
+            ).items():
+                bucket_end = next_bucket_start(kind, bucket, self.zone)
+                if (
+                    bucket_end <= end
+                    and computed_at >= bucket_end
+                    and metrics.get("version") == PARTS_VERSION
+                    and metrics.get("slaTargetSeconds") == target
+                ):
+                    usable[(kind, bucket)] = bucket_end
+        return usable
+
+    def _from_snapshots(
+        self, plan: Plan, rows: tuple[ScopeType, list[str]] | None
+    ) -> dict[str, dict[datetime, ConversationParts]]:
+        """scope id -> bucket start -> parts, for the plan's snapshot buckets."""
+        found: dict[str, dict[datetime, ConversationParts]] = defaultdict(dict)
+        if not plan.snapshot_buckets or rows is None:
+            return found
+        scope_type, scope_ids = rows
+        wanted = defaultdict(set)
+        for kind, bucket in plan.snapshot_buckets:
+            wanted[kind].add(bucket)
+        for kind, buckets in wanted.items():
+            stored = read_snapshots(
+                self.connection, kind, scope_type, scope_ids, min(buckets), max(buckets) + timedelta(microseconds=1)
+            )
+            for (scope_id, bucket), (_, metrics) in stored.items():
+                if bucket in buckets:
+                    found[scope_id][bucket] = ConversationParts.from_json(metrics["conversations"])
+        return found
+
+    def _live(self, plan: Plan, keys: list[Callable[[Subquery], ColumnElement]]) -> dict[tuple, ConversationParts]:
+        """Parts of the plan's live intervals, per value of the keys (each built on the facts)."""
+        if not plan.live:
+            return {} if keys else {(): ConversationParts()}
+        created_in = or_(*(and_(conversations.c.created_at >= a, conversations.c.created_at < b) for a, b in plan.live))
+        facts = conversation_facts(created_in, conversations_in_scope(self.scope))
+        return collect_parts(
+            self.connection,
+            facts,
+            [key(facts) for key in keys],
+            now=self.now,
+            sla_target_seconds=self.settings.sla_first_response_seconds,
+        )

@@ -1,0 +1,214 @@
+"""The aggregation runs as operators meet them: the job, its lock, the cron endpoint, the scheduler, the commands."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, text
+
+from pantau.aggregation import jobs, snapshots
+from pantau.aggregation.jobs import LOCK_IDS, run_aggregation, span_start
+from pantau.aggregation.scheduler import build_scheduler
+from pantau.migrations.runner import upgrade
+from pantau.models import AnalyticsSnapshot
+from pantau.models.enums import SnapshotType
+from pantau.web.app import create_app
+from tests.conftest import make_settings
+from tests.support.builders import Dataset, local
+from tests.support.databases import engine_for
+
+NOW = local("2026-03-10 10:30")
+SECRET = "cron-secret-for-the-tests-0123456789abcdef"
+
+
+@pytest.fixture
+def migrated(fresh_database_url):
+    """A fresh, migrated database with a few committed conversations over the last three days."""
+    engine = engine_for(fresh_database_url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        data = Dataset(connection)
+        team = data.make_team("A")
+        agent = data.make_user("agent", team=team)
+        for hours_ago in (1, 5, 30, 60):
+            data.make_conversation(NOW - timedelta(hours=hours_ago), team=team, assigned_to=agent)
+    yield engine, make_settings(fresh_database_url, cron_secret=SECRET)
+    engine.dispose()
+
+
+def snapshot_count(engine, kind: SnapshotType | None = None) -> int:
+    query = select(func.count()).select_from(AnalyticsSnapshot)
+    if kind is not None:
+        query = query.where(AnalyticsSnapshot.snapshot_type == kind.value)
+    with engine.connect() as connection:
+        return connection.execute(query).scalar_one()
+
+
+def test_a_run_covers_the_previous_bucket_and_the_look_back(migrated):
+    _, settings = migrated
+    assert span_start(SnapshotType.hourly, NOW, settings) == local("2026-03-08 10:00")  # 48 h look-back
+    assert span_start(SnapshotType.daily, NOW, settings) == local("2026-03-08 00:00")
+    assert span_start(SnapshotType.weekly, NOW, settings) == local("2026-03-02 00:00")  # last week's Monday
+
+
+def test_an_hourly_run_writes_every_bucket_of_its_span_and_is_idempotent(migrated):
+    engine, settings = migrated
+    first = run_aggregation(engine, settings, SnapshotType.hourly, now=NOW)
+    assert (first.ran, first.buckets) == (True, 49)  # 08 Mar 10:00 .. 10 Mar 10:00
+    rows = snapshot_count(engine)
+    again = run_aggregation(engine, settings, SnapshotType.hourly, now=NOW)
+    assert (again.ran, snapshot_count(engine)) == (True, rows)
+    # 49 organisation rows (one per bucket, even empty) + team and agent rows for the 3 hours with conversations.
+    assert rows == 49 + 3 + 3
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+def test_a_second_runner_skips_while_the_first_holds_the_lock(migrated):
+    engine, settings = migrated
+    with engine.connect() as other_runner:
+        other_runner.execute(text("SELECT pg_advisory_lock(:id)"), {"id": LOCK_IDS[SnapshotType.hourly]})
+        result = run_aggregation(engine, settings, SnapshotType.hourly, now=NOW)
+        other_runner.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": LOCK_IDS[SnapshotType.hourly]})
+    assert (result.ran, snapshot_count(engine)) == (False, 0)
+    # Another kind has its own lock and is not held up.
+    assert run_aggregation(engine, settings, SnapshotType.daily, now=NOW).ran
+
+
+def test_a_failing_run_leaves_nothing_behind(migrated, monkeypatch):
+    engine, settings = migrated
+    real_upsert = snapshots.upsert
+
+    def upsert_then_fail(*args, **kwargs):
+        real_upsert(*args, **kwargs)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(snapshots, "upsert", upsert_then_fail)
+    with pytest.raises(RuntimeError):
+        run_aggregation(engine, settings, SnapshotType.hourly, now=NOW)
+    assert snapshot_count(engine) == 0
+
+
+@pytest.fixture
+def cron_client(migrated):
+    engine, settings = migrated
+
+    def client_for(**overrides) -> TestClient:
+        return TestClient(create_app(settings=settings.model_copy(update=overrides), engine=engine))
+
+    return client_for
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_cron_endpoint_is_closed_without_a_secret(cron_client):
+    response = cron_client(cron_secret="").get("/api/cron/aggregate-metrics", headers=bearer(""))
+    assert response.status_code == 503
+    assert response.json()["error"] == "cron_disabled"
+
+
+@pytest.mark.parametrize("headers", [{}, bearer("wrong"), {"Authorization": SECRET}, bearer(SECRET + "x")])
+def test_cron_endpoint_refuses_anything_but_the_secret(cron_client, migrated, headers):
+    response = cron_client().get("/api/cron/aggregate-metrics", headers=headers)
+    assert (response.status_code, response.json()["error"]) == (401, "unauthorized")
+    assert snapshot_count(migrated[0]) == 0
+
+
+def test_cron_endpoint_refuses_an_unknown_type(cron_client):
+    response = cron_client().get("/api/cron/aggregate-metrics?type=monthly", headers=bearer(SECRET))
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid_parameter", "detail": "type: use hourly, daily or weekly, got 'monthly'"}
+
+
+@pytest.mark.parametrize("kind", ["hourly", "daily", "weekly"])
+def test_cron_endpoint_runs_the_aggregation(cron_client, migrated, kind):
+    response = cron_client().get(f"/api/cron/aggregate-metrics?type={kind}", headers=bearer(SECRET))
+    body = response.json()
+    assert response.status_code == 200
+    assert body["success"] is True
+    assert body["type"] == kind
+    assert body["message"] == f"{kind} metrics aggregation completed successfully"
+    assert body["buckets"] > 0
+    assert datetime.fromisoformat(body["timestamp"]).tzinfo is not None
+    assert snapshot_count(migrated[0], SnapshotType(kind)) > 0
+
+
+def test_cron_endpoint_defaults_to_hourly(cron_client):
+    assert cron_client().get("/api/cron/aggregate-metrics", headers=bearer(SECRET)).json()["type"] == "hourly"
+
+
+def test_cron_endpoint_failure_is_a_500_with_nothing_written(cron_client, migrated, monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(snapshots, "upsert", fail)
+    response = cron_client().get("/api/cron/aggregate-metrics", headers=bearer(SECRET))
+    assert response.status_code == 500
+    assert response.json() == {"success": False, "error": "hourly metrics aggregation failed", "details": "RuntimeError"}
+    assert snapshot_count(migrated[0]) == 0
+
+
+def test_the_scheduler_runs_each_job_on_local_time(migrated):
+    engine, settings = migrated
+    runner = build_scheduler(engine, settings)
+    after = local("2026-03-10 10:30")
+    next_runs = {job.id: job.trigger.get_next_fire_time(None, after) for job in runner.get_jobs()}
+    assert next_runs == {
+        "aggregate-hourly": local("2026-03-10 11:00"),
+        "aggregate-daily": local("2026-03-11 00:00"),
+        "aggregate-weekly": local("2026-03-16 00:00"),  # Monday
+    }
+
+
+def test_a_failing_scheduled_job_is_logged_not_raised(migrated, monkeypatch, caplog):
+    from pantau.aggregation import scheduler
+
+    engine, settings = migrated
+    monkeypatch.setattr(scheduler, "run_aggregation", lambda *args: (_ for _ in ()).throw(RuntimeError("boom")))
+    scheduler.run_job(engine, settings, SnapshotType.hourly)
+    assert "hourly aggregation failed" in caplog.text
+
+
+def run_pantau(*args: str, database_url: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": database_url, "ENVIRONMENT": "development"}
+    return subprocess.run([sys.executable, "-m", "pantau", *args], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_aggregate_commands(migrated, fresh_database_url):
+    hourly = run_pantau("aggregate", "hourly", database_url=fresh_database_url)
+    assert hourly.returncode == 0, hourly.stderr
+    assert "hourly aggregation: 49 buckets" in hourly.stdout  # the hour in progress and the 48 before it
+    today = datetime.now(UTC).date()
+    backfill = run_pantau("aggregate", "backfill", "--from", str(today - timedelta(days=3)), "--to", str(today),
+                          database_url=fresh_database_url)
+    assert backfill.returncode == 0, backfill.stderr
+    assert f"backfill {today - timedelta(days=3)}..{today}:" in backfill.stdout
+
+
+def test_backfill_refuses_reversed_or_malformed_days(migrated, fresh_database_url):
+    reversed_ = run_pantau("aggregate", "backfill", "--from", "2026-03-05", "--to", "2026-03-01",
+                           database_url=fresh_database_url)
+    assert reversed_.returncode == 1 and "--from 2026-03-05 is after --to 2026-03-01" in reversed_.stderr
+    malformed = run_pantau("aggregate", "backfill", "--from", "March", "--to", "2026-03-01",
+                           database_url=fresh_database_url)
+    assert malformed.returncode == 1 and "--from must be a date as YYYY-MM-DD" in malformed.stderr
+
+
+def test_backfill_rebuilds_whole_weeks(migrated):
+    engine, settings = migrated
+    written = jobs.backfill(engine, settings, local("2026-03-08 00:00").date(), NOW.date(), now=NOW)
+    assert written > 0
+    with engine.connect() as connection:
+        weeks = connection.execute(
+            select(AnalyticsSnapshot.snapshot_date).where(
+                AnalyticsSnapshot.snapshot_type == "weekly", AnalyticsSnapshot.scope_type == "org"
+            ).order_by(AnalyticsSnapshot.snapshot_date)
+        ).scalars().all()
+    assert weeks == [local("2026-03-02 00:00"), local("2026-03-09 00:00")]
