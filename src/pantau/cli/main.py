@@ -53,6 +53,7 @@ def serve(
 from pantau.auth.cli import token_app, user_app  # noqa: E402
 from pantau.aggregation.cli import aggregate_app  # noqa: E402
 from pantau.aggregation.scheduler import scheduler  # noqa: E402
+from pantau.bench.cli import bench  # noqa: E402
 from pantau.cache.cli import cache_app  # noqa: E402
 
 app.add_typer(user_app, name="user")
@@ -60,3 +61,4 @@ app.add_typer(token_app, name="token")
 app.add_typer(cache_app, name="cache")
 app.add_typer(aggregate_app, name="aggregate")
 app.command()(scheduler)
+app.command()(bench)

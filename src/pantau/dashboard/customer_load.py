@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Integer, and_, case, exists, false, func, not_, or_, select
+from sqlalchemy import Integer, exists, func, select
 
 from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core import numbers
 from pantau.core.sql import bucket_key, epoch, local_dow, local_hour
 from pantau.core.windows import HOUR, Window, resolve_window, shift_local_days
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.facts import cohort_facts, cohort_in_scope, count_where, response_seconds
+from pantau.dashboard.facts import cohort_in_scope, count_where
+from pantau.dashboard.parts import ConversationParts
 from pantau.dashboard.schemas import CamelModel, SectionResponse
 from pantau.models import Conversation
 
@@ -117,19 +118,23 @@ def _new_vs_returning(ctx: SectionContext) -> NewVsReturning:
 
 
 def _avg_wait_time(ctx: SectionContext) -> AvgWaitTime:
-    """Mean first-response time of the cohort, split by the local hour the conversation was created in."""
-    window = ctx.window
+    """Mean first-response time of the cohort, split by the local hour the conversation was created in: each local
+    hour's parts fall wholly on one side."""
     peak_hours = ctx.settings.peak_hours
-    facts = cohort_facts(ctx.scope, window.start, window.end)
-    hour = local_hour(facts.c.created_at, ctx.zone)
-    in_peak = or_(false(), *(and_(hour >= start, hour < end) for start, end in peak_hours))
-    frt = response_seconds(facts)
-    peak, off_peak = ctx.connection.execute(
-        select(func.avg(case((in_peak, frt))), func.avg(case((not_(in_peak), frt))))
-    ).one()
+    by_hour = ctx.parts.per_bucket(ctx.window, "hour")
+    peak, off_peak = ConversationParts(), ConversationParts()
+    for bucket in ctx.window.buckets("hour"):
+        parts = by_hour.get(bucket.key)
+        if parts is None:
+            continue
+        hour = bucket.local_start.hour
+        if any(start <= hour < end for start, end in peak_hours):
+            peak += parts
+        else:
+            off_peak += parts
     return AvgWaitTime(
-        peak=numbers.round1(peak),
-        off_peak=numbers.round1(off_peak),
+        peak=numbers.round1(peak.avg_response_seconds),
+        off_peak=numbers.round1(off_peak.avg_response_seconds),
         peak_hours=[PeakHours(start=start, end=end) for start, end in peak_hours],
     )
 

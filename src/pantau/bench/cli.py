@@ -1,0 +1,53 @@
+"""`pantau bench`: the SPEC §10 measurements on the configured database, as a table."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pantau.bench.runner import BenchReport, run_bench
+from pantau.cli.common import fail, ready_engine, settings_or_exit
+
+
+def _render(report: BenchReport) -> None:
+    console = Console(width=None if Console().is_terminal else 132)
+    console.print(
+        f"[bold]{report.database}[/bold], {report.conversations:,} conversations, {report.messages:,} messages; "
+        f"{report.machine}"
+    )
+    if report.backfill_days:
+        console.print(f"backfill of {report.backfill_days} days: {report.backfill_seconds:.1f} s")
+    console.print(f"hourly aggregation run: {report.hourly_run_seconds:.2f} s")
+    table = Table(title="per section and range, milliseconds (p50 / p95)")
+    for column in ("section", "range", "miss, live", "miss, snapshots", "live ÷ snapshots", "cache hit"):
+        table.add_column(column, justify="left" if column in ("section", "range") else "right")
+    for row in report.sections:
+        ratio = row.live.p50_ms / row.snapshots.p50_ms if row.snapshots.p50_ms else float("nan")
+        table.add_row(
+            row.section,
+            row.range,
+            f"{row.live.p50_ms:.0f} / {row.live.p95_ms:.0f}",
+            f"{row.snapshots.p50_ms:.0f} / {row.snapshots.p95_ms:.0f}",
+            f"{ratio:.1f}×",
+            f"{row.cache_hit.p50_ms:.1f} / {row.cache_hit.p95_ms:.1f}",
+        )
+    console.print(table)
+
+
+def bench(
+    ranges: str = typer.Option("default,30d", help="Comma-separated ranges; `default` is each section's own."),
+    repeat: int = typer.Option(5, min=1, help="Runs per measurement."),
+    backfill: bool = typer.Option(True, help="Rebuild every snapshot first (timed); --no-backfill reuses them."),
+) -> None:
+    """Time every section (cache miss from snapshots, live, cache hit), aggregation and backfill on this database.
+
+    Load data first, e.g. `pantau demo --size M`.
+    """
+    settings = settings_or_exit()
+    engine = ready_engine(settings)
+    try:
+        report = run_bench(engine, settings, [r.strip() for r in ranges.split(",") if r.strip()], repeat, backfill)
+    except RuntimeError as exc:
+        fail(str(exc))
+    _render(report)

@@ -1,0 +1,47 @@
+"""`pantau bench` measures every section three ways on the database it is given (no figure is asserted: speed is
+reported by the command, not tested)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from pantau.bench.runner import run_bench
+from pantau.dashboard.router import SECTIONS
+from pantau.migrations.runner import upgrade
+from tests.conftest import make_settings
+from tests.support.builders import Dataset
+from tests.support.databases import engine_for
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_bench_reports_every_section_and_range(fresh_database_url):
+    engine = engine_for(fresh_database_url)
+    upgrade(engine)
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        data = Dataset(connection)
+        data.make_user("owner", id="olga")
+        for hours_ago in (1, 30):
+            data.make_conversation(now - timedelta(hours=hours_ago))
+    report = run_bench(engine, make_settings(fresh_database_url), ["default", "30d"], repeat=1, backfill_snapshots=True)
+    engine.dispose()
+
+    measured = {(row.section, row.range) for row in report.sections}
+    expected = {(name, section.default_range) for name, section in SECTIONS.items()}
+    expected |= {(name, "30d") for name, section in SECTIONS.items() if section.ranged}
+    assert measured == expected
+    zone = make_settings(fresh_database_url).zone
+    days = (now.astimezone(zone).date() - (now - timedelta(hours=30)).astimezone(zone).date()).days + 1
+    assert (report.conversations, report.backfill_days) == (2, days)
+    assert all(row.live.p50_ms > 0 and row.snapshots.p50_ms > 0 and row.cache_hit.p50_ms > 0 for row in report.sections)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_bench_needs_data(fresh_database_url):
+    engine = engine_for(fresh_database_url)
+    upgrade(engine)
+    with pytest.raises(RuntimeError, match="no conversations"):
+        run_bench(engine, make_settings(fresh_database_url), ["default"], repeat=1, backfill_snapshots=False)
+    engine.dispose()
