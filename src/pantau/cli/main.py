@@ -62,3 +62,7 @@ app.add_typer(cache_app, name="cache")
 app.add_typer(aggregate_app, name="aggregate")
 app.command()(scheduler)
 app.command()(bench)
+
+from pantau.demo.cli import demo  # noqa: E402
+
+app.command()(demo)
