@@ -17,22 +17,53 @@ from pantau.core.windows import Granularity, Window
 UPSERT_BATCH = 1000
 
 
-class epoch(FunctionElement):
-    """Seconds since 1970 of a timestamp, exact to the microsecond."""
+def _dialect_function(name: str, type_, postgresql_template: str, sqlite_function: str, doc: str):
+    """A SQL function element: PostgreSQL fills `postgresql_template` with the compiled arguments ({0}, {1}, ...),
+    SQLite calls the registered `sqlite_function` with them."""
+    element = type(name, (FunctionElement,), {"type": type_, "inherit_cache": True, "name": name, "__doc__": doc})
 
-    type = Float()
-    inherit_cache = True
-    name = "epoch"
+    def arguments(element, compiler, **kw) -> list[str]:
+        return [compiler.process(clause, **kw) for clause in element.clauses]
+
+    @compiles(element, "postgresql")
+    def _postgresql(element, compiler, **kw):
+        return postgresql_template.format(*arguments(element, compiler, **kw))
+
+    @compiles(element, "sqlite")
+    def _sqlite(element, compiler, **kw):
+        return f"{sqlite_function}({', '.join(arguments(element, compiler, **kw))})"
+
+    return element
 
 
-@compiles(epoch, "postgresql")
-def _epoch_pg(element, compiler, **kw):
-    return f"EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})::float8"
-
-
-@compiles(epoch, "sqlite")
-def _epoch_sqlite(element, compiler, **kw):
-    return f"pantau_epoch({compiler.process(element.clauses, **kw)})"
+epoch = _dialect_function(
+    "epoch",
+    Float(),
+    "EXTRACT(EPOCH FROM {0})::float8",
+    "pantau_epoch",
+    "epoch(moment): seconds since 1970 of a timestamp.",
+)
+seconds_between = _dialect_function(
+    "seconds_between",
+    Float(),
+    "EXTRACT(EPOCH FROM ({0} - {1}))::float8",
+    "pantau_seconds_between",
+    "seconds_between(later, earlier), exact to the microsecond (a difference of epochs would lose the last digits).",
+)
+microseconds_between = _dialect_function(
+    "microseconds_between",
+    BigInteger(),
+    "CAST(ROUND(EXTRACT(EPOCH FROM ({0} - {1})) * 1000000) AS BIGINT)",
+    "pantau_microseconds_between",
+    "microseconds_between(later, earlier) as a whole number: durations that add up exactly.",
+)
+percentile_cont = _dialect_function(
+    "percentile_cont",
+    Float(),
+    "percentile_cont({1}) WITHIN GROUP (ORDER BY {0})",
+    "pantau_percentile",
+    "percentile_cont(value, fraction): the aggregate, with linear interpolation between rows.",
+)
 
 
 class _local_part(FunctionElement):
@@ -78,69 +109,6 @@ def local_date(moment: ColumnElement, zone: ZoneInfo) -> ColumnElement[str]:
     return _local(moment, zone, "date", String())
 
 
-class seconds_between(FunctionElement):
-    """later - earlier in seconds, exact to the microsecond (a difference of epochs would lose the last digits)."""
-
-    type = Float()
-    inherit_cache = True
-    name = "seconds_between"
-
-
-@compiles(seconds_between, "postgresql")
-def _seconds_between_pg(element, compiler, **kw):
-    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"EXTRACT(EPOCH FROM ({later} - {earlier}))::float8"
-
-
-@compiles(seconds_between, "sqlite")
-def _seconds_between_sqlite(element, compiler, **kw):
-    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"pantau_seconds_between({later}, {earlier})"
-
-
-class microseconds_between(FunctionElement):
-    """later - earlier in whole microseconds (BIGINT): durations that add up exactly."""
-
-    type = BigInteger()
-    inherit_cache = True
-    name = "microseconds_between"
-
-
-@compiles(microseconds_between, "postgresql")
-def _microseconds_between_pg(element, compiler, **kw):
-    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"CAST(ROUND(EXTRACT(EPOCH FROM ({later} - {earlier})) * 1000000) AS BIGINT)"
-
-
-@compiles(microseconds_between, "sqlite")
-def _microseconds_between_sqlite(element, compiler, **kw):
-    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"pantau_microseconds_between({later}, {earlier})"
-
-
-class percentile_cont(FunctionElement):
-    """`percentile_cont(fraction) WITHIN GROUP (ORDER BY value)`: an aggregate with linear interpolation."""
-
-    type = Float()
-    inherit_cache = True
-    name = "percentile_cont"
-
-
-@compiles(percentile_cont, "postgresql")
-def _percentile_pg(element, compiler, **kw):
-    value, fraction = list(element.clauses)
-    return (
-        f"percentile_cont({compiler.process(fraction, **kw)}) WITHIN GROUP "
-        f"(ORDER BY {compiler.process(value, **kw)})"
-    )
-
-
-@compiles(percentile_cont, "sqlite")
-def _percentile_sqlite(element, compiler, **kw):
-    value, fraction = list(element.clauses)
-    return f"pantau_percentile({compiler.process(value, **kw)}, {compiler.process(fraction, **kw)})"
-
-
 def percentile(value: ColumnElement, fraction: float) -> ColumnElement[float]:
     return percentile_cont(value, literal(fraction, Float()))
 
@@ -151,8 +119,6 @@ def bucket_key(moment: ColumnElement, window: Window, granularity: Granularity) 
         return local_date(moment, window.zone)
     origin = window.hour_bucket_origin().timestamp()
     return func.floor((epoch(moment) - origin) / 3600.0).cast(Integer)
-
-
 
 
 def upsert(
