@@ -43,7 +43,8 @@ def test_after_the_account_s_allowed_failures_even_the_right_password_is_refused
 
     assert response.status_code == 429
     assert WINDOW_SECONDS - 10 < int(response.headers["retry-after"]) <= WINDOW_SECONDS
-    assert "too many failed sign-ins; try again in 10 minutes" in response.text
+    # The form speaks the page language: Indonesian, the default for TIMEZONE=Asia/Jakarta.
+    assert "Terlalu banyak percobaan masuk yang gagal; coba lagi dalam 10 menit." in response.text
     assert "set-cookie" not in response.headers
 
 

@@ -49,7 +49,7 @@ def test_signing_out_ends_the_session_even_for_a_copy_of_the_cookie(client, data
     response = client.post("/logout", follow_redirects=False)
 
     assert response.status_code == 303
-    assert response.headers["location"] == "/login"
+    assert response.headers["location"] == "/login?signedOut=1"
     assert response.headers["set-cookie"].startswith('pantau_session=""')
     assert session.scalars(select(AuthSession.ended_at)).one() is not None
     replayed = client.get("/api/me", headers=with_cookie(token))
@@ -107,18 +107,6 @@ def test_the_redirect_to_sign_in_remembers_the_page_and_its_query(client, app):
 
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=%2Freports%3FdateRange%3D7d"
-
-
-def test_the_signed_in_home_page_says_who_and_what_they_see_and_offers_sign_out(client, data):
-    signed_in_as_ana(client, data)
-
-    response = client.get("/")
-
-    assert response.status_code == 200
-    assert "Ana Putri" in response.text
-    assert "Agent" in response.text
-    assert "the conversations and tickets assigned to you" in response.text
-    assert '<form method="post" action="/logout">' in response.text
 
 
 def test_signing_in_again_ends_the_browser_s_previous_session(client, data, session):

@@ -1,24 +1,23 @@
-"""Sign-in and sign-out for browsers, `/api/me` for any caller, and the signed-in landing page at `/`.
+"""Sign-in and sign-out for browsers, and `/api/me` for any caller. The signed-in page at `/` is the dashboard
+(`pantau.web.dashboard_page`).
 
 `POST /login` takes `email`, `password` and an optional `next` as an ordinary form, without a CSRF token field, so
 programs and tests can post just the two fields; a cross-site post is refused by its Origin instead. It answers a
 303 with the session cookie on success. A refusal re-renders the form (401 for wrong credentials, 429 with
 Retry-After when throttled), or, for a client that asks for JSON and not HTML (`Accept: application/json`), answers
-{error, detail} with the same status and headers.
+{error, detail} with the same status and headers. The form speaks the page language (`pantau.web.i18n`); the JSON
+answers are English. Signing out lands on the form with a note that it worked.
 """
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from pantau.auth.dependencies import (
-    CurrentPageUser,
     CurrentUser,
     OptionalUser,
     SessionToken,
@@ -26,12 +25,11 @@ from pantau.auth.dependencies import (
     refuse_cross_site_post,
 )
 from pantau.auth.schemas import MeOut, ScopeOut
-from pantau.auth.scope import Scope
 from pantau.auth.sessions import SESSION_COOKIE, end_session, session_lifetime, start_session
 from pantau.auth.sign_in import SignInRefused, SignInThrottled, authenticate
-from pantau.models import Team
 from pantau.web.deps import DbSession, SettingsDep
 from pantau.web.errors import error_response
+from pantau.web.i18n import wait_phrase
 from pantau.web.pages import templates
 
 router = APIRouter(tags=["auth"])
@@ -58,39 +56,39 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def _wait_phrase(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds} seconds"
-    minutes = math.ceil(seconds / 60)
-    return "1 minute" if minutes == 1 else f"{minutes} minutes"
-
-
 def _sign_in_form(
     request: Request,
     *,
     next_path: str,
     email: str = "",
-    error: str | None = None,
+    refusal: str | None = None,
+    retry_after: int | None = None,
+    signed_out: bool = False,
     status: int = 200,
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    return templates.TemplateResponse(
-        request,
-        "login.html",
-        {"next_path": next_path, "email": email, "error": error},
-        status_code=status,
-        headers=headers,
-    )
+    """The form; `refusal` is the error code of a refused attempt, shown in the page language."""
+    context = {
+        "next_path": next_path,
+        "email": email,
+        "refusal": refusal,
+        "retry_after": retry_after,
+        "signed_out": signed_out,
+    }
+    return templates.TemplateResponse(request, "login.html", context, status_code=status, headers=headers)
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
 def sign_in_form(
-    request: Request, caller: OptionalUser, next_path: Annotated[str | None, Query(alias="next")] = None
+    request: Request,
+    caller: OptionalUser,
+    next_path: Annotated[str | None, Query(alias="next")] = None,
+    signed_out: Annotated[bool, Query(alias="signedOut")] = False,
 ) -> Response:
     destination = safe_next_path(next_path)
     if caller is not None:
         return RedirectResponse(destination, status_code=303)
-    return _sign_in_form(request, next_path=destination)
+    return _sign_in_form(request, next_path=destination, signed_out=signed_out)
 
 
 @router.post(
@@ -112,15 +110,23 @@ def sign_in(
         user = authenticate(db, settings, email=email, password=password, address=address, now=now)
     except SignInThrottled as exc:
         wait = exc.retry_after_seconds
-        detail = f"too many failed sign-ins; try again in {_wait_phrase(wait)}"
         headers = {"Retry-After": str(wait)}
         if _wants_json(request):
+            detail = f"too many failed sign-ins; try again in {wait_phrase('en', wait)}"
             return error_response(429, "too_many_attempts", detail, headers)
-        return _sign_in_form(request, next_path=destination, email=email, error=detail, status=429, headers=headers)
+        return _sign_in_form(
+            request,
+            next_path=destination,
+            email=email,
+            refusal="too_many_attempts",
+            retry_after=wait,
+            status=429,
+            headers=headers,
+        )
     except SignInRefused:
         if _wants_json(request):
             return error_response(401, "invalid_credentials", SIGN_IN_REFUSED)
-        return _sign_in_form(request, next_path=destination, email=email, error=SIGN_IN_REFUSED, status=401)
+        return _sign_in_form(request, next_path=destination, email=email, refusal="invalid_credentials", status=401)
 
     if previous_session:
         end_session(db, settings, previous_session, now)
@@ -145,7 +151,7 @@ def sign_out(db: DbSession, settings: SettingsDep, session_token: SessionToken) 
     """End the session on the server (the cookie stops working even if kept) and clear the cookie."""
     if session_token:
         end_session(db, settings, session_token, datetime.now(UTC))
-    response = RedirectResponse("/login", status_code=303)
+    response = RedirectResponse("/login?signedOut=1", status_code=303)
     response.delete_cookie(
         SESSION_COOKIE, path="/", secure=settings.session_cookie_secure, httponly=True, samesite="lax"
     )
@@ -164,28 +170,3 @@ def me(caller: CurrentUser) -> MeOut:
         scope=ScopeOut(level=caller.scope.level, team_ids=list(caller.scope.team_ids)),
     )
 
-
-def _rows_seen(scope: Scope, team_names: list[str]) -> str:
-    if scope.level == "all":
-        return "the whole organisation"
-    if scope.level == "team":
-        return ("team " if len(team_names) == 1 else "teams ") + ", ".join(team_names)
-    return "the conversations and tickets assigned to you"
-
-
-def _sections_open(scope: Scope) -> str:
-    if scope.can_read_management_sections:
-        return "all, including WhatsApp performance, automation impact and business impact"
-    return "KPIs, conversation effectiveness, customer load and your own productivity"
-
-
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def signed_in_home(request: Request, caller: CurrentPageUser, db: DbSession) -> HTMLResponse:
-    """Who is signed in and what they may see, with a sign-out button; the dashboard page takes `/` over."""
-    team_names = list(db.scalars(select(Team.name).where(Team.id.in_(caller.scope.team_ids)).order_by(Team.name)))
-    context = {
-        "caller": caller,
-        "rows_seen": _rows_seen(caller.scope, team_names),
-        "sections_open": _sections_open(caller.scope),
-    }
-    return templates.TemplateResponse(request, "home.html", context)

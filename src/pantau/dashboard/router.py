@@ -27,6 +27,7 @@ from pantau.dashboard import (
     whatsapp_performance,
 )
 from pantau.dashboard.context import SectionContext
+from pantau.dashboard.filters import FilterOptions, filter_options
 from pantau.dashboard.schemas import SectionResponse
 from pantau.web.deps import DbSession, SettingsDep
 from pantau.web.errors import ApiError
@@ -205,6 +206,11 @@ for _section in SECTIONS.values():
         response_model=_section.response_model,
         summary=_section.summary,
     )
+
+
+@router.get("/filters", response_model=FilterOptions, summary="The teams and people the caller may filter by")
+def read_filters(caller: CurrentUser, session: DbSession) -> FilterOptions:
+    return filter_options(session.connection(), caller.scope)
 
 
 @router.get("/{section}", include_in_schema=False)

@@ -16,8 +16,10 @@ from pantau.cache.dashboard_cache import build_cache, process_cache
 from pantau.core.config import Settings, get_settings
 from pantau.core.database import get_engine, make_engine
 from pantau.dashboard.router import router as dashboard_router
-from pantau.web import health, metrics
+from pantau.web import dashboard_page, health, metrics
+from pantau.web.assets import install_assets
 from pantau.web.errors import install_error_handlers
+from pantau.web.security import PageSecurityHeaders
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -39,10 +41,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.cache = process_cache(settings) if settings is get_settings() else build_cache(settings)
 
     install_error_handlers(app)
+    app.add_middleware(PageSecurityHeaders)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(auth_endpoints.router)
     app.include_router(dashboard_router)
     app.include_router(audit_endpoints.router)
     app.include_router(cron_endpoints.router)
+    app.include_router(dashboard_page.router)
+    install_assets(app)
     return app

@@ -1,0 +1,157 @@
+// plotly.js charts: loaded from this server (the <script id="plotly-script" async> of the page), coloured from the
+// page's CSS custom properties, labelled in the page language. Each panel keeps its plots between renders, so a
+// refresh updates them in place (Plotly.react) instead of redrawing from nothing.
+
+import { calendarNames } from "./format.js";
+import { currentLanguage } from "./i18n.js";
+import { h } from "./dom.js";
+
+const plotlyReady = new Promise((resolve, reject) => {
+  if (window.Plotly) {
+    resolve(window.Plotly);
+    return;
+  }
+  const script = document.getElementById("plotly-script");
+  script.addEventListener("load", () => resolve(window.Plotly));
+  script.addEventListener("error", () => reject(new Error("plotly.js did not load")));
+});
+
+const registeredLocales = new Set();
+
+function plotlyLocale(Plotly) {
+  const name = `pantau-${currentLanguage()}`;
+  if (!registeredLocales.has(name)) {
+    const names = calendarNames();
+    Plotly.register({
+      moduleType: "locale",
+      name,
+      dictionary: {},
+      format: {
+        days: names.days,
+        shortDays: names.shortDays,
+        months: names.months,
+        shortMonths: names.shortMonths,
+        date: "%d/%m/%Y",
+        decimal: names.decimal,
+        thousands: names.thousands,
+      },
+    });
+    registeredLocales.add(name);
+  }
+  return name;
+}
+
+/** The page's colours, read from CSS at draw time (so dark mode recolours the charts). */
+export function palette() {
+  const style = getComputedStyle(document.documentElement);
+  const read = (name) => style.getPropertyValue(name).trim();
+  return {
+    ink: read("--ink"),
+    muted: read("--muted"),
+    line: read("--line"),
+    surface: read("--surface-2"),
+    good: read("--good"),
+    warning: read("--warning"),
+    critical: read("--critical"),
+    series: [read("--series-1"), read("--series-2"), read("--series-3"), read("--series-4"), read("--series-5")],
+    heat: [read("--heat-low"), read("--heat-high")],
+    font: read("--font"),
+  };
+}
+
+/** The layout every chart starts from; `extra` is merged one level deep (axes keep the shared styling). */
+export function layout(colours, extra = {}) {
+  const axis = { gridcolor: colours.line, linecolor: colours.line, zerolinecolor: colours.line, automargin: true };
+  const base = {
+    autosize: true,
+    margin: { l: 8, r: 8, t: 8, b: 8 },
+    paper_bgcolor: "rgba(0,0,0,0)",
+    plot_bgcolor: "rgba(0,0,0,0)",
+    font: { family: colours.font, color: colours.ink, size: 12 },
+    hoverlabel: { font: { family: colours.font } },
+    showlegend: false,
+    xaxis: axis,
+    yaxis: { ...axis, rangemode: "tozero" },
+  };
+  const merged = { ...base, ...extra };
+  for (const name of ["xaxis", "yaxis"]) {
+    merged[name] = { ...base[name], ...(extra[name] ?? {}) };
+  }
+  return merged;
+}
+
+/** A value axis for counts: whole numbers only, so small counts never show 0.5 steps. */
+export function countAxis(values) {
+  return Math.max(0, ...values) <= 6 ? { tickformat: ",d", dtick: 1 } : { tickformat: ",d" };
+}
+
+/** A donut's trace options: percentages inside the slices (never outside, where thin slices' labels collide). */
+export const DONUT = {
+  type: "pie",
+  hole: 0.5,
+  sort: false,
+  textinfo: "percent",
+  texttemplate: "%{percent:.1%}",
+  textposition: "inside",
+  hovertemplate: "%{label}: %{value}<extra></extra>",
+};
+
+/** One panel's plots. Render a panel with `slot(...)`, put its DOM in place, then `commit()` draws. */
+export class ChartHost {
+  constructor() {
+    this.plots = new Map();
+    this.pending = [];
+    this.generation = 0;
+  }
+
+  /**
+   * A placeholder for chart `key`; `build(colours)` returns {data, layout}. `label` names it for screen readers;
+   * `size` "compact" makes it lower.
+   */
+  slot(key, label, build, { size = null } = {}) {
+    const placeholder = h("div", { class: size ? `chart ${size}` : "chart", role: "img", "aria-label": label, "data-chart": key });
+    this.pending.push({ key, placeholder, build });
+    return placeholder;
+  }
+
+  begin() {
+    this.generation += 1;
+    this.pending = [];
+  }
+
+  /** Draw the slots of the last render; plots of charts that are no longer shown are released. */
+  async commit() {
+    const generation = this.generation;
+    const pending = this.pending;
+    let Plotly;
+    try {
+      Plotly = await plotlyReady;
+    } catch (error) {
+      console.error("charts unavailable:", error.message);
+      return;
+    }
+    if (generation !== this.generation) {
+      return;
+    }
+    const config = { displayModeBar: false, responsive: true, locale: plotlyLocale(Plotly) };
+    const colours = palette();
+    const used = new Set();
+    for (const { key, placeholder, build } of pending) {
+      used.add(key);
+      let plot = this.plots.get(key);
+      if (plot === undefined) {
+        plot = h("div");
+        this.plots.set(key, plot);
+      }
+      placeholder.append(plot);
+      const { data, layout: chartLayout } = build(colours);
+      await Plotly.react(plot, data, chartLayout, config);
+    }
+    for (const [key, plot] of this.plots) {
+      if (!used.has(key)) {
+        Plotly.purge(plot);
+        this.plots.delete(key);
+      }
+    }
+  }
+}

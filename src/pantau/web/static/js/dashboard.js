@@ -1,0 +1,353 @@
+// The dashboard page: one panel per section the caller may open (the server rendered only those), filters kept in
+// the URL, a quiet refresh every 30 seconds with a live indicator, and per-panel loading, empty and error states so
+// one failing section never blanks the others.
+
+import { getJson } from "./core/api.js";
+import { ChartHost } from "./core/charts.js";
+import { figure, h } from "./core/dom.js";
+import { clockTime, setTimeZone } from "./core/format.js";
+import { startLanguage, t } from "./core/i18n.js";
+import { wirePreferences } from "./core/preferences.js";
+import { PRESETS, readFilters, sectionParameters, writeFilters } from "./core/url-state.js";
+import agentProductivity from "./sections/agent-productivity.js";
+import automationImpact from "./sections/automation-impact.js";
+import businessImpact from "./sections/business-impact.js";
+import conversationEffectiveness from "./sections/conversation-effectiveness.js";
+import customerLoad from "./sections/customer-load.js";
+import kpi from "./sections/kpi.js";
+import whatsappPerformance from "./sections/whatsapp-performance.js";
+
+const SECTIONS = {
+  kpi,
+  "conversation-effectiveness": conversationEffectiveness,
+  "whatsapp-performance": whatsappPerformance,
+  "customer-load": customerLoad,
+  "agent-productivity": agentProductivity,
+  "automation-impact": automationImpact,
+  "business-impact": businessImpact,
+};
+
+const config = JSON.parse(document.getElementById("page-config").textContent);
+// Marked once every panel of the first load is drawn, charts included: the page's "complete" time.
+const COMPLETE_MARK = "pantau:dashboard-complete";
+setTimeZone(config.timezone);
+
+/** "Range: … – … (zone) · compared with … – … · computed …", every instant a figure of the section's JSON. */
+function rangeDescription(data) {
+  const range = data.range;
+  return [
+    h(
+      "span",
+      { class: "range-line" },
+      `${t("range.label")}: `,
+      figure("range.start", "datetime", range.start),
+      " – ",
+      figure("range.end", "datetime", range.end),
+      " (",
+      figure("range.timezone", "text", range.timezone),
+      ")",
+    ),
+    h(
+      "span",
+      { class: "range-line" },
+      `${t("range.compared")}: `,
+      figure("range.previousStart", "datetime", range.previousStart),
+      " – ",
+      figure("range.previousEnd", "datetime", range.previousEnd),
+    ),
+    h("span", { class: "range-line" }, `${t("range.computed")} `, figure("generatedAt", "datetime", data.generatedAt)),
+  ];
+}
+
+function errorBox(failure, retry) {
+  const status = failure.status ? ` (HTTP ${failure.status})` : "";
+  return h(
+    "div",
+    { class: "section-error", role: "alert" },
+    h("p", {}, h("strong", {}, t("state.error"))),
+    h("p", { class: "error-detail" }, `${failure.detail ?? failure.message}${status}`),
+    h("button", { type: "button", class: "control compact", onclick: retry }, t("state.retry")),
+  );
+}
+
+class Panel {
+  constructor(element, retry) {
+    this.element = element;
+    this.name = element.dataset.section;
+    this.section = SECTIONS[this.name];
+    this.body = element.querySelector('[data-role="body"]');
+    this.rangeLine = element.querySelector('[data-role="range"]');
+    this.charts = new ChartHost();
+    this.retry = () => retry(this);
+    this.data = null;
+    this.failure = null;
+  }
+
+  /** Fetch and show the section; a quiet load keeps what is shown until the answer arrives (and if it fails). */
+  async load(filters, signal, { quiet }) {
+    if (!quiet || this.data === null) {
+      this.showLoading();
+    }
+    try {
+      const data = await getJson(`/api/dashboard/${this.name}`, sectionParameters(filters, this.section.ranged), signal);
+      if (signal?.aborted) {
+        return null;
+      }
+      this.data = data;
+      this.failure = null;
+    } catch (error) {
+      if (error.name === "AbortError") {
+        return null;
+      }
+      this.failure = error;
+      if (!quiet) {
+        this.data = null;
+      }
+    }
+    await this.render();
+    return this.failure === null;
+  }
+
+  showLoading() {
+    this.element.dataset.state = "loading";
+    this.element.setAttribute("aria-busy", "true");
+    this.rangeLine.replaceChildren();
+    this.charts.begin();
+    this.body.replaceChildren(h("p", { class: "placeholder" }, t("state.loading")));
+  }
+
+  /** Draw from the last answer (also after a language or theme change); resolves once its charts are drawn. */
+  render() {
+    if (this.data === null && this.failure === null) {
+      return Promise.resolve();
+    }
+    this.element.setAttribute("aria-busy", "false");
+    this.charts.begin();
+    if (this.data === null) {
+      this.element.dataset.state = "error";
+      this.rangeLine.replaceChildren();
+      this.body.replaceChildren(errorBox(this.failure, this.retry));
+    } else {
+      const empty = this.section.isEmpty?.(this.data) ?? false;
+      this.element.dataset.state = empty ? "empty" : "ready";
+      this.element.dataset.generatedAt = this.data.generatedAt;
+      this.rangeLine.replaceChildren(...rangeDescription(this.data));
+      const chart = (key, label, build, options) => this.charts.slot(key, t(label), build, options);
+      const content = empty
+        ? h("p", { class: "placeholder" }, t("state.emptySection"))
+        : this.section.render(this.data, { chart });
+      const warning = this.failure
+        ? h("p", { class: "refresh-warning", role: "status" }, `${t("state.stale")} ${this.failure.detail ?? this.failure.message}`)
+        : null;
+      this.body.replaceChildren(...[warning, content].filter(Boolean));
+    }
+    return this.charts.commit();
+  }
+}
+
+class Dashboard {
+  constructor() {
+    this.filters = readFilters();
+    this.options = { teams: [], agents: [] };
+    this.panels = [...document.querySelectorAll("section[data-section]")].map(
+      (element) => new Panel(element, (panel) => this.loadPanel(panel)),
+    );
+    this.cycle = null;
+    this.controller = null;
+    this.timer = null;
+    this.lastUpdated = null;
+    this.live = document.getElementById("live");
+    this.liveState = document.getElementById("live-state");
+    this.lastUpdatedElement = document.getElementById("last-updated");
+    this.controls = {
+      range: document.getElementById("range"),
+      custom: document.getElementById("custom-range"),
+      start: document.getElementById("start-date"),
+      end: document.getElementById("end-date"),
+      team: document.getElementById("team"),
+      teamField: document.getElementById("team-field"),
+      agent: document.getElementById("agent"),
+      agentField: document.getElementById("agent-field"),
+      form: document.getElementById("filters"),
+    };
+  }
+
+  start() {
+    this.wireFilters();
+    this.showFilters();
+    wirePreferences(() => this.redraw());
+    window.addEventListener("popstate", () => {
+      this.filters = readFilters();
+      this.showFilters();
+      this.refresh({ quiet: false });
+    });
+    document.addEventListener("visibilitychange", () => this.followVisibility());
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && document.activeElement?.classList.contains("info-button")) {
+        document.activeElement.blur();
+      }
+    });
+    this.loadFilterOptions();
+    this.refresh({ quiet: false });
+    this.startTimer();
+  }
+
+  wireFilters() {
+    const { range, custom, start, end, team, agent, form } = this.controls;
+    range.addEventListener("change", () => {
+      if (range.value === "custom") {
+        custom.hidden = false;
+        start.focus();
+        return;
+      }
+      custom.hidden = true;
+      this.apply({ dateRange: range.value, startDate: "", endDate: "" });
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      end.setCustomValidity(start.value && end.value && start.value > end.value ? t("filters.order") : "");
+      if (!form.reportValidity() || !start.value || !end.value) {
+        (start.value ? end : start).focus();
+        return;
+      }
+      this.apply({ dateRange: "", startDate: start.value, endDate: end.value });
+    });
+    start.required = true;
+    end.required = true;
+    team.addEventListener("change", () => {
+      const agentStays = this.agentsOf(team.value).some((person) => person.id === this.filters.agentId);
+      this.apply({ teamId: team.value, agentId: agentStays ? this.filters.agentId : "" });
+      this.fillAgents();
+    });
+    agent.addEventListener("change", () => this.apply({ agentId: agent.value }));
+  }
+
+  apply(change) {
+    this.filters = { ...this.filters, ...change };
+    writeFilters(this.filters);
+    this.refresh({ quiet: false });
+  }
+
+  showFilters() {
+    const { range, custom, start, end } = this.controls;
+    const isCustom = Boolean(this.filters.startDate || this.filters.endDate);
+    range.value = isCustom ? "custom" : PRESETS.includes(this.filters.dateRange) ? this.filters.dateRange : "";
+    custom.hidden = !isCustom;
+    start.value = this.filters.startDate;
+    end.value = this.filters.endDate;
+    this.fillTeams();
+    this.fillAgents();
+  }
+
+  async loadFilterOptions() {
+    try {
+      this.options = await getJson("/api/dashboard/filters");
+    } catch (error) {
+      console.warn("filter options unavailable", error);
+      return;
+    }
+    this.fillTeams();
+    this.fillAgents();
+  }
+
+  agentsOf(teamId) {
+    return teamId ? this.options.agents.filter((person) => person.teamId === teamId) : this.options.agents;
+  }
+
+  fillTeams() {
+    const { team, teamField } = this.controls;
+    teamField.hidden = this.options.teams.length === 0;
+    team.replaceChildren(
+      team.options[0],
+      ...this.options.teams.map((option) => h("option", { value: option.id }, option.name)),
+    );
+    team.value = this.filters.teamId;
+  }
+
+  fillAgents() {
+    const { agent, agentField } = this.controls;
+    agentField.hidden = this.options.agents.length <= 1;
+    agent.replaceChildren(
+      agent.options[0],
+      ...this.agentsOf(this.filters.teamId).map((person) => h("option", { value: person.id }, person.name)),
+    );
+    agent.value = this.filters.agentId;
+  }
+
+  /** Load every panel; a new call replaces a running one, except that a quiet refresh never interrupts a load. */
+  async refresh({ quiet }) {
+    if (quiet && this.cycle !== null) {
+      return;
+    }
+    this.controller?.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    const cycle = Promise.all(this.panels.map((panel) => panel.load(this.filters, controller.signal, { quiet })));
+    this.cycle = cycle;
+    const results = await cycle;
+    if (this.cycle === cycle) {
+      this.cycle = null;
+    }
+    if (!controller.signal.aborted) {
+      this.showLive(results);
+      if (performance.getEntriesByName(COMPLETE_MARK).length === 0) {
+        performance.mark(COMPLETE_MARK);
+      }
+    }
+  }
+
+  async loadPanel(panel) {
+    const succeeded = await panel.load(this.filters, undefined, { quiet: false });
+    this.showLive(this.panels.map((each) => (each === panel ? succeeded : each.failure === null)));
+  }
+
+  showLive(results) {
+    const failed = results.filter((result) => result === false).length;
+    if (failed < results.length) {
+      this.lastUpdated = new Date();
+    }
+    let state = "live";
+    if (failed === results.length) {
+      state = "offline";
+    } else if (failed > 0) {
+      state = "stale";
+    }
+    this.setLive(document.hidden ? "paused" : state);
+  }
+
+  setLive(state) {
+    this.live.dataset.state = state;
+    this.liveState.dataset.i18n = `live.${state}`;
+    this.liveState.textContent = t(`live.${state}`);
+    if (this.lastUpdated !== null) {
+      this.lastUpdatedElement.dateTime = this.lastUpdated.toISOString();
+      this.lastUpdatedElement.textContent = clockTime(this.lastUpdated);
+    }
+  }
+
+  startTimer() {
+    clearInterval(this.timer);
+    this.timer = setInterval(() => this.refresh({ quiet: true }), config.refreshSeconds * 1000);
+  }
+
+  followVisibility() {
+    if (document.hidden) {
+      clearInterval(this.timer);
+      this.setLive("paused");
+    } else {
+      this.refresh({ quiet: true });
+      this.startTimer();
+    }
+  }
+
+  /** After a language or theme change: the same answers, drawn again in the new words and colours. */
+  redraw() {
+    for (const panel of this.panels) {
+      panel.render();
+    }
+    this.setLive(this.live.dataset.state);
+  }
+}
+
+await startLanguage();
+new Dashboard().start();

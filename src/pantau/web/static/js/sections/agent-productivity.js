@@ -1,0 +1,83 @@
+// Agent productivity (SPEC §5.5): who is online, the workload balance, and the sortable agent table with status and
+// its duration, score and rank, and the workload label. An agent sees their own row only (the API decides).
+
+import { badge, figure, figures, h, noDataNote, table, tile, tiles } from "../core/dom.js";
+
+const STATUS_TONES = { online: "good", away: "warning", offline: null };
+const WORKLOAD_TONES = { balanced: "good", overloaded: "critical", underutilized: "warning" };
+
+function summary(data) {
+  const statuses = data.statusSummary;
+  const workloads = data.workloadDistribution;
+  return [
+    tile(
+      { title: "ap.status", definition: "definition.ap.status" },
+      figures(
+        ["online", "away", "offline"].map((status) => [`agentStatus.${status}`, figure(`statusSummary.${status}`, "count", statuses[status], { className: "big" })]),
+      ),
+    ),
+    tile(
+      { title: "ap.workload", definition: "definition.ap.workload" },
+      figures(
+        ["balanced", "overloaded", "underutilized"].map((workload) => [
+          `workload.${workload}`,
+          figure(`workloadDistribution.${workload}`, "count", workloads[workload], { className: "big" }),
+        ]),
+      ),
+    ),
+  ];
+}
+
+function statusCell(row, index) {
+  return h(
+    "span",
+    {},
+    badge(`agentMetrics.${index}.status`, "agentStatus", row.status, STATUS_TONES[row.status]),
+    " ",
+    h("span", { class: "unit" }, figure(`agentMetrics.${index}.statusDuration`, "duration", row.statusDuration, { nullKey: "ap.noOpenLog" })),
+  );
+}
+
+function agents(data) {
+  return tile(
+    { title: "ap.agents", definition: "definition.ap.agents", size: "wide" },
+    data.agentMetrics.length === 0
+      ? noDataNote("state.noAgents")
+      : table({
+          id: "ap-agents",
+          path: "agentMetrics",
+          rows: data.agentMetrics,
+          caption: "ap.agents",
+          sortable: true,
+          rowHead: "agentName",
+          columns: [
+            { key: "rank", label: "column.rank", format: "count", numeric: true },
+            { key: "agentName", label: "column.agent", format: "text" },
+            { key: "productivityScore", label: "column.score", format: "count", numeric: true },
+            { key: "status", label: "column.status", cell: statusCell },
+            { key: "chatsHandled", label: "column.chats", format: "count", numeric: true },
+            { key: "resolved", label: "ce.resolved", format: "count", numeric: true },
+            { key: "resolutionRate", label: "ce.resolutionRate", format: "percent", numeric: true },
+            { key: "avgResponseTime", label: "ce.avgResponse", format: "duration", numeric: true },
+            { key: "avgHandlingTime", label: "column.handling", format: "duration", numeric: true },
+            { key: "messagesSent", label: "wa.messagesSent", format: "count", numeric: true },
+            { key: "activeTime", label: "column.online", format: "duration", numeric: true },
+            { key: "idleTime", label: "column.away", format: "duration", numeric: true },
+            { key: "openLoad", label: "column.openLoad", format: "count", numeric: true },
+            { key: "csat", label: "column.csat", format: "decimal", numeric: true },
+            {
+              key: "workload",
+              label: "column.workload",
+              cell: (row, index) => badge(`agentMetrics.${index}.workload`, "workload", row.workload, WORKLOAD_TONES[row.workload]),
+            },
+          ],
+        }),
+  );
+}
+
+export default {
+  ranged: true,
+  render(data) {
+    return tiles(...summary(data), agents(data));
+  },
+};

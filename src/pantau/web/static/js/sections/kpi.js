@@ -1,0 +1,104 @@
+// The KPI strip (SPEC §5.1): five figures for today, each against its comparison, coloured by status where the
+// specification gives one (response time against the SLA target, delivery rate). Status values double as tones.
+
+import { badge, comparison, figure, h, infoTip } from "../core/dom.js";
+import { t } from "../core/i18n.js";
+
+function card({ name, data, format, better, compareKey, status = null, extra = [] }) {
+  return h(
+    "article",
+    { class: "kpi", "data-kpi": name, "data-status": status },
+    h("div", { class: "tile-head" }, h("h3", {}, t(`kpi.${name}`)), infoTip(`definition.kpi.${name}`, `kpi.${name}`)),
+    h("div", { class: "big" }, figure(`${name}.value`, format, data.value)),
+    ...extra,
+    comparison(name, data, format, better, compareKey),
+  );
+}
+
+function breakdown(entries) {
+  return h(
+    "div",
+    { class: "breakdown" },
+    entries.map(([label, node]) => h("span", {}, `${t(label)} `, h("strong", {}, node))),
+  );
+}
+
+export default {
+  ranged: false,
+  render(data) {
+    const response = data.avgResponseTime;
+    const delivery = data.whatsappDeliveryRate;
+    const active = data.activeConversations;
+    const tickets = data.openTickets;
+    return h(
+      "div",
+      { class: "kpis" },
+      card({
+        name: "activeConversations",
+        data: active,
+        format: "count",
+        better: null,
+        compareKey: "compare.dayAgo",
+        extra: [
+          breakdown([
+            ["status.open", figure("activeConversations.byStatus.open", "count", active.byStatus.open)],
+            ["status.pending", figure("activeConversations.byStatus.pending", "count", active.byStatus.pending)],
+          ]),
+        ],
+      }),
+      card({
+        name: "avgResponseTime",
+        data: response,
+        format: "duration",
+        better: "down",
+        compareKey: "compare.yesterday",
+        status: response.slaStatus,
+        extra: [
+          h(
+            "div",
+            { class: "breakdown" },
+            badge("avgResponseTime.slaStatus", "sla", response.slaStatus, response.slaStatus),
+            h("span", {}, `${t("kpi.target")} `, h("strong", {}, figure("avgResponseTime.slaTargetSeconds", "duration", response.slaTargetSeconds))),
+          ),
+          breakdown([
+            ["kpi.median", figure("avgResponseTime.median", "duration", response.median)],
+            ["kpi.p90", figure("avgResponseTime.p90", "duration", response.p90)],
+          ]),
+        ],
+      }),
+      card({
+        name: "whatsappDeliveryRate",
+        data: delivery,
+        format: "percent",
+        better: "up",
+        compareKey: "compare.yesterday",
+        status: delivery.status,
+        extra: [
+          h("div", { class: "breakdown" }, badge("whatsappDeliveryRate.status", "delivery", delivery.status, delivery.status)),
+        ],
+      }),
+      card({
+        name: "openTickets",
+        data: tickets,
+        format: "count",
+        better: "down",
+        compareKey: "compare.dayAgo",
+        extra: [
+          breakdown(
+            ["urgent", "high", "medium", "low"].map((priority) => [
+              `priority.${priority}`,
+              figure(`openTickets.byPriority.${priority}`, "count", tickets.byPriority[priority]),
+            ]),
+          ),
+        ],
+      }),
+      card({
+        name: "messagesToday",
+        data: data.messagesToday,
+        format: "count",
+        better: null,
+        compareKey: "compare.yesterday",
+      }),
+    );
+  },
+};

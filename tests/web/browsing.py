@@ -1,0 +1,233 @@
+"""Driving the dashboard in the browser and reading it back: who is signed in, what the page asked the API, what it
+shows, and whether every figure it shows is the API's.
+
+Every figure on the page carries `data-field` (its path in the section's JSON) and `data-format`; `expected_text`
+says how the page writes a value in a format, per language (the Intl rules of id-ID and en-US), so a test compares
+what is shown with the JSON the page received.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import parse_qs, urlsplit
+
+from pantau.web.i18n import DICTIONARIES
+from tests.support.auth import PASSWORD
+from tests.web.shop import SIGN_INS
+
+SECTION_API = re.compile(r"/api/dashboard/([a-z-]+)(\?|$)")
+# The sections of SPEC §5, in the page's order.
+EVERY_SECTION = [
+    "kpi",
+    "conversation-effectiveness",
+    "whatsapp-performance",
+    "customer-load",
+    "agent-productivity",
+    "automation-impact",
+    "business-impact",
+]
+
+# JSON leaves the page does not show as figures: ids (they name rows, the names are shown), the currency (it is part
+# of every money figure), and the heatmap's coordinates (its table's row and column headers).
+NOT_SHOWN = re.compile(
+    r"(^|\.)(agentId|teamId|broadcastId|sessionId|campaignId|id|currency)$|^heatmap\.\d+\.(dayOfWeek|hour)$"
+)
+
+SEPARATORS = {"en": (",", "."), "id": (".", ",")}
+UNITS = {"en": ("{}s", "{}m", "{}h"), "id": ("{} dtk", "{} mnt", "{} j")}
+DOLLARS = {"en": "${}", "id": "US${}"}
+
+
+def phrases(language: str) -> dict[str, str]:
+    return json.loads((DICTIONARIES / f"{language}.json").read_text(encoding="utf-8"))
+
+
+def _localised(number_text: str, language: str) -> str:
+    group, decimal = SEPARATORS[language]
+    return number_text.replace(",", "\0").replace(".", decimal).replace("\0", group)
+
+
+def _decimal(value: float, language: str) -> str:
+    text = f"{Decimal(str(value)).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,.1f}".removesuffix(".0")
+    return _localised(text, language)
+
+
+def _duration(seconds: float, language: str) -> str:
+    total = math.floor(seconds + 0.5)
+    second, minute, hour = UNITS[language]
+    if total < 60:
+        return second.format(total)
+    if total < 3600:
+        return f"{minute.format(total // 60)} {second.format(total % 60)}"
+    hours = _localised(f"{total // 3600:,}", language)
+    return f"{hour.format(hours)} {minute.format(total % 3600 // 60)}"
+
+
+def expected_text(format_: str, value, language: str, currency: str | None = None) -> str:
+    """How the page writes a non-null `value` in `format_` (see `figure` in static/js/core/dom.js)."""
+    if format_ == "count":
+        return _localised(f"{int(value):,}", language)
+    if format_ == "decimal":
+        return _decimal(value, language)
+    if format_ == "percent":
+        return f"{_decimal(value, language)}%"
+    if format_ == "duration":
+        return _duration(value, language)
+    if format_ == "money":
+        assert currency == "USD", "the shop reports in USD"
+        return DOLLARS[language].format(_localised(f"{Decimal(str(value)):,.2f}", language))
+    if format_ == "hour":
+        return f"{value:02d}:00"
+    if format_ in ("code", "text"):
+        return str(value)
+    raise AssertionError(f"no expectation for format {format_}")
+
+
+def json_leaves(value, path: str = "") -> dict[str, object]:
+    """Every leaf of a JSON document by its dotted path (list items by index); null objects are leaves."""
+    if isinstance(value, dict):
+        leaves = {}
+        for key, item in value.items():
+            leaves.update(json_leaves(item, f"{path}.{key}" if path else key))
+        return leaves
+    if isinstance(value, list):
+        leaves = {}
+        for index, item in enumerate(value):
+            leaves.update(json_leaves(item, f"{path}.{index}"))
+        return leaves
+    return {path: value}
+
+
+READ_PAGE = """() => [...document.querySelectorAll('section[data-section]')].map(section => ({
+  name: section.dataset.section,
+  state: section.dataset.state,
+  generatedAt: section.dataset.generatedAt ?? null,
+  text: section.querySelector('[data-role="body"]').textContent,
+  figures: [...section.querySelectorAll('[data-field]')].map(element => ({
+    field: element.dataset.field,
+    format: element.dataset.format,
+    text: element.textContent,
+    datetime: element.getAttribute('datetime'),
+    currency: element.dataset.currency ?? null,
+    nullKey: element.dataset.null ?? null,
+    noData: element.classList.contains('no-data'),
+  })),
+}))"""
+
+TIMINGS = """() => {
+  const navigation = performance.getEntriesByType('navigation')[0];
+  const paint = Object.fromEntries(performance.getEntriesByType('paint').map(entry => [entry.name, entry.startTime]));
+  const complete = performance.getEntriesByName('pantau:dashboard-complete')[0];
+  return {
+    firstPaint: paint['first-paint'] ?? null,
+    firstContentfulPaint: paint['first-contentful-paint'] ?? null,
+    domContentLoaded: navigation.domContentLoadedEventEnd,
+    load: navigation.loadEventEnd,
+    complete: complete ? complete.startTime : null,
+  };
+}"""
+
+
+@dataclass
+class Dashboard:
+    """One signed-in browser tab on the dashboard, and everything it did."""
+
+    page: object
+    base_url: str
+    console_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    section_answers: list[tuple[str, dict]] = field(default_factory=list)
+
+    def watch(self, *, keep_answers: bool = True) -> None:
+        """Record console errors and requests; with `keep_answers`, also every section answer, on its way to the page
+        (so an answer is on record before the page can show it)."""
+        self.page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.console_errors.append(f"uncaught: {error}"))
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        if keep_answers:
+            self.page.route(SECTION_API, self._keep_answer)
+
+    def _keep_answer(self, route) -> None:
+        response = route.fetch()
+        if response.ok:
+            self.section_answers.append((route.request.url, response.json()))
+        route.fulfill(response=response)
+
+    def sign_in(self, role: str) -> None:
+        """Sign the shop's user of `role` in through the form, and wait for the dashboard it lands on."""
+        self.page.goto(f"{self.base_url}/login")
+        self.page.fill("#email", f"{SIGN_INS[role]}@example.test")
+        self.page.fill("#password", PASSWORD)
+        self.page.click("button[type=submit]")
+        self.settle()
+
+    def settle(self, timeout: float = 30_000) -> None:
+        """Wait until no panel is loading."""
+        self.page.wait_for_function(
+            "() => document.querySelectorAll('section[data-section]').length > 0 && "
+            "[...document.querySelectorAll('section[data-section]')].every(s => s.dataset.state !== 'loading')",
+            polling=100,
+            timeout=timeout,
+        )
+
+    def wait_until_drawn(self) -> None:
+        self.page.wait_for_function(
+            "() => performance.getEntriesByName('pantau:dashboard-complete').length > 0", polling=100, timeout=30_000
+        )
+
+    def panels(self) -> dict[str, dict]:
+        return {panel["name"]: panel for panel in self.page.evaluate(READ_PAGE)}
+
+    def answers(self, section: str) -> list[tuple[dict[str, list[str]], dict]]:
+        """What the API answered the page for `section`, in order: (query parameters, JSON)."""
+        found = []
+        for url, body in self.section_answers:
+            parts = urlsplit(url)
+            if SECTION_API.search(parts.path + "?").group(1) == section:
+                found.append((parse_qs(parts.query), body))
+        return found
+
+    def answer_shown(self, panel: dict) -> tuple[dict[str, list[str]], dict]:
+        """The API's answer the panel shows (the one whose generatedAt it carries)."""
+        matching = [
+            answer for answer in self.answers(panel["name"]) if answer[1]["generatedAt"] == panel["generatedAt"]
+        ]
+        assert matching, f"{panel['name']}: the page shows an answer the API never gave"
+        return matching[-1]
+
+    def foreign_requests(self) -> list[str]:
+        return [url for url in self.requests if not url.startswith((self.base_url + "/", "data:", "blob:"))]
+
+    def timings(self) -> dict[str, float | None]:
+        return self.page.evaluate(TIMINGS)
+
+
+def assert_shows_the_api_s_figures(panel: dict, answer: dict, language: str) -> None:
+    """Every figure of the panel is the API's value in the page's words, and every value of the API is shown."""
+    words = phrases(language)
+    leaves = json_leaves(answer)
+    shown = {figure["field"] for figure in panel["figures"]}
+    missing = sorted(path for path in leaves if path not in shown and not NOT_SHOWN.search(path))
+    assert not missing, f"{panel['name']}: figures of the API the page does not show: {missing}"
+    for figure in panel["figures"]:
+        path = figure["field"]
+        assert path in leaves, f"{panel['name']}: the page shows {path}, which the API did not send"
+        value = leaves[path]
+        context = f"{panel['name']} {path} = {value!r} as {figure['format']}"
+        if value is None:
+            assert figure["noData"], context
+            assert figure["text"] == words[figure["nullKey"] or "state.noData"], context
+        elif figure["format"] in ("datetime", "bucket-hour", "bucket-day", "month"):
+            assert figure["datetime"] == value, context
+            assert figure["text"].strip(), context
+        elif figure["format"].startswith("enum:"):
+            phrase = words[f"{figure['format'][5:]}.{str(value).lower() if isinstance(value, bool) else value}"]
+            assert figure["text"].endswith(phrase), f"{context}: {figure['text']!r}"
+        else:
+            assert figure["text"] == expected_text(figure["format"], value, language, figure["currency"]), (
+                f"{context}: {figure['text']!r}"
+            )

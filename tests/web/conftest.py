@@ -1,0 +1,56 @@
+"""Fixtures of the page tests: the shop planted in a fresh SQLite database (committed), a real uvicorn server on a free
+port serving it, and headless Debian Chromium driven by Playwright (never `playwright install`).
+
+The browser tests run on SQLite only: the numbers the API computes are proven on both databases by the section tests;
+here the page is under test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from pantau.migrations.runner import upgrade
+from tests.support.builders import Dataset
+from tests.support.databases import dispose_database, engine_for, new_database_url
+from tests.web.server import serving
+from tests.web.shop import plant_shop
+
+CHROMIUM = os.environ.get("PANTAU_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def shop_url(tmp_path_factory) -> Iterator[str]:
+    """The base URL of a server on the shop, planted once for the session."""
+    url = new_database_url("sqlite", tmp_path_factory.mktemp("page"))
+    engine = engine_for(url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        plant_shop(Dataset(connection), datetime.now(UTC))
+    engine.dispose()
+    try:
+        with serving(url) as base_url:
+            yield base_url
+    finally:
+        dispose_database(url)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

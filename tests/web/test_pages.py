@@ -1,0 +1,201 @@
+"""The pages as the server sends them: the dashboard frame per role, the languages, the security policy, and the files
+the pages load (all from this server: plotly.js straight from the installed wheel)."""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib import resources
+
+import pytest
+
+from pantau.web.assets import PLOTLY_URL
+from pantau.web.i18n import DICTIONARIES
+from tests.support.auth import PASSWORD_HASH, sign_in
+from tests.web.browsing import EVERY_SECTION
+
+
+def signed_in(client, data, role: str, **person) -> None:
+    data.make_user(role, id=role, name=f"{role.title()} Person", password_hash=PASSWORD_HASH, **person)
+    sign_in(client, f"{role}@example.test")
+
+
+def sections_on(html: str) -> list[str]:
+    return re.findall(r'data-section="([a-z-]+)"', html)
+
+
+def test_an_owner_s_page_has_a_panel_for_every_section(client, data):
+    signed_in(client, data, "owner")
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert sections_on(response.text) == EVERY_SECTION
+
+
+def test_an_agent_s_page_has_only_the_sections_an_agent_may_read(client, data):
+    signed_in(client, data, "agent")
+
+    html = client.get("/").text
+
+    assert sections_on(html) == ["kpi", "conversation-effectiveness", "customer-load", "agent-productivity"]
+
+
+def test_the_page_names_the_caller_and_their_role_and_offers_sign_out(client, data):
+    data.make_team("Sales", id="sales")
+    signed_in(client, data, "supervisor", team="sales")
+
+    html = client.get("/").text
+
+    assert "Supervisor Person" in html
+    assert '<span class="who-role" data-i18n="role.supervisor">Supervisor</span>' in html
+    assert '<form method="post" action="/logout">' in html
+
+
+def test_the_page_hands_its_script_the_zone_the_refresh_interval_and_its_phrases(client, data):
+    signed_in(client, data, "owner")
+
+    html = client.get("/").text
+
+    def embedded(name: str):
+        return json.loads(re.search(rf'<script type="application/json" id="{name}">(.*?)</script>', html).group(1))
+
+    assert embedded("page-config") == {"timezone": "Asia/Jakarta", "refreshSeconds": 30}
+    assert embedded("page-phrases") == json.loads((DICTIONARIES / "id.json").read_text(encoding="utf-8"))
+
+
+def test_html_pages_allow_scripts_from_this_server_only(client, data):
+    sign_in_form = client.get("/login")
+    signed_in(client, data, "owner")
+
+    for response in (sign_in_form, client.get("/")):
+        policy = response.headers["content-security-policy"]
+        directives = dict(directive.split(" ", 1) for directive in policy.split("; "))
+        assert directives["script-src"] == "'self'"
+        assert directives["connect-src"] == "'self'"
+        assert directives["default-src"] == "'self'"
+        assert directives["frame-ancestors"] == "'none'"
+
+
+def test_the_json_api_carries_no_page_policy(client, data):
+    signed_in(client, data, "owner")
+
+    assert "content-security-policy" not in client.get("/api/me").headers
+
+
+def test_pages_name_no_other_host_and_run_no_inline_script(client, data):
+    sign_in_form = client.get("/login?signedOut=1").text
+    signed_in(client, data, "owner")
+
+    for html in (sign_in_form, client.get("/").text):
+        assert not re.search(r'(src|href|action)="(https?:)?//', html)
+        for script in re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.S):
+            attributes, body = script
+            assert 'src="/' in attributes or 'type="application/json"' in attributes
+            assert body.strip() == "" or 'type="application/json"' in attributes
+
+
+def test_the_page_loads_plotly_from_its_versioned_url(client, data):
+    signed_in(client, data, "owner")
+
+    assert f'<script src="{PLOTLY_URL}" async id="plotly-script"></script>' in client.get("/").text
+
+
+def test_plotly_js_is_the_installed_wheel_s_file_cached_for_a_year(client):
+    wheel_file = (resources.files("plotly") / "package_data" / "plotly.min.js").read_bytes()
+
+    response = client.get(PLOTLY_URL, headers={"Accept-Encoding": "identity"})
+
+    assert response.status_code == 200
+    assert response.content == wheel_file
+    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert response.headers["content-type"].startswith("text/javascript")
+
+
+def test_plotly_js_goes_compressed_to_browsers_that_accept_gzip(client):
+    wheel_file = (resources.files("plotly") / "package_data" / "plotly.min.js").read_bytes()
+
+    response = client.get(PLOTLY_URL, headers={"Accept-Encoding": "gzip"})
+
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert int(response.headers["content-length"]) < len(wheel_file) / 2
+    assert response.content == wheel_file
+
+
+def test_plotly_js_answers_a_revalidation_with_304(client):
+    etag = client.get(PLOTLY_URL).headers["etag"]
+
+    response = client.get(PLOTLY_URL, headers={"If-None-Match": etag})
+
+    assert response.status_code == 304
+    assert response.content == b""
+
+
+def test_pantau_s_own_scripts_are_revalidated_on_every_use(client):
+    response = client.get("/static/js/dashboard.js")
+
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-cache"
+    assert "etag" in response.headers
+
+
+def test_the_sign_in_form_speaks_indonesian_by_default_in_indonesia(client):
+    html = client.get("/login").text
+
+    assert '<html lang="id">' in html
+    assert '<label for="password" data-i18n="signIn.password">Kata sandi</label>' in html
+    assert '<option value="id" selected>Bahasa Indonesia</option>' in html
+
+
+def test_the_language_the_browser_chose_wins_over_the_default(client):
+    client.cookies.set("pantau_lang", "en")
+
+    html = client.get("/login").text
+
+    assert '<html lang="en">' in html
+    assert '<label for="password" data-i18n="signIn.password">Password</label>' in html
+
+
+def test_an_unknown_language_cookie_falls_back_to_the_default(client):
+    client.cookies.set("pantau_lang", "fr")
+
+    assert '<html lang="id">' in client.get("/login").text
+
+
+class TestOutsideIndonesia:
+    @pytest.fixture
+    def settings(self, settings):
+        return settings.model_copy(update={"timezone": "Europe/Amsterdam"})
+
+    def test_the_sign_in_form_speaks_english(self, client):
+        html = client.get("/login").text
+
+        assert '<html lang="en">' in html
+        assert "Sign in to the CRM effectiveness dashboard." in html
+
+
+def test_a_refused_sign_in_is_told_in_the_chosen_language(client):
+    client.cookies.set("pantau_lang", "en")
+
+    response = sign_in(client, "nobody@example.test", "whatever")
+
+    assert '<p class="alert" role="alert" data-i18n="signIn.refused">Wrong e-mail or password.</p>' in response.text
+
+
+def test_signing_out_lands_on_the_form_with_a_note_that_it_worked(client, data):
+    signed_in(client, data, "agent")
+
+    response = client.post("/logout")
+
+    assert response.url.path == "/login"
+    assert '<p class="notice" role="status" data-i18n="signIn.signedOut">Anda telah keluar.</p>' in response.text
+
+
+def test_both_languages_have_every_phrase_with_the_same_placeholders():
+    english = json.loads((DICTIONARIES / "en.json").read_text(encoding="utf-8"))
+    indonesian = json.loads((DICTIONARIES / "id.json").read_text(encoding="utf-8"))
+
+    assert english.keys() == indonesian.keys()
+    for key, phrase in english.items():
+        assert set(re.findall(r"\{(\w+)\}", phrase)) == set(re.findall(r"\{(\w+)\}", indonesian[key])), key
