@@ -13,5 +13,7 @@ say "preparing the database (./pantau.db)"
 "$VENV/bin/pantau" migrate
 say "loading demo data"
 "$VENV/bin/pantau" demo --size S --reset
+say "building the snapshots of the demo week"
+"$VENV/bin/pantau" aggregate backfill --from "$(date -u -d '9 days ago' +%F)" --to "$(date -u -d tomorrow +%F)"
 say "starting Pantau at http://127.0.0.1:8000 (Ctrl-C to stop)"
 exec "$VENV/bin/pantau" serve --host 127.0.0.1 --port 8000
