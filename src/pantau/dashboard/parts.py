@@ -42,7 +42,7 @@ def _sum(expression: ColumnElement) -> ColumnElement[int]:
     return func.coalesce(func.sum(expression), 0)
 
 
-@dataclass
+@dataclass(slots=True)
 class ConversationParts:
     """The additive parts of one set of conversations (a cohort, a bucket of it, one agent's share)."""
 
@@ -72,28 +72,27 @@ class ConversationParts:
     csat_human_only_count: int = 0
     intents: dict[str, list[int]] = field(default_factory=dict)  # intent -> [conversations, bot-only resolved]
 
+    def __iadd__(self, other: ConversationParts) -> ConversationParts:
+        for name in _COUNT_NAMES:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.delays = [mine + theirs for mine, theirs in zip(self.delays, other.delays, strict=True)]
+        for intent, (count, resolved) in other.intents.items():
+            known = self.intents.get(intent, (0, 0))
+            self.intents[intent] = [known[0] + count, known[1] + resolved]
+        return self
+
     def __add__(self, other: ConversationParts) -> ConversationParts:
         total = ConversationParts()
-        for part in fields(self):
-            mine, theirs = getattr(self, part.name), getattr(other, part.name)
-            if part.name == "delays":
-                value = [a + b for a, b in zip(mine, theirs, strict=True)]
-            elif part.name == "intents":
-                value = {key: list(counts) for key, counts in mine.items()}
-                for key, (count, resolved) in theirs.items():
-                    previous = value.setdefault(key, [0, 0])
-                    value[key] = [previous[0] + count, previous[1] + resolved]
-            else:
-                value = mine + theirs
-            setattr(total, part.name, value)
+        total += self
+        total += other
         return total
 
     def to_json(self) -> dict:
-        return {part.name: getattr(self, part.name) for part in fields(self)}
+        return {name: getattr(self, name) for name in _ALL_NAMES}
 
     @classmethod
     def from_json(cls, data: dict) -> ConversationParts:
-        return cls(**{part.name: data[part.name] for part in fields(cls)})
+        return cls(**{name: data[name] for name in _ALL_NAMES})
 
     # Figures made of parts.
 
@@ -117,6 +116,10 @@ class ConversationParts:
     @property
     def csat(self) -> Decimal | None:
         return numbers.ratio(self.csat_sum, self.csat_count)
+
+
+_ALL_NAMES = tuple(part.name for part in fields(ConversationParts))
+_COUNT_NAMES = tuple(name for name in _ALL_NAMES if name not in ("delays", "intents"))
 
 
 def _mean_seconds(total_us: int, count: int) -> Decimal | None:
@@ -237,12 +240,6 @@ def collect_parts(
 
 def parts_from_row(row) -> ConversationParts:
     mapping = row._mapping
-    parts = ConversationParts(
-        **{
-            part.name: int(mapping[part.name])
-            for part in fields(ConversationParts)
-            if part.name not in ("delays", "intents")
-        }
-    )
+    parts = ConversationParts(**{name: int(mapping[name]) for name in _COUNT_NAMES})
     parts.delays = [int(mapping[f"delay_{index}"]) for index in range(len(DELAY_BUCKETS))]
     return parts

@@ -52,6 +52,7 @@ class PartsSource:
         self.now = now
         self.use_snapshots = use_snapshots
         self.zone = settings.zone
+        self._plans: dict[tuple, Plan] = {}
 
     # What sections ask for.
 
@@ -107,18 +108,46 @@ class PartsSource:
         return start.astimezone(self.zone).date().isoformat()
 
     def _plan(self, start: datetime, end: datetime, kinds: tuple[SnapshotType, ...]) -> Plan:
+        """Memoised: a section asks for the same range per agent, per bucket and in total."""
+        key = (start, end, kinds)
+        if key not in self._plans:
+            self._plans[key] = self._make_plan(start, end, kinds)
+        return self._plans[key]
+
+    def _make_plan(self, start: datetime, end: datetime, kinds: tuple[SnapshotType, ...]) -> Plan:
         end = min(end, self.now)
         if not self.use_snapshots or self._scope_rows() is None or start >= end:
             return Plan([], [(start, end)] if start < end else [])
-        usable = self._usable_buckets(start, end, kinds)
+        # Weeks and days first; hourly rows are read only for the stretches they leave (the range's edges).
+        large = tuple(kind for kind in kinds if kind is not SnapshotType.hourly)
+        plan = self._greedy(start, end, large, self._usable_buckets(large, [(start, end)]))
+        if SnapshotType.hourly not in kinds or not plan.live:
+            return plan
+        hours = self._usable_buckets((SnapshotType.hourly,), plan.live)
+        taken, live = list(plan.snapshot_buckets), []
+        for stretch_start, stretch_end in plan.live:
+            within = self._greedy(stretch_start, stretch_end, (SnapshotType.hourly,), hours)
+            taken += within.snapshot_buckets
+            live += within.live
+        return Plan(taken, live)
+
+    def _greedy(
+        self,
+        start: datetime,
+        end: datetime,
+        kinds: tuple[SnapshotType, ...],
+        usable: dict[tuple[SnapshotType, datetime], datetime],
+    ) -> Plan:
+        """The largest usable bucket at each step, else one hour (or up to `end`) live."""
         taken: list[tuple[SnapshotType, datetime]] = []
         live: list[tuple[datetime, datetime]] = []
         cursor = start
         while cursor < end:
             for kind in kinds:
-                if (kind, cursor) in usable and usable[(kind, cursor)] <= end:
+                bucket_end = usable.get((kind, cursor))
+                if bucket_end is not None and bucket_end <= end:
                     taken.append((kind, cursor))
-                    cursor = usable[(kind, cursor)]
+                    cursor = bucket_end
                     break
             else:
                 step = min(end, bucket_start(SnapshotType.hourly, cursor, self.zone) + HOUR)
@@ -130,23 +159,24 @@ class PartsSource:
         return Plan(taken, live)
 
     def _usable_buckets(
-        self, start: datetime, end: datetime, kinds: tuple[SnapshotType, ...]
+        self, kinds: tuple[SnapshotType, ...], stretches: list[tuple[datetime, datetime]]
     ) -> dict[tuple[SnapshotType, datetime], datetime]:
-        """(kind, bucket start) -> bucket end, for the computed and settled buckets inside [start, end)."""
+        """(kind, bucket start) -> bucket end, for the computed and settled buckets inside the stretches."""
         usable = {}
         target = self.settings.sla_first_response_seconds
         for kind in kinds:
-            for (_, bucket), (computed_at, metrics) in read_snapshots(
-                self.connection, kind, ScopeType.org, [""], start, end
-            ).items():
-                bucket_end = next_bucket_start(kind, bucket, self.zone)
-                if (
-                    bucket_end <= end
-                    and computed_at >= bucket_end
-                    and metrics.get("version") == PARTS_VERSION
-                    and metrics.get("slaTargetSeconds") == target
-                ):
-                    usable[(kind, bucket)] = bucket_end
+            for start, end in stretches:
+                for (_, bucket), (computed_at, metrics) in read_snapshots(
+                    self.connection, kind, ScopeType.org, [""], start, end
+                ).items():
+                    bucket_end = next_bucket_start(kind, bucket, self.zone)
+                    if (
+                        bucket_end <= end
+                        and computed_at >= bucket_end
+                        and metrics.get("version") == PARTS_VERSION
+                        and metrics.get("slaTargetSeconds") == target
+                    ):
+                        usable[(kind, bucket)] = bucket_end
         return usable
 
     def _from_snapshots(
