@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from pantau.bench.runner import BenchReport, run_bench
 from pantau.cli.common import fail, ready_engine, settings_or_exit
+
+if TYPE_CHECKING:
+    from pantau.bench.runner import BenchReport
 
 
 def _render(report: BenchReport) -> None:
@@ -44,6 +48,8 @@ def bench(
 
     Load data first, e.g. `pantau demo --size M`.
     """
+    from pantau.bench.runner import run_bench  # the app and its test client load only when benchmarking
+
     settings = settings_or_exit()
     engine = ready_engine(settings)
     try:
