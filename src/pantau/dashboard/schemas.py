@@ -17,10 +17,11 @@ class CamelModel(BaseModel):
 
 
 class Comparison(CamelModel):
-    """A figure with the previous period's value: change = |value - previous| / previous x 100."""
+    """A figure with the previous period's value: change = |value - previous| / previous x 100. Counts stay whole
+    numbers in JSON (314, not 314.0)."""
 
-    value: float | None
-    previous: float | None
+    value: int | float | None
+    previous: int | float | None
     change: float | None
     trend: Trend
 
