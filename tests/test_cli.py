@@ -52,8 +52,6 @@ def test_bad_settings_are_named_without_a_traceback(dialect, tmp_path):
 
 @pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 def test_production_with_the_example_secret_is_refused(dialect, tmp_path):
-    result = run_pantau(
-        "serve", database_url=f"sqlite:///{tmp_path / 'x.db'}", extra_env={"ENVIRONMENT": "production"}
-    )
+    result = run_pantau("serve", database_url=f"sqlite:///{tmp_path / 'x.db'}", extra_env={"ENVIRONMENT": "production"})
     assert result.returncode == 1
     assert "SECRET_KEY must be set" in result.stderr

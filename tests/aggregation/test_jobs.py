@@ -123,7 +123,10 @@ def test_cron_endpoint_refuses_anything_but_the_secret(cron_client, migrated, he
 def test_cron_endpoint_refuses_an_unknown_type(cron_client):
     response = cron_client().get("/api/cron/aggregate-metrics?type=monthly", headers=bearer(SECRET))
     assert response.status_code == 400
-    assert response.json() == {"error": "invalid_parameter", "detail": "type: use hourly, daily or weekly, got 'monthly'"}
+    assert response.json() == {
+        "error": "invalid_parameter",
+        "detail": "type: use hourly, daily or weekly, got 'monthly'",
+    }
 
 
 @pytest.mark.parametrize("kind", ["hourly", "daily", "weekly"])
@@ -150,7 +153,11 @@ def test_cron_endpoint_failure_is_a_500_with_nothing_written(cron_client, migrat
     monkeypatch.setattr(snapshots, "upsert", fail)
     response = cron_client().get("/api/cron/aggregate-metrics", headers=bearer(SECRET))
     assert response.status_code == 500
-    assert response.json() == {"success": False, "error": "hourly metrics aggregation failed", "details": "RuntimeError"}
+    assert response.json() == {
+        "success": False,
+        "error": "hourly metrics aggregation failed",
+        "details": "RuntimeError",
+    }
     assert snapshot_count(migrated[0]) == 0
 
 
@@ -177,8 +184,9 @@ def test_a_failing_scheduled_job_is_logged_not_raised(migrated, monkeypatch, cap
 
 def run_pantau(*args: str, database_url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": database_url, "ENVIRONMENT": "development"}
-    return subprocess.run([sys.executable, "-m", "pantau", *args], env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "pantau", *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_aggregate_commands(migrated, fresh_database_url):
@@ -186,18 +194,27 @@ def test_aggregate_commands(migrated, fresh_database_url):
     assert hourly.returncode == 0, hourly.stderr
     assert "hourly aggregation: 49 buckets" in hourly.stdout  # the hour in progress and the 48 before it
     today = datetime.now(UTC).date()
-    backfill = run_pantau("aggregate", "backfill", "--from", str(today - timedelta(days=3)), "--to", str(today),
-                          database_url=fresh_database_url)
+    backfill = run_pantau(
+        "aggregate",
+        "backfill",
+        "--from",
+        str(today - timedelta(days=3)),
+        "--to",
+        str(today),
+        database_url=fresh_database_url,
+    )
     assert backfill.returncode == 0, backfill.stderr
     assert f"backfill {today - timedelta(days=3)}..{today}:" in backfill.stdout
 
 
 def test_backfill_refuses_reversed_or_malformed_days(migrated, fresh_database_url):
-    reversed_ = run_pantau("aggregate", "backfill", "--from", "2026-03-05", "--to", "2026-03-01",
-                           database_url=fresh_database_url)
+    reversed_ = run_pantau(
+        "aggregate", "backfill", "--from", "2026-03-05", "--to", "2026-03-01", database_url=fresh_database_url
+    )
     assert reversed_.returncode == 1 and "--from 2026-03-05 is after --to 2026-03-01" in reversed_.stderr
-    malformed = run_pantau("aggregate", "backfill", "--from", "March", "--to", "2026-03-01",
-                           database_url=fresh_database_url)
+    malformed = run_pantau(
+        "aggregate", "backfill", "--from", "March", "--to", "2026-03-01", database_url=fresh_database_url
+    )
     assert malformed.returncode == 1 and "--from must be a date as YYYY-MM-DD" in malformed.stderr
 
 
@@ -206,9 +223,13 @@ def test_backfill_rebuilds_whole_weeks(migrated):
     written = jobs.backfill(engine, settings, local("2026-03-08 00:00").date(), NOW.date(), now=NOW)
     assert written > 0
     with engine.connect() as connection:
-        weeks = connection.execute(
-            select(AnalyticsSnapshot.snapshot_date).where(
-                AnalyticsSnapshot.snapshot_type == "weekly", AnalyticsSnapshot.scope_type == "org"
-            ).order_by(AnalyticsSnapshot.snapshot_date)
-        ).scalars().all()
+        weeks = (
+            connection.execute(
+                select(AnalyticsSnapshot.snapshot_date)
+                .where(AnalyticsSnapshot.snapshot_type == "weekly", AnalyticsSnapshot.scope_type == "org")
+                .order_by(AnalyticsSnapshot.snapshot_date)
+            )
+            .scalars()
+            .all()
+        )
     assert weeks == [local("2026-03-02 00:00"), local("2026-03-09 00:00")]

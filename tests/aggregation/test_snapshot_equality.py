@@ -28,7 +28,9 @@ def build_organisation(data) -> dict[str, str]:
     assigned across teams, some unassigned."""
     rng = random.Random(7)
     team_a, team_b = data.make_team("A", id="team-a"), data.make_team("B", id="team-b")
-    agents = [data.make_user("agent", team=team, id=f"agent-{team[-1]}{i}") for team in (team_a, team_b) for i in (1, 2)]
+    agents = [
+        data.make_user("agent", team=team, id=f"agent-{team[-1]}{i}") for team in (team_a, team_b) for i in (1, 2)
+    ]
     contacts = [data.make_contact(id=f"contact-{i}") for i in range(12)]
     start = NOW - timedelta(days=DAYS)
     for index in range(160):
@@ -53,7 +55,9 @@ def build_organisation(data) -> dict[str, str]:
         if kind in ("bot", "bot_dropped", "hybrid"):
             data.make_message(conv, created + timedelta(seconds=5), sender="bot")
         if kind == "answered":
-            data.make_message(conv, created + timedelta(seconds=rng.randrange(20, 400)), sender="agent", sender_id=agent)
+            data.make_message(
+                conv, created + timedelta(seconds=rng.randrange(20, 400)), sender="agent", sender_id=agent
+            )
         if kind in ("slow", "hybrid", "escalated"):
             data.make_message(conv, created + timedelta(minutes=rng.randrange(3, 300)), sender="agent", sender_id=agent)
         if kind == "bot":

@@ -189,13 +189,25 @@ def plant_organisation(data: Dataset, session: Session, *, now: datetime) -> Org
     reply("a-bot-only", 9, "bot", "delivered", is_auto_reply=True)
     failing_customer = data.make_contact(phone=FAILING_CUSTOMER_PHONE, name="Failing customer")
     conversation(
-        "arif-escalated", 11, team=TEAM_A, assigned_to="arif", contact=failing_customer, handled_by_bot=True,
+        "arif-escalated",
+        11,
+        team=TEAM_A,
+        assigned_to="arif",
+        contact=failing_customer,
+        handled_by_bot=True,
         escalated_at=at(13),
     )
     reply("arif-escalated", 12, "bot", "sent")
     reply(
-        "arif-escalated", 14, "agent", "failed", sender_id="arif", failed_at=at(14), error_code=131026,
-        error_title="Message undeliverable", id=FAILED_IN_TEAM_A,
+        "arif-escalated",
+        14,
+        "agent",
+        "failed",
+        sender_id="arif",
+        failed_at=at(14),
+        error_code=131026,
+        error_title="Message undeliverable",
+        id=FAILED_IN_TEAM_A,
     )
 
     # Team B, the first one assigned across teams.
@@ -206,7 +218,13 @@ def plant_organisation(data: Dataset, session: Session, *, now: datetime) -> Org
     team_b_customer = data.make_contact(phone=TEAM_B_CUSTOMER_PHONE, name="Team B customer")
     conversation("b-waiting", 20, team=TEAM_B, contact=team_b_customer)
     reply(
-        "b-waiting", 21, "system", "failed", failed_at=at(21), error_code=131047, error_title="Re-engagement message",
+        "b-waiting",
+        21,
+        "system",
+        "failed",
+        failed_at=at(21),
+        error_code=131047,
+        error_title="Re-engagement message",
         id=FAILED_IN_TEAM_B,
     )
     conversation("b-bot-only", 22, team=TEAM_B, handled_by_bot=True)
@@ -221,9 +239,7 @@ def plant_organisation(data: Dataset, session: Session, *, now: datetime) -> Org
     # The broadcast, and the conversation it started in team A.
     data.make_broadcast(at(28), name="Promo Ramadan", whatsapp_session=line, id=BROADCAST)
     campaign_customer = data.make_contact(name="Campaign customer")
-    conversation(
-        "a-campaign", 28, team=TEAM_A, contact=campaign_customer, broadcast=BROADCAST, inbound_at=None
-    )
+    conversation("a-campaign", 28, team=TEAM_A, contact=campaign_customer, broadcast=BROADCAST, inbound_at=None)
     reply("a-campaign", 28, "system", "read", broadcast=BROADCAST)
     data.make_message("a-campaign", at(29), sender="customer")
 
@@ -234,7 +250,12 @@ def plant_organisation(data: Dataset, session: Session, *, now: datetime) -> Org
     data.make_ticket(at(30), priority="urgent")
 
     data.make_lead(
-        at(30), status="won", value=250, contact=campaign_customer, conversation="a-campaign", broadcast=BROADCAST,
+        at(30),
+        status="won",
+        value=250,
+        contact=campaign_customer,
+        conversation="a-campaign",
+        broadcast=BROADCAST,
         won_at=at(31),
     )
     data.make_lead(at(30), status="qualified", conversation="ani-answered")

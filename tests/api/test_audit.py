@@ -107,8 +107,11 @@ def test_an_audit_entry_says_who_read_what_with_which_parameters_from_where_and_
     created_at = datetime.fromisoformat(entry.pop("createdAt"))
     assert isinstance(entry.pop("id"), int)
     assert entry == {
-        "userId": "olga", "userEmail": "olga@example.test", "action": "read:business-impact",
-        "parameters": {"dateRange": "7d"}, "address": "testclient",
+        "userId": "olga",
+        "userEmail": "olga@example.test",
+        "action": "read:business-impact",
+        "parameters": {"dateRange": "7d"},
+        "address": "testclient",
     }
     assert created_at.utcoffset().total_seconds() == 7 * 3600  # in the organisation's zone, Asia/Jakarta
     assert before <= created_at <= datetime.now(UTC)

@@ -47,9 +47,7 @@ def test_period_is_an_alias_of_date_range(http_client, people):
 
 
 def test_date_range_and_period_that_disagree_are_refused_naming_period(http_client, people):
-    assert refusals(http_client, people, dateRange="7d", period="30d") == everywhere(
-        400, "invalid_parameter", "period"
-    )
+    assert refusals(http_client, people, dateRange="7d", period="30d") == everywhere(400, "invalid_parameter", "period")
 
 
 def test_date_range_and_period_that_agree_are_accepted(http_client, people):
@@ -92,7 +90,8 @@ def test_a_span_of_exactly_366_days_is_accepted(http_client, people):
     for section in RANGED_SECTIONS:
         body = answer(people.read(http_client, "owner", section, startDate="2025-03-02", endDate="2026-03-02"))
         assert (body["range"]["start"], body["range"]["end"]) == (
-            "2025-03-02T00:00:00+07:00", "2026-03-03T00:00:00+07:00",
+            "2025-03-02T00:00:00+07:00",
+            "2026-03-03T00:00:00+07:00",
         ), section
 
 
@@ -106,15 +105,18 @@ def test_only_one_of_start_and_end_date_is_refused_naming_the_missing_one(http_c
 
 
 def test_a_preset_with_custom_dates_is_refused_naming_date_range(http_client, people):
-    assert refusals(
-        http_client, people, dateRange="7d", startDate="2026-03-01", endDate="2026-03-02"
-    ) == everywhere(400, "invalid_parameter", "dateRange")
+    assert refusals(http_client, people, dateRange="7d", startDate="2026-03-01", endDate="2026-03-02") == everywhere(
+        400, "invalid_parameter", "dateRange"
+    )
 
 
 @pytest.mark.parametrize(
     ("start_date", "end_date", "parameter"),
-    [("0001-01-01", "0001-01-02", "startDate"), ("9999-12-30", "9999-12-31", "startDate"),
-     ("2026-01-01", "9999-12-31", "endDate")],
+    [
+        ("0001-01-01", "0001-01-02", "startDate"),
+        ("9999-12-30", "9999-12-31", "startDate"),
+        ("2026-01-01", "9999-12-31", "endDate"),
+    ],
     ids=["year 1", "year 9999", "end in year 9999"],
 )
 def test_a_date_at_the_edge_of_the_calendar_is_refused_not_a_server_error(
@@ -168,7 +170,8 @@ def test_kpi_ignores_range_parameters_and_always_covers_today(http_client, peopl
     ]:
         body = answer(people.read(http_client, "owner", "kpi", **ignored))
         assert (body["range"]["start"], body["range"]["previousStart"]) == (
-            today["start"], today["previousStart"],
+            today["start"],
+            today["previousStart"],
         ), ignored
 
 

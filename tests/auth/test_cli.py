@@ -55,8 +55,18 @@ def users_by_email(engine: Engine) -> dict[str, User]:
 
 
 def test_user_create_stores_an_active_user_with_a_uuid_and_a_password_hash(cli_engine):
-    result = pantau("user", "create", "--email", "Sri@Example.com", "--name", "Sri Wahyuni", "--role", "supervisor",
-                    "--password", "long enough")
+    result = pantau(
+        "user",
+        "create",
+        "--email",
+        "Sri@Example.com",
+        "--name",
+        "Sri Wahyuni",
+        "--role",
+        "supervisor",
+        "--password",
+        "long enough",
+    )
 
     assert result.exit_code == 0, result.output
     sri = users_by_email(cli_engine)["Sri@example.com"]
@@ -69,8 +79,19 @@ def test_user_create_stores_an_active_user_with_a_uuid_and_a_password_hash(cli_e
 def test_user_create_asks_for_the_password_twice_when_not_given(cli_engine):
     seed(cli_engine, lambda db: Dataset(db.connection()).make_team("Sales", id="sales"))
 
-    result = pantau("user", "create", "--email", "ana@example.com", "--name", "Ana", "--role", "agent",
-                    "--team", "sales", input="long enough\nlong enough\n")
+    result = pantau(
+        "user",
+        "create",
+        "--email",
+        "ana@example.com",
+        "--name",
+        "Ana",
+        "--role",
+        "agent",
+        "--team",
+        "sales",
+        input="long enough\nlong enough\n",
+    )
 
     assert result.exit_code == 0, result.output
     assert "long enough" not in result.output
@@ -103,8 +124,9 @@ def test_user_create_refuses_bad_input_with_a_clear_message_and_no_user(cli_engi
 def test_user_create_refuses_an_email_already_in_use_in_any_letter_case(cli_engine):
     seed(cli_engine, lambda db: Dataset(db.connection()).make_user("agent", id="ana", email="ana@example.com"))
 
-    result = pantau("user", "create", "--email", "ANA@example.com", "--name", "Ana", "--role", "agent",
-                    "--password", "long enough")
+    result = pantau(
+        "user", "create", "--email", "ANA@example.com", "--name", "Ana", "--role", "agent", "--password", "long enough"
+    )
 
     assert result.exit_code == 1
     assert result.stderr == "error: a user with the e-mail ana@example.com already exists (id ana)\n"
@@ -116,6 +138,7 @@ def test_user_list_shows_every_user_as_a_table(cli_engine):
         data.make_team("Sales", id="sales")
         data.make_user("supervisor", id="sri", name="Sri Wahyuni", email="sri@example.com", team="sales")
         data.make_user("agent", id="ana", name="Ana", email="ana@example.com", is_active=False)
+
     seed(cli_engine, build)
 
     result = pantau("user", "list")
@@ -181,8 +204,10 @@ def test_token_create_prints_the_token_once_and_stores_only_its_hash(cli_engine)
 
 
 def test_token_create_refuses_a_deactivated_user(cli_engine):
-    seed(cli_engine, lambda db: Dataset(db.connection()).make_user("owner", id="olga", email="olga@example.com",
-                                                                   is_active=False))
+    seed(
+        cli_engine,
+        lambda db: Dataset(db.connection()).make_user("owner", id="olga", email="olga@example.com", is_active=False),
+    )
 
     result = pantau("token", "create", "--email", "olga@example.com")
 
@@ -217,9 +242,9 @@ def test_token_revoke_takes_the_id_or_the_prefix(cli_engine, reference):
     seed(cli_engine, two_users_with_tokens)
     with Session(cli_engine) as db:
         olga_token = db.scalars(select(ApiToken).where(ApiToken.user_id == "olga")).one()
-    argument = {
-        "id": str(olga_token.id), "prefix": olga_token.prefix, "listed prefix": olga_token.prefix + "…"
-    }[reference]
+    argument = {"id": str(olga_token.id), "prefix": olga_token.prefix, "listed prefix": olga_token.prefix + "…"}[
+        reference
+    ]
 
     result = pantau("token", "revoke", argument)
 

@@ -71,8 +71,13 @@ def test_callers_who_see_different_rows_never_share_a_cache_key():
     ]
 
     assert keys == [
-        'team:["sales"]|masked', 'team:["support"]|masked', "own:ana|masked", "own:budi|masked", "own:dewi|masked",
-        "own:sales|masked", "all|phones",
+        'team:["sales"]|masked',
+        'team:["support"]|masked',
+        "own:ana|masked",
+        "own:budi|masked",
+        "own:dewi|masked",
+        "own:sales|masked",
+        "all|phones",
     ]
 
 

@@ -12,7 +12,9 @@ import pytest
 from pantau.cache.dashboard_cache import CACHE_ERRORS, CacheKeyParts, DashboardCache
 from pantau.cache.store import MemoryStore, RedisStore
 
-KPI = CacheKeyParts(section="kpi", parameters={"range": "today@2026-03-04"}, scope_key="all|phones", timezone="Asia/Jakarta")
+KPI = CacheKeyParts(
+    section="kpi", parameters={"range": "today@2026-03-04"}, scope_key="all|phones", timezone="Asia/Jakarta"
+)
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -25,8 +25,12 @@ def organisation(data):
     now = datetime.now(UTC)
     team_a, team_b = data.make_team("A", id="team-a"), data.make_team("B", id="team-b")
     people = {
-        "ana": ("agent", team_a), "adi": ("agent", team_a), "sri": ("supervisor", team_a),
-        "sari": ("supervisor", team_a), "budi": ("agent", team_b), "olga": ("owner", None),
+        "ana": ("agent", team_a),
+        "adi": ("agent", team_a),
+        "sri": ("supervisor", team_a),
+        "sari": ("supervisor", team_a),
+        "budi": ("agent", team_b),
+        "olga": ("owner", None),
     }
     for person, (role, team) in people.items():
         data.make_user(role, team=team, id=person, email=f"{person}@pantau.example.com", password_hash=PASSWORD_HASH)
@@ -104,10 +108,20 @@ def test_invalidating_a_section_makes_the_next_read_a_miss(redis_app, organisati
 def test_cache_clear_command_invalidates_through_redis(redis_app, organisation, redis_url, cache_namespace, tmp_path):
     olga = signed_in(redis_app, "olga")
     olga.get("/api/dashboard/kpi")
-    env = {**os.environ, "REDIS_URL": redis_url, "CACHE_NAMESPACE": cache_namespace,
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.db'}"}
-    result = subprocess.run([sys.executable, "-m", "pantau", "cache", "clear", "--section", "kpi"], env=env,
-                            capture_output=True, text=True, timeout=60, check=False)
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "CACHE_NAMESPACE": cache_namespace,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.db'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "pantau", "cache", "clear", "--section", "kpi"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "cleared the cached answers of kpi" in result.stdout
     assert olga.get("/api/dashboard/kpi").headers["X-Cache"] == "miss"

@@ -7,7 +7,9 @@ import pytest
 from pantau.core.numbers import change_percent, comparison, percentage, round1, trend
 
 
-@pytest.mark.parametrize(("value", "expected"), [(12.25, 12.3), (12.24, 12.2), (2 / 3 * 100, 66.7), (None, None), (0, 0.0)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [(12.25, 12.3), (12.24, 12.2), (2 / 3 * 100, 66.7), (None, None), (0, 0.0)]
+)
 def test_round1_rounds_halves_up(value, expected):
     assert round1(value) == expected
 

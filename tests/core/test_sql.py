@@ -48,8 +48,11 @@ def test_local_parts_in_a_dst_zone_on_the_fall_back_night(data, connection):
     data.make_conversation(utc("2026-11-01 05:30"), id="edt")  # 01:30 EDT
     data.make_conversation(utc("2026-11-01 06:30"), id="est")  # 01:30 EST, the repeated hour
     rows = connection.execute(
-        select(Conversation.id, local_hour(Conversation.created_at, new_york), local_date(Conversation.created_at, new_york))
-        .order_by(Conversation.id)
+        select(
+            Conversation.id,
+            local_hour(Conversation.created_at, new_york),
+            local_date(Conversation.created_at, new_york),
+        ).order_by(Conversation.id)
     ).all()
     assert [tuple(r) for r in rows] == [("edt", 1, "2026-11-01"), ("est", 1, "2026-11-01")]
 
@@ -76,9 +79,11 @@ def test_bucket_keys_match_the_window_buckets(data, connection):
         data.make_conversation(local(moment))
     data.make_conversation(local("2026-02-26 00:00"))
     hour = bucket_key(Conversation.created_at, today, "hour")
-    hourly = dict(connection.execute(
-        select(hour, func.count()).where(Conversation.created_at >= today.start).group_by(hour)
-    ).all())
+    hourly = dict(
+        connection.execute(
+            select(hour, func.count()).where(Conversation.created_at >= today.start).group_by(hour)
+        ).all()
+    )
     assert hourly == {0: 2, 9: 1, 10: 1}
     day = bucket_key(Conversation.created_at, week, "day")
     daily = dict(connection.execute(select(day, func.count()).group_by(day)).all())

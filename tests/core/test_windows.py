@@ -40,9 +40,16 @@ def test_24h_is_a_sliding_window_of_exact_hours():
     assert (w.previous_start, w.previous_end) == (NOW - timedelta(hours=48), NOW - timedelta(hours=24))
 
 
-@pytest.mark.parametrize(("preset", "first_day"), [("7d", "2026-02-26"), ("week", "2026-02-26"),
-                                                   ("30d", "2026-02-03"), ("month", "2026-02-03"),
-                                                   ("90d", "2025-12-05")])
+@pytest.mark.parametrize(
+    ("preset", "first_day"),
+    [
+        ("7d", "2026-02-26"),
+        ("week", "2026-02-26"),
+        ("30d", "2026-02-03"),
+        ("month", "2026-02-03"),
+        ("90d", "2025-12-05"),
+    ],
+)
 def test_day_presets_start_at_local_midnight_n_minus_1_days_ago(preset, first_day):
     w = window(preset)
     days = {"7d": 7, "week": 7, "30d": 30, "month": 30, "90d": 90}[preset]
@@ -77,7 +84,11 @@ def test_a_single_custom_day():
         ({"end": "2026-02-01"}, "startDate", "startDate: required with a custom range"),
         ({"start": "2026-02-30", "end": "2026-03-01"}, "startDate", "must be a date as YYYY-MM-DD"),
         ({"start": "2026/02/01", "end": "2026-03-01"}, "startDate", "must be a date as YYYY-MM-DD"),
-        ({"start": "2026-03-02", "end": "2026-03-01"}, "startDate", "startDate: 2026-03-02 is after endDate 2026-03-01"),
+        (
+            {"start": "2026-03-02", "end": "2026-03-01"},
+            "startDate",
+            "startDate: 2026-03-02 is after endDate 2026-03-01",
+        ),
         ({"start": "2025-01-01", "end": "2026-01-02"}, "endDate", "spans 367 days"),
         ({"start": "0001-01-01", "end": "0001-01-02"}, "startDate", "must lie between 1900-01-01 and 9000-12-31"),
         ({"start": "9000-12-30", "end": "9999-12-31"}, "endDate", "must lie between 1900-01-01 and 9000-12-31"),
@@ -110,8 +121,9 @@ def test_24h_hourly_buckets_start_at_the_local_hour_containing_the_start():
 
 def test_daily_buckets_are_local_days_keyed_by_date():
     buckets = window("7d").buckets("day")
-    assert [b.key for b in buckets] == [f"2026-0{m}-{d:02d}" for m, d in
-                                        [(2, 26), (2, 27), (2, 28), (3, 1), (3, 2), (3, 3), (3, 4)]]
+    assert [b.key for b in buckets] == [
+        f"2026-0{m}-{d:02d}" for m, d in [(2, 26), (2, 27), (2, 28), (3, 1), (3, 2), (3, 3), (3, 4)]
+    ]
     assert all(b.end - b.start == timedelta(days=1) for b in buckets)
 
 

@@ -28,9 +28,23 @@ def test_people_without_any_activity_get_a_row_of_zeros_and_nulls(data, connecti
     data.make_user("admin", name="Admin")
     result = run(connection)
     assert result["agentMetrics"][0] == {
-        "agentId": ana, "agentName": "Ana", "teamId": team, "chatsHandled": 0, "resolved": 0, "resolutionRate": None,
-        "avgResponseTime": None, "avgHandlingTime": None, "messagesSent": 0, "activeTime": 0.0, "idleTime": 0.0,
-        "status": "offline", "statusDuration": None, "openLoad": 0, "csat": None, "productivityScore": 0, "rank": 1,
+        "agentId": ana,
+        "agentName": "Ana",
+        "teamId": team,
+        "chatsHandled": 0,
+        "resolved": 0,
+        "resolutionRate": None,
+        "avgResponseTime": None,
+        "avgHandlingTime": None,
+        "messagesSent": 0,
+        "activeTime": 0.0,
+        "idleTime": 0.0,
+        "status": "offline",
+        "statusDuration": None,
+        "openLoad": 0,
+        "csat": None,
+        "productivityScore": 0,
+        "rank": 1,
         "workload": "balanced",
     }
     assert [row["agentId"] for row in result["agentMetrics"]] == [ana, budi]
@@ -40,14 +54,27 @@ def test_people_without_any_activity_get_a_row_of_zeros_and_nulls(data, connecti
 
 def test_conversation_figures_cover_the_cohort_assigned_to_the_agent(data, connection):
     ana = data.make_user("agent", name="Ana")
-    data.make_answered_conversation(local("2026-03-04 09:00"), 120, agent=ana, status="resolved",
-             resolved_at=local("2026-03-04 09:30"), csat_score=5)
-    data.make_answered_conversation(local("2026-03-04 09:10"), 240, agent=ana, status="closed",
-             resolved_at=local("2026-03-04 10:10"), csat_score=4)
+    data.make_answered_conversation(
+        local("2026-03-04 09:00"),
+        120,
+        agent=ana,
+        status="resolved",
+        resolved_at=local("2026-03-04 09:30"),
+        csat_score=5,
+    )
+    data.make_answered_conversation(
+        local("2026-03-04 09:10"), 240, agent=ana, status="closed", resolved_at=local("2026-03-04 10:10"), csat_score=4
+    )
     data.make_answered_conversation(local("2026-03-04 09:20"), 60, agent=ana)
     # Created yesterday: not in today's cohort, whenever it was resolved or rated.
-    data.make_answered_conversation(local("2026-03-03 23:59:59"), 60, agent=ana, status="resolved",
-             resolved_at=local("2026-03-04 08:00"), csat_score=1)
+    data.make_answered_conversation(
+        local("2026-03-03 23:59:59"),
+        60,
+        agent=ana,
+        status="resolved",
+        resolved_at=local("2026-03-04 08:00"),
+        csat_score=1,
+    )
     row = rows_by_id(connection)[ana]
     # Response (120 + 240 + 60) / 3 = 140 s; handling (1800 + 3600) / 2 = 2700 s; CSAT (5 + 4) / 2.
     assert (row["chatsHandled"], row["resolved"], row["resolutionRate"]) == (3, 2, 66.7)
@@ -107,7 +134,10 @@ def test_status_is_the_open_log_and_its_duration_runs_to_now(data, connection):
     result = run(connection)
     status = {row["agentId"]: (row["status"], row["statusDuration"]) for row in result["agentMetrics"]}
     assert status == {
-        ana: ("away", 1800.0), budi: ("offline", None), citra: ("offline", 7200.0), dewi: ("away", 900.0),
+        ana: ("away", 1800.0),
+        budi: ("offline", None),
+        citra: ("offline", 7200.0),
+        dewi: ("away", 900.0),
     }
     assert result["statusSummary"] == {"online": 0, "away": 2, "offline": 2}
 
@@ -116,10 +146,12 @@ def test_open_load_counts_open_and_pending_conversations_assigned_now_whenever_c
     ana = data.make_user("agent", name="Ana")
     data.make_conversation(local("2026-02-01 09:00"), assigned_to=ana, status="open")
     data.make_conversation(local("2026-03-04 09:00"), assigned_to=ana, status="pending")
-    data.make_conversation(local("2026-03-04 09:00"), assigned_to=ana, status="resolved",
-                           resolved_at=local("2026-03-04 09:30"))
-    data.make_conversation(local("2026-03-04 09:00"), assigned_to=ana, status="closed",
-                           resolved_at=local("2026-03-04 09:30"))
+    data.make_conversation(
+        local("2026-03-04 09:00"), assigned_to=ana, status="resolved", resolved_at=local("2026-03-04 09:30")
+    )
+    data.make_conversation(
+        local("2026-03-04 09:00"), assigned_to=ana, status="closed", resolved_at=local("2026-03-04 09:30")
+    )
     data.make_conversation(local("2026-03-04 09:00"), status="open")  # unassigned
     assert rows_by_id(connection)[ana]["openLoad"] == 2
 
@@ -138,7 +170,10 @@ def test_productivity_score_rounds_halves_up_and_ranks_ties_by_name(data, connec
     # Ana: 40 x 2/4 + 30 x 3/4 + 30 x 4/4 = 72.5 -> 73. Budi: 0 + 0 + 30 x 3/4 = 22.5 -> 23 (not 22).
     # Citra and Dewi: no chats, every part 0; the tie goes by name.
     assert [(row["agentName"], row["productivityScore"], row["rank"]) for row in result] == [
-        ("Ana", 73, 1), ("Budi", 23, 2), ("Citra", 0, 3), ("Dewi", 0, 4),
+        ("Ana", 73, 1),
+        ("Budi", 23, 2),
+        ("Citra", 0, 3),
+        ("Dewi", 0, 4),
     ]
 
 
@@ -185,8 +220,10 @@ def test_each_scope_shows_only_its_own_rows(data, connection):
     data.make_activity(bob, "online", local("2026-03-04 10:00"))
 
     def rows(scope):
-        return [(row["agentId"], row["chatsHandled"], row["messagesSent"], row["activeTime"])
-                for row in run(connection, scope=scope)["agentMetrics"]]
+        return [
+            (row["agentId"], row["chatsHandled"], row["messagesSent"], row["activeTime"])
+            for row in run(connection, scope=scope)["agentMetrics"]
+        ]
 
     assert rows(own_scope(ana)) == [(ana, 2, 2, 5400.0)]
     assert rows(team_scope(team_a)) == [(ana, 2, 2, 5400.0), (sari, 0, 0, 0.0)]

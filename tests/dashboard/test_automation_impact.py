@@ -87,8 +87,9 @@ def test_drop_off_counts_bot_only_conversations_left_with_the_bot_for_over_an_ho
     data.make_message(customer_last, local("2026-03-04 08:30"), sender="customer")
     same_instant = data.make_conversation(local("2026-03-04 07:00"), handled_by_bot=True)
     data.make_message(same_instant, local("2026-03-04 07:00"), sender="bot")  # with the customer's first message
-    resolved = data.make_conversation(local("2026-03-04 07:00"), handled_by_bot=True, status="resolved",
-                                      resolved_at=local("2026-03-04 07:30"))
+    resolved = data.make_conversation(
+        local("2026-03-04 07:00"), handled_by_bot=True, status="resolved", resolved_at=local("2026-03-04 07:30")
+    )
     data.make_message(resolved, local("2026-03-04 07:10"), sender="bot")
     hybrid(data, local("2026-03-04 07:00"))
     data.make_conversation(local("2026-03-04 07:00"), handled_by_bot=True)  # no bot message at all
@@ -126,12 +127,18 @@ def test_time_saved_values_the_conversations_the_bot_resolved_alone(data, connec
     hybrid(data, local("2026-03-01 09:00"), status="resolved", resolved_at=local("2026-03-01 10:00"))
     # 3 x 5 min = 0.25 h (shown as 0.3) at 15 per hour = 3.75.
     assert run(connection)["timeSaved"] == {
-        "hours": 0.3, "estimatedCost": 3.75, "currency": "USD", "minutesPerConversation": 5.0,
+        "hours": 0.3,
+        "estimatedCost": 3.75,
+        "currency": "USD",
+        "minutesPerConversation": 5.0,
     }
     # The same figure business-impact reads through time_saved().
     assert run_section(automation_impact.time_saved, connection, now=NOW, default="30d")["hours"] == 0.3
     assert run(connection, agent_minutes_per_conversation=20, agent_hourly_cost=12, currency="IDR")["timeSaved"] == {
-        "hours": 1.0, "estimatedCost": 12.0, "currency": "IDR", "minutesPerConversation": 20.0,
+        "hours": 1.0,
+        "estimatedCost": 12.0,
+        "currency": "IDR",
+        "minutesPerConversation": 20.0,
     }
 
 

@@ -82,8 +82,14 @@ def test_campaign_conversion_sent_responded_and_converted(data, connection):
     data.make_lead(at + timedelta(hours=6), contact=eko)  # no broadcast on the lead
     # sent = 3 (read, delivered, sent); converted = 2 (Ani, Budi); 2 / 3 = 66.7 %.
     assert run(connection)["campaignConversion"] == [
-        {"campaignId": campaign, "campaignName": "Ramadan promo", "sent": 3, "responded": 1, "converted": 2,
-         "conversionRate": 66.7},
+        {
+            "campaignId": campaign,
+            "campaignName": "Ramadan promo",
+            "sent": 3,
+            "responded": 1,
+            "converted": 2,
+            "conversionRate": 66.7,
+        },
     ]
 
 
@@ -138,10 +144,21 @@ def test_cost_per_conversation_from_billable_deliveries_and_online_agent_time(da
     ]:
         data.make_message(conv, at, sender="agent", status=status, pricing_category=category, billable=billable)
     yesterday = data.make_conversation(local("2026-03-03 23:59:59"))
-    data.make_message(yesterday, local("2026-03-03 23:59:59"), sender="agent", status="delivered",
-                      pricing_category="marketing", billable=True)
-    data.make_conversation(local("2026-03-04 09:00"), handled_by_bot=True, status="resolved",
-                           resolved_at=local("2026-03-04 09:05"), inbound_at=local("2026-03-04 09:00"))
+    data.make_message(
+        yesterday,
+        local("2026-03-03 23:59:59"),
+        sender="agent",
+        status="delivered",
+        pricing_category="marketing",
+        billable=True,
+    )
+    data.make_conversation(
+        local("2026-03-04 09:00"),
+        handled_by_bot=True,
+        status="resolved",
+        resolved_at=local("2026-03-04 09:05"),
+        inbound_at=local("2026-03-04 09:00"),
+    )
     data.make_conversation(local("2026-03-04 10:00"))
     data.make_activity(ana, "online", local("2026-03-03 23:00"), local("2026-03-04 01:00"))  # 1 h inside
     data.make_activity(ana, "away", local("2026-03-04 02:00"), local("2026-03-04 03:00"))
@@ -150,14 +167,18 @@ def test_cost_per_conversation_from_billable_deliveries_and_online_agent_time(da
     # Messaging 2 x 0.0411 + 0.0200 = 0.1022; agents 2 h x 15 = 30; total 30.1022 over 3 conversations = 10.034.
     # Savings: one bot-only resolved conversation x 5 min = 1/12 h x 15 = 1.25.
     assert run(connection, preset="today")["costPerConversation"] == {
-        "amount": 10.03, "totalCost": 30.1, "currency": "USD", "savings": 1.25,
+        "amount": 10.03,
+        "totalCost": 30.1,
+        "currency": "USD",
+        "savings": 1.25,
     }
 
 
 def test_cost_uses_the_configured_rates_and_currency(data, connection):
     conv = data.make_conversation(local("2026-03-04 08:00"))
-    data.make_message(conv, local("2026-03-04 08:05"), sender="agent", status="delivered",
-                      pricing_category="marketing", billable=True)
+    data.make_message(
+        conv, local("2026-03-04 08:05"), sender="agent", status="delivered", pricing_category="marketing", billable=True
+    )
     result = run(connection, whatsapp_rates={"marketing": "1.005"}, currency="IDR")["costPerConversation"]
     assert result == {"amount": 1.01, "totalCost": 1.01, "currency": "IDR", "savings": 0.0}
 

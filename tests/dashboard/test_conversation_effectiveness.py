@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-
 from pantau.dashboard import conversation_effectiveness
 from tests.support.builders import local
 from tests.support.sections import ORGANISATION, own_scope, run_section, team_scope
@@ -21,15 +20,28 @@ def run(connection, **kwargs):
 def test_an_empty_range_gives_nulls_and_zero_filled_buckets(data, connection):
     ana = data.make_user("agent", name="Ana")
     result = run(connection)
-    assert result["conversationsPerAgent"] == [{
-        "agentId": ana, "agentName": "Ana", "teamId": None, "count": 0, "avgResponseTime": None, "resolved": 0,
-        "resolutionRate": None, "slaCompliance": None, "belowThreshold": False,
-    }]
+    assert result["conversationsPerAgent"] == [
+        {
+            "agentId": ana,
+            "agentName": "Ana",
+            "teamId": None,
+            "count": 0,
+            "avgResponseTime": None,
+            "resolved": 0,
+            "resolutionRate": None,
+            "slaCompliance": None,
+            "belowThreshold": False,
+        }
+    ]
     series = result["avgResponseTimeOverTime"]
     assert len(series) == 11  # 00:00 to 10:00, the hour `now` is in included
     assert series[0] == {"timestamp": "2026-03-04T00:00:00+07:00", "avgSeconds": None, "count": 0}
     assert result["slaCompliance"] == {
-        "percentage": None, "compliant": 0, "nonCompliant": 0, "pending": 0, "targetSeconds": 300,
+        "percentage": None,
+        "compliant": 0,
+        "nonCompliant": 0,
+        "pending": 0,
+        "targetSeconds": 300,
     }
     assert result["resolvedVsOpen"] == {"resolved": 0, "open": 0, "percentage": None}
     assert result["firstResponseDistribution"] == [{"bucket": bucket, "count": 0} for bucket in BUCKETS]
@@ -43,19 +55,50 @@ def test_each_active_agent_supervisor_and_manager_gets_a_row_with_their_cohort(d
     citra = data.make_user("manager", team=team, name="Citra")
     data.make_user("agent", team=team, name="Gone", is_active=False)
     data.make_user("owner", name="Owner")
-    data.make_answered_conversation(local("2026-03-04 09:00"), 120, agent=ana, status="resolved", resolved_at=local("2026-03-04 09:30"))
+    data.make_answered_conversation(
+        local("2026-03-04 09:00"), 120, agent=ana, status="resolved", resolved_at=local("2026-03-04 09:30")
+    )
     data.make_answered_conversation(local("2026-03-04 09:10"), 240, agent=ana)
     data.make_conversation(local("2026-03-04 09:20"), assigned_to=ana)  # unanswered for 70 min: non-compliant
-    data.make_answered_conversation(local("2026-03-04 08:00"), 600, agent=budi, status="resolved", resolved_at=local("2026-03-04 08:30"))
+    data.make_answered_conversation(
+        local("2026-03-04 08:00"), 600, agent=budi, status="resolved", resolved_at=local("2026-03-04 08:30")
+    )
     data.make_conversation(local("2026-03-04 09:00"), team=team)  # unassigned: in the totals, in no row
     result = run(connection)
     assert result["conversationsPerAgent"] == [
-        {"agentId": ana, "agentName": "Ana", "teamId": team, "count": 3, "avgResponseTime": 180.0, "resolved": 1,
-         "resolutionRate": 33.3, "slaCompliance": 66.7, "belowThreshold": False},
-        {"agentId": budi, "agentName": "Budi", "teamId": team, "count": 1, "avgResponseTime": 600.0, "resolved": 1,
-         "resolutionRate": 100.0, "slaCompliance": 0.0, "belowThreshold": True},
-        {"agentId": citra, "agentName": "Citra", "teamId": team, "count": 0, "avgResponseTime": None, "resolved": 0,
-         "resolutionRate": None, "slaCompliance": None, "belowThreshold": False},
+        {
+            "agentId": ana,
+            "agentName": "Ana",
+            "teamId": team,
+            "count": 3,
+            "avgResponseTime": 180.0,
+            "resolved": 1,
+            "resolutionRate": 33.3,
+            "slaCompliance": 66.7,
+            "belowThreshold": False,
+        },
+        {
+            "agentId": budi,
+            "agentName": "Budi",
+            "teamId": team,
+            "count": 1,
+            "avgResponseTime": 600.0,
+            "resolved": 1,
+            "resolutionRate": 100.0,
+            "slaCompliance": 0.0,
+            "belowThreshold": True,
+        },
+        {
+            "agentId": citra,
+            "agentName": "Citra",
+            "teamId": team,
+            "count": 0,
+            "avgResponseTime": None,
+            "resolved": 0,
+            "resolutionRate": None,
+            "slaCompliance": None,
+            "belowThreshold": False,
+        },
     ]
     assert result["totals"]["value"] == 5
 
@@ -80,7 +123,9 @@ def test_below_threshold_means_a_mean_response_time_above_the_target(data, conne
     data.make_conversation(local("2026-03-04 09:00"), assigned_to=citra)  # no response time at all
     rows = {row["agentId"]: row for row in run(connection)["conversationsPerAgent"]}
     assert (rows[ana]["belowThreshold"], rows[budi]["belowThreshold"], rows[citra]["belowThreshold"]) == (
-        False, True, False,
+        False,
+        True,
+        False,
     )
 
 
@@ -97,7 +142,11 @@ def test_sla_compliance_judges_answers_and_overdue_waits_and_leaves_young_waits_
         local("2026-03-04 08:00"), handled_by_bot=True, status="resolved", resolved_at=local("2026-03-04 08:01")
     )
     assert run(connection)["slaCompliance"] == {
-        "percentage": 33.3, "compliant": 1, "nonCompliant": 2, "pending": 2, "targetSeconds": 300,
+        "percentage": 33.3,
+        "compliant": 1,
+        "nonCompliant": 2,
+        "pending": 2,
+        "targetSeconds": 300,
     }
 
 
@@ -116,7 +165,13 @@ def test_first_response_distribution_puts_each_boundary_in_the_upper_bucket(data
     data.make_conversation(local("2026-03-04 08:00"), handled_by_bot=True)  # bot-only: needs no human
     counts = [bucket["count"] for bucket in run(connection)["firstResponseDistribution"]]
     assert dict(zip(BUCKETS, counts, strict=True)) == {
-        "<1m": 1, "1-5m": 2, "5-15m": 2, "15-60m": 2, "1-4h": 2, ">4h": 1, "unanswered": 1,
+        "<1m": 1,
+        "1-5m": 2,
+        "5-15m": 2,
+        "15-60m": 2,
+        "1-4h": 2,
+        ">4h": 1,
+        "unanswered": 1,
     }
 
 
@@ -142,8 +197,13 @@ def test_response_time_over_seven_days_is_daily_split_at_local_midnight(data, co
     data.make_answered_conversation(local("2026-03-04 00:00"), 200)
     series = run(connection, preset="7d")["avgResponseTimeOverTime"]
     assert [(point["timestamp"][:10], point["avgSeconds"], point["count"]) for point in series] == [
-        ("2026-02-26", 60.0, 1), ("2026-02-27", None, 0), ("2026-02-28", None, 0), ("2026-03-01", None, 0),
-        ("2026-03-02", None, 0), ("2026-03-03", 100.0, 1), ("2026-03-04", 200.0, 1),
+        ("2026-02-26", 60.0, 1),
+        ("2026-02-27", None, 0),
+        ("2026-02-28", None, 0),
+        ("2026-03-01", None, 0),
+        ("2026-03-02", None, 0),
+        ("2026-03-03", 100.0, 1),
+        ("2026-03-04", 200.0, 1),
     ]
     assert series[0]["timestamp"] == "2026-02-26T00:00:00+07:00"
 
@@ -153,7 +213,9 @@ def test_buckets_are_hourly_up_to_48_hours_and_daily_beyond(data, connection):
     assert len(two_days) == 24 + 11  # every hour of yesterday, and today's up to now
     three_days = run(connection, start_date="2026-03-02", end_date="2026-03-04")["avgResponseTimeOverTime"]
     assert [point["timestamp"] for point in three_days] == [
-        "2026-03-02T00:00:00+07:00", "2026-03-03T00:00:00+07:00", "2026-03-04T00:00:00+07:00",
+        "2026-03-02T00:00:00+07:00",
+        "2026-03-03T00:00:00+07:00",
+        "2026-03-04T00:00:00+07:00",
     ]
 
 

@@ -44,7 +44,9 @@ def test_empty_range_gives_zero_buckets_and_nulls(connection):
     assert result["peakHour"] is None
     assert result["newVsReturning"] == {"new": 0, "returning": 0, "percentageReturning": None}
     assert result["avgWaitTime"] == {
-        "peak": None, "offPeak": None, "peakHours": [{"start": 9, "end": 12}, {"start": 14, "end": 17}],
+        "peak": None,
+        "offPeak": None,
+        "peakHours": [{"start": 9, "end": 12}, {"start": 14, "end": 17}],
     }
     assert len(result["heatmap"]) == 168
     assert result["heatmap"][0] == {"dayOfWeek": 0, "hour": 0, "count": 0}
@@ -76,8 +78,14 @@ def test_peak_hour_is_the_busiest_bucket_and_the_earliest_of_equals(data, connec
 
 
 def test_ranges_over_seven_days_use_local_day_buckets_from_midnight_to_midnight(data, connection):
-    for at in ["2026-02-19 23:59:59", "2026-02-20 00:00", "2026-02-28 23:59:59", "2026-03-01 00:00",
-               "2026-03-01 23:59:59", "2026-03-02 00:00"]:
+    for at in [
+        "2026-02-19 23:59:59",
+        "2026-02-20 00:00",
+        "2026-02-28 23:59:59",
+        "2026-03-01 00:00",
+        "2026-03-01 23:59:59",
+        "2026-03-02 00:00",
+    ]:
         data.make_conversation(local(at))
     result = run(connection, start_date="2026-02-20", end_date="2026-03-01")
     buckets = result["incomingChatsPerHour"]
@@ -117,7 +125,9 @@ def test_avg_wait_time_splits_the_cohort_by_the_local_hour_it_was_created_in(dat
     answered(data, local("2026-03-03 12:00"), 300)  # 12:00 ends the first peak span: off-peak
     answered(data, local("2026-03-04 08:59"), 100)  # off-peak
     assert run(connection)["avgWaitTime"] == {
-        "peak": 90.0, "offPeak": 200.0, "peakHours": [{"start": 9, "end": 12}, {"start": 14, "end": 17}],
+        "peak": 90.0,
+        "offPeak": 200.0,
+        "peakHours": [{"start": 9, "end": 12}, {"start": 14, "end": 17}],
     }
 
 
@@ -126,8 +136,9 @@ def test_avg_wait_time_leaves_out_unanswered_and_bot_only_conversations(data, co
     data.make_conversation(local("2026-03-04 10:00"))  # unanswered, older than the SLA target
     data.make_conversation(local("2026-03-04 10:28"))  # unanswered, younger than the SLA target
     data.make_conversation(local("2026-03-04 10:00"), handled_by_bot=True)  # bot-only: needs no human
-    escalated = data.make_conversation(local("2026-03-04 09:30"), handled_by_bot=True,
-                                       escalated_at=local("2026-03-04 09:50"))
+    escalated = data.make_conversation(
+        local("2026-03-04 09:30"), handled_by_bot=True, escalated_at=local("2026-03-04 09:50")
+    )
     data.make_message(escalated, local("2026-03-04 09:51"), sender="agent")  # 60 s after the hand-off
     assert run(connection)["avgWaitTime"]["peak"] == 45.0
     assert run(connection)["avgWaitTime"]["offPeak"] is None
@@ -167,7 +178,10 @@ def test_next_peak_forecast_takes_the_mean_over_the_weeks_with_data(data, connec
     data.make_conversation(local("2026-01-28 14:00"))  # five weeks ago: outside the history
     # Weeks 1 and 2 have conversations, weeks 3 and 4 none: 4 / 2.
     assert run(connection)["nextPeakForecast"] == {
-        "timestamp": "2026-03-04T14:00:00+07:00", "hour": "14:00", "expectedCount": 2.0, "basisWeeks": 2,
+        "timestamp": "2026-03-04T14:00:00+07:00",
+        "hour": "14:00",
+        "expectedCount": 2.0,
+        "basisWeeks": 2,
     }
 
 
@@ -177,7 +191,10 @@ def test_a_week_with_conversations_only_at_other_hours_still_counts_in_the_mean(
     data.make_conversation(local("2026-02-06 03:00"))  # week 4 (02-04 11:00 to 02-11 11:00), no forecast hour
     # 4 conversations at Wednesday 14:00 over 4 weeks with data.
     assert run(connection)["nextPeakForecast"] == {
-        "timestamp": "2026-03-04T14:00:00+07:00", "hour": "14:00", "expectedCount": 1.0, "basisWeeks": 4,
+        "timestamp": "2026-03-04T14:00:00+07:00",
+        "hour": "14:00",
+        "expectedCount": 1.0,
+        "basisWeeks": 4,
     }
 
 
@@ -186,7 +203,10 @@ def test_next_peak_forecast_history_starts_exactly_four_weeks_before_the_first_f
     assert run(connection)["nextPeakForecast"] is None
     data.make_conversation(local("2026-02-04 11:00"))
     assert run(connection)["nextPeakForecast"] == {
-        "timestamp": "2026-03-04T11:00:00+07:00", "hour": "11:00", "expectedCount": 1.0, "basisWeeks": 1,
+        "timestamp": "2026-03-04T11:00:00+07:00",
+        "hour": "11:00",
+        "expectedCount": 1.0,
+        "basisWeeks": 1,
     }
 
 

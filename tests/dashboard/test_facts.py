@@ -39,7 +39,9 @@ def test_escalated_at_restarts_the_human_clock(data, connection):
 
 
 def test_an_agent_message_before_the_escalation_does_not_count_as_the_response(data, connection):
-    conv = data.make_conversation(local("2026-03-02 09:00"), handled_by_bot=True, escalated_at=local("2026-03-02 09:10"))
+    conv = data.make_conversation(
+        local("2026-03-02 09:00"), handled_by_bot=True, escalated_at=local("2026-03-02 09:10")
+    )
     data.make_message(conv, local("2026-03-02 09:05"), sender="agent")
     data.make_message(conv, local("2026-03-02 09:11"), sender="agent")
     assert facts_by_id(connection)[conv]["frt_seconds"] == 60.0

@@ -18,11 +18,22 @@ def run(connection, **kwargs):
 def test_empty_database_gives_nulls_not_made_up_numbers(connection):
     result = run(connection)
     assert result["avgResponseTime"] == {
-        "value": None, "previous": None, "change": None, "trend": "stable",
-        "median": None, "p90": None, "slaStatus": None, "slaTargetSeconds": 300,
+        "value": None,
+        "previous": None,
+        "change": None,
+        "trend": "stable",
+        "median": None,
+        "p90": None,
+        "slaStatus": None,
+        "slaTargetSeconds": 300,
     }
-    assert result["whatsappDeliveryRate"] == {"value": None, "previous": None, "change": None, "trend": "stable",
-                                              "status": None}
+    assert result["whatsappDeliveryRate"] == {
+        "value": None,
+        "previous": None,
+        "change": None,
+        "trend": "stable",
+        "status": None,
+    }
     assert result["activeConversations"]["value"] == 0
     assert result["openTickets"]["byPriority"] == {"urgent": 0, "high": 0, "medium": 0, "low": 0}
     assert result["range"]["start"] == "2026-03-04T00:00:00+07:00"
@@ -36,13 +47,21 @@ def test_active_conversations_now_and_24_hours_ago(data, connection):
     data.make_conversation(local("2026-03-02 08:00"), status="closed", resolved_at=local("2026-03-03 10:00"))
     result = run(connection)["activeConversations"]
     # 24 h ago (03-03 10:30): the pending one and the one resolved at 12:00 were active; the one closed at 10:00 not.
-    assert result == {"value": 2, "previous": 2, "change": 0.0, "trend": "stable", "byStatus": {"open": 1, "pending": 1}}
+    assert result == {
+        "value": 2,
+        "previous": 2,
+        "change": 0.0,
+        "trend": "stable",
+        "byStatus": {"open": 1, "pending": 1},
+    }
 
 
 def test_avg_response_time_mean_median_p90_and_sla_status(data, connection):
     for minute, seconds in [(0, 60), (1, 120), (2, 600)]:
         conv = data.make_conversation(local(f"2026-03-04 09:0{minute}"))
-        data.make_message(conv, local(f"2026-03-04 09:0{minute}").replace(second=0) + timedelta(seconds=seconds), sender="agent")
+        data.make_message(
+            conv, local(f"2026-03-04 09:0{minute}").replace(second=0) + timedelta(seconds=seconds), sender="agent"
+        )
     # Unanswered and resolved without reply: in no average.
     data.make_conversation(local("2026-03-04 09:10"))
     data.make_conversation(local("2026-03-04 09:10"), status="resolved", resolved_at=local("2026-03-04 09:20"))
@@ -53,8 +72,14 @@ def test_avg_response_time_mean_median_p90_and_sla_status(data, connection):
     data.make_message(late, local("2026-03-03 11:30"), sender="agent")
     result = run(connection)["avgResponseTime"]
     assert result == {
-        "value": 260.0, "previous": 200.0, "change": 30.0, "trend": "up",
-        "median": 120.0, "p90": 504.0, "slaStatus": "good", "slaTargetSeconds": 300,
+        "value": 260.0,
+        "previous": 200.0,
+        "change": 30.0,
+        "trend": "up",
+        "median": 120.0,
+        "p90": 504.0,
+        "slaStatus": "good",
+        "slaTargetSeconds": 300,
     }
 
 
@@ -83,7 +108,7 @@ def test_delivery_rate_counts_read_without_delivered_and_ignores_queued(data, co
 
 def test_delivery_status_boundaries(data, connection):
     conv = data.make_conversation(local("2026-03-04 08:00"))
-    for i in range(19):
+    for _ in range(19):
         data.make_message(conv, local("2026-03-04 08:05"), sender="agent", status="delivered")
     data.make_message(conv, local("2026-03-04 08:05"), sender="agent", status="failed")
     assert run(connection)["whatsappDeliveryRate"]["value"] == 95.0
@@ -94,12 +119,19 @@ def test_open_tickets_by_priority_including_urgent_and_24_hours_ago(data, connec
     for priority in ["urgent", "urgent", "high", "medium", "low"]:
         data.make_ticket(local("2026-03-04 09:00"), priority=priority, status="open")
     data.make_ticket(local("2026-03-03 09:00"), priority="high", status="in_progress")
-    data.make_ticket(local("2026-03-02 09:00"), priority="low", status="resolved", resolved_at=local("2026-03-03 11:00"))
+    data.make_ticket(
+        local("2026-03-02 09:00"), priority="low", status="resolved", resolved_at=local("2026-03-03 11:00")
+    )
     data.make_ticket(local("2026-03-02 09:00"), priority="low", status="closed", closed_at=local("2026-03-03 10:00"))
     result = run(connection)["openTickets"]
     # 24 h ago: the in-progress one and the one resolved at 11:00 were open.
-    assert result == {"value": 6, "previous": 2, "change": 200.0, "trend": "up",
-                      "byPriority": {"urgent": 2, "high": 2, "medium": 1, "low": 1}}
+    assert result == {
+        "value": 6,
+        "previous": 2,
+        "change": 200.0,
+        "trend": "up",
+        "byPriority": {"urgent": 2, "high": 2, "medium": 1, "low": 1},
+    }
 
 
 def test_messages_today_against_yesterday_up_to_the_same_clock_time(data, connection):

@@ -32,15 +32,28 @@ def broadcast_recipient(data, broadcast, at, status, *, contact=None, team=None)
 def test_empty_range_gives_nulls_and_empty_lists(connection):
     result = run(connection)
     assert result["messageFunnel"] == {
-        "queued": 0, "sent": 0, "delivered": 0, "read": 0, "failed": 0, "deliveryRate": None, "readRate": None,
+        "queued": 0,
+        "sent": 0,
+        "delivered": 0,
+        "read": 0,
+        "failed": 0,
+        "deliveryRate": None,
+        "readRate": None,
     }
     assert result["broadcastSuccessRate"] == {
-        "total": 0, "successful": 0, "failed": 0, "pending": 0, "percentage": None,
+        "total": 0,
+        "successful": 0,
+        "failed": 0,
+        "pending": 0,
+        "percentage": None,
     }
     assert result["broadcasts"] == result["failedMessages"] == result["failureReasons"] == []
     assert result["activeSessions"] == []
     assert result["queueMetrics"] == {
-        "depth": 0, "oldestQueuedSeconds": None, "processingRate": 0.0, "avgQueueWaitSeconds": None,
+        "depth": 0,
+        "oldestQueuedSeconds": None,
+        "processingRate": 0.0,
+        "avgQueueWaitSeconds": None,
     }
     assert result["deliveryAlert"] == {"active": False, "rate": None, "threshold": 90.0}
     assert result["range"]["start"] == "2026-03-03T10:30:00+07:00"
@@ -56,7 +69,13 @@ def test_funnel_counts_outbound_messages_by_status_and_read_counts_as_delivered(
     # sent = sent + delivered + read x 2 + the bot's = 5; delivered = 4; read = 2; failed = 1.
     # deliveryRate = 4 / (5 + 1) = 66.7; readRate = 2 / 4 = 50.0.
     assert run(connection)["messageFunnel"] == {
-        "queued": 1, "sent": 5, "delivered": 4, "read": 2, "failed": 1, "deliveryRate": 66.7, "readRate": 50.0,
+        "queued": 1,
+        "sent": 5,
+        "delivered": 4,
+        "read": 2,
+        "failed": 1,
+        "deliveryRate": 66.7,
+        "readRate": 50.0,
     }
 
 
@@ -84,7 +103,9 @@ def test_delivery_alert_is_active_only_below_the_threshold(data, connection):
     outbound(data, conv, local("2026-03-04 08:05"), "failed")
     assert run(connection)["deliveryAlert"] == {"active": False, "rate": 90.0, "threshold": 90.0}
     assert run(connection, delivery_alert_percent=90.5)["deliveryAlert"] == {
-        "active": True, "rate": 90.0, "threshold": 90.5,
+        "active": True,
+        "rate": 90.0,
+        "threshold": 90.5,
     }
 
 
@@ -100,13 +121,33 @@ def test_broadcast_success_rate_and_per_broadcast_counts(data, connection):
     result = run(connection)
     # 7 messages: successful 4 (delivered, read x 3), failed 1, pending 2 (queued, sent); 4 / 7 = 57.1 %.
     assert result["broadcastSuccessRate"] == {
-        "total": 7, "successful": 4, "failed": 1, "pending": 2, "percentage": 57.1,
+        "total": 7,
+        "successful": 4,
+        "failed": 1,
+        "pending": 2,
+        "percentage": 57.1,
     }
     assert result["broadcasts"] == [
-        {"broadcastId": flash, "name": "Flash sale", "total": 2, "sent": 2, "delivered": 2, "read": 2, "failed": 0,
-         "replied": 0},
-        {"broadcastId": spring, "name": "Spring sale", "total": 5, "sent": 3, "delivered": 2, "read": 1, "failed": 1,
-         "replied": 0},
+        {
+            "broadcastId": flash,
+            "name": "Flash sale",
+            "total": 2,
+            "sent": 2,
+            "delivered": 2,
+            "read": 2,
+            "failed": 0,
+            "replied": 0,
+        },
+        {
+            "broadcastId": spring,
+            "name": "Spring sale",
+            "total": 5,
+            "sent": 3,
+            "delivered": 2,
+            "read": 1,
+            "failed": 1,
+            "replied": 0,
+        },
     ]
 
 
@@ -142,8 +183,17 @@ def test_failed_messages_latest_failure_first_with_masked_recipient(data, connec
     contact = data.make_contact(phone="+6281234567890")
     conv = data.make_conversation(local("2026-03-04 06:00"), contact=contact, team=team)
     promo = data.make_broadcast(local("2026-03-01 09:00"), name="Promo")
-    outbound(data, conv, local("2026-03-04 08:00"), "failed", failed_at=local("2026-03-04 09:30"),
-             error_code=131026, error_title="Message undeliverable", broadcast=promo, id="msg-b")
+    outbound(
+        data,
+        conv,
+        local("2026-03-04 08:00"),
+        "failed",
+        failed_at=local("2026-03-04 09:30"),
+        error_code=131026,
+        error_title="Message undeliverable",
+        broadcast=promo,
+        id="msg-b",
+    )
     outbound(data, conv, local("2026-03-04 09:00"), "failed", error_code=131047, id="msg-c")  # no failed_at
     outbound(data, conv, local("2026-03-04 07:00"), "failed", failed_at=local("2026-03-04 10:00"), id="msg-d")
     outbound(data, conv, local("2026-03-04 08:10"), "failed", failed_at=local("2026-03-04 09:30"), id="msg-a")
@@ -151,8 +201,12 @@ def test_failed_messages_latest_failure_first_with_masked_recipient(data, connec
     failed = run(connection, scope=team_scope(team))["failedMessages"]
     assert [row["id"] for row in failed] == ["msg-d", "msg-a", "msg-b", "msg-c"]  # ties on time: by id
     assert failed[2] == {
-        "id": "msg-b", "recipient": "+62812****890", "errorCode": 131026, "error": "Message undeliverable",
-        "timestamp": "2026-03-04T09:30:00+07:00", "broadcastName": "Promo",
+        "id": "msg-b",
+        "recipient": "+62812****890",
+        "errorCode": 131026,
+        "error": "Message undeliverable",
+        "timestamp": "2026-03-04T09:30:00+07:00",
+        "broadcastName": "Promo",
     }
     assert failed[3]["timestamp"] == "2026-03-04T09:00:00+07:00"
     assert run(connection)["failedMessages"][0]["recipient"] == "+6281234567890"  # the owner sees the number
@@ -169,9 +223,13 @@ def test_failed_messages_show_the_latest_50(data, connection):
 def test_failure_reasons_most_frequent_first_then_by_error_code(data, connection):
     conv = data.make_conversation(local("2026-03-04 06:00"))
     at = local("2026-03-04 08:00")
-    for code, title in [(131047, "Re-engagement message"), (131026, "Message undeliverable"),
-                        (131026, "Message undeliverable"), (130472, "User's number is part of an experiment"),
-                        (None, None)]:
+    for code, title in [
+        (131047, "Re-engagement message"),
+        (131026, "Message undeliverable"),
+        (131026, "Message undeliverable"),
+        (130472, "User's number is part of an experiment"),
+        (None, None),
+    ]:
         outbound(data, conv, at, "failed", error_code=code, error_title=title)
     outbound(data, conv, local("2026-03-03 10:00"), "failed", error_code=131047)  # before the range
     assert run(connection)["failureReasons"] == [
@@ -184,10 +242,12 @@ def test_failure_reasons_most_frequent_first_then_by_error_code(data, connection
 
 def test_every_session_is_listed_with_the_messages_sent_in_scope(data, connection):
     team_a, team_b = data.make_team("A"), data.make_team("B")
-    main = data.make_whatsapp_session(phone="+622155500012", display_name="Main line",
-                                      last_seen_at=local("2026-03-04 10:29"))
-    support = data.make_whatsapp_session(phone="+622155500099", display_name="Support", status="disconnected",
-                                         quality_rating=None)
+    main = data.make_whatsapp_session(
+        phone="+622155500012", display_name="Main line", last_seen_at=local("2026-03-04 10:29")
+    )
+    support = data.make_whatsapp_session(
+        phone="+622155500099", display_name="Support", status="disconnected", quality_rating=None
+    )
     conv_a = data.make_conversation(local("2026-03-04 08:00"), team=team_a, whatsapp_session=main)
     outbound(data, conv_a, local("2026-03-04 08:01"), "delivered")
     outbound(data, conv_a, local("2026-03-04 08:02"), "failed")
@@ -195,10 +255,24 @@ def test_every_session_is_listed_with_the_messages_sent_in_scope(data, connectio
     conv_b = data.make_conversation(local("2026-03-04 08:00"), team=team_b, whatsapp_session=main)
     outbound(data, conv_b, local("2026-03-04 08:01"), "delivered")
     assert run(connection, scope=team_scope(team_a))["activeSessions"] == [
-        {"sessionId": main, "phoneNumber": "+62215****012", "displayName": "Main line", "status": "connected",
-         "qualityRating": "GREEN", "lastSeen": "2026-03-04T10:29:00+07:00", "messagesSent": 2},
-        {"sessionId": support, "phoneNumber": "+62215****099", "displayName": "Support", "status": "disconnected",
-         "qualityRating": None, "lastSeen": None, "messagesSent": 0},
+        {
+            "sessionId": main,
+            "phoneNumber": "+62215****012",
+            "displayName": "Main line",
+            "status": "connected",
+            "qualityRating": "GREEN",
+            "lastSeen": "2026-03-04T10:29:00+07:00",
+            "messagesSent": 2,
+        },
+        {
+            "sessionId": support,
+            "phoneNumber": "+62215****099",
+            "displayName": "Support",
+            "status": "disconnected",
+            "qualityRating": None,
+            "lastSeen": None,
+            "messagesSent": 0,
+        },
     ]
     assert [s["messagesSent"] for s in run(connection)["activeSessions"]] == [3, 0]
 

@@ -126,10 +126,24 @@ def test_every_value_of_the_contract_enumerations_appears(demo_engine):
 
 def test_nothing_happens_after_now(demo_engine):
     columns = [
-        Conversation.created_at, Conversation.resolved_at, Conversation.escalated_at, Message.created_at,
-        Message.sent_at, Message.delivered_at, Message.read_at, Message.failed_at, Ticket.created_at,
-        Ticket.resolved_at, Ticket.closed_at, Lead.created_at, Lead.won_at, AgentActivityLog.started_at,
-        AgentActivityLog.ended_at, Broadcast.created_at, Contact.created_at, WhatsappSession.last_seen_at,
+        Conversation.created_at,
+        Conversation.resolved_at,
+        Conversation.escalated_at,
+        Message.created_at,
+        Message.sent_at,
+        Message.delivered_at,
+        Message.read_at,
+        Message.failed_at,
+        Ticket.created_at,
+        Ticket.resolved_at,
+        Ticket.closed_at,
+        Lead.created_at,
+        Lead.won_at,
+        AgentActivityLog.started_at,
+        AgentActivityLog.ended_at,
+        Broadcast.created_at,
+        Contact.created_at,
+        WhatsappSession.last_seen_at,
     ]
     for column in columns:
         assert rows(demo_engine, func.max(column))[0][0] <= NOW, column
@@ -165,8 +179,8 @@ def test_delivery_timestamps_follow_the_status(demo_engine):
 
 def test_failures_carry_the_cloud_apis_error_codes(demo_engine):
     failures = Counter(
-        (code, title) for code, title in rows(demo_engine, Message.error_code, Message.error_title,
-                                              where=Message.status == "failed")
+        (code, title)
+        for code, title in rows(demo_engine, Message.error_code, Message.error_title, where=Message.status == "failed")
     )
     assert all(CLOUD_API_ERRORS[code] == title for code, title in failures)
     codes = Counter(code for (code, _), count in failures.items() for _ in range(count))
@@ -205,8 +219,10 @@ def test_the_bot_settles_some_chats_hands_others_over_and_loses_a_few(conversati
     # The bot's messages make a chat bot-engaged even when the CRM cleared the flag.
     assert any(facts.bot_engaged and not facts.row.handled_by_bot for facts in engaged)
     dropped = [
-        facts for facts in bot_only
-        if facts.row.resolved_at is None and facts.last_sender == "bot"
+        facts
+        for facts in bot_only
+        if facts.row.resolved_at is None
+        and facts.last_sender == "bot"
         and max(at for at, _ in facts.senders) < NOW - timedelta(hours=1)
     ]
     assert dropped
@@ -325,7 +341,8 @@ def test_the_sign_in_agent_works_in_the_sign_in_supervisors_team_and_has_chats_t
     (agent_id, agent_team) = rows(demo_engine, User.id, User.team_id, where=User.email == "agent@demo.pantau.id")[0]
     assert agent_team == supervisor_team
     today = rows(
-        demo_engine, func.count(),
+        demo_engine,
+        func.count(),
         where=(Conversation.assigned_to == agent_id) & (Conversation.created_at > NOW - timedelta(hours=7)),
     )[0][0]
     assert today > 0
@@ -340,10 +357,16 @@ def test_loading_again_is_refused_and_changes_nothing(demo_engine, demo_password
 
 def test_reset_replaces_the_demo_and_keeps_other_users(demo_engine, demo_password_hash):
     with demo_engine.begin() as connection:
-        connection.execute(insert(User.__table__).values(
-            id="owner-own", email="pemilik@tokonusantara.co.id", full_name="Pemilik Toko", role="owner",
-            team_id="team-01", created_at=NOW,
-        ))
+        connection.execute(
+            insert(User.__table__).values(
+                id="owner-own",
+                email="pemilik@tokonusantara.co.id",
+                full_name="Pemilik Toko",
+                role="owner",
+                team_id="team-01",
+                created_at=NOW,
+            )
+        )
     load(demo_engine, small_generator(demo_password_hash).batches(), reset=True)
     demo_rows = [
         (table, [row for row in table_rows if row[0] != "owner-own"]) for table, table_rows in stored_rows(demo_engine)

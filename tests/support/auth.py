@@ -1,8 +1,8 @@
 """Signing in from tests: one known password (hashed once per run, argon2 is slow on purpose) and a sign-in helper.
 
-    ana = data.make_user("agent", password_hash=PASSWORD_HASH)
-    sign_in(client, f"{ana}@example.test")
-    client.get("/api/me")
+ana = data.make_user("agent", password_hash=PASSWORD_HASH)
+sign_in(client, f"{ana}@example.test")
+client.get("/api/me")
 """
 
 from __future__ import annotations

@@ -95,7 +95,11 @@ class Dataset:
         )
 
     def make_contact(
-        self, *, phone: str = "+6281234567890", name: str = "Customer", created_at: datetime | None = None,
+        self,
+        *,
+        phone: str = "+6281234567890",
+        name: str = "Customer",
+        created_at: datetime | None = None,
         id: str | None = None,
     ) -> str:
         return self._insert(
@@ -108,8 +112,14 @@ class Dataset:
         )
 
     def make_whatsapp_session(
-        self, *, phone: str = "+6221555000", status: str = "connected", quality_rating: str | None = "GREEN",
-        display_name: str = "Main line", last_seen_at: datetime | None = None, id: str | None = None,
+        self,
+        *,
+        phone: str = "+6221555000",
+        status: str = "connected",
+        quality_rating: str | None = "GREEN",
+        display_name: str = "Main line",
+        last_seen_at: datetime | None = None,
+        id: str | None = None,
     ) -> str:
         return self._insert(
             WhatsappSession,
@@ -123,7 +133,11 @@ class Dataset:
         )
 
     def make_broadcast(
-        self, created_at: datetime, *, name: str = "Campaign", whatsapp_session: str | None = None,
+        self,
+        created_at: datetime,
+        *,
+        name: str = "Campaign",
+        whatsapp_session: str | None = None,
         id: str | None = None,
     ) -> str:
         return self._insert(
@@ -174,7 +188,9 @@ class Dataset:
             broadcast_id=broadcast,
         )
         if inbound_at is not None:
-            self.make_message(conversation_id, created_at if inbound_at is AT_CREATION else inbound_at, sender="customer")
+            self.make_message(
+                conversation_id, created_at if inbound_at is AT_CREATION else inbound_at, sender="customer"
+            )
         return conversation_id
 
     def make_answered_conversation(

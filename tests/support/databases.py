@@ -11,9 +11,7 @@ from sqlalchemy.engine import make_url
 
 from pantau.core.database import make_engine
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "PANTAU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+POSTGRES_ADMIN_URL = os.environ.get("PANTAU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("PANTAU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 DIALECTS = ("sqlite", "postgresql")
 

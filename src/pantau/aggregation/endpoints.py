@@ -38,8 +38,9 @@ def aggregate_metrics(
     if not settings.cron_secret:
         raise ApiError(503, "cron_disabled", "CRON_SECRET is not configured; the cron endpoint is closed")
     if not _authorised(authorization, settings.cron_secret):
-        raise ApiError(401, "unauthorized", "send `Authorization: Bearer <CRON_SECRET>`",
-                       headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401, "unauthorized", "send `Authorization: Bearer <CRON_SECRET>`", headers={"WWW-Authenticate": "Bearer"}
+        )
     try:
         snapshot_type = SnapshotType(kind)
     except ValueError:
@@ -49,7 +50,11 @@ def aggregate_metrics(
     except Exception as exc:
         log.exception("%s aggregation failed", snapshot_type.value)
         return JSONResponse(
-            {"success": False, "error": f"{snapshot_type.value} metrics aggregation failed", "details": type(exc).__name__},
+            {
+                "success": False,
+                "error": f"{snapshot_type.value} metrics aggregation failed",
+                "details": type(exc).__name__,
+            },
             status_code=500,
         )
     message = (

@@ -30,12 +30,16 @@ def entries(session: Session, *, action: str | None, user_id: str | None, limit:
     if user_id is not None:
         conditions.append(audit_log.c.user_id == user_id)
     total = session.execute(select(func.count()).select_from(audit_log).where(*conditions)).scalar_one()
-    rows = session.execute(
-        select(audit_log, users.c.email)
-        .select_from(audit_log.outerjoin(users, users.c.id == audit_log.c.user_id))
-        .where(*conditions)
-        .order_by(audit_log.c.created_at.desc(), audit_log.c.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).mappings().all()
+    rows = (
+        session.execute(
+            select(audit_log, users.c.email)
+            .select_from(audit_log.outerjoin(users, users.c.id == audit_log.c.user_id))
+            .where(*conditions)
+            .order_by(audit_log.c.created_at.desc(), audit_log.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        .mappings()
+        .all()
+    )
     return total, list(rows)

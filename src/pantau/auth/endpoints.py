@@ -91,9 +91,7 @@ def sign_in_form(
     return _sign_in_form(request, next_path=destination, signed_out=signed_out)
 
 
-@router.post(
-    "/login", dependencies=[Depends(refuse_cross_site_post)], response_class=RedirectResponse, status_code=303
-)
+@router.post("/login", dependencies=[Depends(refuse_cross_site_post)], response_class=RedirectResponse, status_code=303)
 def sign_in(
     request: Request,
     db: DbSession,
@@ -169,4 +167,3 @@ def me(caller: CurrentUser) -> MeOut:
         team_id=caller.team_id,
         scope=ScopeOut(level=caller.scope.level, team_ids=list(caller.scope.team_ids)),
     )
-

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import Connection, ColumnElement, Select, and_, or_, select, true
+from sqlalchemy import ColumnElement, Connection, Select, and_, or_, select, true
 
 from pantau.auth.scope import Scope
 from pantau.models import AgentActivityLog, Conversation, Lead, Message, Team, Ticket, User

@@ -108,7 +108,9 @@ def _token_for(engine: Engine, owner: User) -> str:
         return issue_token(session, session.get(User, owner.id), "pantau bench", datetime.now(UTC)).token
 
 
-def run_bench(engine: Engine, settings: Settings, ranges: list[str], repeat: int, backfill_snapshots: bool) -> BenchReport:
+def run_bench(
+    engine: Engine, settings: Settings, ranges: list[str], repeat: int, backfill_snapshots: bool
+) -> BenchReport:
     with engine.connect() as connection:
         conversations = connection.execute(select(func.count()).select_from(Conversation)).scalar_one()
         messages = connection.execute(select(func.count()).select_from(Message)).scalar_one()

@@ -50,9 +50,9 @@ def serve(
     uvicorn.run("pantau.web.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
 
 
-from pantau.auth.cli import token_app, user_app  # noqa: E402
 from pantau.aggregation.cli import aggregate_app  # noqa: E402
 from pantau.aggregation.scheduler import scheduler  # noqa: E402
+from pantau.auth.cli import token_app, user_app  # noqa: E402
 from pantau.bench.cli import bench  # noqa: E402
 from pantau.cache.cli import cache_app  # noqa: E402
 

@@ -75,7 +75,7 @@ class Settings(BaseSettings):
             return None if value == "" else value
         for prefix in ("postgres://", "postgresql://"):
             if value.startswith(prefix):
-                return "postgresql+psycopg://" + value[len(prefix):]
+                return "postgresql+psycopg://" + value[len(prefix) :]
         if not value.startswith(("sqlite:", "postgresql+psycopg:")):
             raise ValueError("must start with sqlite:/// or postgresql://")
         return value

@@ -23,7 +23,8 @@ class _SQLiteUTCText(sqlite.DATETIME):
         def process(value: datetime | None) -> str | None:
             if value is None:
                 return None
-            text = f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+            day = f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+            text = f"{day} {value.hour:02d}:{value.minute:02d}:{value.second:02d}"
             return f"{text}.{value.microsecond:06d}" if value.microsecond else text
 
         return process

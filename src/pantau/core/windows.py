@@ -204,7 +204,9 @@ def resolve_window(
     )
 
 
-def _shifted_by_days(start: datetime, end: datetime, now: datetime, zone: ZoneInfo, preset: str | None, *, days: int) -> Window:
+def _shifted_by_days(
+    start: datetime, end: datetime, now: datetime, zone: ZoneInfo, preset: str | None, *, days: int
+) -> Window:
     return Window(
         start=start,
         end=end,

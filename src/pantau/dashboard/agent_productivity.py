@@ -19,9 +19,9 @@ from pantau.core import numbers
 from pantau.core.sql import seconds_between
 from pantau.dashboard import activity
 from pantau.dashboard.context import SectionContext
+from pantau.dashboard.kpi import ACTIVE_STATUSES
 from pantau.dashboard.parts import ConversationParts
 from pantau.dashboard.per_agent import name_order, people_with
-from pantau.dashboard.kpi import ACTIVE_STATUSES
 from pantau.dashboard.schemas import CamelModel, SectionResponse
 from pantau.models import AgentActivityLog, Conversation, Message, User
 

@@ -17,9 +17,9 @@ from pantau.auth.scope_sql import (
 )
 from pantau.core import numbers
 from pantau.core.windows import local_date, local_midnight, resolve_window
+from pantau.dashboard import activity
 from pantau.dashboard.automation_impact import time_saved
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard import activity
 from pantau.dashboard.facts import cohort_filter, cohort_in_scope, count_where
 from pantau.dashboard.kpi import DELIVERED
 from pantau.dashboard.schemas import CamelModel, SectionResponse, Trend
@@ -210,9 +210,7 @@ def _online_hours(ctx: SectionContext) -> Decimal:
 def _cost_per_conversation(ctx: SectionContext) -> CostPerConversation:
     total_cost = _messaging_cost(ctx) + _online_hours(ctx) * ctx.settings.agent_hourly_cost
     conversation_count = ctx.connection.execute(
-        select(func.count()).where(
-            cohort_in_scope(ctx.scope, ctx.window.start, ctx.window.end)
-        )
+        select(func.count()).where(cohort_in_scope(ctx.scope, ctx.window.start, ctx.window.end))
     ).scalar_one()
     return CostPerConversation(
         amount=numbers.round2(numbers.ratio(total_cost, conversation_count)),

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
-
 from pantau.core import numbers
 from pantau.dashboard.context import SectionContext
 from pantau.dashboard.parts import DELAY_BUCKETS, ConversationParts

@@ -153,12 +153,12 @@ def _heatmap(ctx: SectionContext) -> list[HeatmapCell]:
     counts = {
         (day_of_week, hour_of_day): count
         for day_of_week, hour_of_day, count in ctx.connection.execute(
-            select(day, hour, func.count()).where(cohort_in_scope(ctx.scope, window.start, window.end)).group_by(day, hour)
+            select(day, hour, func.count())
+            .where(cohort_in_scope(ctx.scope, window.start, window.end))
+            .group_by(day, hour)
         )
     }
-    return [
-        HeatmapCell(day_of_week=d, hour=h, count=counts.get((d, h), 0)) for d in range(7) for h in range(24)
-    ]
+    return [HeatmapCell(day_of_week=d, hour=h, count=counts.get((d, h), 0)) for d in range(7) for h in range(24)]
 
 
 def _next_local_hour(ctx: SectionContext) -> datetime:

@@ -94,16 +94,20 @@ def conversation_facts(*conditions: ColumnElement[bool], name: str = "facts") ->
     needs_human = and_(f.c0.is_not(None), not_(bot_only))
     resolved = f.resolved_at.is_not(None)
     answered = f.first_response_at.is_not(None)
-    return select(
-        with_response,
-        seconds_between(f.first_response_at, f.s0).label("frt_seconds"),
-        _flag(bot_only).label("bot_only"),
-        _flag(f.bot_engaged == 0).label("human_only"),
-        _flag(needs_human).label("needs_human"),
-        _flag(resolved).label("resolved"),
-        _flag(and_(needs_human, not_(answered), not_(resolved))).label("unanswered"),
-        _flag(and_(needs_human, or_(answered, not_(resolved)))).label("in_response_stats"),
-    ).cte(name).prefix_with("MATERIALIZED")
+    return (
+        select(
+            with_response,
+            seconds_between(f.first_response_at, f.s0).label("frt_seconds"),
+            _flag(bot_only).label("bot_only"),
+            _flag(f.bot_engaged == 0).label("human_only"),
+            _flag(needs_human).label("needs_human"),
+            _flag(resolved).label("resolved"),
+            _flag(and_(needs_human, not_(answered), not_(resolved))).label("unanswered"),
+            _flag(and_(needs_human, or_(answered, not_(resolved)))).label("in_response_stats"),
+        )
+        .cte(name)
+        .prefix_with("MATERIALIZED")
+    )
 
 
 def response_seconds(facts: Subquery) -> ColumnElement[float]:

@@ -97,7 +97,9 @@ def _active_conversations(ctx: SectionContext) -> ActiveConversations:
     )
 
 
-def _response_times(ctx: SectionContext, start: datetime, end: datetime) -> tuple[float | None, float | None, float | None]:
+def _response_times(
+    ctx: SectionContext, start: datetime, end: datetime
+) -> tuple[float | None, float | None, float | None]:
     facts = cohort_facts(ctx.scope, start, end)
     frt = response_seconds(facts)
     row = ctx.connection.execute(select(func.avg(frt), percentile(frt, 0.5), percentile(frt, 0.9))).one()

@@ -112,7 +112,9 @@ class RangeParameters:
 
 
 def range_parameters(
-    date_range: Annotated[str | None, Query(alias="dateRange", description="today, yesterday, 24h, 7d, 30d, 90d")] = None,
+    date_range: Annotated[
+        str | None, Query(alias="dateRange", description="today, yesterday, 24h, 7d, 30d, 90d")
+    ] = None,
     period: Annotated[str | None, Query(description="alias of dateRange")] = None,
     start_date: Annotated[str | None, Query(alias="startDate", description="YYYY-MM-DD, local, inclusive")] = None,
     end_date: Annotated[str | None, Query(alias="endDate", description="YYYY-MM-DD, local, inclusive")] = None,
@@ -124,7 +126,11 @@ def range_parameters(
 
 def _preset(parameters: RangeParameters) -> tuple[str | None, str]:
     """The range name and the parameter it came from; dateRange and its alias period must agree."""
-    if parameters.date_range is not None and parameters.period is not None and parameters.date_range != parameters.period:
+    if (
+        parameters.date_range is not None
+        and parameters.period is not None
+        and parameters.date_range != parameters.period
+    ):
         raise ApiError(400, "invalid_parameter", "period: conflicts with dateRange; give one of them")
     if parameters.date_range is not None:
         return parameters.date_range, "dateRange"

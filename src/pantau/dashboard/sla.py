@@ -4,6 +4,7 @@ of a response time. The compliant / non-compliant / pending counts are parts (`d
 from __future__ import annotations
 
 from datetime import datetime
+
 from sqlalchemy import ColumnElement, and_, literal
 from sqlalchemy.sql import Subquery
 

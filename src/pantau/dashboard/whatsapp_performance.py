@@ -260,9 +260,7 @@ def _failure_reasons(ctx: SectionContext) -> list[FailureReason]:
         select(messages.c.error_code, messages.c.error_title, count)
         .where(_outbound_created_in_range(ctx), messages.c.status == "failed", messages_in_scope(ctx.scope))
         .group_by(messages.c.error_code, messages.c.error_title)
-        .order_by(
-            count.desc(), messages.c.error_code.asc().nulls_last(), messages.c.error_title.asc().nulls_last()
-        )
+        .order_by(count.desc(), messages.c.error_code.asc().nulls_last(), messages.c.error_title.asc().nulls_last())
     )
     return [FailureReason(error_code=row.error_code, error=row.error_title, count=row.count) for row in rows]
 

@@ -20,7 +20,8 @@ def demo(
     size: Annotated[
         SizeName,
         typer.Option(
-            "--size", case_sensitive=False,
+            "--size",
+            case_sensitive=False,
             help="S: 7 days, ~5k conversations. M: 90 days, ~150k. L: 365 days, ~1M (PostgreSQL only).",
         ),
     ] = SizeName.S,
@@ -61,15 +62,22 @@ def demo(
     )
     console = Console()
     progress = Progress(
-        TextColumn("[bold]demo {task.fields[size]}[/bold] day"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[table]}"), TimeElapsedColumn(), console=console, transient=True,
+        TextColumn("[bold]demo {task.fields[size]}[/bold] day"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[table]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
         disable=not console.is_terminal,
     )
     with progress:
         task = progress.add_task("load", total=generator.day_count, size=chosen.name, table="")
         try:
             written = load(
-                engine, generator.batches(), reset=reset,
+                engine,
+                generator.batches(),
+                reset=reset,
                 on_batch=lambda batch: progress.update(task, completed=batch.day, table=batch.table),
             )
         except DemoRefused as exc:

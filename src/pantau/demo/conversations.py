@@ -112,8 +112,9 @@ class ConversationWriter:
         """A campaign message; some recipients write back (mostly within hours, a few after the 72 h window)."""
         rng = self.rng
         thread = Thread(next(self._conversation_ids), line, contact_id, ts, rows)
-        message = self._say(thread, ts, "system", category="marketing", broadcast_id=broadcast_id,
-                            queue_wait=queue_wait)
+        message = self._say(
+            thread, ts, "system", category="marketing", broadcast_id=broadcast_id, queue_wait=queue_wait
+        )
         read_at = message[READ_AT] if message else None
         if read_at is not None and rng.random() < reply_rate:
             late = rng.random() < 0.04
@@ -126,8 +127,21 @@ class ConversationWriter:
                 return
         # Nobody wrote back: the campaign thread is closed as soon as it is sent.
         rows.conversations.append(
-            (thread.id, contact_id, line.session_id, self.team_ids[team], None, "closed", at(ts), at(ts),
-             False, None, None, None, broadcast_id)
+            (
+                thread.id,
+                contact_id,
+                line.session_id,
+                self.team_ids[team],
+                None,
+                "closed",
+                at(ts),
+                at(ts),
+                False,
+                None,
+                None,
+                None,
+                broadcast_id,
+            )
         )
 
     def notification(self, rows: DayRows, ts: float, contact_id: str, line: Line, category: str) -> None:
@@ -135,8 +149,21 @@ class ConversationWriter:
         thread = Thread(next(self._conversation_ids), line, contact_id, ts, rows)
         self._say(thread, ts, "system", category=category)
         rows.conversations.append(
-            (thread.id, contact_id, line.session_id, None, None, "closed", at(ts), at(ts),
-             False, None, None, None, None)
+            (
+                thread.id,
+                contact_id,
+                line.session_id,
+                None,
+                None,
+                "closed",
+                at(ts),
+                at(ts),
+                False,
+                None,
+                None,
+                None,
+                None,
+            )
         )
 
     # -- one customer chat ----------------------------------------------------------------------------------------
@@ -171,10 +198,21 @@ class ConversationWriter:
         handled_by_bot = bot_engaged and not (kind == "hybrid" and rng.random() < 0.3)
         team_id = self.team_ids[team]
         thread.rows.conversations.append(
-            (thread.id, thread.contact_id, thread.line.session_id, team_id,
-             agent.id if agent is not None else None, status, at(created), resolved, handled_by_bot,
-             None if escalated_at is None else at(escalated_at), intent.name if bot_engaged else None, csat,
-             broadcast_id)
+            (
+                thread.id,
+                thread.contact_id,
+                thread.line.session_id,
+                team_id,
+                agent.id if agent is not None else None,
+                status,
+                at(created),
+                resolved,
+                handled_by_bot,
+                None if escalated_at is None else at(escalated_at),
+                intent.name if bot_engaged else None,
+                csat,
+                broadcast_id,
+            )
         )
         if agent is not None and first_reply is not None and rng.random() < intent.ticket:
             self._ticket(thread, first_reply, team_id, agent, intent)
@@ -288,16 +326,41 @@ class ConversationWriter:
             return None
         if sender == "customer":
             row = (
-                next(self._message_ids), thread.id, "inbound", "customer", None,
-                self.delivery.wamid(), None, False, at(ts),
-                None, None, None, None, None, None, None, None, None,
+                next(self._message_ids),
+                thread.id,
+                "inbound",
+                "customer",
+                None,
+                self.delivery.wamid(),
+                None,
+                False,
+                at(ts),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
             )
             thread.last_inbound = ts
         else:
             outcome = self.delivery.outbound(ts, category, thread.line.sender, thread.last_inbound, queue_wait)
             row = (
-                next(self._message_ids), thread.id, "outbound", sender, None if agent is None else agent.id,
-                outcome[7], broadcast_id, auto, at(ts), *outcome[:7], category, category != "service",
+                next(self._message_ids),
+                thread.id,
+                "outbound",
+                sender,
+                None if agent is None else agent.id,
+                outcome[7],
+                broadcast_id,
+                auto,
+                at(ts),
+                *outcome[:7],
+                category,
+                category != "service",
             )
         thread.rows.messages.append(row)
         thread.clock = ts
@@ -324,8 +387,18 @@ class ConversationWriter:
         else:
             status = "in_progress" if self.now - created > 3600 and rng.random() < 0.7 else "open"
         thread.rows.tickets.append(
-            (next(self._ticket_ids), thread.id, thread.contact_id, team_id, agent.id, priority, status,
-             at(created), resolved_at, closed_at)
+            (
+                next(self._ticket_ids),
+                thread.id,
+                thread.contact_id,
+                team_id,
+                agent.id,
+                priority,
+                status,
+                at(created),
+                resolved_at,
+                closed_at,
+            )
         )
 
     def _lead(self, thread: Thread, c0: float, broadcast_id: str | None) -> None:
@@ -333,8 +406,10 @@ class ConversationWriter:
         created = c0 + rng.uniform(300, 3600)
         if created > self.now:
             return
-        value = None if rng.random() < 0.08 else Decimal(round(rng.lognormvariate(math.log(60), 0.9), 2)).quantize(
-            Decimal("0.01")
+        value = (
+            None
+            if rng.random() < 0.08
+            else Decimal(round(rng.lognormvariate(math.log(60), 0.9), 2)).quantize(Decimal("0.01"))
         )
         decided = created + rng.lognormvariate(math.log(3 * DAY), 1.0)
         outcome = rng.choices(("won", "lost", "qualified"), (35, 30, 35))[0]
@@ -345,6 +420,5 @@ class ConversationWriter:
         else:
             status = "qualified" if self.now - created > DAY / 2 else "new"
         thread.rows.leads.append(
-            (next(self._lead_ids), thread.contact_id, thread.id, broadcast_id, status, value, at(created),
-             won_at)
+            (next(self._lead_ids), thread.contact_id, thread.id, broadcast_id, status, value, at(created), won_at)
         )

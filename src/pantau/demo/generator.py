@@ -70,9 +70,7 @@ class ScheduledBroadcast:
 
 
 class DemoGenerator:
-    def __init__(
-        self, size: DemoSize, *, seed: int, now: datetime, zone: ZoneInfo, password_hash: str | None
-    ) -> None:
+    def __init__(self, size: DemoSize, *, seed: int, now: datetime, zone: ZoneInfo, password_hash: str | None) -> None:
         if now.tzinfo is None:
             raise ValueError("now must be an aware datetime")
         self.size = size
@@ -100,8 +98,9 @@ class DemoGenerator:
         organisation = self.organisation
         numbers = self._numbers(rng)
         incidents = self._incidents(rng)
-        writer = ConversationWriter(rng, calendar, organisation.roster, Delivery(rng, calendar.now_ts, incidents),
-                                    organisation.team_ids)
+        writer = ConversationWriter(
+            rng, calendar, organisation.roster, Delivery(rng, calendar.now_ts, incidents), organisation.team_ids
+        )
         yield Batch("teams", list(zip(organisation.team_ids, organisation.team_names, strict=True)), 0)
         yield Batch("users", user_rows(organisation.people, organisation.team_ids, self.password_hash, calendar), 0)
         yield Batch("whatsapp_sessions", [number.row for number in numbers], 0)
@@ -141,8 +140,15 @@ class DemoGenerator:
             else:
                 last_seen = now - rng.uniform(2, 50)
                 line = Line(session_id, Sender(), now)
-            row = (session_id, number.phone_number, number.display_name, number.status, number.quality_rating,
-                   number.messaging_limit, at(last_seen))
+            row = (
+                session_id,
+                number.phone_number,
+                number.display_name,
+                number.status,
+                number.quality_rating,
+                number.messaging_limit,
+                at(last_seen),
+            )
             takes_chats_until = now if line.horizon == now else line.horizon - 86400
             numbers.append(BusinessNumber(row, line, number.routing_weight, takes_chats_until))
         return numbers
@@ -190,8 +196,14 @@ def contact_row(rng: random.Random, index: int, created: float, tags: list[str])
 class _Traffic:
     """Day by day: new chats, campaigns and login codes, in time order, with the customers they come from."""
 
-    def __init__(self, generator: DemoGenerator, rng: random.Random, writer: ConversationWriter,
-                 numbers: list[BusinessNumber], customer_base: int) -> None:
+    def __init__(
+        self,
+        generator: DemoGenerator,
+        rng: random.Random,
+        writer: ConversationWriter,
+        numbers: list[BusinessNumber],
+        customer_base: int,
+    ) -> None:
         self.calendar = generator.calendar
         self.size = generator.size
         self.rng = rng
@@ -263,8 +275,9 @@ class _Traffic:
 
     def _route(self, ts: float) -> Line:
         open_numbers = [number for number in self.numbers if number.routing_weight and ts < number.takes_chats_until]
-        return self.rng.choices([number.line for number in open_numbers],
-                                [number.routing_weight for number in open_numbers])[0]
+        return self.rng.choices(
+            [number.line for number in open_numbers], [number.routing_weight for number in open_numbers]
+        )[0]
 
     def _customer(self, rows: DayRows, ts: float) -> str:
         """The contact id of who writes: a returning customer, an old one, or someone new."""
@@ -298,6 +311,12 @@ class _Traffic:
             team = rng.choices(range(self.size.teams), self.team_weights)[0]
             self.chat_contacts.append(index)
             self.writer.broadcast_recipient(
-                rows, queued_at, contact_id(index), line, team, broadcast_id,
-                reply_rate=REPLY_RATE, queue_wait=place / SENDING_RATE,
+                rows,
+                queued_at,
+                contact_id(index),
+                line,
+                team,
+                broadcast_id,
+                reply_rate=REPLY_RATE,
+                queue_wait=place / SENDING_RATE,
             )

@@ -24,7 +24,13 @@ from pantau.models import AnalyticsSnapshot, Team, User, metadata
 # The contract tables the demo replaces whole, children before parents. Users and teams are apart: users other
 # than the demo's stay, and they point at teams.
 REPLACED_TABLES = (
-    "messages", "tickets", "leads", "conversations", "broadcasts", "agent_activity_logs", "contacts",
+    "messages",
+    "tickets",
+    "leads",
+    "conversations",
+    "broadcasts",
+    "agent_activity_logs",
+    "contacts",
     "whatsapp_sessions",
 )
 DEMO_USERS = User.__table__.c.email.like(f"%@{DEMO_EMAIL_DOMAIN}")
@@ -36,8 +42,10 @@ class DemoRefused(Exception):
 
 def existing_rows(connection: Connection) -> dict[str, int]:
     """Row counts of the contract tables that are not empty, and of the demo users."""
-    counts = {table: connection.execute(select(func.count()).select_from(metadata.tables[table])).scalar_one()
-              for table in (*REPLACED_TABLES, "teams")}
+    counts = {
+        table: connection.execute(select(func.count()).select_from(metadata.tables[table])).scalar_one()
+        for table in (*REPLACED_TABLES, "teams")
+    }
     counts["demo users"] = connection.execute(select(func.count()).where(DEMO_USERS)).scalar_one()
     return {table: count for table, count in counts.items() if count}
 

@@ -106,7 +106,7 @@ class Roster:
             if index == len(windows):  # past the roster's end: whoever worked last picks it up a day later
                 return windows[-1][2], ts + 86400
             starts_at = windows[index][0]
-            on_duty = [window for window in windows[index:index + 12] if window[0] < starts_at + 600]
+            on_duty = [window for window in windows[index : index + 12] if window[0] < starts_at + 600]
         person = rng.choices([window[2] for window in on_duty], [window[2].capacity for window in on_duty])[0]
         return person, starts_at
 
@@ -258,4 +258,3 @@ def user_rows(people: list[Person], team_ids: list[str], password_hash: str | No
         )
         for index, person in enumerate(people)
     ]
-

@@ -12,8 +12,30 @@ from pantau.demo.catalog import PAYDAY
 
 # Relative arrivals per local hour on a weekday: quiet nights, peaks 9-12 and 14-17, a lunch dip, a busy evening.
 HOURLY_LOAD = (
-    0.15, 0.08, 0.05, 0.04, 0.05, 0.12, 0.30, 0.60, 1.20, 2.20, 2.60, 2.40,
-    1.50, 1.70, 2.30, 2.50, 2.20, 1.40, 1.00, 1.10, 1.00, 0.80, 0.50, 0.30,
+    0.15,
+    0.08,
+    0.05,
+    0.04,
+    0.05,
+    0.12,
+    0.30,
+    0.60,
+    1.20,
+    2.20,
+    2.60,
+    2.40,
+    1.50,
+    1.70,
+    2.30,
+    2.50,
+    2.20,
+    1.40,
+    1.00,
+    1.10,
+    1.00,
+    0.80,
+    0.50,
+    0.30,
 )
 # Monday first: a Monday backlog, lighter weekends.
 WEEKDAY_LOAD = (1.06, 1.0, 1.0, 0.98, 0.95, 0.62, 0.5)

@@ -146,7 +146,9 @@ class Ticket(Base):
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    conversation_id: Mapped[str | None] = mapped_column(ID, ForeignKey("conversations.id", ondelete="SET NULL"), index=True)
+    conversation_id: Mapped[str | None] = mapped_column(
+        ID, ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
     contact_id: Mapped[str | None] = mapped_column(ID, ForeignKey("contacts.id", ondelete="SET NULL"))
     team_id: Mapped[str | None] = mapped_column(ID, ForeignKey("teams.id", ondelete="SET NULL"))
     assigned_to: Mapped[str | None] = mapped_column(ID, ForeignKey("users.id", ondelete="SET NULL"), index=True)
@@ -163,7 +165,9 @@ class Lead(Base):
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     contact_id: Mapped[str | None] = mapped_column(ID, ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
-    conversation_id: Mapped[str | None] = mapped_column(ID, ForeignKey("conversations.id", ondelete="SET NULL"), index=True)
+    conversation_id: Mapped[str | None] = mapped_column(
+        ID, ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
     broadcast_id: Mapped[str | None] = mapped_column(ID, ForeignKey("broadcasts.id", ondelete="SET NULL"), index=True)
     status: Mapped[LeadStatus] = mapped_column(checked_enum(LeadStatus, "status"))
     value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))

@@ -22,5 +22,7 @@ def readyz(request: Request) -> JSONResponse:
     try:
         check_ready(request.app.state.engine)
     except DatabaseNotReady as exc:
-        return JSONResponse({"status": "unavailable", "error": "database_not_ready", "detail": str(exc)}, status_code=503)
+        return JSONResponse(
+            {"status": "unavailable", "error": "database_not_ready", "detail": str(exc)}, status_code=503
+        )
     return JSONResponse({"status": "ready"})
