@@ -15,12 +15,12 @@ from collections import defaultdict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Integer, and_, delete, func, select, union
+from sqlalchemy import Connection, Integer, String, and_, delete, func, literal, select, union
 
 from pantau.aggregation.buckets import HOUR, bucket_start, buckets_between
 from pantau.core.sql import epoch, upsert
 from pantau.dashboard.facts import cohort_filter, conversation_facts
-from pantau.dashboard.parts import ConversationParts, collect_parts
+from pantau.dashboard.parts import ConversationParts, Grouping, collect_grouped_parts
 from pantau.models import AnalyticsSnapshot, Conversation, User
 from pantau.models.enums import ScopeType, SnapshotType
 
@@ -44,7 +44,6 @@ def hourly_parts(
     """Parts of the conversations created in [start, end) (start on an hour boundary), per scope and hour."""
     facts = conversation_facts(cohort_filter(start, end), name="snapshot_facts")
     hour = _hour_index(facts.c.created_at, start)
-    options = {"now": now, "sla_target_seconds": sla_target_seconds}
 
     # A conversation is in a team's scope through its own team or its assignee's (SPEC §4): one row per pair.
     membership = union(
@@ -56,22 +55,24 @@ def hourly_parts(
         .where(users.c.team_id.is_not(None), cohort_filter(start, end)),
     ).subquery("team_membership")
 
-    by_scope: dict[ScopeKey, dict[datetime, ConversationParts]] = defaultdict(dict)
-    for (index,), parts in collect_parts(connection, facts, [hour], **options).items():
-        by_scope[(ScopeType.org, "")][start + index * HOUR] = parts
-    agents = collect_parts(connection, facts, [facts.c.assigned_to, hour], **options)
-    for (agent_id, index), parts in agents.items():
-        if agent_id is not None:
-            by_scope[(ScopeType.agent, agent_id)][start + index * HOUR] = parts
-    teams = collect_parts(
+    org, agents, teams = collect_grouped_parts(
         connection,
         facts,
-        [membership.c.team_id, hour],
-        joined=facts.join(membership, membership.c.conversation_id == facts.c.id),
-        **options,
+        [
+            Grouping([literal("", String()), hour]),
+            Grouping([facts.c.assigned_to, hour]),
+            Grouping(
+                [membership.c.team_id, hour], joined=facts.join(membership, membership.c.conversation_id == facts.c.id)
+            ),
+        ],
+        now=now,
+        sla_target_seconds=sla_target_seconds,
     )
-    for (team_id, index), parts in teams.items():
-        by_scope[(ScopeType.team, team_id)][start + index * HOUR] = parts
+    by_scope: dict[ScopeKey, dict[datetime, ConversationParts]] = defaultdict(dict)
+    for scope_type, found in ((ScopeType.org, org), (ScopeType.agent, agents), (ScopeType.team, teams)):
+        for (scope_id, index), parts in found.items():
+            if scope_id is not None:
+                by_scope[(scope_type, scope_id)][start + index * HOUR] = parts
     return by_scope
 
 

@@ -11,7 +11,20 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Connection, Integer, Label, and_, case, func, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    Label,
+    and_,
+    case,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.sql import Subquery
 
 from pantau.core import numbers
@@ -208,33 +221,62 @@ def collect_parts(
     *,
     now: datetime,
     sla_target_seconds: float,
-    joined=None,
 ) -> dict[tuple, ConversationParts]:
-    """Parts per value of `keys` (none: one entry, keyed `()`, for all of `facts`, present even when empty).
-
-    `joined` replaces `facts` in FROM when the keys come from a table joined to it.
-    """
-    source = facts if joined is None else joined
-    labelled = [key.label(f"key_{index}") for index, key in enumerate(keys)]
-    rows = connection.execute(
-        select(*labelled, *conversation_part_columns(facts, now, sla_target_seconds))
-        .select_from(source)
-        .group_by(*labelled)
-    ).all()
-    width = len(keys)
-    collected = {tuple(row[:width]): parts_from_row(row) for row in rows}
-    f = facts.c
-    intent_rows = connection.execute(
-        select(*labelled, f.intent, func.count(), count_where(and_(f.bot_only == 1, f.resolved == 1)))
-        .select_from(source)
-        .where(f.intent.is_not(None))
-        .group_by(*labelled, f.intent)
-    ).all()
-    for row in intent_rows:
-        key, intent, count, resolved = tuple(row[:width]), row[width], row[width + 1], row[width + 2]
-        collected[key].intents[intent] = [int(count), int(resolved)]
+    """Parts per value of `keys` (none: one entry, keyed `()`, for all of `facts`, present even when empty)."""
+    collected = collect_grouped_parts(
+        connection, facts, [Grouping(keys)], now=now, sla_target_seconds=sla_target_seconds
+    )[0]
     if not keys and () not in collected:
         collected[()] = ConversationParts()
+    return collected
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """Parts wanted per value of `keys`; `joined` replaces `facts` in FROM when a key comes from a joined table."""
+
+    keys: list[ColumnElement]
+    joined: object = None
+
+
+def collect_grouped_parts(
+    connection: Connection,
+    facts: Subquery,
+    groupings: list[Grouping],
+    *,
+    now: datetime,
+    sla_target_seconds: float,
+) -> list[dict[tuple, ConversationParts]]:
+    """Parts for several groupings of the same facts (all with as many keys), in two statements: the facts are
+    computed once for all of them, not once per grouping."""
+    width = len(groupings[0].keys)
+    f = facts.c
+
+    def members(columns) -> list:
+        selects = []
+        for index, grouping in enumerate(groupings):
+            labelled = [key.label(f"key_{position}") for position, key in enumerate(grouping.keys)]
+            selects.append(
+                select(literal(index).label("grouping"), *labelled, *columns()).select_from(
+                    facts if grouping.joined is None else grouping.joined
+                )
+            )
+        return selects
+
+    part_selects = [
+        member.group_by(*member.selected_columns[1 : width + 1])
+        for member in members(lambda: conversation_part_columns(facts, now, sla_target_seconds))
+    ]
+    intent_selects = [
+        member.where(f.intent.is_not(None)).group_by(*member.selected_columns[1 : width + 2])
+        for member in members(lambda: [f.intent, func.count(), count_where(and_(f.bot_only == 1, f.resolved == 1))])
+    ]
+    collected: list[dict[tuple, ConversationParts]] = [{} for _ in groupings]
+    for row in connection.execute(union_all(*part_selects) if len(part_selects) > 1 else part_selects[0]):
+        collected[row[0]][tuple(row[1 : width + 1])] = parts_from_row(row)
+    for row in connection.execute(union_all(*intent_selects) if len(intent_selects) > 1 else intent_selects[0]):
+        key, intent, count, resolved = tuple(row[1 : width + 1]), row[width + 1], row[width + 2], row[width + 3]
+        collected[row[0]][key].intents[intent] = [int(count), int(resolved)]
     return collected
 
 
