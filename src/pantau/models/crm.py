@@ -90,11 +90,13 @@ class Conversation(Base):
         CheckConstraint("csat_score BETWEEN 1 AND 5", name="csat_score"),
         Index(None, "assigned_to", "created_at"),
         Index(None, "team_id", "created_at"),
+        # A contact's earlier conversations (returning and repeat customers), answered from the index alone.
+        Index(None, "contact_id", "created_at"),
         Index(None, "status"),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    contact_id: Mapped[str] = mapped_column(ID, ForeignKey("contacts.id"), index=True)
+    contact_id: Mapped[str] = mapped_column(ID, ForeignKey("contacts.id"))
     whatsapp_session_id: Mapped[str | None] = mapped_column(ID, ForeignKey("whatsapp_sessions.id", ondelete="SET NULL"))
     team_id: Mapped[str | None] = mapped_column(ID, ForeignKey("teams.id", ondelete="SET NULL"))
     assigned_to: Mapped[str | None] = mapped_column(ID, ForeignKey("users.id", ondelete="SET NULL"))
