@@ -44,11 +44,11 @@ def test_every_read_of_business_impact_writes_its_own_entry(client, people, conn
     # The second read is the same as the first: even when the answer comes from the cache, the read is recorded.
     answer(people.read(client, "supervisor A", "business-impact", startDate="2026-03-01", endDate="2026-03-31"))
     answer(people.read(client, "supervisor A", "business-impact", startDate="2026-03-01", endDate="2026-03-31"))
-    answer(people.read(client, "manager without team", "business-impact", dateRange="30d"))
+    answer(people.read(client, "manager", "business-impact", dateRange="30d"))
     assert audit_rows(connection) == [
         ("sari", "read:business-impact", {"startDate": "2026-03-01", "endDate": "2026-03-31"}, "testclient"),
         ("sari", "read:business-impact", {"startDate": "2026-03-01", "endDate": "2026-03-31"}, "testclient"),
-        ("nina", "read:business-impact", {"dateRange": "30d"}, "testclient"),
+        ("maya", "read:business-impact", {"dateRange": "30d"}, "testclient"),
     ]
 
 

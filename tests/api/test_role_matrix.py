@@ -185,20 +185,6 @@ WHATSAPP_PERFORMANCE = by_role(
             "failed": [FAILED_IN_TEAM_B],
             "broadcasts": [],
         },
-        # Nina's one reply, sent and not delivered yet.
-        "manager without team": {
-            "funnel": {
-                "queued": 0,
-                "sent": 1,
-                "delivered": 0,
-                "read": 0,
-                "failed": 0,
-                "deliveryRate": 0.0,
-                "readRate": None,
-            },
-            "failed": [],
-            "broadcasts": [],
-        },
         # All 13 outbound: the orphan's queued one, sent 10, delivered 8, read 4, failed 2; the latest failure first.
         ORGANISATION_VIEW: {
             "funnel": {
@@ -287,10 +273,6 @@ AUTOMATION_IMPACT = by_role(
             "chatbotVsHuman": {"chatbot": 1, "hybrid": 0, "human": 3, "percentage": 25.0},
             "escalationRate": {"total": 1, "escalated": 0, "percentage": 0.0},
         },
-        "manager without team": {
-            "chatbotVsHuman": {"chatbot": 0, "hybrid": 0, "human": 1, "percentage": 0.0},
-            "escalationRate": {"total": 0, "escalated": 0, "percentage": None},
-        },
         ORGANISATION_VIEW: {
             "chatbotVsHuman": {"chatbot": 2, "hybrid": 1, "human": 9, "percentage": 16.7},
             "escalationRate": {"total": 3, "escalated": 1, "percentage": 33.3},
@@ -323,7 +305,6 @@ BUSINESS_IMPACT = by_role(
         TEAM_A_VIEW: {"leads": (2, 1), "ticketsResolved": 1, "revenue": (250.0, 1), "campaigns": [CAMPAIGN]},
         # The lead of budi-answered; the resolved ticket is team B's.
         "supervisor B": {"leads": (1, 0), "ticketsResolved": 1, "revenue": (0.0, 0), "campaigns": []},
-        "manager without team": {"leads": (0, 0), "ticketsResolved": 0, "revenue": (0.0, 0), "campaigns": []},
         # All 4 leads, the one without a conversation too.
         ORGANISATION_VIEW: {"leads": (4, 1), "ticketsResolved": 1, "revenue": (250.0, 1), "campaigns": [CAMPAIGN]},
     }
@@ -368,6 +349,13 @@ def test_an_agent_signed_in_at_login_is_refused_a_management_section(client, peo
     [
         *(
             pytest.param("agent", section, {}, 403, "forbidden", section, id=f"agent, {section}")
+            for section in MANAGEMENT_SECTIONS
+        ),
+        # Without a team a manager has the agent's scope, and the agent's 403 (SPEC §4).
+        *(
+            pytest.param(
+                "manager without team", section, {}, 403, "forbidden", section, id=f"manager without team, {section}"
+            )
             for section in MANAGEMENT_SECTIONS
         ),
         pytest.param(
@@ -481,7 +469,6 @@ PHONES_SEEN = by_role(
     {
         TEAM_A_VIEW: ({FAILED_IN_TEAM_A: FAILING_CUSTOMER_PHONE_MASKED}, SESSION_PHONE_MASKED),
         "supervisor B": ({FAILED_IN_TEAM_B: TEAM_B_CUSTOMER_PHONE_MASKED}, SESSION_PHONE_MASKED),
-        "manager without team": ({}, SESSION_PHONE_MASKED),
         ORGANISATION_VIEW: (
             {FAILED_IN_TEAM_B: TEAM_B_CUSTOMER_PHONE, FAILED_IN_TEAM_A: FAILING_CUSTOMER_PHONE},
             SESSION_PHONE,

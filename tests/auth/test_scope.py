@@ -38,13 +38,14 @@ def test_each_role_resolves_to_its_scope(role, team, expected):
     [
         ("agent", "sales", False),
         ("supervisor", "sales", True),
-        ("supervisor", None, True),
-        ("manager", None, True),
+        ("supervisor", None, False),  # the agent's scope, and the agent's 403
+        ("manager", "sales", True),
+        ("manager", None, False),
         ("owner", None, True),
         ("admin", None, True),
     ],
 )
-def test_management_sections_are_decided_by_role(role, team, may_open):
+def test_management_sections_need_a_team_or_the_whole_organisation(role, team, may_open):
     assert resolve_scope(person(role, team=team)).can_read_management_sections is may_open
 
 

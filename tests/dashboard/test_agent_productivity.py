@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from pantau.dashboard import agent_productivity
+from pantau.dashboard.parts import ConversationParts
 from tests.support.builders import local
 from tests.support.sections import ORGANISATION, own_scope, run_section, team_scope
 
@@ -81,7 +82,7 @@ def test_conversation_figures_cover_the_cohort_assigned_to_the_agent(data, conne
     assert (row["avgResponseTime"], row["avgHandlingTime"], row["csat"]) == (140.0, 2700.0, 4.5)
 
 
-def test_messages_sent_counts_the_agents_own_messages_in_the_range_in_any_conversation(data, connection):
+def test_messages_sent_counts_the_agents_messages_in_the_range_in_the_scopes_conversations(data, connection):
     ana = data.make_user("agent", name="Ana")
     budi = data.make_user("agent", name="Budi")
     mine = data.make_conversation(local("2026-03-03 23:00"), assigned_to=ana)
@@ -90,10 +91,13 @@ def test_messages_sent_counts_the_agents_own_messages_in_the_range_in_any_conver
     data.make_message(mine, local("2026-03-04 09:00"), sender="agent", sender_id=ana)
     theirs = data.make_conversation(local("2026-03-04 08:00"), assigned_to=budi)
     data.make_message(theirs, local("2026-03-04 08:01"), sender="bot")
-    data.make_message(theirs, local("2026-03-04 08:05"), sender="agent", sender_id=ana)  # helping out: counts
+    data.make_message(theirs, local("2026-03-04 08:05"), sender="agent", sender_id=ana)  # helping out Budi
     data.make_message(theirs, local("2026-03-04 08:10"), sender="agent", sender_id=budi)
     rows = rows_by_id(connection)
     assert (rows[ana]["messagesSent"], rows[budi]["messagesSent"]) == (3, 1)
+    # In Ana's own scope, Budi's conversation is not hers: her message there is outside it.
+    [own] = run(connection, scope=own_scope(ana))["agentMetrics"]
+    assert own["messagesSent"] == 2
 
 
 def _a_day_of_status_logs(data, agent):
@@ -229,3 +233,10 @@ def test_each_scope_shows_only_its_own_rows(data, connection):
     assert rows(team_scope(team_a)) == [(ana, 2, 2, 5400.0), (sari, 0, 0, 0.0)]
     assert rows(team_scope(team_b)) == [(bob, 1, 1, 1800.0)]
     assert rows(ORGANISATION) == [(ana, 2, 2, 5400.0), (bob, 1, 1, 1800.0), (sari, 0, 0, 0.0)]
+
+
+def test_the_score_uses_the_rows_rounded_percentages_as_spec_writes_it():
+    """3 chats, 1 resolved, no SLA data, 77 chats in the busiest row: 40 x 33.3 / 100 + 0 + 30 x 3 / 77
+    = 13.32 + 1.1688 = 14.49 -> 14 (exact shares would give 14.50 -> 15)."""
+    share = ConversationParts(conversations=3, resolved=1)
+    assert agent_productivity.productivity_score(share, most_chats=77) == 14

@@ -118,15 +118,14 @@ def test_below_threshold_means_a_mean_response_time_above_the_target(data, conne
     ana = data.make_user("agent", name="Ana")
     budi = data.make_user("agent", name="Budi")
     citra = data.make_user("agent", name="Citra")
+    dewi = data.make_user("agent", name="Dewi")
     data.make_answered_conversation(local("2026-03-04 09:00"), 300, agent=ana)  # exactly the target: not below
     data.make_answered_conversation(local("2026-03-04 09:00"), 301, agent=budi)
     data.make_conversation(local("2026-03-04 09:00"), assigned_to=citra)  # no response time at all
+    data.make_answered_conversation(local("2026-03-04 09:00"), 300.04, agent=dewi)  # shown as 300.0, yet above
     rows = {row["agentId"]: row for row in run(connection)["conversationsPerAgent"]}
-    assert (rows[ana]["belowThreshold"], rows[budi]["belowThreshold"], rows[citra]["belowThreshold"]) == (
-        False,
-        True,
-        False,
-    )
+    assert [rows[agent]["belowThreshold"] for agent in (ana, budi, citra, dewi)] == [False, True, False, True]
+    assert rows[dewi]["avgResponseTime"] == 300.0
 
 
 def test_sla_compliance_judges_answers_and_overdue_waits_and_leaves_young_waits_pending(data, connection):

@@ -37,11 +37,10 @@ class Scope:
       tickets, leads);
     - all: the whole organisation.
 
-    Sections, by role: agents get 403 on whatsapp-performance, automation-impact and business-impact; supervisors
-    and managers open them. A supervisor or manager without a team keeps that permission but reads the agent's
-    rows (SPEC §4 gives them "the agent's scope": the rows are what scope narrows; the role still says what kind of
-    page they may look at). In those sections they see their own rows plus what SPEC shows every supervisor as
-    infrastructure: the WhatsApp sessions and the queue.
+    Sections: agents get 403 on whatsapp-performance, automation-impact and business-impact; supervisors and
+    managers with a team open them. A supervisor or manager without a team has the agent's scope (SPEC §4): the
+    agent's rows and the agent's 403 on those three sections. The decision is taken on the caller's own scope,
+    before any teamId/agentId filter narrows it.
 
     `cache_key` is everything a section's answer depends on besides its parameters: the rows (level and ids), and the
     phone-number masking, which is lifted for owner and admin only. A filter (teamId, agentId) narrows an owner's
@@ -75,8 +74,9 @@ class Scope:
 
     @property
     def can_read_management_sections(self) -> bool:
-        """May open whatsapp-performance, automation-impact and business-impact (decided by role, see the class)."""
-        return self.role is not Role.agent
+        """May open whatsapp-performance, automation-impact and business-impact: owners and admins, and supervisors
+        and managers who have a team (without one they have the agent's scope, SPEC §4, and the agent's 403)."""
+        return self.role in _ORGANISATION_ROLES or (self.role in _TEAM_ROLES and self.level == "team")
 
 
 def resolve_scope(person: ScopedPerson) -> Scope:

@@ -68,7 +68,14 @@ def messages_in_scope(scope: Scope) -> ColumnElement[bool]:
 
 
 def tickets_in_scope(scope: Scope) -> ColumnElement[bool]:
-    return _owned_by(scope, tickets.c.team_id, tickets.c.assigned_to)
+    """own: tickets assigned to the user. team: the tickets of the team's conversations; a ticket tied to no
+    conversation belongs to the team by its own team or assignee."""
+    if scope.level != "team":
+        return _owned_by(scope, tickets.c.team_id, tickets.c.assigned_to)
+    return or_(
+        tickets.c.conversation_id.in_(conversation_ids_in_scope(scope)),
+        and_(tickets.c.conversation_id.is_(None), _owned_by(scope, tickets.c.team_id, tickets.c.assigned_to)),
+    )
 
 
 def leads_in_scope(scope: Scope) -> ColumnElement[bool]:
@@ -85,7 +92,7 @@ def people_in_scope(scope: Scope) -> ColumnElement[bool]:
         return person
     if scope.level == "team":
         return and_(person, users.c.team_id.in_(scope.team_ids))
-    return users.c.id == scope.user_id
+    return and_(person, users.c.id == scope.user_id)
 
 
 def activity_in_scope(scope: Scope) -> ColumnElement[bool]:

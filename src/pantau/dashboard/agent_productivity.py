@@ -14,7 +14,7 @@ from typing import Literal, get_args
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.sql import Subquery
 
-from pantau.auth.scope_sql import activity_in_scope, conversations_in_scope, people_in_scope
+from pantau.auth.scope_sql import activity_in_scope, conversations_in_scope, messages_in_scope, people_in_scope
 from pantau.core import numbers
 from pantau.core.sql import seconds_between
 from pantau.dashboard import activity
@@ -78,12 +78,13 @@ class AgentProductivityResponse(SectionResponse):
 
 
 def _messages_sent(ctx: SectionContext) -> Subquery:
-    """Agent messages each person in scope sent in the range, whichever conversation they went to."""
+    """Agent messages each person in scope sent in the range, in the conversations of the scope."""
     return (
         select(messages.c.sender_id.label("agent_id"), func.count().label("messages_sent"))
         .where(
             messages.c.sender_type == "agent",
             messages.c.sender_id.in_(select(users.c.id).where(people_in_scope(ctx.scope))),
+            messages_in_scope(ctx.scope),
             messages.c.created_at >= ctx.window.start,
             messages.c.created_at < ctx.window.end,
         )
@@ -140,11 +141,10 @@ def _open_load(ctx: SectionContext) -> Subquery:
 
 
 def productivity_score(share: ConversationParts, most_chats: int) -> int:
-    """round(40 x resolution rate + 30 x SLA compliance + 30 x chats / most chats of any row), each part an exact
-    share (a part without data counts 0), halves rounded up."""
-    resolution = Fraction(share.resolved, share.conversations) if share.conversations else 0
-    judged = share.compliant + share.non_compliant
-    compliance = Fraction(share.compliant, judged) if judged else 0
+    """round(40 x resolutionRate / 100 + 30 x slaCompliance / 100 + 30 x chatsHandled / most chats of any row), with
+    the row's own 1-decimal percentages as SPEC §5.5 writes it; a part without data counts 0; halves rounded up."""
+    resolution = Fraction(str(share.resolution_rate)) / 100 if share.resolution_rate is not None else 0
+    compliance = Fraction(str(share.sla_compliance)) / 100 if share.sla_compliance is not None else 0
     volume = Fraction(share.conversations, most_chats) if most_chats else 0
     return math.floor(40 * resolution + 30 * compliance + 30 * volume + Fraction(1, 2))
 

@@ -86,7 +86,7 @@ def _conversations_per_agent(ctx: SectionContext) -> list[AgentConversations]:
                 resolved=share.resolved,
                 resolution_rate=share.resolution_rate,
                 sla_compliance=share.sla_compliance,
-                below_threshold=avg_response_time is not None and avg_response_time > target,
+                below_threshold=share.answered > 0 and share.avg_response_seconds > target,
             )
         )
     return sorted(agents, key=lambda agent: (-agent.count, *name_order(agent.agent_name, agent.agent_id)))
