@@ -158,3 +158,24 @@ def test_scope_counts_only_rows_inside_it(data, connection):
     assert run(connection, scope=own_scope(ana))["openTickets"]["value"] == 0
     assert run(connection, scope=team_scope(team_b))["openTickets"]["byPriority"]["urgent"] == 1
     assert run(connection, scope=own_scope(ana))["messagesToday"]["value"] == 2
+
+
+def test_a_teams_tickets_are_the_tickets_of_its_conversations(data, connection):
+    team_a, team_b = data.make_team("A"), data.make_team("B")
+    in_a = data.make_conversation(local("2026-03-04 09:00"), team=team_a)
+    in_b = data.make_conversation(local("2026-03-04 09:00"), team=team_b)
+    data.make_ticket(local("2026-03-04 09:00"), conversation=in_a, priority="urgent")  # no team of its own: A's
+    data.make_ticket(local("2026-03-04 09:00"), conversation=in_b, team=team_a, priority="high")  # on B's: B's
+    data.make_ticket(local("2026-03-04 09:00"), team=team_a, priority="low")  # tied to no conversation: by its team
+    assert run(connection, scope=team_scope(team_a))["openTickets"]["byPriority"] == {
+        "urgent": 1,
+        "high": 0,
+        "medium": 0,
+        "low": 1,
+    }
+    assert run(connection, scope=team_scope(team_b))["openTickets"]["byPriority"] == {
+        "urgent": 0,
+        "high": 1,
+        "medium": 0,
+        "low": 0,
+    }
