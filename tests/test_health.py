@@ -31,7 +31,7 @@ def test_readyz_is_503_with_the_reason_on_an_unmigrated_database(fresh_database_
     engine.dispose()
     assert response.status_code == 503
     assert response.json()["error"] == "database_not_ready"
-    assert "run `pantau migrate`" in response.json()["detail"]
+    assert response.json()["detail"] == "the database is not migrated to this version; run `pantau migrate`"
 
 
 def test_check_ready_names_a_missing_sqlite_file(tmp_path):

@@ -129,17 +129,20 @@ def test_cron_endpoint_refuses_an_unknown_type(cron_client):
     }
 
 
-@pytest.mark.parametrize("kind", ["hourly", "daily", "weekly"])
-def test_cron_endpoint_runs_the_aggregation(cron_client, migrated, kind):
+# Buckets of a run at the real time: the hour in progress and the 48 before it; today and the two days before;
+# this week and the last.
+@pytest.mark.parametrize(("kind", "buckets"), [("hourly", 49), ("daily", 3), ("weekly", 2)])
+def test_cron_endpoint_runs_the_aggregation(cron_client, migrated, kind, buckets):
     response = cron_client().get(f"/api/cron/aggregate-metrics?type={kind}", headers=bearer(SECRET))
     body = response.json()
     assert response.status_code == 200
     assert body["success"] is True
     assert body["type"] == kind
     assert body["message"] == f"{kind} metrics aggregation completed successfully"
-    assert body["buckets"] > 0
+    assert body["buckets"] == buckets
     assert datetime.fromisoformat(body["timestamp"]).tzinfo is not None
-    assert snapshot_count(migrated[0], SnapshotType(kind)) > 0
+    # The test's conversations are months before the real time: one empty organisation row per bucket.
+    assert snapshot_count(migrated[0], SnapshotType(kind)) == buckets
 
 
 def test_cron_endpoint_defaults_to_hourly(cron_client):
@@ -221,7 +224,9 @@ def test_backfill_refuses_reversed_or_malformed_days(migrated, fresh_database_ur
 def test_backfill_rebuilds_whole_weeks(migrated):
     engine, settings = migrated
     written = jobs.backfill(engine, settings, local("2026-03-08 00:00").date(), NOW.date(), now=NOW)
-    assert written > 0
+    # Organisation rows: 203 hours (2 Mar 00:00 to 10 Mar 10:00), 9 days, 2 weeks. The conversations (1, 5, 30
+    # and 60 hours before now) fall in 4 hours, 3 days and 2 weeks, each with a team row and an agent row.
+    assert written == 203 + 9 + 2 + 2 * (4 + 3 + 2)
     with engine.connect() as connection:
         weeks = (
             connection.execute(
@@ -233,3 +238,18 @@ def test_backfill_rebuilds_whole_weeks(migrated):
             .all()
         )
     assert weeks == [local("2026-03-02 00:00"), local("2026-03-09 00:00")]
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+def test_cron_endpoint_answers_success_when_another_run_holds_the_lock(cron_client, migrated):
+    engine, _ = migrated
+    with engine.connect() as other_runner:
+        other_runner.execute(text("SELECT pg_advisory_lock(:id)"), {"id": LOCK_IDS[SnapshotType.hourly]})
+        body = cron_client().get("/api/cron/aggregate-metrics", headers=bearer(SECRET)).json()
+        other_runner.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": LOCK_IDS[SnapshotType.hourly]})
+    assert (body["success"], body["message"], body["buckets"]) == (
+        True,
+        "hourly metrics aggregation completed successfully",
+        0,
+    )
+    assert snapshot_count(engine) == 0

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from pantau.bench.runner import run_bench
 from pantau.dashboard.router import SECTIONS
 from pantau.migrations.runner import upgrade
+from pantau.models import ApiToken
 from tests.conftest import make_settings
 from tests.support.builders import Dataset
 from tests.support.databases import engine_for
@@ -26,7 +28,12 @@ def test_bench_reports_every_section_and_range(fresh_database_url):
         for hours_ago in (1, 30):
             data.make_conversation(now - timedelta(hours=hours_ago))
     report = run_bench(engine, make_settings(fresh_database_url), ["default", "30d"], repeat=1, backfill_snapshots=True)
+    with engine.connect() as connection:
+        active_tokens = connection.execute(
+            select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None))
+        ).scalar_one()
     engine.dispose()
+    assert active_tokens == 0  # the token it measured with is revoked
 
     measured = {(row.section, row.range) for row in report.sections}
     expected = {(name, section.default_range) for name, section in SECTIONS.items()}

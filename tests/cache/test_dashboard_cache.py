@@ -9,7 +9,13 @@ import time
 
 import pytest
 
-from pantau.cache.dashboard_cache import CACHE_ERRORS, CacheKeyParts, DashboardCache
+from pantau.cache.dashboard_cache import (
+    CACHE_ERRORS,
+    FLIGHT_WAIT_SECONDS,
+    CacheKeyParts,
+    DashboardCache,
+    invalidate_dashboard_cache,
+)
 from pantau.cache.store import MemoryStore, RedisStore
 
 KPI = CacheKeyParts(
@@ -171,3 +177,26 @@ def test_the_store_is_tried_again_after_the_back_off(private_redis, monkeypatch)
     time.sleep(0.3)
     assert cache.read_through(KPI, compute)[1] == "miss"
     assert cache.read_through(KPI, compute)[1] == "hit"
+
+
+def test_a_failed_computation_releases_its_flight(make_cache):
+    """The next identical request computes at once instead of waiting for a lock nobody holds any more."""
+    cache = make_cache()
+
+    def failing() -> bytes:
+        raise RuntimeError("database blip")
+
+    with pytest.raises(RuntimeError):
+        cache.read_through(KPI, failing)
+    started = time.monotonic()
+    assert cache.read_through(KPI, Computation()) == (b'{"value": 1}', "miss")
+    assert time.monotonic() - started < FLIGHT_WAIT_SECONDS
+
+
+def test_invalidate_dashboard_cache_invalidates_every_section(make_cache):
+    cache, compute = make_cache(), Computation()
+    load = CacheKeyParts("customer-load", {"range": "24h@2026-03-04"}, "all|phones", "Asia/Jakarta")
+    cache.read_through(KPI, compute)
+    cache.read_through(load, compute)
+    invalidate_dashboard_cache(cache)
+    assert [cache.read_through(parts, compute)[1] for parts in (KPI, load)] == ["miss", "miss"]

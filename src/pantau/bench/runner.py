@@ -18,17 +18,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session
 
 from pantau.aggregation.jobs import backfill, run_aggregation
-from pantau.auth.scope import resolve_scope
-from pantau.auth.tokens import issue_token
+from pantau.auth.scope import Scope, resolve_scope
+from pantau.auth.tokens import api_token_hash, issue_token
 from pantau.core.config import Settings
 from pantau.core.windows import local_date, resolve_window
 from pantau.dashboard.context import SectionContext
 from pantau.dashboard.router import SECTIONS
-from pantau.models import Conversation, Message, User
+from pantau.models import ApiToken, Conversation, Message, User
 from pantau.models.enums import Role, SnapshotType
 from pantau.web.app import create_app
 
@@ -108,6 +108,13 @@ def _token_for(engine: Engine, owner: User) -> str:
         return issue_token(session, session.get(User, owner.id), "pantau bench", datetime.now(UTC)).token
 
 
+def _revoke(engine: Engine, token: str) -> None:
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(ApiToken).where(ApiToken.token_hash == api_token_hash(token)).values(revoked_at=datetime.now(UTC))
+        )
+
+
 def run_bench(
     engine: Engine, settings: Settings, ranges: list[str], repeat: int, backfill_snapshots: bool
 ) -> BenchReport:
@@ -134,8 +141,34 @@ def run_bench(
     scope = resolve_scope(owner)
     client = TestClient(create_app(settings=settings.model_copy(update={"cache_ttl_seconds": 3600}), engine=engine))
     logging.getLogger("httpx2").setLevel(logging.WARNING)  # one line per request would drown the table
-    headers = {"Authorization": f"Bearer {_token_for(engine, owner)}"}
+    token = _token_for(engine, owner)
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        results = _measure_sections(engine, settings, scope, client, headers, ranges, repeat)
+    finally:
+        client.close()
+        _revoke(engine, token)  # the owner's token lives only as long as the measurement
+    return BenchReport(
+        database=_database(engine),
+        machine=_machine(),
+        conversations=conversations,
+        messages=messages,
+        backfill_seconds=backfill_seconds,
+        backfill_days=days,
+        hourly_run_seconds=hourly_seconds,
+        sections=results,
+    )
 
+
+def _measure_sections(
+    engine: Engine,
+    settings: Settings,
+    scope: Scope,
+    client: TestClient,
+    headers: dict[str, str],
+    ranges: list[str],
+    repeat: int,
+) -> list[SectionTiming]:
     results = []
     for name, section in SECTIONS.items():
         presets = [section.default_range if requested == "default" else requested for requested in ranges]
@@ -154,14 +187,4 @@ def run_bench(
             client.get(url, headers=headers)  # fill the cache
             hits = _timed(lambda url=url: client.get(url, headers=headers), max(repeat, 20))
             results.append(SectionTiming(name, preset, Timing.of(live), Timing.of(snapshots), Timing.of(hits)))
-    client.close()
-    return BenchReport(
-        database=_database(engine),
-        machine=_machine(),
-        conversations=conversations,
-        messages=messages,
-        backfill_seconds=backfill_seconds,
-        backfill_days=days,
-        hourly_run_seconds=hourly_seconds,
-        sections=results,
-    )
+    return results

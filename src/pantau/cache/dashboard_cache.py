@@ -144,14 +144,26 @@ class DashboardCache:
                 value = self._get_quietly(key)
                 if value is not None:
                     return value, "hit"
-        value = compute()
+        try:
+            value = compute()
+            self._set_quietly(key, value)
+        finally:
+            # Released even when the computation fails, so the next identical request does not wait in vain.
+            if holder:
+                self._release_quietly(lock)
+        return value, "miss"
+
+    def _set_quietly(self, key: str, value: bytes) -> None:
         try:
             self.store.set(key, value, self.ttl_seconds)
-            if holder:
-                self.store.release(lock)
         except StoreUnavailable as exc:
             self._store_failed("write", exc)
-        return value, "miss"
+
+    def _release_quietly(self, lock: str) -> None:
+        try:
+            self.store.release(lock)
+        except StoreUnavailable as exc:
+            self._store_failed("release", exc)
 
     def _get_quietly(self, key: str) -> bytes | None:
         try:

@@ -19,8 +19,6 @@ class StoreUnavailable(Exception):
 
 
 class CacheStore(Protocol):
-    shared: bool  # visible to other processes (Redis) or only to this one (memory)
-
     def versions(self, names: list[str]) -> list[int]: ...
 
     def bump(self, name: str) -> int: ...
@@ -36,8 +34,6 @@ class CacheStore(Protocol):
 
 class MemoryStore:
     """A TTL dictionary for one process (SQLite mode and deployments without Redis)."""
-
-    shared = False
 
     def __init__(self, max_entries: int = 2048) -> None:
         self._values: dict[str, tuple[float, bytes]] = {}
@@ -97,8 +93,6 @@ class MemoryStore:
 
 class RedisStore:
     """Redis with short timeouts: a slow or absent Redis must cost a request milliseconds, not seconds."""
-
-    shared = True
 
     def __init__(self, url: str, timeout_seconds: float) -> None:
         self._client = redis.Redis.from_url(

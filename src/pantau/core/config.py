@@ -28,7 +28,6 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "staging", "production"] = "development"
     database_url: str = "sqlite:///./pantau.db"
-    database_read_url: str | None = None
     redis_url: str | None = None
     secret_key: str = DEVELOPMENT_SECRET_KEY
     cron_secret: str = ""
@@ -68,11 +67,9 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown IANA time zone {value!r}") from None
         return value
 
-    @field_validator("database_url", "database_read_url")
+    @field_validator("database_url")
     @classmethod
-    def _normalise_database_url(cls, value: str | None) -> str | None:
-        if value is None or value == "":
-            return None if value == "" else value
+    def _normalise_database_url(cls, value: str) -> str:
         for prefix in ("postgres://", "postgresql://"):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]

@@ -16,7 +16,16 @@ from pantau.core.config import get_settings
 
 
 class DatabaseNotReady(RuntimeError):
-    """The database cannot be reached, or is not migrated to the code's revision. The message says which."""
+    """The database cannot be reached, or is not migrated to the code's revision. The message says which, with the
+    database's address (for operators); `public` says it without the address (for unauthenticated callers)."""
+
+    def __init__(self, message: str, public: str) -> None:
+        super().__init__(message)
+        self.public = public
+
+
+_UNREACHABLE = "the database is not reachable"
+_NOT_MIGRATED = "the database is not migrated to this version; run `pantau migrate`"
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -102,7 +111,9 @@ def check_ready(engine: Engine) -> None:
     database = engine.url.database
     if engine.url.get_backend_name() == "sqlite" and database and database != ":memory:":
         if not Path(database).exists():
-            raise DatabaseNotReady(f"the SQLite database file {database} does not exist; run `pantau migrate`")
+            raise DatabaseNotReady(
+                f"the SQLite database file {database} does not exist; run `pantau migrate`", _NOT_MIGRATED
+            )
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -110,13 +121,16 @@ def check_ready(engine: Engine) -> None:
             revision = current_revision(connection) if has_version_table else None
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
-        raise DatabaseNotReady(f"cannot reach the database at {where}: {reason}") from None
+        raise DatabaseNotReady(f"cannot reach the database at {where}: {reason}", _UNREACHABLE) from None
     except SQLAlchemyError as exc:
-        raise DatabaseNotReady(f"database at {where} failed: {type(exc).__name__}") from None
+        raise DatabaseNotReady(f"database at {where} failed: {type(exc).__name__}", _UNREACHABLE) from None
     head = head_revision()
     if revision is None:
-        raise DatabaseNotReady(f"the database at {where} has no Pantau tables yet; run `pantau migrate`")
+        raise DatabaseNotReady(
+            f"the database at {where} has no Pantau tables yet; run `pantau migrate`", _NOT_MIGRATED
+        )
     if revision != head:
         raise DatabaseNotReady(
-            f"the database at {where} is at revision {revision}, the code expects {head}; run `pantau migrate`"
+            f"the database at {where} is at revision {revision}, the code expects {head}; run `pantau migrate`",
+            _NOT_MIGRATED,
         )

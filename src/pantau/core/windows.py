@@ -90,19 +90,6 @@ class Window:
         """min(end, now): where anything that accrues over time (online time, ...) stops."""
         return min(self.end, self.now)
 
-    def previous(self) -> Window:
-        """The previous window as a window of its own (its own previous is one span further back)."""
-        shift = self.start - self.previous_start
-        return Window(
-            start=self.previous_start,
-            end=self.previous_end,
-            previous_start=self.previous_start - shift,
-            previous_end=self.previous_end - shift,
-            now=self.now - shift,
-            zone=self.zone,
-            preset=self.preset,
-        )
-
     def granularity(self, hourly_up_to: timedelta) -> Granularity:
         return "hour" if self.span <= hourly_up_to else "day"
 
@@ -157,10 +144,6 @@ class Window:
 
 def iso_local(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).isoformat()
-
-
-def today_window(now: datetime, zone: ZoneInfo) -> Window:
-    return resolve_window(now=now, zone=zone, preset="today")
 
 
 def resolve_window(
