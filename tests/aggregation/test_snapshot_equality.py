@@ -70,7 +70,7 @@ def organisation(data, connection):
     ids = build_organisation(data)
     zone = local("2026-03-10 00:00").tzinfo
     week_start = bucket_start(SnapshotType.weekly, NOW - timedelta(days=DAYS + 1), zone)
-    write_snapshots(connection, KINDS, week_start, NOW, now=NOW, zone=zone, sla_target_seconds=300)
+    write_snapshots(connection, KINDS, [(week_start, NOW)], now=NOW, zone=zone, sla_target_seconds=300)
     return ids
 
 

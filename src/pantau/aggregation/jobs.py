@@ -1,7 +1,9 @@
 """The aggregation jobs (SPEC §7): hourly, daily and weekly runs, and backfill.
 
 A run recomputes the current and the previous bucket of its kind plus every bucket that overlaps the look-back
-(`AGGREGATION_LOOKBACK_HOURS`), so late statuses and late first responses land. On PostgreSQL a run first takes a
+(`AGGREGATION_LOOKBACK_HOURS`), so late statuses and late first responses land; and, further back, the buckets of
+older conversations that moved within the look-back (a message, a resolution or an escalation since then), so a
+reply or a resolution days later lands too. On PostgreSQL a run first takes a
 transaction-scoped advisory lock for its kind: a second runner (another scheduler replica, a cron call arriving
 twice) finds it taken and skips instead of computing the same buckets again.
 """
@@ -12,14 +14,19 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, or_, select
 
 from pantau.aggregation.buckets import bucket_start, buckets_between, next_bucket_start
 from pantau.aggregation.snapshots import write_snapshots
 from pantau.core.config import Settings
 from pantau.core.windows import local_midnight
+from pantau.models import Conversation, Message
 from pantau.models.enums import SnapshotType
+
+conversations = Conversation.__table__
+messages = Message.__table__
 
 log = logging.getLogger("pantau.aggregation")
 
@@ -51,24 +58,50 @@ def span_start(kind: SnapshotType, now: datetime, settings: Settings) -> datetim
     return min(previous, look_back)
 
 
+def touched_buckets(
+    connection: Connection, kind: SnapshotType, before: datetime, since: datetime, zone: ZoneInfo
+) -> list[datetime]:
+    """Buckets (before `before`) of conversations that moved since `since`: a message, a resolution, an escalation.
+
+    Changes that leave no timestamp (a reassignment, a rating added later) reach old buckets by a backfill.
+    """
+    with_new_messages = select(messages.c.conversation_id).where(messages.c.created_at >= since)
+    moved = (
+        select(conversations.c.created_at)
+        .where(
+            conversations.c.created_at < before,
+            or_(
+                conversations.c.id.in_(with_new_messages),
+                conversations.c.resolved_at >= since,
+                conversations.c.escalated_at >= since,
+            ),
+        )
+        .distinct()
+    )
+    return sorted({bucket_start(kind, created, zone) for created in connection.execute(moved).scalars()})
+
+
+def aggregate(connection: Connection, settings: Settings, kind: SnapshotType, now: datetime) -> tuple[int, int]:
+    """The work of one run on a connection already in a transaction: (buckets, rows) recomputed."""
+    zone = settings.zone
+    start = span_start(kind, now, settings)
+    since = now - timedelta(hours=settings.aggregation_lookback_hours)
+    older = touched_buckets(connection, kind, start, since, zone)
+    spans = [(bucket, next_bucket_start(kind, bucket, zone)) for bucket in older] + [(start, now)]
+    rows = write_snapshots(
+        connection, [kind], spans, now=now, zone=zone, sla_target_seconds=settings.sla_first_response_seconds
+    )
+    return len(older) + len(buckets_between(kind, start, now, zone)), rows
+
+
 def run_aggregation(engine: Engine, settings: Settings, kind: SnapshotType, now: datetime | None = None) -> RunResult:
     """One run of a kind, in one transaction; raises on failure, leaving no row of it behind."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    start = span_start(kind, now, settings)
     with engine.begin() as connection:
         if not _try_lock(connection, kind):
             log.info("%s aggregation skipped: another runner holds its lock", kind.value)
             return RunResult(kind, ran=False, buckets=0, rows=0, started=now)
-        rows = write_snapshots(
-            connection,
-            [kind],
-            start,
-            now,
-            now=now,
-            zone=settings.zone,
-            sla_target_seconds=settings.sla_first_response_seconds,
-        )
-    buckets = len(buckets_between(kind, start, now, settings.zone))
+        buckets, rows = aggregate(connection, settings, kind, now)
     log.info("%s aggregation wrote %d rows for %d buckets", kind.value, rows, buckets)
     return RunResult(kind, ran=True, buckets=buckets, rows=rows, started=now)
 
@@ -109,8 +142,7 @@ def backfill(
             written += write_snapshots(
                 connection,
                 kinds,
-                week_start,
-                week_end,
+                [(week_start, week_end)],
                 now=now,
                 zone=settings.zone,
                 sla_target_seconds=settings.sla_first_response_seconds,

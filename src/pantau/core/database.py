@@ -126,9 +126,7 @@ def check_ready(engine: Engine) -> None:
         raise DatabaseNotReady(f"database at {where} failed: {type(exc).__name__}", _UNREACHABLE) from None
     head = head_revision()
     if revision is None:
-        raise DatabaseNotReady(
-            f"the database at {where} has no Pantau tables yet; run `pantau migrate`", _NOT_MIGRATED
-        )
+        raise DatabaseNotReady(f"the database at {where} has no Pantau tables yet; run `pantau migrate`", _NOT_MIGRATED)
     if revision != head:
         raise DatabaseNotReady(
             f"the database at {where} is at revision {revision}, the code expects {head}; run `pantau migrate`",

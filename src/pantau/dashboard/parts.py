@@ -8,7 +8,7 @@ Durations are summed as whole microseconds, so sums are exact and add up without
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -67,11 +67,15 @@ class ConversationParts:
     human_only: int = 0
     bot_only_resolved: int = 0
     dropped: int = 0
+    # Bot-only, unresolved, the bot spoke last but less than DROP_OFF_AFTER ago: dropped once that much time passes.
+    drop_candidates: int = 0
+    drop_candidates_latest_us: int = 0  # the latest of their last bot messages, microseconds since 1970
     answered: int = 0  # in the response population with a first response
     response_us: int = 0
     compliant: int = 0
     non_compliant: int = 0
     pending: int = 0
+    pending_latest_s0_us: int = 0  # the latest human clock start among the pending, microseconds since 1970
     unanswered: int = 0
     delays: list[int] = field(default_factory=lambda: [0] * len(DELAY_BUCKETS))
     handling_us: int = 0  # over resolved conversations
@@ -88,6 +92,8 @@ class ConversationParts:
     def __iadd__(self, other: ConversationParts) -> ConversationParts:
         for name in _COUNT_NAMES:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in _LATEST_NAMES:
+            setattr(self, name, max(getattr(self, name), getattr(other, name)))
         self.delays = [mine + theirs for mine, theirs in zip(self.delays, other.delays, strict=True)]
         for intent, (count, resolved) in other.intents.items():
             known = self.intents.get(intent, (0, 0))
@@ -106,6 +112,27 @@ class ConversationParts:
     @classmethod
     def from_json(cls, data: dict) -> ConversationParts:
         return cls(**{name: data[name] for name in _ALL_NAMES})
+
+    def settled_at(self, now: datetime, sla_target_seconds: float) -> ConversationParts | None:
+        """These parts as they stand at a later `now`, or None when that cannot be told from them.
+
+        Only two parts change with time alone: a pending conversation becomes non-compliant once its wait passes the
+        SLA target, and a drop candidate is dropped once DROP_OFF_AFTER passes. When every one of them has crossed
+        (the latest did), the parts move over exactly; when some have not, only a live count can tell.
+        """
+        now_us = microseconds_since_epoch(now)
+        settled = ConversationParts.from_json(self.to_json())
+        if self.pending:
+            if now_us - self.pending_latest_s0_us <= sla_target_seconds * 1_000_000:
+                return None
+            settled.non_compliant += self.pending
+            settled.pending = settled.pending_latest_s0_us = 0
+        if self.drop_candidates:
+            if now_us - self.drop_candidates_latest_us <= DROP_OFF_AFTER // timedelta(microseconds=1):
+                return None
+            settled.dropped += self.drop_candidates
+            settled.drop_candidates = settled.drop_candidates_latest_us = 0
+        return settled
 
     # Figures made of parts.
 
@@ -132,7 +159,13 @@ class ConversationParts:
 
 
 _ALL_NAMES = tuple(part.name for part in fields(ConversationParts))
-_COUNT_NAMES = tuple(name for name in _ALL_NAMES if name not in ("delays", "intents"))
+_LATEST_NAMES = ("drop_candidates_latest_us", "pending_latest_s0_us")
+_COUNT_NAMES = tuple(name for name in _ALL_NAMES if name not in ("delays", "intents", *_LATEST_NAMES))
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def microseconds_since_epoch(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)
 
 
 def _mean_seconds(total_us: int, count: int) -> Decimal | None:
@@ -150,6 +183,10 @@ def _with_last_messages(facts: Subquery) -> dict[str, ColumnElement]:
     return {"bot": last_at(messages.c.sender_type == "bot"), "other": last_at(messages.c.sender_type != "bot")}
 
 
+def _epoch(facts: Subquery) -> ColumnElement:
+    return literal(EPOCH, facts.c.created_at.type)
+
+
 def conversation_part_columns(facts: Subquery, now: datetime, sla_target_seconds: float) -> list[Label]:
     """The parts as aggregate columns over `facts`; group the select by whatever the parts are wanted per."""
     f = facts.c
@@ -157,24 +194,24 @@ def conversation_part_columns(facts: Subquery, now: datetime, sla_target_seconds
     overdue = unanswered_overdue(facts, now, sla_target_seconds)
     last = _with_last_messages(facts)
     unresolved_bot_only = and_(f.bot_only == 1, f.resolved == 0)
-    # The bot spoke last (nobody else at or after it) more than DROP_OFF_AFTER ago. CASE keeps the two look-ups
-    # to the unresolved bot-only conversations.
-    dropped = case(
-        (
-            unresolved_bot_only,
-            case(
-                (
-                    and_(
-                        last["bot"] < now - DROP_OFF_AFTER,
-                        or_(last["other"].is_(None), last["other"] < last["bot"]),
-                    ),
-                    1,
-                ),
-                else_=0,
-            ),
+    # The bot spoke last: nobody else at or after its last message. CASE keeps the two look-ups to the unresolved
+    # bot-only conversations.
+    bot_spoke_last = and_(last["bot"].is_not(None), or_(last["other"].is_(None), last["other"] < last["bot"]))
+    silent_long_enough = last["bot"] < now - DROP_OFF_AFTER
+
+    def among_unresolved_bot_only(value, else_=0):
+        return case((unresolved_bot_only, value), else_=else_)
+
+    dropped = among_unresolved_bot_only(case((and_(bot_spoke_last, silent_long_enough), 1), else_=0))
+    drop_candidate = among_unresolved_bot_only(case((and_(bot_spoke_last, not_(silent_long_enough)), 1), else_=0))
+    drop_candidate_at = among_unresolved_bot_only(
+        case(
+            (and_(bot_spoke_last, not_(silent_long_enough)), microseconds_between(last["bot"], _epoch(facts))),
+            else_=None,
         ),
-        else_=0,
+        else_=None,
     )
+    pending = and_(f.unanswered == 1, not_(overdue))
     handling = case((f.resolved == 1, microseconds_between(f.resolved_at, f.created_at)))
     response = case((frt.is_not(None), microseconds_between(f.first_response_at, f.s0)))
 
@@ -191,11 +228,16 @@ def conversation_part_columns(facts: Subquery, now: datetime, sla_target_seconds
         count_where(f.human_only == 1).label("human_only"),
         count_where(and_(f.bot_only == 1, f.resolved == 1)).label("bot_only_resolved"),
         _sum(dropped.cast(Integer)).label("dropped"),
+        _sum(drop_candidate.cast(Integer)).label("drop_candidates"),
+        func.coalesce(func.max(drop_candidate_at), 0).label("drop_candidates_latest_us"),
         func.count(frt).label("answered"),
         _sum(response).label("response_us"),
         count_where(frt <= sla_target_seconds).label("compliant"),
         count_where(or_(frt > sla_target_seconds, overdue)).label("non_compliant"),
-        count_where(and_(f.unanswered == 1, not_(overdue))).label("pending"),
+        count_where(pending).label("pending"),
+        func.coalesce(func.max(case((pending, microseconds_between(f.s0, _epoch(facts))))), 0).label(
+            "pending_latest_s0_us"
+        ),
         count_where(f.unanswered == 1).label("unanswered"),
         *(
             count_where(frt >= lower if upper is None else and_(frt >= lower, frt < upper)).label(f"delay_{index}")
@@ -282,6 +324,6 @@ def collect_grouped_parts(
 
 def parts_from_row(row) -> ConversationParts:
     mapping = row._mapping
-    parts = ConversationParts(**{name: int(mapping[name]) for name in _COUNT_NAMES})
+    parts = ConversationParts(**{name: int(mapping[name]) for name in (*_COUNT_NAMES, *_LATEST_NAMES)})
     parts.delays = [int(mapping[f"delay_{index}"]) for index in range(len(DELAY_BUCKETS))]
     return parts

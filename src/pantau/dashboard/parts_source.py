@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Connection, and_, or_, select
 from sqlalchemy.sql import Subquery
 
 from pantau.aggregation.buckets import HOUR, bucket_start, next_bucket_start
-from pantau.aggregation.snapshots import PARTS_VERSION, read_snapshots
+from pantau.aggregation.snapshots import PARTS_VERSION, computed_times, read_snapshots
 from pantau.auth.scope import Scope
 from pantau.auth.scope_sql import conversations_in_scope, people_in_scope
 from pantau.core.config import Settings
@@ -33,6 +33,11 @@ conversations = Conversation.__table__
 users = User.__table__
 
 _LARGEST_FIRST = (SnapshotType.weekly, SnapshotType.daily, SnapshotType.hourly)
+_FINER = {
+    SnapshotType.weekly: [SnapshotType.daily, SnapshotType.hourly],
+    SnapshotType.daily: [SnapshotType.hourly],
+    SnapshotType.hourly: [],
+}
 _KINDS_FOR_SERIES = {"hour": (SnapshotType.hourly,), "day": (SnapshotType.daily, SnapshotType.hourly)}
 
 
@@ -161,11 +166,16 @@ class PartsSource:
     def _usable_buckets(
         self, kinds: tuple[SnapshotType, ...], stretches: list[tuple[datetime, datetime]]
     ) -> dict[tuple[SnapshotType, datetime], datetime]:
-        """(kind, bucket start) -> bucket end, for the computed and settled buckets inside the stretches."""
+        """(kind, bucket start) -> bucket end, for the buckets inside the stretches whose snapshot can stand in for a
+        live count: computed after the bucket ended, for this parts version and SLA target, no finer snapshot inside
+        it computed later (a day's row yields to its hours when they are fresher), and settled at `now` (see
+        `ConversationParts.settled_at`)."""
         usable = {}
         target = self.settings.sla_first_response_seconds
         for kind in kinds:
+            finer = _FINER[kind]
             for start, end in stretches:
+                finer_computed = computed_times(self.connection, finer, start, end) if finer else []
                 for (_, bucket), (computed_at, metrics) in read_snapshots(
                     self.connection, kind, ScopeType.org, [""], start, end
                 ).items():
@@ -175,6 +185,11 @@ class PartsSource:
                         and computed_at >= bucket_end
                         and metrics.get("version") == PARTS_VERSION
                         and metrics.get("slaTargetSeconds") == target
+                        and not any(
+                            bucket <= inner < bucket_end and inner_computed > computed_at
+                            for inner, inner_computed in finer_computed
+                        )
+                        and ConversationParts.from_json(metrics["conversations"]).settled_at(self.now, target)
                     ):
                         usable[(kind, bucket)] = bucket_end
         return usable
@@ -194,9 +209,12 @@ class PartsSource:
             stored = read_snapshots(
                 self.connection, kind, scope_type, scope_ids, min(buckets), max(buckets) + timedelta(microseconds=1)
             )
+            target = self.settings.sla_first_response_seconds
             for (scope_id, bucket), (_, metrics) in stored.items():
                 if bucket in buckets:
-                    found[scope_id][bucket] = ConversationParts.from_json(metrics["conversations"])
+                    # Settles whenever the bucket's organisation row settled: a scope's conversations are a subset.
+                    parts = ConversationParts.from_json(metrics["conversations"]).settled_at(self.now, target)
+                    found[scope_id][bucket] = parts
         return found
 
     def _live(self, plan: Plan, keys: list[Callable[[Subquery], ColumnElement]]) -> dict[tuple, ConversationParts]:

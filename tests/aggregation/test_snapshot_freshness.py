@@ -1,0 +1,91 @@
+"""Snapshots computed earlier still give the live numbers later (SPEC §7): waits that cross the SLA target and bot
+conversations that become drop-offs with time alone, a resolution that lands after the daily run, and a reply to a
+conversation older than the look-back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from pantau.aggregation.buckets import bucket_start
+from pantau.aggregation.jobs import aggregate
+from pantau.aggregation.snapshots import write_snapshots
+from pantau.dashboard import automation_impact, conversation_effectiveness
+from pantau.dashboard.router import SECTIONS
+from pantau.models import Conversation
+from pantau.models.enums import SnapshotType
+from tests.conftest import make_settings
+from tests.support.builders import local
+from tests.support.sections import run_section
+
+NOW = local("2026-03-10 10:30")
+ZONE = NOW.tzinfo
+KINDS = [SnapshotType.hourly, SnapshotType.daily, SnapshotType.weekly]
+
+
+def snapshot_everything(connection, at):
+    start = bucket_start(SnapshotType.weekly, at - timedelta(days=21), ZONE)
+    write_snapshots(connection, KINDS, [(start, at)], now=at, zone=ZONE, sla_target_seconds=300)
+
+
+def same_with_and_without_snapshots(connection, section, now=NOW, **window):
+    compute = SECTIONS[section].compute
+    with_snapshots = run_section(compute, connection, now=now, use_snapshots=True, **window)
+    live = run_section(compute, connection, now=now, use_snapshots=False, **window)
+    assert with_snapshots == live
+    return live
+
+
+def test_a_wait_pending_when_aggregated_is_non_compliant_later(data, connection):
+    # Created 2 minutes before the 07:00 run: pending then (target 300 s), overdue at 10:30.
+    data.make_conversation(local("2026-03-10 06:58"))
+    snapshot_everything(connection, local("2026-03-10 07:00"))
+    figures = same_with_and_without_snapshots(connection, "conversation-effectiveness", preset="7d")
+    assert (figures["slaCompliance"]["nonCompliant"], figures["slaCompliance"]["pending"]) == (1, 0)
+
+
+def test_a_bot_conversation_becomes_a_drop_off_with_time_alone(data, connection):
+    conversation = data.make_conversation(local("2026-03-10 06:30"), handled_by_bot=True)
+    data.make_message(conversation, local("2026-03-10 06:40"), sender="bot")  # 20 minutes before the run
+    snapshot_everything(connection, local("2026-03-10 07:00"))
+    figures = same_with_and_without_snapshots(connection, "automation-impact", preset="7d")
+    assert figures["dropOffRate"]["dropped"] == 1
+
+
+def test_a_wait_still_pending_now_is_counted_live(data, connection):
+    data.make_conversation(local("2026-03-10 09:58"))  # in the 09:00 bucket, 32 minutes before now
+    data.make_conversation(local("2026-03-10 10:27"))  # in the hour in progress
+    snapshot_everything(connection, local("2026-03-10 10:00"))
+    # At 10:02 the 09:58 wait is 4 minutes old: still pending, so its bucket is counted live.
+    figures = same_with_and_without_snapshots(connection, "conversation-effectiveness", now=NOW, preset="today")
+    assert figures["slaCompliance"]["nonCompliant"] == 1
+
+
+def test_a_resolution_after_the_daily_run_shows_through_fresher_hourly_snapshots(data, connection):
+    settings = make_settings("sqlite://")
+    conversation = data.make_answered_conversation(local("2026-03-09 10:00"), 60)
+    snapshot_everything(connection, local("2026-03-10 00:00"))  # the daily run at midnight
+    connection.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation)
+        .values(status="resolved", resolved_at=local("2026-03-10 09:00"))
+    )
+    aggregate(connection, settings, SnapshotType.hourly, local("2026-03-10 10:00"))
+    figures = same_with_and_without_snapshots(connection, "conversation-effectiveness", preset="yesterday")
+    assert figures["resolvedVsOpen"]["resolved"] == 1
+
+
+def test_a_reply_to_a_conversation_older_than_the_look_back_lands_with_the_next_run(data, connection):
+    settings = make_settings("sqlite://")
+    agent = data.make_user("agent", name="Ana")
+    conversation = data.make_conversation(local("2026-03-03 10:00"), assigned_to=agent)  # a week old, unanswered
+    snapshot_everything(connection, local("2026-03-10 00:00"))
+    data.make_message(conversation, local("2026-03-10 09:45"), sender="agent", sender_id=agent)
+    aggregate(connection, settings, SnapshotType.hourly, local("2026-03-10 10:00"))
+    for section in (conversation_effectiveness, automation_impact):
+        name = next(key for key, value in SECTIONS.items() if value.compute is section.compute)
+        same_with_and_without_snapshots(connection, name, preset="30d")
+    figures = run_section(conversation_effectiveness.compute, connection, now=NOW, preset="30d")
+    assert figures["slaCompliance"]["nonCompliant"] == 1  # answered after a week: a breach, no longer waiting
+    assert figures["firstResponseDistribution"][5] == {"bucket": ">4h", "count": 1}
