@@ -7,10 +7,11 @@ from typing import Any
 from httpx2 import Response
 
 # Figures that move with the clock between two requests a few milliseconds apart: the instant itself, the window's
-# end (`now`), time online so far, how long a status or the oldest queued message has lasted. Comparisons of two
-# answers leave them out; every other figure must match exactly.
+# end (`now`), time online so far, how long a status or the oldest queued message has lasted, and the cost per
+# conversation, which prices the online time so far. Comparisons of two answers leave them out; every other figure
+# must match exactly.
 MOVES_WITH_THE_CLOCK = frozenset(
-    {"generatedAt", "range", "activeTime", "idleTime", "statusDuration", "oldestQueuedSeconds"}
+    {"generatedAt", "range", "activeTime", "idleTime", "statusDuration", "oldestQueuedSeconds", "costPerConversation"}
 )
 
 

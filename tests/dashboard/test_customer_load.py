@@ -168,15 +168,30 @@ def test_heatmap_of_a_range_of_seven_days_or_more_covers_the_range(data, connect
     assert busy_cells(result) == {(SUNDAY, 0): 1, (SATURDAY, 23): 1}
 
 
-def test_next_peak_forecast_takes_the_mean_over_the_weeks_with_data(data, connection):
+def _two_busy_weeks(data):
     # Forecast hours: Wednesday 11:00 to Thursday 10:00. History: 02-04 11:00 to 03-04 11:00, four weeks.
     for at in ["2026-02-25 14:10", "2026-02-25 14:20", "2026-02-25 14:30", "2026-02-18 14:00"]:
         data.make_conversation(local(at))  # Wednesday 14:00: 3 + 1
     for at in ["2026-02-26 09:05", "2026-02-26 09:10", "2026-02-19 09:00", "2026-02-19 09:59"]:
         data.make_conversation(local(at))  # Thursday 09:00: 2 + 2, a tie with Wednesday 14:00
     data.make_conversation(local("2026-03-04 10:15"))  # this week, not a forecast hour
-    data.make_conversation(local("2026-01-28 14:00"))  # five weeks ago: outside the history
-    # Weeks 1 and 2 have conversations, weeks 3 and 4 none: 4 / 2.
+
+
+def test_next_peak_forecast_takes_the_mean_over_four_weeks_quiet_ones_included(data, connection):
+    _two_busy_weeks(data)
+    data.make_conversation(local("2026-01-28 14:00"))  # five weeks ago: outside the history, but it had begun
+    # Weeks 1 and 2 have conversations, weeks 3 and 4 were quiet: 4 / 4.
+    assert run(connection)["nextPeakForecast"] == {
+        "timestamp": "2026-03-04T14:00:00+07:00",
+        "hour": "14:00",
+        "expectedCount": 1.0,
+        "basisWeeks": 4,
+    }
+
+
+def test_weeks_before_the_first_conversation_do_not_count(data, connection):
+    _two_busy_weeks(data)
+    # The first conversation ever is 02-18 14:00: weeks 3 and 4 ended before it. 4 / 2.
     assert run(connection)["nextPeakForecast"] == {
         "timestamp": "2026-03-04T14:00:00+07:00",
         "hour": "14:00",
@@ -202,11 +217,12 @@ def test_next_peak_forecast_history_starts_exactly_four_weeks_before_the_first_f
     data.make_conversation(local("2026-02-04 10:59:59"))
     assert run(connection)["nextPeakForecast"] is None
     data.make_conversation(local("2026-02-04 11:00"))
+    # History had begun before all 4 weeks (the 10:59:59 conversation): 1 / 4 = 0.25, shown 0.3.
     assert run(connection)["nextPeakForecast"] == {
         "timestamp": "2026-03-04T11:00:00+07:00",
         "hour": "11:00",
-        "expectedCount": 1.0,
-        "basisWeeks": 1,
+        "expectedCount": 0.3,
+        "basisWeeks": 4,
     }
 
 

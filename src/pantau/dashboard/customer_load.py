@@ -180,28 +180,28 @@ def _conversations_per_hour(ctx: SectionContext, start: datetime, end: datetime)
 
 def _next_peak_forecast(ctx: SectionContext) -> PeakForecast | None:
     """For each of the next 24 whole local hours: the conversations created in the same local wall hour 7, 14, 21
-    and 28 days earlier, averaged over those of the 4 weeks that have any conversation at all (a week before the
-    history began, or with nobody at work, says nothing about the traffic of that hour). The highest mean wins, the
-    earliest on ties; null when the 4 weeks hold no conversation.
+    and 28 days earlier, averaged over the 4 weeks (SPEC §5.4) — or over fewer when the history is younger: a week
+    that ended before the first conversation the caller can see says nothing, while a quiet week after it counts as
+    the zero it was. The highest mean wins, the earliest on ties; null when the 4 weeks hold no conversation.
 
-    One query counts the 4 weeks before the first forecast hour per real hour (at most 672 rows); occurrences and
-    weeks are picked out of those counts by hour index, which stays exact across DST changes.
+    One query counts the 4 weeks before the first forecast hour per real hour (at most 672 rows); occurrences are
+    picked out of those counts by hour index, which stays exact across DST changes.
     """
     first = _next_local_hour(ctx)
     weeks_back = range(1, FORECAST_WEEKS + 1)
     history_start = shift_local_days(first, -7 * FORECAST_WEEKS, ctx.zone)
     per_hour = _conversations_per_hour(ctx, history_start, first)
+    if not any(per_hour.values()):
+        return None
+    first_seen = ctx.connection.execute(
+        select(func.min(conversations.c.created_at)).where(conversations_in_scope(ctx.scope))
+    ).scalar_one()
+    weeks_of_history = sum(first_seen < shift_local_days(first, -7 * (week - 1), ctx.zone) for week in weeks_back)
 
     def index_weeks_before(moment: datetime, weeks: int) -> int:
         earlier = shift_local_days(moment, -7 * weeks, ctx.zone)
         return round((earlier - history_start).total_seconds() / 3600)
 
-    weeks_with_data = sum(
-        any(index_weeks_before(first, week) <= index < index_weeks_before(first, week - 1) for index in per_hour)
-        for week in weeks_back
-    )
-    if weeks_with_data == 0:
-        return None
     forecast = [
         (sum(per_hour.get(index_weeks_before(start, week), 0) for week in weeks_back), start)
         for start in (first + offset * HOUR for offset in range(FORECAST_HOURS))
@@ -210,8 +210,8 @@ def _next_peak_forecast(ctx: SectionContext) -> PeakForecast | None:
     return PeakForecast(
         timestamp=ctx.local_iso(start),
         hour=_clock_hour(ctx, start),
-        expected_count=numbers.round1(numbers.ratio(total, weeks_with_data)),
-        basis_weeks=weeks_with_data,
+        expected_count=numbers.round1(numbers.ratio(total, weeks_of_history)),
+        basis_weeks=weeks_of_history,
     )
 
 
