@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the tests need and runs the whole suite: Python packages in .venv, Debian chromium for the
 # browser tests, and PostgreSQL and Redis on localhost (started when installed but stopped; installed when missing
-# and running as root). Arguments are passed to pytest, e.g. `scripts/test.sh -k kpi`.
+# and running as root). It checks the code with ruff first. Arguments are passed to pytest, e.g.
+# `scripts/test.sh -k kpi`.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$PANTAU_ROOT"
@@ -42,6 +43,10 @@ if ! redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" ping >/dev/null 2>&1; then
 fi
 export PANTAU_TEST_REDIS_URL="${PANTAU_TEST_REDIS_URL:-redis://$REDIS_HOST:$REDIS_PORT/15}"
 export PANTAU_TEST_CHROMIUM="${PANTAU_TEST_CHROMIUM:-/usr/bin/chromium}"
+
+say "checking style (ruff)"
+"$VENV/bin/ruff" check --quiet src tests
+"$VENV/bin/ruff" format --check --quiet src tests
 
 say "running the test suite"
 exec "$VENV/bin/python" -m pytest "$@"

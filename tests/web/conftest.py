@@ -7,7 +7,6 @@ here the page is under test.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -16,18 +15,9 @@ import pytest
 from pantau.migrations.runner import upgrade
 from tests.support.builders import Dataset
 from tests.support.databases import dispose_database, engine_for, new_database_url
+from tests.web.chromium import launched
 from tests.web.server import serving
 from tests.web.shop import plant_shop
-
-CHROMIUM = os.environ.get("PANTAU_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")
@@ -48,9 +38,5 @@ def shop_url(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with launched() as chromium:
         yield chromium
-        chromium.close()

@@ -2,7 +2,8 @@
 figure is the API's, the filters in the URL, a failing section, languages, dark mode, refresh, tablets, keyboards.
 
 Screenshots of each role's page go to test-artifacts/ (and, with PANTAU_UPDATE_SCREENSHOTS=1, the README's to
-docs/screenshots/); the browser's paint and load timings are printed and written to test-artifacts/page-timings.json.
+docs/screenshots/); the browser's paint and load timings are printed and written to test-artifacts/page-timings.json
+(`python -m tests.web.page_timings` measures the same on a demo database).
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from playwright.sync_api import expect
 
 from tests.support.auth import PASSWORD
 from tests.web.browsing import (
+    DESKTOP,
     EVERY_SECTION,
     SECTION_API,
     Dashboard,
     assert_shows_the_api_s_figures,
     phrases,
+    timed_visits,
 )
-from tests.web.server import serving
 from tests.web.shop import SIGN_INS
 
 pytestmark = pytest.mark.browser
@@ -33,7 +35,6 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 README_SCREENSHOT = ROOT / "docs" / "screenshots" / "dashboard-owner.png"
-DESKTOP = {"width": 1366, "height": 900}
 TABLET = {"width": 768, "height": 1024}
 
 SECTIONS_OF = {
@@ -109,31 +110,6 @@ def report_timings(label: str, timings: dict, capsys) -> None:
         print(f"\npage timings ({label}): {shown}")
 
 
-def timed_visits(browser, base_url: str, email: str, password: str) -> dict[str, dict]:
-    """Sign in with a plain form post (no page computes anything yet), open the dashboard in that fresh browser (empty
-    cache, and no section answer in the server's 30-second cache), then open it once more: the browser's paint and
-    navigation timings of each visit, and when the page marked every panel and chart drawn."""
-    context = browser.new_context(viewport=DESKTOP)
-    try:
-        signed_in = context.request.post(
-            f"{base_url}/login", form={"email": email, "password": password}, max_redirects=0
-        )
-        assert signed_in.status == 303
-        board = Dashboard(page=context.new_page(), base_url=base_url)
-        board.watch(keep_answers=False)
-        timings = {}
-        for visit in ("first visit", "return visit"):
-            board.page.goto(f"{base_url}/")
-            board.settle()
-            board.wait_until_drawn()
-            timings[visit] = board.timings()
-        assert all(panel["state"] in ("ready", "empty") for panel in board.panels().values())
-        assert board.console_errors == []
-        return timings
-    finally:
-        context.close()
-
-
 @pytest.mark.parametrize("role", ["owner", "supervisor", "agent"])
 def test_each_role_sees_its_sections_each_showing_the_api_s_numbers(browser, shop_url, role, capsys):
     if role == "owner":
@@ -154,19 +130,6 @@ def test_each_role_sees_its_sections_each_showing_the_api_s_numbers(browser, sho
         assert board.console_errors == []
         assert board.foreign_requests() == []
         screenshot(board, f"dashboard-{role}.png")
-
-
-@pytest.mark.skipif(
-    not os.environ.get("PANTAU_PAGE_TIMING_DB"),
-    reason="set PANTAU_PAGE_TIMING_DB to the URL of a database loaded by `pantau demo --size M`",
-)
-def test_page_timings_on_a_demo_database(browser, capsys):
-    from pantau.demo.catalog import DEMO_PASSWORD
-
-    email = os.environ.get("PANTAU_PAGE_TIMING_EMAIL", "owner@demo.pantau.id")
-    with serving(os.environ["PANTAU_PAGE_TIMING_DB"]) as base_url:
-        for visit, timings in timed_visits(browser, base_url, email, DEMO_PASSWORD).items():
-            report_timings(f"demo database, {email}, {visit}", timings, capsys)
 
 
 def test_the_range_and_the_team_go_into_the_url_and_change_the_figures_or_say_there_are_none(browser, shop_url):
