@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -59,12 +60,16 @@ def test_a_run_covers_the_previous_bucket_and_the_look_back(migrated):
 def test_an_hourly_run_writes_every_bucket_of_its_span_and_is_idempotent(migrated):
     engine, settings = migrated
     first = run_aggregation(engine, settings, SnapshotType.hourly, now=NOW)
-    assert (first.ran, first.buckets) == (True, 49)  # 08 Mar 10:00 .. 10 Mar 10:00
+    # The look-back starts at 08 Mar 10:00; the two ended days it reaches are rewritten whole, hours and days:
+    # 48 hours of 08 and 09 Mar, the 11 hours of 10 Mar up to the one in progress, and the 2 days.
+    assert (first.ran, first.buckets) == (True, 48 + 11 + 2)
+    assert (snapshot_count(engine, SnapshotType.hourly), snapshot_count(engine, SnapshotType.daily)) == (59 + 6, 2 + 2)
     rows = snapshot_count(engine)
     again = run_aggregation(engine, settings, SnapshotType.hourly, now=NOW)
     assert (again.ran, snapshot_count(engine)) == (True, rows)
-    # 49 organisation rows (one per bucket, even empty) + team and agent rows for the 3 hours with conversations.
-    assert rows == 49 + 3 + 3
+    # An organisation row per bucket, even empty; team and agent rows for the 3 hours with conversations (09 Mar
+    # 04:00, 10 Mar 05:00 and 09:00) and for the one ended day with one (09 Mar). No weekly row: not its kind.
+    assert rows == (59 + 3 + 3) + (2 + 1 + 1)
 
 
 @pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
@@ -129,20 +134,37 @@ def test_cron_endpoint_refuses_an_unknown_type(cron_client):
     }
 
 
-# Buckets of a run at the real time: the hour in progress and the 48 before it; today and the two days before;
-# this week and the last.
-@pytest.mark.parametrize(("kind", "buckets"), [("hourly", 49), ("daily", 3), ("weekly", 2)])
-def test_cron_endpoint_runs_the_aggregation(cron_client, migrated, kind, buckets):
+def buckets_of_a_run_at(kind: str, now: datetime) -> dict[SnapshotType, int]:
+    """What a run at `now` (Asia/Jakarta, no DST) rewrites, per kind. Hourly: the two ended days its 48-hour
+    look-back reaches, whole, and today's hours up to the one in progress. Daily: today and the two days before;
+    when those reach into last week (on a Monday or a Tuesday), last week whole, days and week. Weekly: this week
+    and the last."""
+    local_now = now.astimezone(NOW.tzinfo)
+    midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if kind == "hourly":
+        return {SnapshotType.hourly: 48 + math.ceil((local_now - midnight) / timedelta(hours=1)), SnapshotType.daily: 2}
+    if kind == "daily":
+        if local_now.weekday() <= 1:  # Monday 0, Tuesday 1
+            return {SnapshotType.daily: 7 + local_now.weekday() + 1, SnapshotType.weekly: 1}
+        return {SnapshotType.daily: 3}
+    return {SnapshotType.weekly: 2}
+
+
+@pytest.mark.parametrize("kind", ["hourly", "daily", "weekly"])
+def test_cron_endpoint_runs_the_aggregation(cron_client, migrated, kind):
     response = cron_client().get(f"/api/cron/aggregate-metrics?type={kind}", headers=bearer(SECRET))
     body = response.json()
     assert response.status_code == 200
     assert body["success"] is True
     assert body["type"] == kind
     assert body["message"] == f"{kind} metrics aggregation completed successfully"
-    assert body["buckets"] == buckets
-    assert datetime.fromisoformat(body["timestamp"]).tzinfo is not None
+    started = datetime.fromisoformat(body["timestamp"])
+    assert started.tzinfo is not None
+    expected = buckets_of_a_run_at(kind, started)
+    assert body["buckets"] == sum(expected.values())
     # The test's conversations are months before the real time: one empty organisation row per bucket.
-    assert snapshot_count(migrated[0], SnapshotType(kind)) == buckets
+    for snapshot_type in SnapshotType:
+        assert snapshot_count(migrated[0], snapshot_type) == expected.get(snapshot_type, 0)
 
 
 def test_cron_endpoint_defaults_to_hourly(cron_client):
@@ -193,9 +215,13 @@ def run_pantau(*args: str, database_url: str) -> subprocess.CompletedProcess:
 
 
 def test_aggregate_commands(migrated, fresh_database_url):
+    before = datetime.now(UTC)
     hourly = run_pantau("aggregate", "hourly", database_url=fresh_database_url)
+    after = datetime.now(UTC)
     assert hourly.returncode == 0, hourly.stderr
-    assert "hourly aggregation: 49 buckets" in hourly.stdout  # the hour in progress and the 48 before it
+    # The run started somewhere between the two readings of the clock (an hour may turn in between).
+    counts = {sum(buckets_of_a_run_at("hourly", moment).values()) for moment in (before, after)}
+    assert any(f"hourly aggregation: {count} buckets" in hourly.stdout for count in counts), hourly.stdout
     today = datetime.now(UTC).date()
     backfill = run_pantau(
         "aggregate",

@@ -12,12 +12,13 @@ from pantau.aggregation.buckets import bucket_start
 from pantau.aggregation.jobs import aggregate
 from pantau.aggregation.snapshots import write_snapshots
 from pantau.dashboard import automation_impact, conversation_effectiveness
+from pantau.dashboard.parts_source import PartsSource
 from pantau.dashboard.router import SECTIONS
 from pantau.models import Conversation
 from pantau.models.enums import SnapshotType
 from tests.conftest import make_settings
 from tests.support.builders import local
-from tests.support.sections import run_section
+from tests.support.sections import ORGANISATION, run_section
 
 NOW = local("2026-03-10 10:30")
 ZONE = NOW.tzinfo
@@ -62,7 +63,13 @@ def test_a_wait_still_pending_now_is_counted_live(data, connection):
     assert figures["slaCompliance"]["nonCompliant"] == 1
 
 
-def test_a_resolution_after_the_daily_run_shows_through_fresher_hourly_snapshots(data, connection):
+def snapshot_buckets_read(connection, start, end, now=NOW) -> list[tuple[SnapshotType, str]]:
+    source = PartsSource(connection, ORGANISATION, make_settings("sqlite://"), now)
+    plan = source._plan(start, end, (SnapshotType.weekly, SnapshotType.daily, SnapshotType.hourly))
+    return [(kind, bucket.astimezone(ZONE).isoformat()[:16]) for kind, bucket in plan.snapshot_buckets]
+
+
+def test_a_resolution_after_the_daily_run_lands_in_the_day_the_hourly_run_rewrites_whole(data, connection):
     settings = make_settings("sqlite://")
     conversation = data.make_answered_conversation(local("2026-03-09 10:00"), 60)
     snapshot_everything(connection, local("2026-03-10 00:00"))  # the daily run at midnight
@@ -73,6 +80,35 @@ def test_a_resolution_after_the_daily_run_shows_through_fresher_hourly_snapshots
     )
     aggregate(connection, settings, SnapshotType.hourly, local("2026-03-10 10:00"))
     figures = same_with_and_without_snapshots(connection, "conversation-effectiveness", preset="yesterday")
+    assert figures["resolvedVsOpen"]["resolved"] == 1
+    # The day is read as one row, not as its 24 fresher hours.
+    assert snapshot_buckets_read(connection, local("2026-03-09 00:00"), local("2026-03-10 00:00")) == [
+        (SnapshotType.daily, "2026-03-09T00:00")
+    ]
+
+
+def test_a_week_whose_day_an_hourly_run_rewrote_is_read_by_its_days_until_the_daily_run(data, connection):
+    settings = make_settings("sqlite://")
+    conversation = data.make_answered_conversation(local("2026-03-03 10:00"), 60)  # Tuesday of last week
+    snapshot_everything(connection, local("2026-03-10 00:00"))
+    connection.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation)
+        .values(status="resolved", resolved_at=local("2026-03-10 09:00"))
+    )
+    last_week = (local("2026-03-02 00:00"), local("2026-03-09 00:00"))
+    aggregate(connection, settings, SnapshotType.hourly, local("2026-03-10 10:00"))
+    days = [(SnapshotType.daily, f"2026-03-0{day}T00:00") for day in range(2, 9)]
+    assert snapshot_buckets_read(connection, *last_week) == days
+    same_with_and_without_snapshots(connection, "conversation-effectiveness", preset="30d")
+
+    aggregate(connection, settings, SnapshotType.daily, local("2026-03-11 00:00"))
+    assert snapshot_buckets_read(connection, *last_week, now=local("2026-03-11 00:30")) == [
+        (SnapshotType.weekly, "2026-03-02T00:00")
+    ]
+    figures = same_with_and_without_snapshots(
+        connection, "conversation-effectiveness", now=local("2026-03-11 00:30"), preset="30d"
+    )
     assert figures["resolvedVsOpen"]["resolved"] == 1
 
 

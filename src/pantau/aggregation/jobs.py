@@ -32,6 +32,8 @@ log = logging.getLogger("pantau.aggregation")
 
 # Advisory lock ids, one per kind of run (backfill takes all three, in this order).
 LOCK_IDS = {SnapshotType.hourly: 7_461_001, SnapshotType.daily: 7_461_002, SnapshotType.weekly: 7_461_003}
+# The ended buckets of the kind above a run's own that hold a bucket it rewrites are rewritten whole (see aggregate).
+_KIND_ABOVE = {SnapshotType.hourly: SnapshotType.daily, SnapshotType.daily: SnapshotType.weekly}
 
 
 @dataclass(frozen=True)
@@ -82,16 +84,35 @@ def touched_buckets(
 
 
 def aggregate(connection: Connection, settings: Settings, kind: SnapshotType, now: datetime) -> tuple[int, int]:
-    """The work of one run on a connection already in a transaction: (buckets, rows) recomputed."""
+    """The work of one run on a connection already in a transaction: (buckets, rows) recomputed.
+
+    A rewritten bucket is fresher than the ended bucket of the next kind up that holds it, which the dashboard then
+    reads bucket by finer bucket instead (see `PartsSource`). So an hourly run rewrites whole the ended days it
+    touches, with their hours, and a daily run the ended weeks it touches, with their days: one query for both kinds,
+    and the larger bucket stays usable. The weekly run has no kind above it.
+    """
     zone = settings.zone
     start = span_start(kind, now, settings)
     since = now - timedelta(hours=settings.aggregation_lookback_hours)
     older = touched_buckets(connection, kind, start, since, zone)
-    spans = [(bucket, next_bucket_start(kind, bucket, zone)) for bucket in older] + [(start, now)]
-    rows = write_snapshots(
-        connection, [kind], spans, now=now, zone=zone, sla_target_seconds=settings.sla_first_response_seconds
-    )
-    return len(older) + len(buckets_between(kind, start, now, zone)), rows
+    target = settings.sla_first_response_seconds
+    above = _KIND_ABOVE.get(kind)
+    if above is None:
+        spans = [(bucket, next_bucket_start(kind, bucket, zone)) for bucket in older] + [(start, now)]
+        rows = write_snapshots(connection, [kind], spans, now=now, zone=zone, sla_target_seconds=target)
+        return len(older) + len(buckets_between(kind, start, now, zone)), rows
+
+    current = bucket_start(above, now, zone)
+    rewritten = older + buckets_between(kind, start, now, zone)
+    ended = sorted({bucket_start(above, bucket, zone) for bucket in rewritten if bucket < current})
+    whole = [(bucket, next_bucket_start(above, bucket, zone)) for bucket in ended]
+    # What lies in the bucket above that is still in progress is rewritten at this run's own kind only.
+    in_progress = [(bucket, next_bucket_start(kind, bucket, zone)) for bucket in older if bucket >= current]
+    in_progress.append((max(start, current), now))
+    rows = write_snapshots(connection, [kind, above], whole, now=now, zone=zone, sla_target_seconds=target)
+    rows += write_snapshots(connection, [kind], in_progress, now=now, zone=zone, sla_target_seconds=target)
+    buckets = len(ended) + sum(len(buckets_between(kind, a, b, zone)) for a, b in whole + in_progress)
+    return buckets, rows
 
 
 def run_aggregation(engine: Engine, settings: Settings, kind: SnapshotType, now: datetime | None = None) -> RunResult:
