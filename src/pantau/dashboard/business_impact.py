@@ -224,10 +224,6 @@ def _won_before(end: datetime) -> ColumnElement:
     return func.coalesce(func.sum(case((leads.c.won_at < end, leads.c.value))), 0)
 
 
-def _customers_before(end: datetime) -> ColumnElement[int]:
-    return func.count(distinct(case((conversations.c.created_at < end, conversations.c.contact_id))))
-
-
 def _revenue_attributed(ctx: SectionContext) -> RevenueAttributed:
     """Leads now won whose won_at lies in the range; a won lead without a value counts in wonLeads, adds nothing."""
     amount, won_leads = ctx.connection.execute(
@@ -254,9 +250,15 @@ def _customer_lifetime_value(ctx: SectionContext) -> list[LifetimeValue]:
     won_values = ctx.connection.execute(
         select(*(_won_before(end) for end in ends)).where(leads.c.status == "won", leads_in_scope(ctx.scope))
     ).one()
-    customers = ctx.connection.execute(
-        select(*(_customers_before(end) for end in ends)).where(conversations_in_scope(ctx.scope))
-    ).one()
+    # A contact counts from their first conversation in scope on: one row per contact, read off the
+    # (contact_id, created_at) index, instead of a distinct count per month over every conversation.
+    first_seen = (
+        select(func.min(conversations.c.created_at).label("first"))
+        .where(conversations.c.contact_id.is_not(None), conversations_in_scope(ctx.scope))
+        .group_by(conversations.c.contact_id)
+        .subquery("first_seen")
+    )
+    customers = ctx.connection.execute(select(*(count_where(first_seen.c.first < end) for end in ends))).one()
     return [
         LifetimeValue(month=f"{first:%Y-%m}", value=numbers.round2(numbers.ratio(won, contacts)))
         for first, won, contacts in zip(months, won_values, customers, strict=True)

@@ -6,16 +6,20 @@ infrastructure: every caller of this section sees them for the whole organisatio
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Row, and_, case, distinct, exists, func, select
 
 from pantau.auth.scope_sql import conversations_in_scope, messages_in_scope
 from pantau.core import numbers
-from pantau.core.sql import seconds_between
+from pantau.core.sql import microseconds_between, seconds_between
 from pantau.dashboard.context import SectionContext
 from pantau.dashboard.facts import count_where
 from pantau.dashboard.kpi import DELIVERED
+from pantau.dashboard.parts import MICROSECONDS
 from pantau.dashboard.privacy import phone_for
 from pantau.dashboard.schemas import CamelModel, SectionResponse
 from pantau.models import Broadcast, Contact, Conversation, Message, WhatsappSession
@@ -118,17 +122,56 @@ def _outbound_created_in_range(ctx: SectionContext) -> ColumnElement[bool]:
     )
 
 
-def _message_funnel(ctx: SectionContext) -> MessageFunnel:
+@dataclass(frozen=True)
+class OutboundShare:
+    """Outbound messages created in the range, for one WhatsApp session and one side of the caller's scope."""
+
+    session_id: str | None
+    in_scope: bool
+    total: int
+    queued: int
+    sent: int
+    delivered: int
+    read: int
+    failed: int
+    handed_over: int  # with a sent_at
+    queue_wait_us: int  # sum of sent_at - created_at over those, whole microseconds
+
+
+def _outbound_shares(ctx: SectionContext) -> list[OutboundShare]:
+    """One pass over the range's outbound messages for the funnel, the sessions' counts and the queue wait: grouped
+    by the conversation's session and by whether the conversation is in the caller's scope (the queue is the whole
+    organisation's, the rest is the caller's)."""
     status = messages.c.status
-    queued, sent, delivered, read, failed = ctx.connection.execute(
+    in_scope = case((conversations_in_scope(ctx.scope), 1), else_=0)
+    handed_over = messages.c.sent_at.is_not(None)
+    rows = ctx.connection.execute(
         select(
+            conversations.c.whatsapp_session_id,
+            in_scope,
+            func.count(),
             count_where(status == "queued"),
             count_where(status.in_(SENT)),
             count_where(status.in_(DELIVERED)),
             count_where(status == "read"),
             count_where(status == "failed"),
-        ).where(_outbound_created_in_range(ctx), messages_in_scope(ctx.scope))
-    ).one()
+            count_where(handed_over),
+            func.coalesce(
+                func.sum(case((handed_over, microseconds_between(messages.c.sent_at, messages.c.created_at)))), 0
+            ),
+        )
+        .select_from(messages.join(conversations, messages.c.conversation_id == conversations.c.id))
+        .where(_outbound_created_in_range(ctx))
+        .group_by(conversations.c.whatsapp_session_id, in_scope)
+    )
+    return [OutboundShare(row[0], bool(row[1]), *(int(value) for value in row[2:])) for row in rows]
+
+
+def _message_funnel(shares: list[OutboundShare]) -> MessageFunnel:
+    mine = [share for share in shares if share.in_scope]
+    queued, sent, delivered, read, failed = (
+        sum(getattr(share, name) for share in mine) for name in ("queued", "sent", "delivered", "read", "failed")
+    )
     return MessageFunnel(
         queued=queued,
         sent=sent,
@@ -265,19 +308,12 @@ def _failure_reasons(ctx: SectionContext) -> list[FailureReason]:
     return [FailureReason(error_code=row.error_code, error=row.error_title, count=row.count) for row in rows]
 
 
-def _active_sessions(ctx: SectionContext) -> list[ActiveSession]:
-    sent_per_session = (
-        select(conversations.c.whatsapp_session_id.label("session_id"), func.count().label("messages_sent"))
-        .select_from(messages.join(conversations, messages.c.conversation_id == conversations.c.id))
-        .where(_outbound_created_in_range(ctx), conversations_in_scope(ctx.scope))
-        .group_by(conversations.c.whatsapp_session_id)
-        .subquery("sent_per_session")
-    )
-    rows = ctx.connection.execute(
-        select(sessions, func.coalesce(sent_per_session.c.messages_sent, 0).label("messages_sent"))
-        .select_from(sessions.outerjoin(sent_per_session, sent_per_session.c.session_id == sessions.c.id))
-        .order_by(sessions.c.display_name.asc().nulls_last(), sessions.c.id)
-    )
+def _active_sessions(ctx: SectionContext, shares: list[OutboundShare]) -> list[ActiveSession]:
+    sent_per_session: dict[str | None, int] = defaultdict(int)
+    for share in shares:
+        if share.in_scope:
+            sent_per_session[share.session_id] += share.total
+    rows = ctx.connection.execute(select(sessions).order_by(sessions.c.display_name.asc().nulls_last(), sessions.c.id))
     return [
         ActiveSession(
             session_id=row.id,
@@ -286,13 +322,13 @@ def _active_sessions(ctx: SectionContext) -> list[ActiveSession]:
             status=row.status,
             quality_rating=row.quality_rating,
             last_seen=ctx.local_iso(row.last_seen_at),
-            messages_sent=row.messages_sent,
+            messages_sent=sent_per_session[row.id],
         )
         for row in rows
     ]
 
 
-def _queue_metrics(ctx: SectionContext) -> QueueMetrics:
+def _queue_metrics(ctx: SectionContext, shares: list[OutboundShare]) -> QueueMetrics:
     """Organisation-wide: the queue is shared by every team."""
     now = ctx.now
     outbound = messages.c.direction == "outbound"
@@ -308,16 +344,13 @@ def _queue_metrics(ctx: SectionContext) -> QueueMetrics:
             messages.c.sent_at <= now,
         )
     ).scalar_one()
-    avg_wait = ctx.connection.execute(
-        select(func.avg(seconds_between(messages.c.sent_at, messages.c.created_at))).where(
-            _outbound_created_in_range(ctx), messages.c.sent_at.is_not(None)
-        )
-    ).scalar_one()
+    handed_over = sum(share.handed_over for share in shares)
+    wait_us = sum(share.queue_wait_us for share in shares)
     return QueueMetrics(
         depth=depth,
         oldest_queued_seconds=None if oldest is None else numbers.round1((now - oldest).total_seconds()),
         processing_rate=numbers.round1(numbers.ratio(processed, PROCESSING_WINDOW_MINUTES)),
-        avg_queue_wait_seconds=numbers.round1(avg_wait),
+        avg_queue_wait_seconds=numbers.round1(numbers.ratio(Decimal(wait_us) / MICROSECONDS, handed_over)),
     )
 
 
@@ -327,7 +360,8 @@ def _delivery_alert(ctx: SectionContext, rate: float | None) -> DeliveryAlert:
 
 
 def compute(ctx: SectionContext) -> WhatsappPerformanceResponse:
-    funnel = _message_funnel(ctx)
+    shares = _outbound_shares(ctx)
+    funnel = _message_funnel(shares)
     results = broadcast_results(ctx)
     return WhatsappPerformanceResponse(
         range=ctx.range_info(),
@@ -337,7 +371,7 @@ def compute(ctx: SectionContext) -> WhatsappPerformanceResponse:
         broadcasts=_broadcasts(results),
         failed_messages=_failed_messages(ctx),
         failure_reasons=_failure_reasons(ctx),
-        active_sessions=_active_sessions(ctx),
-        queue_metrics=_queue_metrics(ctx),
+        active_sessions=_active_sessions(ctx, shares),
+        queue_metrics=_queue_metrics(ctx, shares),
         delivery_alert=_delivery_alert(ctx, funnel.delivery_rate),
     )

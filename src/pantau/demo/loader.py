@@ -117,10 +117,12 @@ def load(
             written[batch.table] += len(batch.rows)
             if on_batch is not None:
                 on_batch(batch)
-    with engine.begin() as connection:
-        # Fresh statistics, or the planner treats the new tables as empty.
+    # Fresh statistics, or the planner treats the new tables as empty; on PostgreSQL also the visibility map, which
+    # index-only scans need (autovacuum would get there, later). VACUUM runs outside a transaction.
+    maintenance = "VACUUM (ANALYZE)" if engine.dialect.name == "postgresql" else "ANALYZE"
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         for table in COLUMNS:
-            connection.exec_driver_sql(f"ANALYZE {table}")
+            connection.exec_driver_sql(f"{maintenance} {table}")
     return written
 
 

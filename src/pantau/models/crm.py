@@ -117,6 +117,15 @@ class Message(Base):
         Index(None, "sender_id", "created_at"),
         Index(None, "status"),
         Index(None, "sent_at"),
+        # The outbound messages of a range (funnel, sessions, queue wait, messaging cost): on PostgreSQL an
+        # index-only scan that never visits the inbound rows or the table.
+        Index(
+            "ix_messages_outbound_created_at",
+            "created_at",
+            postgresql_where=text("direction = 'outbound'"),
+            sqlite_where=text("direction = 'outbound'"),
+            postgresql_include=["conversation_id", "status", "sent_at", "pricing_category", "billable"],
+        ),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
