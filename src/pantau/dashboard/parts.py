@@ -120,6 +120,8 @@ class ConversationParts:
         SLA target, and a drop candidate is dropped once DROP_OFF_AFTER passes. When every one of them has crossed
         (the latest did), the parts move over exactly; when some have not, only a live count can tell.
         """
+        if not self.pending and not self.drop_candidates:
+            return self
         now_us = microseconds_since_epoch(now)
         settled = ConversationParts.from_json(self.to_json())
         if self.pending:

@@ -175,7 +175,12 @@ class PartsSource:
         for kind in kinds:
             finer = _FINER[kind]
             for start, end in stretches:
-                finer_computed = computed_times(self.connection, finer, start, end) if finer else []
+                # The latest computation of any finer row inside each bucket of this kind.
+                finer_latest: dict[datetime, datetime] = {}
+                for inner, inner_computed in computed_times(self.connection, finer, start, end) if finer else []:
+                    holder = bucket_start(kind, inner, self.zone)
+                    if holder not in finer_latest or inner_computed > finer_latest[holder]:
+                        finer_latest[holder] = inner_computed
                 for (_, bucket), (computed_at, metrics) in read_snapshots(
                     self.connection, kind, ScopeType.org, [""], start, end
                 ).items():
@@ -185,10 +190,7 @@ class PartsSource:
                         and computed_at >= bucket_end
                         and metrics.get("version") == PARTS_VERSION
                         and metrics.get("slaTargetSeconds") == target
-                        and not any(
-                            bucket <= inner < bucket_end and inner_computed > computed_at
-                            for inner, inner_computed in finer_computed
-                        )
+                        and not finer_latest.get(bucket, computed_at) > computed_at
                         and ConversationParts.from_json(metrics["conversations"]).settled_at(self.now, target)
                     ):
                         usable[(kind, bucket)] = bucket_end
