@@ -114,7 +114,8 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         Index(None, "conversation_id", "created_at"),
-        Index(None, "sender_id", "created_at"),
+        # Each person's messages of a range, index-only on PostgreSQL (messagesSent counts agent messages).
+        Index(None, "sender_id", "created_at", postgresql_include=["sender_type"]),
         Index(None, "status"),
         Index(None, "sent_at"),
         # The outbound messages of a range (funnel, sessions, queue wait, messaging cost): on PostgreSQL an

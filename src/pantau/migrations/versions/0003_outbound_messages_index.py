@@ -1,4 +1,4 @@
-"""outbound messages by time, covering what the range queries read
+"""outbound messages by time, and each sender's messages, covering what the range queries read
 
 Revision ID: 0003
 Revises: 0002
@@ -16,7 +16,20 @@ branch_labels = None
 depends_on = None
 
 
+def _on_postgresql() -> bool:
+    return op.get_bind().dialect.name == "postgresql"
+
+
 def upgrade() -> None:
+    if _on_postgresql():  # INCLUDE exists only there; SQLite keeps the index as it is
+        op.drop_index("ix_messages_sender_id_created_at", table_name="messages")
+        op.create_index(
+            "ix_messages_sender_id_created_at",
+            "messages",
+            ["sender_id", "created_at"],
+            unique=False,
+            postgresql_include=["sender_type"],
+        )
     op.create_index(
         "ix_messages_outbound_created_at",
         "messages",
@@ -30,3 +43,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_messages_outbound_created_at", table_name="messages")
+    if _on_postgresql():
+        op.drop_index("ix_messages_sender_id_created_at", table_name="messages")
+        op.create_index("ix_messages_sender_id_created_at", "messages", ["sender_id", "created_at"], unique=False)
