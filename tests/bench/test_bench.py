@@ -43,6 +43,10 @@ def test_bench_reports_every_section_and_range(fresh_database_url):
     days = (now.astimezone(zone).date() - (now - timedelta(hours=30)).astimezone(zone).date()).days + 1
     assert (report.conversations, report.backfill_days) == (2, days)
     assert all(row.live.p50_ms > 0 and row.snapshots.p50_ms > 0 and row.cache_hit.p50_ms > 0 for row in report.sections)
+    # 50 users loading the page 5 times: the 7 sections and the filters each time, all answered.
+    assert (report.concurrent.users, report.concurrent.requests) == (50, 50 * 5 * 8)
+    assert report.concurrent.per_request.p95_ms >= report.concurrent.per_request.p50_ms > 0
+    assert report.worker_peak_mb is not None and report.worker_peak_mb > 0
 
 
 @pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from pantau.core.database import write_apart
 from pantau.models import AuditLogEntry, User
 
 audit_log = AuditLogEntry.__table__
@@ -14,11 +15,13 @@ users = User.__table__
 
 
 def record(session: Session, *, user_id: str, action: str, parameters: dict, address: str) -> None:
-    """Write one entry in the request's own transaction: the read and its record stand or fall together."""
-    session.execute(
+    """Write one entry, committed before the caller's answer leaves (no answer goes out without its entry), in a
+    transaction of its own that begins by writing (see `write_apart`)."""
+    write_apart(
+        session,
         insert(audit_log).values(
             user_id=user_id, action=action, parameters=parameters, address=address, created_at=datetime.now(UTC)
-        )
+        ),
     )
 
 

@@ -43,6 +43,9 @@ def authenticate(db: Session, settings: Settings, *, email: str, password: str, 
         raise SignInThrottled(retry_after)
     user = find_user_by_email(db, email)
     password_matches = verify_password(user.password_hash if user else None, password)
+    # What follows writes (a failure, or the cleared failures and the new session): in a transaction that begins by
+    # writing, which SQLite lets wait its turn (see `write_apart`).
+    db.commit()
     if user is None or not user.is_active or not password_matches:
         record_failure(db, settings, email=email, address=address, now=now)
         log.info("sign-in refused from %s", address)

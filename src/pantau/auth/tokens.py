@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from pantau.core.database import write_apart
 from pantau.models import ApiToken, User
 
 TOKEN_PREFIX = "pt_"
@@ -63,7 +64,7 @@ def find_token_user(db: Session, token: str, now: datetime) -> User | None:
     if record.revoked_at is not None or not user.is_active:
         return None
     if record.last_used_at is None or now - record.last_used_at >= LAST_USED_PRECISION:
-        record.last_used_at = now
+        write_apart(db, update(ApiToken).where(ApiToken.id == record.id).values(last_used_at=now))
     return user
 
 

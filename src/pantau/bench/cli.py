@@ -37,6 +37,13 @@ def _render(report: BenchReport) -> None:
             f"{row.cache_hit.p50_ms:.1f} / {row.cache_hit.p95_ms:.1f}",
         )
     console.print(table)
+    load = report.concurrent
+    console.print(
+        f"{load.users} users at once, {load.requests:,} cached requests: p50 {load.per_request.p50_ms:.1f} ms, "
+        f"p95 {load.per_request.p95_ms:.1f} ms per request, {load.requests_per_second:.0f} requests/s"
+    )
+    if report.worker_peak_mb is not None:
+        console.print(f"web worker peak memory: {report.worker_peak_mb:.0f} MB")
 
 
 def bench(
@@ -44,11 +51,12 @@ def bench(
     repeat: int = typer.Option(5, min=1, help="Runs per measurement."),
     backfill: bool = typer.Option(True, help="Rebuild every snapshot first (timed); --no-backfill reuses them."),
 ) -> None:
-    """Time every section (cache miss from snapshots, live, cache hit), aggregation and backfill on this database.
+    """Time every section (cache miss from snapshots, live, cache hit), 50 users at once, the web worker's memory,
+    aggregation and backfill on this database.
 
     Load data first, e.g. `pantau demo --size M`.
     """
-    from pantau.bench.runner import run_bench  # the app and its test client load only when benchmarking
+    from pantau.bench.runner import run_bench  # the sections and the HTTP client load only when benchmarking
 
     settings = settings_or_exit()
     engine = ready_engine(settings)

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, Executable, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -82,6 +82,20 @@ def reset_cached_database() -> None:
     _session_factory.cache_clear()
     get_engine.cache_clear()
     get_settings.cache_clear()
+
+
+def write_apart(session: Session, statement: Executable) -> None:
+    """Run one write of a request in a short transaction of its own: commit what the session holds, execute,
+    commit.
+
+    On SQLite a transaction that began by reading cannot start writing once another connection has written since it
+    began: it fails at once with "database is locked", whatever the busy timeout. A transaction whose first statement
+    writes waits its turn instead. Requests read first (who is calling), so their writes (an audit entry, a token's
+    last use) go through here. On PostgreSQL the same order is merely harmless.
+    """
+    session.commit()
+    session.execute(statement)
+    session.commit()
 
 
 @contextmanager
