@@ -19,6 +19,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from pantau.auth.scope import Scope, resolve_scope
 from pantau.auth.sessions import SESSION_COOKIE, find_session_user
 from pantau.auth.tokens import find_token_user
+from pantau.core.database import release_connection
 from pantau.models import User
 from pantau.models.enums import Role
 from pantau.web.deps import DbSession, SettingsDep
@@ -69,13 +70,15 @@ def get_optional_user(
     db: DbSession, settings: SettingsDep, bearer: BearerCredentials, session_token: SessionToken
 ) -> AuthenticatedUser | None:
     now = datetime.now(UTC)
+    caller = None
     if bearer is not None:
         user = find_token_user(db, bearer.credentials, now)
-        return AuthenticatedUser.of(user, "token") if user else None
-    if session_token:
+        caller = AuthenticatedUser.of(user, "token") if user else None
+    elif session_token:
         user = find_session_user(db, settings, session_token, now)
-        return AuthenticatedUser.of(user, "session") if user else None
-    return None
+        caller = AuthenticatedUser.of(user, "session") if user else None
+    release_connection(db)
+    return caller
 
 
 OptionalUser = Annotated[AuthenticatedUser | None, Depends(get_optional_user)]

@@ -84,6 +84,16 @@ def reset_cached_database() -> None:
     get_settings.cache_clear()
 
 
+def release_connection(session: Session) -> None:
+    """End the session's transaction (committing it) and give its connection back to the pool.
+
+    A request's steps run on worker threads, one step at a time; between two steps the request waits for a thread.
+    If it held a connection while waiting, a burst of requests could leave every thread waiting for a connection and
+    every connection held by a request waiting for a thread. So each step that used the database ends here.
+    """
+    session.commit()
+
+
 def write_apart(session: Session, statement: Executable) -> None:
     """Run one write of a request in a short transaction of its own: commit what the session holds, execute,
     commit.

@@ -11,12 +11,16 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import Connection
 
 from pantau.audit import service as audit
 from pantau.auth.dependencies import CurrentUser, client_address
+from pantau.auth.scope import Scope
 from pantau.auth.scope_sql import ScopeRefused, narrow_scope
 from pantau.cache.dashboard_cache import CacheKeyParts, DashboardCache
-from pantau.core.windows import WindowError, resolve_window
+from pantau.core.config import Settings
+from pantau.core.database import release_connection
+from pantau.core.windows import Window, WindowError, resolve_window
 from pantau.dashboard import (
     agent_productivity,
     automation_impact,
@@ -137,13 +141,26 @@ def _preset(parameters: RangeParameters) -> tuple[str | None, str]:
     return parameters.period, "period"
 
 
-def context_for(section: Section) -> Callable[..., SectionContext]:
+@dataclass(frozen=True)
+class SectionRequest:
+    """A checked request for a section: the effective scope, the window, the settings. It holds no connection: a
+    request waiting for a worker thread must never hold one (see `read_section`)."""
+
+    scope: Scope
+    window: Window
+    settings: Settings
+
+    def on(self, connection: Connection) -> SectionContext:
+        return SectionContext(connection=connection, scope=self.scope, window=self.window, settings=self.settings)
+
+
+def section_request(section: Section) -> Callable[..., SectionRequest]:
     def dependency(
         caller: CurrentUser,
         session: DbSession,
         settings: SettingsDep,
         parameters: Annotated[RangeParameters, Depends(range_parameters)],
-    ) -> SectionContext:
+    ) -> SectionRequest:
         if section.management and not caller.scope.can_read_management_sections:
             raise ApiError(403, "forbidden", f"{section.name}: agents cannot open this section")
         now = datetime.now(UTC)
@@ -163,13 +180,13 @@ def context_for(section: Section) -> Callable[..., SectionContext]:
                 window = resolve_window(now=now, zone=settings.zone, preset=section.default_range)
         except WindowError as exc:
             raise ApiError(400, "invalid_parameter", exc.detail) from None
-        connection = session.connection()
         try:
-            scope = narrow_scope(connection, caller.scope, parameters.team_id, parameters.agent_id)
+            scope = narrow_scope(session.connection(), caller.scope, parameters.team_id, parameters.agent_id)
         except ScopeRefused as exc:
             error = {403: "forbidden", 404: "not_found"}.get(exc.status, "invalid_parameter")
             raise ApiError(exc.status, error, exc.detail) from None
-        return SectionContext(connection=connection, scope=scope, window=window, settings=settings)
+        release_connection(session)
+        return SectionRequest(scope=scope, window=window, settings=settings)
 
     return dependency
 
@@ -179,17 +196,24 @@ def _endpoint(section: Section) -> Callable[..., Response]:
         request: Request,
         caller: CurrentUser,
         session: DbSession,
-        ctx: Annotated[SectionContext, Depends(context_for(section))],
+        checked: Annotated[SectionRequest, Depends(section_request(section))],
     ) -> Response:
-        """The section's JSON, from the cache when an answer for the same window and scope is fresh there."""
+        """The section's JSON, from the cache when an answer for the same window and scope is fresh there (a hit
+        takes no database connection). Each step that uses the database releases its connection before handing back
+        to the event loop: with more requests in flight than worker threads, one that holds a connection while it
+        waits for a thread could leave the threads waiting for connections, and nobody would move."""
         cache: DashboardCache = request.app.state.cache
         key = CacheKeyParts(
             section=section.name,
-            parameters={"range": ctx.window.cache_token},
-            scope_key=ctx.scope.cache_key,
-            timezone=ctx.zone.key,
+            parameters={"range": checked.window.cache_token},
+            scope_key=checked.scope.cache_key,
+            timezone=checked.window.zone.key,
         )
-        body, outcome = cache.read_through(key, lambda: section.compute(ctx).model_dump_json(by_alias=True).encode())
+
+        def compute() -> bytes:
+            return section.compute(checked.on(session.connection())).model_dump_json(by_alias=True).encode()
+
+        body, outcome = cache.read_through(key, compute)
         if section.audited:
             audit.record(
                 session,
@@ -198,6 +222,7 @@ def _endpoint(section: Section) -> Callable[..., Response]:
                 parameters=dict(request.query_params),
                 address=client_address(request),
             )
+        release_connection(session)
         return Response(body, media_type="application/json", headers={"X-Cache": outcome})
 
     read_section.__name__ = "read_" + section.name.replace("-", "_")
@@ -216,7 +241,9 @@ for _section in SECTIONS.values():
 
 @router.get("/filters", response_model=FilterOptions, summary="The teams and people the caller may filter by")
 def read_filters(caller: CurrentUser, session: DbSession) -> FilterOptions:
-    return filter_options(session.connection(), caller.scope)
+    options = filter_options(session.connection(), caller.scope)
+    release_connection(session)
+    return options
 
 
 @router.get("/{section}", include_in_schema=False)
