@@ -84,7 +84,7 @@ def get_optional_user(
 OptionalUser = Annotated[AuthenticatedUser | None, Depends(get_optional_user)]
 
 
-def get_current_user(caller: OptionalUser, bearer: BearerCredentials) -> AuthenticatedUser:
+async def get_current_user(caller: OptionalUser, bearer: BearerCredentials) -> AuthenticatedUser:
     """The caller, or 401 {error: "unauthorized", detail}."""
     if caller is not None:
         return caller
@@ -95,7 +95,7 @@ def get_current_user(caller: OptionalUser, bearer: BearerCredentials) -> Authent
     raise ApiError(401, "unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def get_current_page_user(request: Request, caller: OptionalUser) -> AuthenticatedUser:
+async def get_current_page_user(request: Request, caller: OptionalUser) -> AuthenticatedUser:
     """The caller, or a 303 to the sign-in form that comes back to this page afterwards."""
     if caller is not None:
         return caller
@@ -108,7 +108,7 @@ CurrentUser = Annotated[AuthenticatedUser, Depends(get_current_user)]
 CurrentPageUser = Annotated[AuthenticatedUser, Depends(get_current_page_user)]
 
 
-def refuse_cross_site_post(request: Request) -> None:
+async def refuse_cross_site_post(request: Request) -> None:
     """403 when a browser says the form was posted from another site.
 
     SameSite=Lax already keeps the cookie off cross-site posts; this also stops a foreign page from signing a

@@ -115,7 +115,7 @@ class RangeParameters:
     agent_id: str | None
 
 
-def range_parameters(
+async def range_parameters(
     date_range: Annotated[
         str | None, Query(alias="dateRange", description="today, yesterday, 24h, 7d, 30d, 90d")
     ] = None,
@@ -180,12 +180,14 @@ def section_request(section: Section) -> Callable[..., SectionRequest]:
                 window = resolve_window(now=now, zone=settings.zone, preset=section.default_range)
         except WindowError as exc:
             raise ApiError(400, "invalid_parameter", exc.detail) from None
-        try:
-            scope = narrow_scope(session.connection(), caller.scope, parameters.team_id, parameters.agent_id)
-        except ScopeRefused as exc:
-            error = {403: "forbidden", 404: "not_found"}.get(exc.status, "invalid_parameter")
-            raise ApiError(exc.status, error, exc.detail) from None
-        release_connection(session)
+        scope = caller.scope
+        if parameters.team_id is not None or parameters.agent_id is not None:
+            try:
+                scope = narrow_scope(session.connection(), caller.scope, parameters.team_id, parameters.agent_id)
+            except ScopeRefused as exc:
+                error = {403: "forbidden", 404: "not_found"}.get(exc.status, "invalid_parameter")
+                raise ApiError(exc.status, error, exc.detail) from None
+            release_connection(session)
         return SectionRequest(scope=scope, window=window, settings=settings)
 
     return dependency

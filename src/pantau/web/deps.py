@@ -1,4 +1,7 @@
-"""Request dependencies: the settings and a database session, both taken from the app they run in."""
+"""Request dependencies: the settings and a database session, both taken from the app they run in.
+
+Dependencies that do no I/O are `async def`: they run on the event loop instead of taking a worker thread each.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from sqlalchemy.orm import Session
 from pantau.core.config import Settings
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
