@@ -126,45 +126,13 @@ class ConversationWriter:
                 self._chat(thread, created=ts, team=team, intent=INTENT_BY_NAME[name], broadcast_id=broadcast_id)
                 return
         # Nobody wrote back: the campaign thread is closed as soon as it is sent.
-        rows.conversations.append(
-            (
-                thread.id,
-                contact_id,
-                line.session_id,
-                self.team_ids[team],
-                None,
-                "closed",
-                at(ts),
-                at(ts),
-                False,
-                None,
-                None,
-                None,
-                broadcast_id,
-            )
-        )
+        rows.conversations.append(_closed_on_sending(thread, contact_id, line, ts, self.team_ids[team], broadcast_id))
 
     def notification(self, rows: DayRows, ts: float, contact_id: str, line: Line, category: str) -> None:
         """An automatic template (a login code, an order update) in a thread of its own, closed on sending."""
         thread = Thread(next(self._conversation_ids), line, contact_id, ts, rows)
         self._say(thread, ts, "system", category=category)
-        rows.conversations.append(
-            (
-                thread.id,
-                contact_id,
-                line.session_id,
-                None,
-                None,
-                "closed",
-                at(ts),
-                at(ts),
-                False,
-                None,
-                None,
-                None,
-                None,
-            )
-        )
+        rows.conversations.append(_closed_on_sending(thread, contact_id, line, ts, None, None))
 
     # -- one customer chat ----------------------------------------------------------------------------------------
 
@@ -422,3 +390,13 @@ class ConversationWriter:
         thread.rows.leads.append(
             (next(self._lead_ids), thread.contact_id, thread.id, broadcast_id, status, value, at(created), won_at)
         )
+
+
+def _closed_on_sending(
+    thread: Thread, contact_id: str, line: Line, ts: float, team_id: str | None, broadcast_id: str | None
+) -> tuple:
+    """The conversation row of a thread closed as soon as its one outbound message is sent: unassigned, no bot."""
+    return (
+        thread.id, contact_id, line.session_id, team_id, None, "closed", at(ts), at(ts), False, None, None, None,
+        broadcast_id,
+    )  # fmt: skip
