@@ -3,13 +3,13 @@ busiest hour to expect next."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Integer, exists, func, select
+from sqlalchemy import exists, func, select
 
 from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core import numbers
-from pantau.core.sql import bucket_key, epoch, local_dow, local_hour
 from pantau.core.windows import HOUR, Window, resolve_window, shift_local_days
 from pantau.dashboard.context import SectionContext
 from pantau.dashboard.facts import cohort_in_scope, count_where
@@ -77,12 +77,7 @@ def _clock_hour(ctx: SectionContext, moment: datetime) -> str:
 def _incoming_chats(ctx: SectionContext) -> list[IncomingBucket]:
     window = ctx.window
     granularity = window.granularity(HOURLY_UP_TO)
-    bucket = bucket_key(conversations.c.created_at, window, granularity).label("bucket")
-    counts = dict(
-        ctx.connection.execute(
-            select(bucket, func.count()).where(cohort_in_scope(ctx.scope, window.start, window.end)).group_by(bucket)
-        ).all()
-    )
+    counts = ctx.parts.conversations_per_bucket(window, granularity)
     return [
         IncomingBucket(timestamp=ctx.local_iso(b.start), hour=_clock_hour(ctx, b.start), count=counts.get(b.key, 0))
         for b in window.buckets(granularity)
@@ -147,17 +142,14 @@ def _heatmap_window(window: Window) -> Window:
 
 
 def _heatmap(ctx: SectionContext) -> list[HeatmapCell]:
+    """Each hour of the heatmap's window falls in one (local weekday, local hour) cell; a DST fall-back hour's two
+    real hours fall in the same cell."""
     window = _heatmap_window(ctx.window)
-    day = local_dow(conversations.c.created_at, ctx.zone).label("day_of_week")
-    hour = local_hour(conversations.c.created_at, ctx.zone).label("hour")
-    counts = {
-        (day_of_week, hour_of_day): count
-        for day_of_week, hour_of_day, count in ctx.connection.execute(
-            select(day, hour, func.count())
-            .where(cohort_in_scope(ctx.scope, window.start, window.end))
-            .group_by(day, hour)
-        )
-    }
+    per_hour = ctx.parts.conversations_per_bucket(window, "hour")
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    for bucket in window.buckets("hour"):
+        local = bucket.local_start
+        counts[(local.isoweekday() % 7, local.hour)] += per_hour.get(bucket.key, 0)  # 0 = Sunday
     return [HeatmapCell(day_of_week=d, hour=h, count=counts.get((d, h), 0)) for d in range(7) for h in range(24)]
 
 
@@ -168,14 +160,10 @@ def _next_local_hour(ctx: SectionContext) -> datetime:
 
 
 def _conversations_per_hour(ctx: SectionContext, start: datetime, end: datetime) -> dict[int, int]:
-    """Conversations created in [start, end) per real hour, keyed by the hour's index counted from `start`."""
-    hour_index = func.floor((epoch(conversations.c.created_at) - start.timestamp()) / 3600.0).cast(Integer)
-    hour_index = hour_index.label("hour_index")
-    return dict(
-        ctx.connection.execute(
-            select(hour_index, func.count()).where(cohort_in_scope(ctx.scope, start, end)).group_by(hour_index)
-        ).all()
-    )
+    """Conversations created in [start, end) per real hour, keyed by the hour's index counted from `start` (a whole
+    local hour)."""
+    hours = Window(start, end, start, start, ctx.now, ctx.zone, None)
+    return ctx.parts.conversations_per_bucket(hours, "hour")
 
 
 def _next_peak_forecast(ctx: SectionContext) -> PeakForecast | None:

@@ -7,6 +7,7 @@ Durations are summed as whole microseconds, so sums are exact and add up without
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -265,10 +266,12 @@ def collect_parts(
     *,
     now: datetime,
     sla_target_seconds: float,
+    with_intents: bool = True,
 ) -> dict[tuple, ConversationParts]:
-    """Parts per value of `keys` (none: one entry, keyed `()`, for all of `facts`, present even when empty)."""
+    """Parts per value of `keys` (none: one entry, keyed `()`, for all of `facts`, present even when empty);
+    `with_intents` off leaves `intents` empty and saves a statement."""
     collected = collect_grouped_parts(
-        connection, facts, [Grouping(keys)], now=now, sla_target_seconds=sla_target_seconds
+        connection, facts, [Grouping(keys)], now=now, sla_target_seconds=sla_target_seconds, with_intents=with_intents
     )[0]
     if not keys and () not in collected:
         collected[()] = ConversationParts()
@@ -290,6 +293,7 @@ def collect_grouped_parts(
     *,
     now: datetime,
     sla_target_seconds: float,
+    with_intents: bool = True,
 ) -> list[dict[tuple, ConversationParts]]:
     """Parts for several groupings of the same facts (all with as many keys), in two statements: the facts are
     computed once for all of them, not once per grouping."""
@@ -318,6 +322,8 @@ def collect_grouped_parts(
     collected: list[dict[tuple, ConversationParts]] = [{} for _ in groupings]
     for row in connection.execute(union_all(*part_selects) if len(part_selects) > 1 else part_selects[0]):
         collected[row[0]][tuple(row[1 : width + 1])] = parts_from_row(row)
+    if not with_intents:
+        return collected
     for row in connection.execute(union_all(*intent_selects) if len(intent_selects) > 1 else intent_selects[0]):
         key, intent, count, resolved = tuple(row[1 : width + 1]), row[width + 1], row[width + 2], row[width + 3]
         collected[row[0]][key].intents[intent] = [int(count), int(resolved)]
@@ -325,7 +331,18 @@ def collect_grouped_parts(
 
 
 def parts_from_row(row) -> ConversationParts:
+    """Parts from a row with a column per count and latest part and `delay_<index>` per delay bucket."""
     mapping = row._mapping
     parts = ConversationParts(**{name: int(mapping[name]) for name in (*_COUNT_NAMES, *_LATEST_NAMES)})
     parts.delays = [int(mapping[f"delay_{index}"]) for index in range(len(DELAY_BUCKETS))]
     return parts
+
+
+def summed_part_columns(part: Callable[[tuple[str | int, ...]], ColumnElement]) -> list[Label]:
+    """Aggregate columns that add up stored parts (`part(path)` reads one, e.g. ("delays", 2)) into a row
+    `parts_from_row` reads: counts summed, latest moments the maximum. Intents are not summed."""
+    return [
+        *(_sum(part((name,))).label(name) for name in _COUNT_NAMES),
+        *(func.coalesce(func.max(part((name,))), 0).label(name) for name in _LATEST_NAMES),
+        *(_sum(part(("delays", index))).label(f"delay_{index}") for index in range(len(DELAY_BUCKETS))),
+    ]

@@ -14,11 +14,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Connection, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 from sqlalchemy.sql import Subquery
 
 from pantau.aggregation.buckets import HOUR, bucket_start, next_bucket_start
-from pantau.aggregation.snapshots import PARTS_VERSION, computed_times, read_snapshots
+from pantau.aggregation.snapshots import (
+    PARTS_VERSION,
+    Freshness,
+    computed_times,
+    conversation_counts,
+    organisation_freshness,
+    read_snapshots,
+    summed_snapshots,
+)
 from pantau.auth.scope import Scope
 from pantau.auth.scope_sql import conversations_in_scope, people_in_scope
 from pantau.core.config import Settings
@@ -71,30 +79,47 @@ class PartsSource:
         return total + self._live(plan, []).get((), ConversationParts())
 
     def per_agent(self, start: datetime, end: datetime) -> dict[str, ConversationParts]:
-        """Parts per assignee among the people in scope (unassigned conversations are no one's)."""
+        """Parts per assignee among the people in scope (unassigned conversations are no one's), without intents."""
         plan = self._plan(start, end, _LARGEST_FIRST)
         people = [row[0] for row in self.connection.execute(select(users.c.id).where(people_in_scope(self.scope)))]
         by_agent: dict[str, ConversationParts] = defaultdict(ConversationParts)
-        for agent_id, parts in self._from_snapshots(plan, (ScopeType.agent, people)).items():
-            for bucket_parts in parts.values():
-                by_agent[agent_id] += bucket_parts
-        for (agent_id,), parts in self._live(plan, [lambda facts: facts.c.assigned_to]).items():
+        for (agent_id,), parts in self._summed(plan, (ScopeType.agent, people), per_bucket=False).items():
+            by_agent[agent_id] += parts
+        for (agent_id,), parts in self._live(plan, [lambda facts: facts.c.assigned_to], with_intents=False).items():
             if agent_id is not None:
                 by_agent[agent_id] += parts
         return dict(by_agent)
 
     def per_bucket(self, window: Window, granularity: Granularity) -> dict[int | str, ConversationParts]:
-        """Parts per series bucket (keyed as `Bucket.key`) of the window, in scope."""
+        """Parts per series bucket (keyed as `Bucket.key`) of the window, in scope, without intents."""
         plan = self._plan(window.start, window.end, _KINDS_FOR_SERIES[granularity])
         series_start = {bucket.start: bucket.key for bucket in window.buckets(granularity)}
         by_bucket: dict[int | str, ConversationParts] = defaultdict(ConversationParts)
-        for parts in self._from_snapshots(plan, self._scope_rows()).values():
-            for start, bucket_parts in parts.items():
-                by_bucket[self._series_key(start, series_start, granularity)] += bucket_parts
+        for (_, _, start), parts in self._summed(plan, self._scope_rows(), per_bucket=True).items():
+            by_bucket[self._series_key(start, series_start, granularity)] += parts
         series_key = [lambda facts: bucket_key(facts.c.created_at, window, granularity)]
-        for (key,), parts in self._live(plan, series_key).items():
+        for (key,), parts in self._live(plan, series_key, with_intents=False).items():
             by_bucket[key] += parts
         return dict(by_bucket)
+
+    def conversations_per_bucket(self, window: Window, granularity: Granularity) -> dict[int | str, int]:
+        """Conversations created per series bucket (keyed as `Bucket.key`) of the window, in scope: one stored part
+        per snapshot bucket, and a plain count for the live edge (no facts needed)."""
+        plan = self._plan(window.start, window.end, _KINDS_FOR_SERIES[granularity])
+        series_start = {bucket.start: bucket.key for bucket in window.buckets(granularity)}
+        counts: dict[int | str, int] = defaultdict(int)
+        rows = self._scope_rows()
+        if plan.snapshot_buckets and rows is not None:
+            scope_type, (scope_id,) = rows
+            stored = conversation_counts(self.connection, plan.snapshot_buckets, scope_type, scope_id)
+            for (_, start), count in stored.items():
+                counts[self._series_key(start, series_start, granularity)] += count
+        if plan.live:
+            key = bucket_key(conversations.c.created_at, window, granularity).label("bucket")
+            live = select(key, func.count()).where(_created_in(plan.live), conversations_in_scope(self.scope))
+            for bucket, count in self.connection.execute(live.group_by(key)):
+                counts[bucket] += count
+        return dict(counts)
 
     # How.
 
@@ -175,23 +200,29 @@ class PartsSource:
         for kind in kinds:
             finer = _FINER[kind]
             for start, end in stretches:
-                # The latest computation of any finer row inside each bucket of this kind.
+                candidates = organisation_freshness(self.connection, kind, start, end)
+                if not candidates:
+                    continue
+                # The latest computation of any finer row inside each bucket of this kind; only finer rows computed
+                # after the earliest candidate can outdate one.
                 finer_latest: dict[datetime, datetime] = {}
-                for inner, inner_computed in computed_times(self.connection, finer, start, end) if finer else []:
+                oldest = min(candidate.computed_at for candidate in candidates.values())
+                for inner, inner_computed in (
+                    computed_times(self.connection, finer, start, end, oldest) if finer else []
+                ):
                     holder = bucket_start(kind, inner, self.zone)
                     if holder not in finer_latest or inner_computed > finer_latest[holder]:
                         finer_latest[holder] = inner_computed
-                for (_, bucket), (computed_at, metrics) in read_snapshots(
-                    self.connection, kind, ScopeType.org, [""], start, end
-                ).items():
+                for bucket, candidate in candidates.items():
                     bucket_end = next_bucket_start(kind, bucket, self.zone)
+                    computed_at = candidate.computed_at
                     if (
                         bucket_end <= end
                         and computed_at >= bucket_end
-                        and metrics.get("version") == PARTS_VERSION
-                        and metrics.get("slaTargetSeconds") == target
+                        and candidate.version == PARTS_VERSION
+                        and candidate.sla_target_seconds == target
                         and not finer_latest.get(bucket, computed_at) > computed_at
-                        and ConversationParts.from_json(metrics["conversations"]).settled_at(self.now, target)
+                        and _settles(candidate, self.now, target)
                     ):
                         usable[(kind, bucket)] = bucket_end
         return usable
@@ -219,16 +250,47 @@ class PartsSource:
                     found[scope_id][bucket] = parts
         return found
 
-    def _live(self, plan: Plan, keys: list[Callable[[Subquery], ColumnElement]]) -> dict[tuple, ConversationParts]:
+    def _summed(
+        self, plan: Plan, rows: tuple[ScopeType, list[str]] | None, *, per_bucket: bool
+    ) -> dict[tuple, ConversationParts]:
+        """The plan's snapshot buckets added up by the database per scope id (and per bucket), settled at `now`:
+        every bucket of a plan settled in its organisation row, so each sum settles whole."""
+        if not plan.snapshot_buckets or rows is None:
+            return {}
+        scope_type, scope_ids = rows
+        target = self.settings.sla_first_response_seconds
+        summed = summed_snapshots(self.connection, plan.snapshot_buckets, scope_type, scope_ids, per_bucket=per_bucket)
+        return {key: parts.settled_at(self.now, target) for key, parts in summed.items()}
+
+    def _live(
+        self, plan: Plan, keys: list[Callable[[Subquery], ColumnElement]], with_intents: bool = True
+    ) -> dict[tuple, ConversationParts]:
         """Parts of the plan's live intervals, per value of the keys (each built on the facts)."""
         if not plan.live:
             return {} if keys else {(): ConversationParts()}
-        created_in = or_(*(and_(conversations.c.created_at >= a, conversations.c.created_at < b) for a, b in plan.live))
-        facts = conversation_facts(created_in, conversations_in_scope(self.scope))
+        facts = conversation_facts(_created_in(plan.live), conversations_in_scope(self.scope))
         return collect_parts(
             self.connection,
             facts,
             [key(facts) for key in keys],
             now=self.now,
             sla_target_seconds=self.settings.sla_first_response_seconds,
+            with_intents=with_intents,
         )
+
+
+def _created_in(intervals: list[tuple[datetime, datetime]]) -> ColumnElement[bool]:
+    return or_(
+        *(and_(conversations.c.created_at >= start, conversations.c.created_at < end) for start, end in intervals)
+    )
+
+
+def _settles(freshness: Freshness, now: datetime, sla_target_seconds: float) -> bool:
+    """Whether the bucket's parts can be told at `now` (see `ConversationParts.settled_at`)."""
+    unsettled = ConversationParts(
+        pending=freshness.pending,
+        pending_latest_s0_us=freshness.pending_latest_s0_us,
+        drop_candidates=freshness.drop_candidates,
+        drop_candidates_latest_us=freshness.drop_candidates_latest_us,
+    )
+    return unsettled.settled_at(now, sla_target_seconds) is not None
