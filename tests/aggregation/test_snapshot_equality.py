@@ -62,6 +62,15 @@ def build_organisation(data) -> dict[str, str]:
             data.make_message(conv, created + timedelta(minutes=rng.randrange(3, 300)), sender="agent", sender_id=agent)
         if kind == "bot":
             data.make_message(conv, created + timedelta(seconds=30), sender="customer")
+    # New contacts whose first two conversations start at the same instant (the id breaks the tie), one pair inside
+    # a past day, one inside the hour in progress; and one whose history starts in another team.
+    for index, moment in enumerate((local("2026-03-04 13:15"), NOW - timedelta(minutes=10))):
+        twin = data.make_contact(id=f"twin-{index}")
+        for copy in range(2):
+            data.make_conversation(moment, contact=twin, team=team_a, assigned_to=agents[0], id=f"twin-{index}-{copy}")
+    mover = data.make_contact(id="mover")
+    data.make_conversation(local("2026-03-02 09:00"), contact=mover, team=team_b, id="mover-b")
+    data.make_conversation(local("2026-03-05 09:00"), contact=mover, team=team_a, assigned_to=agents[0], id="mover-a")
     return {"team": team_a, "agent": agents[0]}
 
 

@@ -119,6 +119,28 @@ def test_returning_contacts_had_a_conversation_before_the_range(data, connection
     assert run(connection)["newVsReturning"] == {"new": 2, "returning": 2, "percentageReturning": 50.0}
 
 
+def test_a_new_contact_counts_once_even_with_two_conversations_at_the_same_instant(data, connection):
+    twin, later = data.make_contact(), data.make_contact()
+    data.make_conversation(local("2026-03-04 09:00"), contact=twin, id="twin-b")
+    data.make_conversation(local("2026-03-04 09:00"), contact=twin, id="twin-a")
+    data.make_conversation(local("2026-03-04 11:00"), contact=later)  # after now, so outside the range
+    assert run(connection)["newVsReturning"] == {"new": 1, "returning": 0, "percentageReturning": 0.0}
+
+
+def test_returning_is_judged_inside_the_scope(data, connection):
+    """A contact seen before only by another team is new to this team."""
+    team_a, team_b = data.make_team("A"), data.make_team("B")
+    moved = data.make_contact()
+    data.make_conversation(local("2026-03-01 10:00"), contact=moved, team=team_b)
+    data.make_conversation(local("2026-03-04 09:00"), contact=moved, team=team_a)
+    expected = {
+        team_a: {"new": 1, "returning": 0, "percentageReturning": 0.0},
+        None: {"new": 0, "returning": 1, "percentageReturning": 100.0},
+    }
+    assert run(connection, scope=team_scope(team_a))["newVsReturning"] == expected[team_a]
+    assert run(connection, scope=ORGANISATION)["newVsReturning"] == expected[None]
+
+
 def test_avg_wait_time_splits_the_cohort_by_the_local_hour_it_was_created_in(data, connection):
     answered(data, local("2026-03-04 09:00"), 60)  # peak
     answered(data, local("2026-03-03 11:59"), 120)  # peak

@@ -12,14 +12,31 @@ team or agent row there means "nothing", not "unknown".
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Integer, String, and_, delete, func, literal, or_, select, union
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    FromClause,
+    Integer,
+    String,
+    and_,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+)
+from sqlalchemy.sql import Subquery
 
 from pantau.aggregation.buckets import HOUR, bucket_start, buckets_between
 from pantau.core.sql import UPSERT_BATCH, epoch, upsert
+from pantau.dashboard.contact_history import is_first_conversation
 from pantau.dashboard.facts import cohort_filter, conversation_facts
 from pantau.dashboard.parts import (
     ConversationParts,
@@ -35,10 +52,22 @@ snapshots = AnalyticsSnapshot.__table__
 conversations = Conversation.__table__
 users = User.__table__
 
-# Bumped when the parts change shape; rows of another version are not read.
-PARTS_VERSION = 1
+# Bumped when the parts change shape; rows of another version are not read. 2: firstContacts.
+PARTS_VERSION = 2
 
 ScopeKey = tuple[ScopeType, str]
+
+
+@dataclass(slots=True)
+class BucketParts:
+    """What one snapshot row holds for its bucket and scope: the conversation parts, and how many of the bucket's
+    conversations are their contact's first in that scope (see `dashboard.contact_history`)."""
+
+    conversations: ConversationParts = field(default_factory=ConversationParts)
+    first_contacts: int = 0
+
+    def __add__(self, other: BucketParts) -> BucketParts:
+        return BucketParts(self.conversations + other.conversations, self.first_contacts + other.first_contacts)
 
 
 def _hour_index(moment, origin: datetime):
@@ -55,9 +84,9 @@ def _created_in(spans: list[tuple[datetime, datetime]]):
 
 def hourly_parts(
     connection: Connection, spans: list[tuple[datetime, datetime]], *, now: datetime, sla_target_seconds: float
-) -> dict[ScopeKey, dict[datetime, ConversationParts]]:
+) -> dict[ScopeKey, dict[datetime, BucketParts]]:
     """Parts of the conversations created in the spans (each starting on an hour boundary), per scope and hour."""
-    by_scope: dict[ScopeKey, dict[datetime, ConversationParts]] = defaultdict(dict)
+    by_scope: dict[ScopeKey, dict[datetime, BucketParts]] = defaultdict(dict)
     for offset in range(0, len(spans), SPANS_PER_STATEMENT):
         batch = spans[offset : offset + SPANS_PER_STATEMENT]
         for scope, hours in _hourly_parts_of(connection, batch, now, sla_target_seconds).items():
@@ -65,16 +94,10 @@ def hourly_parts(
     return by_scope
 
 
-def _hourly_parts_of(
-    connection: Connection, spans: list[tuple[datetime, datetime]], now: datetime, sla_target_seconds: float
-) -> dict[ScopeKey, dict[datetime, ConversationParts]]:
-    origin = min(start for start, _ in spans)
-    created_in = _created_in(spans)
-    facts = conversation_facts(created_in, name="snapshot_facts")
-    hour = _hour_index(facts.c.created_at, origin)
-
-    # A conversation is in a team's scope through its own team or its assignee's (SPEC §4): one row per pair.
-    membership = union(
+def _team_membership(created_in: ColumnElement[bool]) -> Subquery:
+    """(conversation_id, team_id) of the conversations created in the spans: a conversation is in a team's scope
+    through its own team or its assignee's (SPEC §4), one row per pair."""
+    return union(
         select(conversations.c.id.label("conversation_id"), conversations.c.team_id.label("team_id")).where(
             conversations.c.team_id.is_not(None), created_in
         ),
@@ -82,6 +105,50 @@ def _hourly_parts_of(
         .select_from(conversations.join(users, users.c.id == conversations.c.assigned_to))
         .where(users.c.team_id.is_not(None), created_in),
     ).subquery("team_membership")
+
+
+def _first_contacts_of(
+    connection: Connection, created_in: ColumnElement[bool], origin: datetime
+) -> dict[tuple[ScopeType, str, int], int]:
+    """(scope type, scope id, hour index) -> conversations that are their contact's first in that scope."""
+    hour = _hour_index(conversations.c.created_at, origin)
+    membership = _team_membership(created_in)
+
+    def in_team(earlier: FromClause) -> ColumnElement[bool]:
+        # Two levels down from the membership row it reads: correlated by name, not left to inference.
+        members = select(users.c.id).where(users.c.team_id == membership.c.team_id).correlate(membership)
+        return or_(earlier.c.team_id == membership.c.team_id, earlier.c.assigned_to.in_(members))
+
+    per_scope = [
+        select(literal(ScopeType.org.value), literal("", String()), hour, func.count())
+        .where(created_in, is_first_conversation(conversations, lambda earlier: true()))
+        .group_by(hour),
+        select(literal(ScopeType.agent.value), conversations.c.assigned_to, hour, func.count())
+        .where(
+            created_in,
+            conversations.c.assigned_to.is_not(None),
+            is_first_conversation(conversations, lambda earlier: earlier.c.assigned_to == conversations.c.assigned_to),
+        )
+        .group_by(conversations.c.assigned_to, hour),
+        select(literal(ScopeType.team.value), membership.c.team_id, hour, func.count())
+        .select_from(conversations.join(membership, membership.c.conversation_id == conversations.c.id))
+        .where(is_first_conversation(conversations, in_team))
+        .group_by(membership.c.team_id, hour),
+    ]
+    return {
+        (ScopeType(scope_type), scope_id, index): count
+        for scope_type, scope_id, index, count in connection.execute(union_all(*per_scope))
+    }
+
+
+def _hourly_parts_of(
+    connection: Connection, spans: list[tuple[datetime, datetime]], now: datetime, sla_target_seconds: float
+) -> dict[ScopeKey, dict[datetime, BucketParts]]:
+    origin = min(start for start, _ in spans)
+    created_in = _created_in(spans)
+    facts = conversation_facts(created_in, name="snapshot_facts")
+    hour = _hour_index(facts.c.created_at, origin)
+    membership = _team_membership(created_in)
 
     org, agents, teams = collect_grouped_parts(
         connection,
@@ -96,20 +163,20 @@ def _hourly_parts_of(
         now=now,
         sla_target_seconds=sla_target_seconds,
     )
-    by_scope: dict[ScopeKey, dict[datetime, ConversationParts]] = defaultdict(dict)
+    first_contacts = _first_contacts_of(connection, created_in, origin)
+    by_scope: dict[ScopeKey, dict[datetime, BucketParts]] = defaultdict(dict)
     for scope_type, found in ((ScopeType.org, org), (ScopeType.agent, agents), (ScopeType.team, teams)):
         for (scope_id, index), parts in found.items():
             if scope_id is not None:
-                by_scope[(scope_type, scope_id)][origin + index * HOUR] = parts
+                firsts = first_contacts.get((scope_type, scope_id, index), 0)
+                by_scope[(scope_type, scope_id)][origin + index * HOUR] = BucketParts(parts, firsts)
     return by_scope
 
 
-def roll_up(
-    kind: SnapshotType, hours: dict[datetime, ConversationParts], zone: ZoneInfo
-) -> dict[datetime, ConversationParts]:
+def roll_up(kind: SnapshotType, hours: dict[datetime, BucketParts], zone: ZoneInfo) -> dict[datetime, BucketParts]:
     if kind is SnapshotType.hourly:
         return hours
-    buckets: dict[datetime, ConversationParts] = {}
+    buckets: dict[datetime, BucketParts] = {}
     for hour, parts in hours.items():
         start = bucket_start(kind, hour, zone)
         buckets[start] = buckets[start] + parts if start in buckets else parts
@@ -136,7 +203,7 @@ def write_snapshots(
         covered = sorted({bucket for start, end in spans for bucket in buckets_between(kind, start, end, zone)})
         org = roll_up(kind, hours.get((ScopeType.org, ""), {}), zone)
         rows = [
-            _row(kind, bucket, ScopeType.org, "", org.get(bucket, ConversationParts()), now, sla_target_seconds)
+            _row(kind, bucket, ScopeType.org, "", org.get(bucket, BucketParts()), now, sla_target_seconds)
             for bucket in covered
         ]
         for (scope_type, scope_id), scope_hours in hours.items():
@@ -170,7 +237,7 @@ def _row(
     bucket: datetime,
     scope_type: ScopeType,
     scope_id: str,
-    parts: ConversationParts,
+    parts: BucketParts,
     now: datetime,
     sla_target_seconds: float,
 ) -> dict:
@@ -179,7 +246,12 @@ def _row(
         "snapshot_date": bucket,
         "scope_type": scope_type.value,
         "scope_id": scope_id,
-        "metrics": {"version": PARTS_VERSION, "slaTargetSeconds": sla_target_seconds, "conversations": parts.to_json()},
+        "metrics": {
+            "version": PARTS_VERSION,
+            "slaTargetSeconds": sla_target_seconds,
+            "conversations": parts.conversations.to_json(),
+            "firstContacts": parts.first_contacts,
+        },
         "computed_at": now,
     }
 
@@ -250,6 +322,20 @@ def summed_snapshots(
         .group_by(*keys)
     )
     return {(row[0], SnapshotType(row[1]), row[2]) if per_bucket else (row[0],): parts_from_row(row) for row in rows}
+
+
+def stored_first_contacts(
+    connection: Connection, buckets: list[tuple[SnapshotType, datetime]], scope_type: ScopeType, scope_id: str
+) -> int:
+    """First conversations of contacts in these buckets, for one scope."""
+    if not buckets:
+        return 0
+    total = connection.execute(
+        select(func.sum(snapshots.c.metrics["firstContacts"].as_numeric(30, 0))).where(
+            _in_buckets(buckets, scope_type, [scope_id])
+        )
+    ).scalar_one()
+    return int(total or 0)
 
 
 def conversation_counts(

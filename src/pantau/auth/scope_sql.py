@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, or_, select, true
+from sqlalchemy import ColumnElement, Connection, FromClause, Select, and_, or_, select, true
 
 from pantau.auth.scope import Scope
 from pantau.models import AgentActivityLog, Conversation, Lead, Message, Team, Ticket, User
@@ -52,8 +52,9 @@ def _owned_by(scope: Scope, team_column, assignee_column) -> ColumnElement[bool]
     return assignee_column == scope.user_id
 
 
-def conversations_in_scope(scope: Scope) -> ColumnElement[bool]:
-    return _owned_by(scope, conversations.c.team_id, conversations.c.assigned_to)
+def conversations_in_scope(scope: Scope, table: FromClause = conversations) -> ColumnElement[bool]:
+    """The scope's conversations; `table` is `conversations` or an alias of it."""
+    return _owned_by(scope, table.c.team_id, table.c.assigned_to)
 
 
 def conversation_ids_in_scope(scope: Scope) -> Select:

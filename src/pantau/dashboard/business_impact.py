@@ -250,15 +250,16 @@ def _customer_lifetime_value(ctx: SectionContext) -> list[LifetimeValue]:
     won_values = ctx.connection.execute(
         select(*(_won_before(end) for end in ends)).where(leads.c.status == "won", leads_in_scope(ctx.scope))
     ).one()
-    # A contact counts from their first conversation in scope on: one row per contact, read off the
-    # (contact_id, created_at) index, instead of a distinct count per month over every conversation.
-    first_seen = (
-        select(func.min(conversations.c.created_at).label("first"))
-        .where(conversations.c.contact_id.is_not(None), conversations_in_scope(ctx.scope))
-        .group_by(conversations.c.contact_id)
-        .subquery("first_seen")
-    )
-    customers = ctx.connection.execute(select(*(count_where(first_seen.c.first < end) for end in ends))).one()
+    # A contact counts from their first conversation in scope on; first conversations add up per bucket.
+    history_start = ctx.connection.execute(
+        select(func.min(conversations.c.created_at)).where(conversations_in_scope(ctx.scope))
+    ).scalar_one()
+    customers, running, cursor = [], 0, history_start
+    for end in ends:
+        if cursor is not None and cursor < end:
+            running += ctx.parts.first_contacts(cursor, end)
+            cursor = end
+        customers.append(running)
     return [
         LifetimeValue(month=f"{first:%Y-%m}", value=numbers.round2(numbers.ratio(won, contacts)))
         for first, won, contacts in zip(months, won_values, customers, strict=True)

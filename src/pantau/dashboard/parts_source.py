@@ -25,6 +25,7 @@ from pantau.aggregation.snapshots import (
     conversation_counts,
     organisation_freshness,
     read_snapshots,
+    stored_first_contacts,
     summed_snapshots,
 )
 from pantau.auth.scope import Scope
@@ -32,6 +33,7 @@ from pantau.auth.scope_sql import conversations_in_scope, people_in_scope
 from pantau.core.config import Settings
 from pantau.core.sql import bucket_key
 from pantau.core.windows import Granularity, Window
+from pantau.dashboard.contact_history import is_first_conversation
 from pantau.dashboard.facts import conversation_facts
 from pantau.dashboard.parts import ConversationParts, collect_parts
 from pantau.models import Conversation, User
@@ -120,6 +122,21 @@ class PartsSource:
             for bucket, count in self.connection.execute(live.group_by(key)):
                 counts[bucket] += count
         return dict(counts)
+
+    def first_contacts(self, start: datetime, end: datetime) -> int:
+        """Contacts whose first conversation in scope was created in [start, end)."""
+        plan = self._plan(start, end, _LARGEST_FIRST)
+        total = 0
+        rows = self._scope_rows()
+        if plan.snapshot_buckets and rows is not None:
+            scope_type, (scope_id,) = rows
+            total += stored_first_contacts(self.connection, plan.snapshot_buckets, scope_type, scope_id)
+        if plan.live:
+            in_scope = conversations_in_scope(self.scope)
+            first = is_first_conversation(conversations, lambda earlier: conversations_in_scope(self.scope, earlier))
+            live = select(func.count()).where(_created_in(plan.live), in_scope, first)
+            total += self.connection.execute(live).scalar_one()
+        return total
 
     # How.
 
