@@ -128,6 +128,15 @@ def test_repeat_customer_rate_counts_conversations_up_to_the_range_end(data, con
     assert result["repeatCustomerRate"] == {"rate": 50.0, "previous": 33.3, "trend": "up"}
 
 
+def test_two_conversations_at_the_same_instant_make_a_repeat_customer(data, connection):
+    gita, hadi = contacts(data, "Gita", "Hadi")
+    data.make_conversation(local("2026-02-20 10:00"), contact=gita, id="gita-b")
+    data.make_conversation(local("2026-02-20 10:00"), contact=gita, id="gita-a")
+    data.make_conversation(local("2026-02-21 10:00"), contact=hadi)
+    result = run(connection, start_date="2026-02-01", end_date="2026-02-28")
+    assert result["repeatCustomerRate"]["rate"] == 50.0
+
+
 def test_cost_per_conversation_from_billable_deliveries_and_online_agent_time(data, connection):
     # Range today: [03-04 00:00, 10:30).
     ana = data.make_user("agent")

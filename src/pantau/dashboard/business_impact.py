@@ -19,8 +19,9 @@ from pantau.core import numbers
 from pantau.core.windows import local_date, local_midnight, resolve_window
 from pantau.dashboard import activity
 from pantau.dashboard.automation_impact import time_saved
+from pantau.dashboard.contact_history import range_contacts
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.facts import cohort_filter, cohort_in_scope, count_where
+from pantau.dashboard.facts import cohort_in_scope, count_where
 from pantau.dashboard.kpi import DELIVERED
 from pantau.dashboard.schemas import CamelModel, SectionResponse, Trend
 from pantau.dashboard.whatsapp_performance import broadcast_results
@@ -157,18 +158,8 @@ def _campaign_conversion(ctx: SectionContext) -> list[CampaignConversion]:
 def _repeat_share(ctx: SectionContext, start: datetime, end: datetime) -> float | None:
     """Of the contacts with a conversation created in [start, end), the share with >= 2 conversations created
     before `end` (conversations in scope only)."""
-    in_scope = conversations_in_scope(ctx.scope)
-    customers_in_range = select(conversations.c.contact_id).where(cohort_filter(start, end), in_scope)
-    per_customer = (
-        select(func.count().label("conversations"))
-        .where(in_scope, conversations.c.created_at < end, conversations.c.contact_id.in_(customers_in_range))
-        .group_by(conversations.c.contact_id)
-        .subquery("per_customer")
-    )
-    customers, repeat = ctx.connection.execute(
-        select(func.count(), count_where(per_customer.c.conversations >= 2)).select_from(per_customer)
-    ).one()
-    return numbers.percentage(repeat, customers)
+    found = range_contacts(ctx.connection, ctx.scope, ctx.parts, start, end, repeat=True)
+    return numbers.percentage(found.repeat, found.contacts)
 
 
 def _repeat_customer_rate(ctx: SectionContext) -> RepeatCustomerRate:

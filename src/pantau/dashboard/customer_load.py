@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core import numbers
 from pantau.core.windows import HOUR, Window, resolve_window, shift_local_days
+from pantau.dashboard.contact_history import range_contacts
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.facts import cohort_in_scope
 from pantau.dashboard.parts import ConversationParts
 from pantau.dashboard.schemas import CamelModel, SectionResponse
 from pantau.models import Conversation
@@ -91,20 +91,14 @@ def _peak_hour(buckets: list[IncomingBucket]) -> IncomingBucket | None:
 
 
 def _new_vs_returning(ctx: SectionContext) -> NewVsReturning:
-    """Contacts who wrote in the range (up to now); a new one's first conversation the caller can see lies in it, a
-    returning one had an earlier one (scope applies to the history too, so no figure depends on rows outside the
-    caller's scope). Only the distinct count is live: first conversations add up per bucket (snapshots)."""
-    window = ctx.window
-    end = window.effective_end
-    contacts = (
-        select(conversations.c.contact_id)
-        .where(cohort_in_scope(ctx.scope, window.start, end))
-        .group_by(conversations.c.contact_id)
-        .subquery("contacts")
+    """Contacts who wrote in the range (up to now); a returning one had an earlier conversation the caller can see
+    (scope applies to the history too, so no figure depends on rows outside the caller's scope)."""
+    found = range_contacts(ctx.connection, ctx.scope, ctx.parts, ctx.window.start, ctx.window.end)
+    return NewVsReturning(
+        new=found.new,
+        returning=found.returning,
+        percentage_returning=numbers.percentage(found.returning, found.contacts),
     )
-    total = ctx.connection.execute(select(func.count()).select_from(contacts)).scalar_one()
-    new = ctx.parts.first_contacts(window.start, end)
-    return NewVsReturning(new=new, returning=total - new, percentage_returning=numbers.percentage(total - new, total))
 
 
 def _avg_wait_time(ctx: SectionContext) -> AvgWaitTime:
