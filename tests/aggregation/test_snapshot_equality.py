@@ -62,6 +62,7 @@ def build_organisation(data) -> dict[str, str]:
             data.make_message(conv, created + timedelta(minutes=rng.randrange(3, 300)), sender="agent", sender_id=agent)
         if kind == "bot":
             data.make_message(conv, created + timedelta(seconds=30), sender="customer")
+    add_outbound_traffic(data, rng, agents)
     # New contacts whose first two conversations start at the same instant (the id breaks the tie), one pair inside
     # a past day, one inside the hour in progress; and one whose history starts in another team.
     for index, moment in enumerate((local("2026-03-04 13:15"), NOW - timedelta(minutes=10))):
@@ -72,6 +73,45 @@ def build_organisation(data) -> dict[str, str]:
     data.make_conversation(local("2026-03-02 09:00"), contact=mover, team=team_b, id="mover-b")
     data.make_conversation(local("2026-03-05 09:00"), contact=mover, team=team_a, assigned_to=agents[0], id="mover-a")
     return {"team": team_a, "agent": agents[0]}
+
+
+def add_outbound_traffic(data, rng, agents) -> None:
+    """Outbound messages in every delivery state, on two WhatsApp sessions and none, billable in two categories or
+    not, failed for two reasons, sent by agents and bots, some hours or days after their conversation began (so
+    in another bucket than it), some in the hour in progress; and customer replies."""
+    sessions = [data.make_whatsapp_session(id="wa-1"), data.make_whatsapp_session(id="wa-2", display_name="Second")]
+    start = NOW - timedelta(days=DAYS)
+    reasons = [(131047, "Re-engagement message"), (131026, "Message undeliverable"), (None, None)]
+    for index in range(120):
+        created = start + timedelta(seconds=rng.randrange(int((NOW - start).total_seconds())))
+        if index % 10 == 0:
+            created = NOW - timedelta(minutes=rng.randrange(1, 29))
+        agent = rng.choice([*agents, None])
+        conv = data.make_conversation(
+            created - timedelta(hours=rng.choice([0, 0, 3, 30])),
+            contact=data.make_contact(id=f"recipient-{index}"),
+            team=rng.choice(["team-a", "team-b", None]),
+            assigned_to=agent,
+            whatsapp_session=rng.choice([*sessions, None]),
+            id=f"out-{index:03d}",
+        )
+        status = rng.choice(["queued", "sent", "delivered", "read", "failed", None])
+        sent_at = created + timedelta(seconds=rng.randrange(1, 90)) if status not in ("queued", None) else None
+        code, title = rng.choice(reasons) if status == "failed" else (None, None)
+        data.make_message(
+            conv,
+            created,
+            sender=rng.choice(["agent", "agent", "bot"]),
+            sender_id=agent,
+            status=status,
+            sent_at=sent_at,
+            error_code=code,
+            error_title=title,
+            pricing_category=rng.choice(["marketing", "utility", None]),
+            billable=rng.choice([True, False, None]),
+        )
+        if rng.random() < 0.3:
+            data.make_message(conv, created + timedelta(minutes=rng.randrange(1, 600)), sender="customer")
 
 
 @pytest.fixture

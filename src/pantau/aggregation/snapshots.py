@@ -38,6 +38,12 @@ from pantau.aggregation.buckets import HOUR, bucket_start, buckets_between
 from pantau.core.sql import UPSERT_BATCH, epoch, upsert
 from pantau.dashboard.contact_history import is_first_conversation
 from pantau.dashboard.facts import cohort_filter, conversation_facts
+from pantau.dashboard.message_parts import (
+    MessageGrouping,
+    MessageParts,
+    collect_message_parts,
+    messages_with_conversations,
+)
 from pantau.dashboard.parts import (
     ConversationParts,
     Grouping,
@@ -45,14 +51,15 @@ from pantau.dashboard.parts import (
     parts_from_row,
     summed_part_columns,
 )
-from pantau.models import AnalyticsSnapshot, Conversation, User
+from pantau.models import AnalyticsSnapshot, Conversation, Message, User
 from pantau.models.enums import ScopeType, SnapshotType
 
 snapshots = AnalyticsSnapshot.__table__
 conversations = Conversation.__table__
+messages = Message.__table__
 users = User.__table__
 
-# Bumped when the parts change shape; rows of another version are not read. 2: firstContacts.
+# Bumped when the parts change shape; rows of another version are not read. 2: firstContacts and messages.
 PARTS_VERSION = 2
 
 ScopeKey = tuple[ScopeType, str]
@@ -65,9 +72,14 @@ class BucketParts:
 
     conversations: ConversationParts = field(default_factory=ConversationParts)
     first_contacts: int = 0
+    messages: MessageParts = field(default_factory=MessageParts)  # of the messages created in the bucket
 
     def __add__(self, other: BucketParts) -> BucketParts:
-        return BucketParts(self.conversations + other.conversations, self.first_contacts + other.first_contacts)
+        return BucketParts(
+            self.conversations + other.conversations,
+            self.first_contacts + other.first_contacts,
+            self.messages + other.messages,
+        )
 
 
 def _hour_index(moment, origin: datetime):
@@ -164,13 +176,60 @@ def _hourly_parts_of(
         sla_target_seconds=sla_target_seconds,
     )
     first_contacts = _first_contacts_of(connection, created_in, origin)
+    message_parts = _message_parts_of(connection, spans, origin)
     by_scope: dict[ScopeKey, dict[datetime, BucketParts]] = defaultdict(dict)
+
+    def bucket(scope_type: ScopeType, scope_id: str, index: int) -> BucketParts:
+        return by_scope[(scope_type, scope_id)].setdefault(origin + index * HOUR, BucketParts())
+
     for scope_type, found in ((ScopeType.org, org), (ScopeType.agent, agents), (ScopeType.team, teams)):
         for (scope_id, index), parts in found.items():
             if scope_id is not None:
-                firsts = first_contacts.get((scope_type, scope_id, index), 0)
-                by_scope[(scope_type, scope_id)][origin + index * HOUR] = BucketParts(parts, firsts)
+                bucket(scope_type, scope_id, index).conversations = parts
+    for (scope_type, scope_id, index), count in first_contacts.items():
+        bucket(scope_type, scope_id, index).first_contacts = count
+    for (scope_type, scope_id, index), parts in message_parts.items():
+        bucket(scope_type, scope_id, index).messages = parts
     return by_scope
+
+
+def _message_parts_of(
+    connection: Connection, spans: list[tuple[datetime, datetime]], origin: datetime
+) -> dict[tuple[ScopeType, str, int], MessageParts]:
+    """(scope type, scope id, hour index) -> parts of the messages created in the spans, in the scope of their
+    conversation: a team's through the conversation's own team or, where that differs, its assignee's team."""
+    created_in = or_(*(and_(messages.c.created_at >= start, messages.c.created_at < end) for start, end in spans))
+    hour = _hour_index(messages.c.created_at, origin)
+    source = messages_with_conversations()
+    assignees = source.join(users, users.c.id == conversations.c.assigned_to)
+    org, agents, own_teams, assignee_teams = collect_message_parts(
+        connection,
+        created_in,
+        [
+            MessageGrouping([literal("", String()), hour], source),
+            MessageGrouping([conversations.c.assigned_to, hour], source, conversations.c.assigned_to.is_not(None)),
+            MessageGrouping([conversations.c.team_id, hour], source, conversations.c.team_id.is_not(None)),
+            MessageGrouping(
+                [users.c.team_id, hour],
+                assignees,
+                and_(
+                    users.c.team_id.is_not(None),
+                    or_(conversations.c.team_id.is_(None), conversations.c.team_id != users.c.team_id),
+                ),
+            ),
+        ],
+    )
+    found: dict[tuple[ScopeType, str, int], MessageParts] = {}
+    for scope_type, grouped in (
+        (ScopeType.org, org),
+        (ScopeType.agent, agents),
+        (ScopeType.team, own_teams),
+        (ScopeType.team, assignee_teams),
+    ):
+        for (scope_id, index), parts in grouped.items():
+            key = (scope_type, scope_id, index)
+            found[key] = found[key] + parts if key in found else parts
+    return found
 
 
 def roll_up(kind: SnapshotType, hours: dict[datetime, BucketParts], zone: ZoneInfo) -> dict[datetime, BucketParts]:
@@ -251,6 +310,7 @@ def _row(
             "slaTargetSeconds": sla_target_seconds,
             "conversations": parts.conversations.to_json(),
             "firstContacts": parts.first_contacts,
+            "messages": parts.messages.to_json(),
         },
         "computed_at": now,
     }
@@ -336,6 +396,19 @@ def stored_first_contacts(
         )
     ).scalar_one()
     return int(total or 0)
+
+
+def stored_message_parts(
+    connection: Connection, buckets: list[tuple[SnapshotType, datetime]], scope_type: ScopeType, scope_id: str
+) -> MessageParts:
+    """The message parts of these buckets for one scope, added up."""
+    total = MessageParts()
+    if buckets:
+        for (stored,) in connection.execute(
+            select(snapshots.c.metrics["messages"]).where(_in_buckets(buckets, scope_type, [scope_id]))
+        ):
+            total += MessageParts.from_json(stored)
+    return total
 
 
 def conversation_counts(

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
+from pantau.core.types import UTCDateTime
 from pantau.core.windows import Granularity, Window
 
 UPSERT_BATCH = 1000
@@ -56,6 +57,13 @@ microseconds_between = _dialect_function(
     "CAST(ROUND(EXTRACT(EPOCH FROM ({0} - {1})) * 1000000) AS BIGINT)",
     "pantau_microseconds_between",
     "microseconds_between(later, earlier) as a whole number: durations that add up exactly.",
+)
+plus_seconds = _dialect_function(
+    "plus_seconds",
+    UTCDateTime(),
+    "({0} + make_interval(secs => {1}))",
+    "pantau_plus_seconds",
+    "plus_seconds(moment, seconds): a later instant, comparable with stored ones (so an index can bound a range).",
 )
 percentile_cont = _dialect_function(
     "percentile_cont",

@@ -38,6 +38,16 @@ def microseconds_between(later: str | None, earlier: str | None) -> int | None:
     return (_parse_utc(later) - _parse_utc(earlier)) // timedelta(microseconds=1)
 
 
+def plus_seconds(value: str | None, seconds: float | None) -> str | None:
+    """A stored UTC timestamp moved by whole or fractional seconds, written the way timestamps are stored (the
+    fraction only when there is one), so text comparison with stored values stays correct."""
+    if value is None or seconds is None:
+        return None
+    moved = datetime.fromisoformat(value) + timedelta(seconds=seconds)
+    text = moved.strftime("%Y-%m-%d %H:%M:%S")
+    return f"{text}.{moved.microsecond:06d}" if moved.microsecond else text
+
+
 @lru_cache(maxsize=64)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
@@ -90,5 +100,6 @@ def register(connection: sqlite3.Connection) -> None:
     connection.create_function("pantau_epoch", 1, epoch_seconds, deterministic=True)
     connection.create_function("pantau_seconds_between", 2, seconds_between, deterministic=True)
     connection.create_function("pantau_microseconds_between", 2, microseconds_between, deterministic=True)
+    connection.create_function("pantau_plus_seconds", 2, plus_seconds, deterministic=True)
     connection.create_function("pantau_local", 3, local_part, deterministic=True)
     connection.create_aggregate("pantau_percentile", 2, PercentileCont)

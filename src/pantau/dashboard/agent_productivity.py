@@ -14,7 +14,7 @@ from typing import Literal, get_args
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.sql import Subquery
 
-from pantau.auth.scope_sql import activity_in_scope, conversations_in_scope, messages_in_scope, people_in_scope
+from pantau.auth.scope_sql import activity_in_scope, conversations_in_scope
 from pantau.core import numbers
 from pantau.core.sql import seconds_between
 from pantau.dashboard import activity
@@ -75,22 +75,6 @@ class AgentProductivityResponse(SectionResponse):
     agent_metrics: list[AgentMetrics]
     workload_distribution: WorkloadDistribution
     status_summary: StatusSummary
-
-
-def _messages_sent(ctx: SectionContext) -> Subquery:
-    """Agent messages each person in scope sent in the range, in the conversations of the scope."""
-    return (
-        select(messages.c.sender_id.label("agent_id"), func.count().label("messages_sent"))
-        .where(
-            messages.c.sender_type == "agent",
-            messages.c.sender_id.in_(select(users.c.id).where(people_in_scope(ctx.scope))),
-            messages_in_scope(ctx.scope),
-            messages.c.created_at >= ctx.window.start,
-            messages.c.created_at < ctx.window.end,
-        )
-        .group_by(messages.c.sender_id)
-        .subquery("messages_sent")
-    )
 
 
 def _time_by_status(ctx: SectionContext) -> Subquery:
@@ -161,12 +145,13 @@ def workload(chats: int, mean: Fraction) -> Workload:
 def _agent_metrics(ctx: SectionContext) -> list[AgentMetrics]:
     query = people_with(
         ctx.scope,
-        _messages_sent(ctx),
         _time_by_status(ctx),
         _current_status(ctx),
         _open_load(ctx),
     )
     shares = ctx.parts.per_agent(ctx.window.start, ctx.window.end)
+    # Agent messages each person sent in the range, in the conversations of the scope.
+    sent_by = ctx.parts.message_parts(ctx.window.start, ctx.window.end).sent_by
     rows = [(row, shares.get(row.agent_id, ConversationParts())) for row in ctx.connection.execute(query)]
     most_chats = max((share.conversations for _, share in rows), default=0)
     mean_chats = Fraction(sum(share.conversations for _, share in rows), len(rows) or 1)
@@ -184,7 +169,7 @@ def _agent_metrics(ctx: SectionContext) -> list[AgentMetrics]:
             resolution_rate=share.resolution_rate,
             avg_response_time=numbers.round1(share.avg_response_seconds),
             avg_handling_time=numbers.round1(share.avg_handling_seconds),
-            messages_sent=row.messages_sent or 0,
+            messages_sent=sent_by.get(row.agent_id, 0),
             active_time=numbers.round1(row.active_seconds or 0),
             idle_time=numbers.round1(row.idle_seconds or 0),
             status=str(row.status) if row.status is not None else "offline",

@@ -12,7 +12,6 @@ from pantau.auth.scope_sql import (
     activity_in_scope,
     conversations_in_scope,
     leads_in_scope,
-    messages_in_scope,
     tickets_in_scope,
 )
 from pantau.core import numbers
@@ -22,7 +21,6 @@ from pantau.dashboard.automation_impact import time_saved
 from pantau.dashboard.contact_history import range_contacts
 from pantau.dashboard.context import SectionContext
 from pantau.dashboard.facts import cohort_in_scope, count_where
-from pantau.dashboard.kpi import DELIVERED
 from pantau.dashboard.schemas import CamelModel, SectionResponse, Trend
 from pantau.dashboard.whatsapp_performance import broadcast_results
 from pantau.models import AgentActivityLog, Conversation, Lead, Message, Ticket
@@ -172,19 +170,9 @@ def _repeat_customer_rate(ctx: SectionContext) -> RepeatCustomerRate:
 def _messaging_cost(ctx: SectionContext) -> Decimal:
     """Delivered (or read) billable outbound messages created in the range, each at its category's rate; a category
     without a rate in WHATSAPP_RATES costs nothing."""
-    per_category = ctx.connection.execute(
-        select(messages.c.pricing_category, func.count())
-        .where(
-            messages.c.direction == "outbound",
-            _between(messages.c.created_at, ctx.window.start, ctx.window.end),
-            messages.c.status.in_(DELIVERED),
-            messages.c.billable.is_(True),
-            messages_in_scope(ctx.scope),
-        )
-        .group_by(messages.c.pricing_category)
-    )
+    per_category = ctx.parts.message_parts(ctx.window.start, ctx.window.end).billable_delivered
     rates = ctx.settings.whatsapp_rates
-    return sum((rates.get(category, Decimal(0)) * count for category, count in per_category), Decimal(0))
+    return sum((rates.get(category, Decimal(0)) * count for category, count in per_category.items()), Decimal(0))
 
 
 def _online_hours(ctx: SectionContext) -> Decimal:

@@ -11,6 +11,7 @@ from pantau.core import numbers
 from pantau.core.sql import percentile
 from pantau.dashboard.context import SectionContext
 from pantau.dashboard.facts import cohort_facts, count_where, response_seconds
+from pantau.dashboard.message_parts import DELIVERED
 from pantau.dashboard.schemas import CamelModel, Comparison, SectionResponse, Status
 from pantau.dashboard.sla import sla_status
 from pantau.models import Conversation, Message, Ticket
@@ -22,7 +23,6 @@ tickets = Ticket.__table__
 ACTIVE_STATUSES = ("open", "pending")
 OPEN_TICKET_STATUSES = ("open", "in_progress")
 PRIORITIES = ("urgent", "high", "medium", "low")
-DELIVERED = ("delivered", "read")
 ATTEMPTED = ("sent", "delivered", "read", "failed")
 
 

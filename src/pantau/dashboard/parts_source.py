@@ -26,6 +26,7 @@ from pantau.aggregation.snapshots import (
     organisation_freshness,
     read_snapshots,
     stored_first_contacts,
+    stored_message_parts,
     summed_snapshots,
 )
 from pantau.auth.scope import Scope
@@ -35,11 +36,18 @@ from pantau.core.sql import bucket_key
 from pantau.core.windows import Granularity, Window
 from pantau.dashboard.contact_history import is_first_conversation
 from pantau.dashboard.facts import conversation_facts
+from pantau.dashboard.message_parts import (
+    MessageGrouping,
+    MessageParts,
+    collect_message_parts,
+    messages_with_conversations,
+)
 from pantau.dashboard.parts import ConversationParts, collect_parts
-from pantau.models import Conversation, User
+from pantau.models import Conversation, Message, User
 from pantau.models.enums import ScopeType, SnapshotType
 
 conversations = Conversation.__table__
+messages = Message.__table__
 users = User.__table__
 
 _LARGEST_FIRST = (SnapshotType.weekly, SnapshotType.daily, SnapshotType.hourly)
@@ -136,6 +144,24 @@ class PartsSource:
             first = is_first_conversation(conversations, lambda earlier: conversations_in_scope(self.scope, earlier))
             live = select(func.count()).where(_created_in(plan.live), in_scope, first)
             total += self.connection.execute(live).scalar_one()
+        return total
+
+    def message_parts(self, start: datetime, end: datetime, *, organisation: bool = False) -> MessageParts:
+        """Parts of the messages created in [start, end) in the conversations in scope, or in every conversation
+        with `organisation` (what the whole organisation shares, such as the send queue)."""
+        plan = self._plan(start, end, _LARGEST_FIRST)
+        rows = (ScopeType.org, [""]) if organisation else self._scope_rows()
+        total = MessageParts()
+        if plan.snapshot_buckets and rows is not None:
+            scope_type, (scope_id,) = rows
+            total += stored_message_parts(self.connection, plan.snapshot_buckets, scope_type, scope_id)
+        if plan.live:
+            created_in = or_(
+                *(and_(messages.c.created_at >= start, messages.c.created_at < end) for start, end in plan.live)
+            )
+            in_scope = None if organisation else conversations_in_scope(self.scope)
+            grouping = MessageGrouping([], messages_with_conversations(), in_scope)
+            total += collect_message_parts(self.connection, created_in, [grouping])[0].get((), MessageParts())
         return total
 
     # How.

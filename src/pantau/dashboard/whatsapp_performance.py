@@ -6,19 +6,17 @@ infrastructure: every caller of this section sees them for the whole organisatio
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Row, and_, case, distinct, exists, func, select
 
-from pantau.auth.scope_sql import conversations_in_scope, messages_in_scope
+from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core import numbers
-from pantau.core.sql import microseconds_between, seconds_between
+from pantau.core.sql import plus_seconds
 from pantau.dashboard.context import SectionContext
 from pantau.dashboard.facts import count_where
-from pantau.dashboard.kpi import DELIVERED
+from pantau.dashboard.message_parts import DELIVERED, SENT, MessageParts, failure_of
 from pantau.dashboard.parts import MICROSECONDS
 from pantau.dashboard.privacy import phone_for
 from pantau.dashboard.schemas import CamelModel, SectionResponse
@@ -30,7 +28,6 @@ conversations = Conversation.__table__
 messages = Message.__table__
 sessions = WhatsappSession.__table__
 
-SENT = ("sent", "delivered", "read")
 REPLY_WINDOW = timedelta(hours=72)
 FAILED_MESSAGES_SHOWN = 50
 PROCESSING_WINDOW_MINUTES = 15
@@ -122,64 +119,17 @@ def _outbound_created_in_range(ctx: SectionContext) -> ColumnElement[bool]:
     )
 
 
-@dataclass(frozen=True)
-class OutboundShare:
-    """Outbound messages created in the range, for one WhatsApp session and one side of the caller's scope."""
-
-    session_id: str | None
-    in_scope: bool
-    total: int
-    queued: int
-    sent: int
-    delivered: int
-    read: int
-    failed: int
-    handed_over: int  # with a sent_at
-    queue_wait_us: int  # sum of sent_at - created_at over those, whole microseconds
-
-
-def _outbound_shares(ctx: SectionContext) -> list[OutboundShare]:
-    """One pass over the range's outbound messages for the funnel, the sessions' counts and the queue wait: grouped
-    by the conversation's session and by whether the conversation is in the caller's scope (the queue is the whole
-    organisation's, the rest is the caller's)."""
-    status = messages.c.status
-    in_scope = case((conversations_in_scope(ctx.scope), 1), else_=0)
-    handed_over = messages.c.sent_at.is_not(None)
-    rows = ctx.connection.execute(
-        select(
-            conversations.c.whatsapp_session_id,
-            in_scope,
-            func.count(),
-            count_where(status == "queued"),
-            count_where(status.in_(SENT)),
-            count_where(status.in_(DELIVERED)),
-            count_where(status == "read"),
-            count_where(status == "failed"),
-            count_where(handed_over),
-            func.coalesce(
-                func.sum(case((handed_over, microseconds_between(messages.c.sent_at, messages.c.created_at)))), 0
-            ),
-        )
-        .select_from(messages.join(conversations, messages.c.conversation_id == conversations.c.id))
-        .where(_outbound_created_in_range(ctx))
-        .group_by(conversations.c.whatsapp_session_id, in_scope)
-    )
-    return [OutboundShare(row[0], bool(row[1]), *(int(value) for value in row[2:])) for row in rows]
-
-
-def _message_funnel(shares: list[OutboundShare]) -> MessageFunnel:
-    mine = [share for share in shares if share.in_scope]
-    queued, sent, delivered, read, failed = (
-        sum(getattr(share, name) for share in mine) for name in ("queued", "sent", "delivered", "read", "failed")
-    )
+def _message_funnel(mine: MessageParts) -> MessageFunnel:
+    funnel = mine.funnel()
+    sent, delivered, failed = funnel["sent"], funnel["delivered"], funnel["failed"]
     return MessageFunnel(
-        queued=queued,
+        queued=funnel["queued"],
         sent=sent,
         delivered=delivered,
-        read=read,
+        read=funnel["read"],
         failed=failed,
         delivery_rate=numbers.percentage(delivered, sent + failed),
-        read_rate=numbers.percentage(read, delivered),
+        read_rate=numbers.percentage(funnel["read"], delivered),
     )
 
 
@@ -193,7 +143,7 @@ def _wrote_back_in_time() -> ColumnElement[bool]:
         reply.c.conversation_id == reply_conversation.c.id,
         reply.c.direction == "inbound",
         reply.c.created_at > messages.c.created_at,
-        seconds_between(reply.c.created_at, messages.c.created_at) <= REPLY_WINDOW.total_seconds(),
+        reply.c.created_at <= plus_seconds(messages.c.created_at, REPLY_WINDOW.total_seconds()),
     )
 
 
@@ -297,22 +247,15 @@ def _failed_messages(ctx: SectionContext) -> list[FailedMessage]:
     ]
 
 
-def _failure_reasons(ctx: SectionContext) -> list[FailureReason]:
-    count = func.count().label("count")
-    rows = ctx.connection.execute(
-        select(messages.c.error_code, messages.c.error_title, count)
-        .where(_outbound_created_in_range(ctx), messages.c.status == "failed", messages_in_scope(ctx.scope))
-        .group_by(messages.c.error_code, messages.c.error_title)
-        .order_by(count.desc(), messages.c.error_code.asc().nulls_last(), messages.c.error_title.asc().nulls_last())
-    )
-    return [FailureReason(error_code=row.error_code, error=row.error_title, count=row.count) for row in rows]
+def _failure_reasons(mine: MessageParts) -> list[FailureReason]:
+    """Most frequent first, then by error code and title (missing ones last)."""
+    reasons = [(*failure_of(key), count) for key, count in mine.failures.items()]
+    reasons.sort(key=lambda r: (-r[2], r[0] is None, r[0] or 0, r[1] is None, r[1] or ""))
+    return [FailureReason(error_code=code, error=title, count=count) for code, title, count in reasons]
 
 
-def _active_sessions(ctx: SectionContext, shares: list[OutboundShare]) -> list[ActiveSession]:
-    sent_per_session: dict[str | None, int] = defaultdict(int)
-    for share in shares:
-        if share.in_scope:
-            sent_per_session[share.session_id] += share.total
+def _active_sessions(ctx: SectionContext, mine: MessageParts) -> list[ActiveSession]:
+    sent_per_session = mine.sent_per_session()
     rows = ctx.connection.execute(select(sessions).order_by(sessions.c.display_name.asc().nulls_last(), sessions.c.id))
     return [
         ActiveSession(
@@ -322,13 +265,13 @@ def _active_sessions(ctx: SectionContext, shares: list[OutboundShare]) -> list[A
             status=row.status,
             quality_rating=row.quality_rating,
             last_seen=ctx.local_iso(row.last_seen_at),
-            messages_sent=sent_per_session[row.id],
+            messages_sent=sent_per_session.get(row.id, 0),
         )
         for row in rows
     ]
 
 
-def _queue_metrics(ctx: SectionContext, shares: list[OutboundShare]) -> QueueMetrics:
+def _queue_metrics(ctx: SectionContext, everyone: MessageParts) -> QueueMetrics:
     """Organisation-wide: the queue is shared by every team."""
     now = ctx.now
     outbound = messages.c.direction == "outbound"
@@ -344,8 +287,7 @@ def _queue_metrics(ctx: SectionContext, shares: list[OutboundShare]) -> QueueMet
             messages.c.sent_at <= now,
         )
     ).scalar_one()
-    handed_over = sum(share.handed_over for share in shares)
-    wait_us = sum(share.queue_wait_us for share in shares)
+    handed_over, wait_us = everyone.handed_over, everyone.queue_wait_us
     return QueueMetrics(
         depth=depth,
         oldest_queued_seconds=None if oldest is None else numbers.round1((now - oldest).total_seconds()),
@@ -360,8 +302,10 @@ def _delivery_alert(ctx: SectionContext, rate: float | None) -> DeliveryAlert:
 
 
 def compute(ctx: SectionContext) -> WhatsappPerformanceResponse:
-    shares = _outbound_shares(ctx)
-    funnel = _message_funnel(shares)
+    start, end = ctx.window.start, ctx.window.end
+    mine = ctx.parts.message_parts(start, end)
+    everyone = mine if ctx.scope.level == "all" else ctx.parts.message_parts(start, end, organisation=True)
+    funnel = _message_funnel(mine)
     results = broadcast_results(ctx)
     return WhatsappPerformanceResponse(
         range=ctx.range_info(),
@@ -370,8 +314,8 @@ def compute(ctx: SectionContext) -> WhatsappPerformanceResponse:
         broadcast_success_rate=_broadcast_success_rate(results),
         broadcasts=_broadcasts(results),
         failed_messages=_failed_messages(ctx),
-        failure_reasons=_failure_reasons(ctx),
-        active_sessions=_active_sessions(ctx, shares),
-        queue_metrics=_queue_metrics(ctx, shares),
+        failure_reasons=_failure_reasons(mine),
+        active_sessions=_active_sessions(ctx, mine),
+        queue_metrics=_queue_metrics(ctx, everyone),
         delivery_alert=_delivery_alert(ctx, funnel.delivery_rate),
     )

@@ -1,0 +1,183 @@
+"""Additive parts of the message figures (SPEC §7): counts per WhatsApp session, per pricing category, per failure
+reason and per sender, of the messages created in a set of intervals. The parts of disjoint intervals add up to the
+parts of their union, so whole past buckets come from snapshots and only the edge is counted live; WhatsApp
+performance, business impact and agent productivity read them the same way either way.
+
+A message's bucket is its own `created_at` (not its conversation's). Its delivery status can still change after
+the bucket is stored; runs recompute the look-back (`AGGREGATION_LOOKBACK_HOURS`) for that, and a status that
+arrives later still reaches the snapshots by a backfill.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Label, Select, and_, case, func, literal, select, union_all
+
+from pantau.core.sql import microseconds_between
+from pantau.dashboard.facts import count_where
+from pantau.models import Conversation, Message
+
+conversations = Conversation.__table__
+messages = Message.__table__
+
+SENT = ("sent", "delivered", "read")
+DELIVERED = ("delivered", "read")
+# Per WhatsApp session: outbound messages, and those queued, sent (or further), delivered (or read), read, failed.
+SESSION_COUNTS = ("total", "queued", "sent", "delivered", "read", "failed")
+NO_SESSION = ""
+
+
+def _add_counts(mine: dict[str, int], theirs: dict[str, int]) -> None:
+    for key, count in theirs.items():
+        mine[key] = mine.get(key, 0) + count
+
+
+def failure_key(error_code: int | None, error_title: str | None) -> str:
+    """A failure reason as a dictionary key that survives JSON."""
+    return json.dumps([error_code, error_title])
+
+
+def failure_of(key: str) -> tuple[int | None, str | None]:
+    error_code, error_title = json.loads(key)
+    return error_code, error_title
+
+
+@dataclass(slots=True)
+class MessageParts:
+    outbound: dict[str, list[int]] = field(default_factory=dict)  # session id -> SESSION_COUNTS
+    handed_over: int = 0  # outbound messages with a sent_at
+    queue_wait_us: int = 0  # the sum of their sent_at - created_at, whole microseconds
+    billable_delivered: dict[str, int] = field(default_factory=dict)  # pricing category ('' for none) -> count
+    failures: dict[str, int] = field(default_factory=dict)  # failure_key(code, title) -> failed outbound messages
+    sent_by: dict[str, int] = field(default_factory=dict)  # person -> agent messages they sent
+
+    def __iadd__(self, other: MessageParts) -> MessageParts:
+        for session, counts in other.outbound.items():
+            known = self.outbound.get(session, [0] * len(SESSION_COUNTS))
+            self.outbound[session] = [mine + theirs for mine, theirs in zip(known, counts, strict=True)]
+        self.handed_over += other.handed_over
+        self.queue_wait_us += other.queue_wait_us
+        _add_counts(self.billable_delivered, other.billable_delivered)
+        _add_counts(self.failures, other.failures)
+        _add_counts(self.sent_by, other.sent_by)
+        return self
+
+    def __add__(self, other: MessageParts) -> MessageParts:
+        total = MessageParts()
+        total += self
+        total += other
+        return total
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "outbound": self.outbound,
+            "handedOver": self.handed_over,
+            "queueWaitUs": self.queue_wait_us,
+            "billableDelivered": self.billable_delivered,
+            "failures": self.failures,
+            "sentBy": self.sent_by,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MessageParts:
+        return cls(
+            outbound={session: list(counts) for session, counts in data["outbound"].items()},
+            handed_over=data["handedOver"],
+            queue_wait_us=data["queueWaitUs"],
+            billable_delivered=dict(data["billableDelivered"]),
+            failures=dict(data["failures"]),
+            sent_by=dict(data["sentBy"]),
+        )
+
+    def funnel(self) -> dict[str, int]:
+        """SESSION_COUNTS over every session."""
+        totals = [sum(column) for column in zip(*self.outbound.values(), strict=True)] or [0] * len(SESSION_COUNTS)
+        return dict(zip(SESSION_COUNTS, totals, strict=True))
+
+    def sent_per_session(self) -> dict[str | None, int]:
+        return {(None if session == NO_SESSION else session): counts[0] for session, counts in self.outbound.items()}
+
+
+@dataclass(frozen=True)
+class MessageGrouping:
+    """Parts wanted per value of `keys`, over `source` (messages joined to their conversations, maybe more),
+    restricted by `condition` (the scope, say)."""
+
+    keys: list[ColumnElement]
+    source: Any
+    condition: ColumnElement[bool] | None = None
+
+
+def messages_with_conversations() -> Any:
+    return messages.join(conversations, messages.c.conversation_id == conversations.c.id)
+
+
+def collect_message_parts(
+    connection: Connection, created_in: ColumnElement[bool], groupings: list[MessageGrouping]
+) -> list[dict[tuple, MessageParts]]:
+    """Message parts of the messages matching `created_in` (a condition on messages.created_at), per grouping and
+    value of its keys (all groupings with as many keys): four statements, whatever the number of groupings."""
+    width = len(groupings[0].keys)
+    outbound = messages.c.direction == "outbound"
+    status = messages.c.status
+    handed_over = messages.c.sent_at.is_not(None)
+
+    def statement(condition: ColumnElement[bool], detail: list[ColumnElement], values: list[Label]) -> Select:
+        members = []
+        for index, grouping in enumerate(groupings):
+            keys = [key.label(f"key_{position}") for position, key in enumerate(grouping.keys)]
+            details = [column.label(f"detail_{position}") for position, column in enumerate(detail)]
+            member = (
+                select(literal(index).label("grouping"), *keys, *details, *values)
+                .select_from(grouping.source)
+                .where(created_in, condition, *([grouping.condition] if grouping.condition is not None else []))
+                .group_by(*keys, *details)
+            )
+            members.append(member)
+        return union_all(*members) if len(members) > 1 else members[0]
+
+    collected: list[dict[tuple, MessageParts]] = [{} for _ in groupings]
+
+    def rows(condition, detail, values) -> Iterable[tuple[MessageParts, tuple, list]]:
+        for row in connection.execute(statement(condition, detail, values)):
+            key = tuple(row[1 : width + 1])
+            parts = collected[row[0]].setdefault(key, MessageParts())
+            yield parts, tuple(row[width + 1 : width + 1 + len(detail)]), list(row[width + 1 + len(detail) :])
+
+    session = func.coalesce(conversations.c.whatsapp_session_id, NO_SESSION)
+    wait = func.coalesce(
+        func.sum(case((handed_over, microseconds_between(messages.c.sent_at, messages.c.created_at)))), 0
+    )
+    for parts, (session_id,), values in rows(
+        outbound,
+        [session],
+        [
+            func.count(),
+            count_where(status == "queued"),
+            count_where(status.in_(SENT)),
+            count_where(status.in_(DELIVERED)),
+            count_where(status == "read"),
+            count_where(status == "failed"),
+            count_where(handed_over),
+            wait,
+        ],
+    ):
+        parts.outbound[session_id] = [int(value) for value in values[: len(SESSION_COUNTS)]]
+        parts.handed_over += int(values[-2])
+        parts.queue_wait_us += int(values[-1])
+    billable = and_(outbound, status.in_(DELIVERED), messages.c.billable.is_(True))
+    for parts, (category,), (count,) in rows(
+        billable, [func.coalesce(messages.c.pricing_category, "")], [func.count()]
+    ):
+        parts.billable_delivered[category] = int(count)
+    failed = and_(outbound, status == "failed")
+    for parts, (code, title), (count,) in rows(failed, [messages.c.error_code, messages.c.error_title], [func.count()]):
+        parts.failures[failure_key(code, title)] = int(count)
+    by_agent = and_(messages.c.sender_type == "agent", messages.c.sender_id.is_not(None))
+    for parts, (sender,), (count,) in rows(by_agent, [messages.c.sender_id], [func.count()]):
+        parts.sent_by[sender] = int(count)
+    return collected
