@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from sqlalchemy import inspect
 
@@ -10,6 +11,10 @@ from pantau.models import metadata
 from tests.support.databases import engine_for
 
 
+# SQLite cannot reflect an index on an expression (the latest failures' coalesce), so on SQLite the comparison leaves
+# that one index out and says so; PostgreSQL compares it.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
 def test_upgrade_to_head_creates_every_table_then_downgrade_removes_them(fresh_database_url):
     engine = engine_for(fresh_database_url)
     try:

@@ -110,6 +110,20 @@ def test_campaign_conversion_shows_the_latest_ten_broadcasts_ties_by_id(data, co
     assert shown == ["bc-10a", "bc-10b", *(f"bc-{day:02d}" for day in range(9, 1, -1))]  # bc-01 and bc-00 left out
 
 
+def test_the_latest_ten_are_the_latest_with_a_message_in_scope(data, connection):
+    """The three newest broadcasts went only to another team's conversations: for this team the ten shown reach
+    further back."""
+    ours, theirs = data.make_team("Ours"), data.make_team("Theirs")
+    for day in range(14):  # 02-01 .. 02-14
+        at = local("2026-02-01 09:00") + timedelta(days=day)
+        data.make_broadcast(at, id=f"bc-{day:02d}")
+        conversation = data.make_conversation(at, contact=data.make_contact(), team=theirs if day >= 11 else ours)
+        data.make_message(conversation, at, sender="system", status="sent", broadcast=f"bc-{day:02d}")
+    result = run(connection, scope=team_scope(ours), start_date="2026-02-01", end_date="2026-02-28")
+    shown = [row["campaignId"] for row in result["campaignConversion"]]
+    assert shown == [f"bc-{day:02d}" for day in range(10, 0, -1)]
+
+
 def test_repeat_customer_rate_counts_conversations_up_to_the_range_end(data, connection):
     # Range [02-01, 03-01); previous window [01-04, 02-01).
     ani, budi, citra, dewi, eko, fajar = contacts(data, "Ani", "Budi", "Citra", "Dewi", "Eko", "Fajar")

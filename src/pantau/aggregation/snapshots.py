@@ -276,7 +276,7 @@ def write_snapshots(
             snapshots,
             rows,
             conflict_columns=["snapshot_type", "snapshot_date", "scope_type", "scope_id"],
-            update_columns=["metrics", "computed_at"],
+            update_columns=["metrics", "message_metrics", "computed_at"],
         )
         # Scopes that had rows in these buckets and have none now.
         for offset in range(0, len(covered), UPSERT_BATCH):
@@ -310,8 +310,8 @@ def _row(
             "slaTargetSeconds": sla_target_seconds,
             "conversations": parts.conversations.to_json(),
             "firstContacts": parts.first_contacts,
-            "messages": parts.messages.to_json(),
         },
+        "message_metrics": parts.messages.to_json(),
         "computed_at": now,
     }
 
@@ -405,7 +405,7 @@ def stored_message_parts(
     total = MessageParts()
     if buckets:
         for (stored,) in connection.execute(
-            select(snapshots.c.metrics["messages"]).where(_in_buckets(buckets, scope_type, [scope_id]))
+            select(snapshots.c.message_metrics).where(_in_buckets(buckets, scope_type, [scope_id]))
         ):
             total += MessageParts.from_json(stored)
     return total

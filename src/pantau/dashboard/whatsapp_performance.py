@@ -154,34 +154,50 @@ def broadcast_results(ctx: SectionContext, limit: int | None = None) -> list[Row
     messages is in scope is not listed."""
     status = messages.c.status
     recipient_who_wrote_back = case((_wrote_back_in_time(), conversations.c.contact_id))
-    query = (
-        select(
-            broadcasts.c.id.label("broadcast_id"),
-            broadcasts.c.name,
-            func.count().label("total"),
-            count_where(status.in_(SENT)).label("sent"),
-            count_where(status.in_(DELIVERED)).label("delivered"),
-            count_where(status == "read").label("read"),
-            count_where(status == "failed").label("failed"),
-            func.count(distinct(recipient_who_wrote_back)).label("responded"),
-        )
-        .select_from(
-            broadcasts.join(messages, messages.c.broadcast_id == broadcasts.c.id).join(
-                conversations, messages.c.conversation_id == conversations.c.id
-            )
-        )
-        .where(
-            broadcasts.c.created_at >= ctx.window.start,
-            broadcasts.c.created_at < ctx.window.end,
-            messages.c.direction == "outbound",
-            status.is_not(None),
-            conversations_in_scope(ctx.scope),
-        )
-        .group_by(broadcasts.c.id, broadcasts.c.name, broadcasts.c.created_at)
-        .order_by(broadcasts.c.created_at.desc(), broadcasts.c.id)
-        .limit(limit)
+    # The range's broadcasts first (a small table), latest first: their messages are then read by broadcast id,
+    # never every broadcast's messages joined and filtered afterwards. With a limit, the latest `limit` of them are
+    # counted first, and more only if some of those had no message in scope.
+    candidates = list(
+        ctx.connection.execute(
+            select(broadcasts.c.id)
+            .where(broadcasts.c.created_at >= ctx.window.start, broadcasts.c.created_at < ctx.window.end)
+            .order_by(broadcasts.c.created_at.desc(), broadcasts.c.id)
+        ).scalars()
     )
-    return list(ctx.connection.execute(query))
+    chunk = limit or len(candidates)
+    results: list[Row] = []
+    for offset in range(0, len(candidates), max(chunk, 1)):
+        ids = candidates[offset : offset + chunk]
+        query = (
+            select(
+                broadcasts.c.id.label("broadcast_id"),
+                broadcasts.c.name,
+                func.count().label("total"),
+                count_where(status.in_(SENT)).label("sent"),
+                count_where(status.in_(DELIVERED)).label("delivered"),
+                count_where(status == "read").label("read"),
+                count_where(status == "failed").label("failed"),
+                func.count(distinct(recipient_who_wrote_back)).label("responded"),
+            )
+            .select_from(
+                broadcasts.join(messages, messages.c.broadcast_id == broadcasts.c.id).join(
+                    conversations, messages.c.conversation_id == conversations.c.id
+                )
+            )
+            .where(
+                messages.c.broadcast_id.in_(ids),
+                broadcasts.c.id.in_(ids),
+                messages.c.direction == "outbound",
+                status.is_not(None),
+                conversations_in_scope(ctx.scope),
+            )
+            .group_by(broadcasts.c.id, broadcasts.c.name, broadcasts.c.created_at)
+            .order_by(broadcasts.c.created_at.desc(), broadcasts.c.id)
+        )
+        results += ctx.connection.execute(query).all()
+        if limit is not None and len(results) >= limit:
+            break
+    return results[:limit] if limit is not None else results
 
 
 def _broadcasts(results: list[Row]) -> list[BroadcastPerformance]:

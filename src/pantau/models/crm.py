@@ -91,7 +91,9 @@ class Conversation(Base):
         Index(None, "assigned_to", "created_at"),
         Index(None, "team_id", "created_at"),
         # A contact's earlier conversations (returning and repeat customers), answered from the index alone.
-        Index(None, "contact_id", "created_at"),
+        # A contact's history (first conversations, returning contacts, replies to broadcasts): index-only on
+        # PostgreSQL, scope columns included.
+        Index(None, "contact_id", "created_at", postgresql_include=["id", "team_id", "assigned_to"]),
         Index(None, "status"),
     )
 
@@ -114,6 +116,21 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         Index(None, "conversation_id", "created_at"),
+        # A conversation's customer messages after a moment (did the recipient write back within 72 h?).
+        Index(
+            "ix_messages_inbound_conversation_id_created_at",
+            "conversation_id",
+            "created_at",
+            postgresql_where=text("direction = 'inbound'"),
+            sqlite_where=text("direction = 'inbound'"),
+        ),
+        # The latest failures first (failedMessages), without sorting every failure of the range.
+        Index(
+            "ix_messages_failed_at",
+            text("coalesce(failed_at, created_at)"),
+            postgresql_where=text("status = 'failed' AND direction = 'outbound'"),
+            sqlite_where=text("status = 'failed' AND direction = 'outbound'"),
+        ),
         # Each person's messages of a range, index-only on PostgreSQL (messagesSent counts agent messages).
         Index(None, "sender_id", "created_at", postgresql_include=["sender_type"]),
         Index(None, "status"),
