@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from pantau.core.sql import bucket_key, epoch, local_date, local_dow, local_hour, percentile, seconds_between
+from pantau.core.sql import bucket_key, epoch, local_date, percentile, seconds_between
 from pantau.core.windows import resolve_window
 from pantau.models import Conversation, Message
 from tests.support.builders import local, utc
@@ -30,31 +30,23 @@ def test_epoch_of_a_stored_instant(data, connection):
     assert connection.execute(select(epoch(Conversation.created_at))).scalar_one() == 86400.0
 
 
-def test_local_parts_follow_the_zone_across_utc_midnight(data, connection):
+def test_local_date_follows_the_zone_across_utc_midnight(data, connection):
     # 23:30 UTC on Saturday 2026-02-28 is 06:30 on Sunday 2026-03-01 in Jakarta.
     data.make_conversation(utc("2026-02-28 23:30"))
-    row = connection.execute(
-        select(
-            local_hour(Conversation.created_at, JAKARTA),
-            local_dow(Conversation.created_at, JAKARTA),
-            local_date(Conversation.created_at, JAKARTA),
-        )
-    ).one()
-    assert tuple(row) == (6, 0, "2026-03-01")
+    assert connection.execute(select(local_date(Conversation.created_at, JAKARTA))).scalar_one() == "2026-03-01"
 
 
-def test_local_parts_in_a_dst_zone_on_the_fall_back_night(data, connection):
+def test_local_date_in_a_dst_zone_on_the_fall_back_night(data, connection):
     new_york = ZoneInfo("America/New_York")
     data.make_conversation(utc("2026-11-01 05:30"), id="edt")  # 01:30 EDT
     data.make_conversation(utc("2026-11-01 06:30"), id="est")  # 01:30 EST, the repeated hour
     rows = connection.execute(
         select(
             Conversation.id,
-            local_hour(Conversation.created_at, new_york),
             local_date(Conversation.created_at, new_york),
         ).order_by(Conversation.id)
     ).all()
-    assert [tuple(r) for r in rows] == [("edt", 1, "2026-11-01"), ("est", 1, "2026-11-01")]
+    assert [tuple(r) for r in rows] == [("edt", "2026-11-01"), ("est", "2026-11-01")]
 
 
 def test_percentile_interpolates_linearly_and_ignores_nulls(data, connection):

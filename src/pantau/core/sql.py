@@ -74,47 +74,29 @@ percentile_cont = _dialect_function(
 )
 
 
-class _local_part(FunctionElement):
-    """A part of the local wall-clock time of an instant in a zone: `hour`, `dow` (0 = Sunday) or `date`."""
+class _local_date(FunctionElement):
+    """The local calendar date of an instant in a zone, as YYYY-MM-DD text."""
 
     inherit_cache = True
-    name = "local_part"
+    name = "local_date"
+    type = String()
 
 
-@compiles(_local_part, "postgresql")
-def _local_part_pg(element, compiler, **kw):
-    moment, zone, part = list(element.clauses)
-    local = f"({compiler.process(moment, **kw)} AT TIME ZONE {compiler.process(zone, **kw)})"
-    part_name = part.value
-    if part_name == "date":
-        return f"to_char({local}, 'YYYY-MM-DD')"
-    return f"CAST(EXTRACT({'DOW' if part_name == 'dow' else 'HOUR'} FROM {local}) AS INTEGER)"
+@compiles(_local_date, "postgresql")
+def _local_date_pg(element, compiler, **kw):
+    moment, zone = list(element.clauses)
+    return f"to_char(({compiler.process(moment, **kw)} AT TIME ZONE {compiler.process(zone, **kw)}), 'YYYY-MM-DD')"
 
 
-@compiles(_local_part, "sqlite")
-def _local_part_sqlite(element, compiler, **kw):
-    moment, zone, part = list(element.clauses)
-    return f"pantau_local({compiler.process(moment, **kw)}, {compiler.process(zone, **kw)}, '{part.value}')"
-
-
-def _local(moment: ColumnElement, zone: ZoneInfo, part: str, type_) -> ColumnElement:
-    element = _local_part(moment, literal(zone.key, String()), literal(part, String()))
-    element.type = type_
-    return element
-
-
-def local_hour(moment: ColumnElement, zone: ZoneInfo) -> ColumnElement[int]:
-    return _local(moment, zone, "hour", Integer())
-
-
-def local_dow(moment: ColumnElement, zone: ZoneInfo) -> ColumnElement[int]:
-    """Day of the week, 0 = Sunday."""
-    return _local(moment, zone, "dow", Integer())
+@compiles(_local_date, "sqlite")
+def _local_date_sqlite(element, compiler, **kw):
+    moment, zone = list(element.clauses)
+    return f"pantau_local_date({compiler.process(moment, **kw)}, {compiler.process(zone, **kw)})"
 
 
 def local_date(moment: ColumnElement, zone: ZoneInfo) -> ColumnElement[str]:
     """The local calendar date as YYYY-MM-DD text."""
-    return _local(moment, zone, "date", String())
+    return _local_date(moment, literal(zone.key, String()))
 
 
 def percentile(value: ColumnElement, fraction: float) -> ColumnElement[float]:

@@ -53,19 +53,10 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def local_part(value: str | None, zone_name: str, part: str) -> int | str | None:
-    """A part of the local wall-clock time of an instant: hour, dow (0 = Sunday), date (YYYY-MM-DD)."""
+def local_date(value: str | None, zone_name: str) -> str | None:
+    """The local calendar date (YYYY-MM-DD) of an instant."""
     moment = _parse_utc(value)
-    if moment is None:
-        return None
-    local = moment.astimezone(_zone(zone_name))
-    if part == "hour":
-        return local.hour
-    if part == "dow":
-        return local.isoweekday() % 7
-    if part == "date":
-        return local.date().isoformat()
-    raise ValueError(f"unknown part {part!r}")
+    return None if moment is None else moment.astimezone(_zone(zone_name)).date().isoformat()
 
 
 class PercentileCont:
@@ -101,5 +92,5 @@ def register(connection: sqlite3.Connection) -> None:
     connection.create_function("pantau_seconds_between", 2, seconds_between, deterministic=True)
     connection.create_function("pantau_microseconds_between", 2, microseconds_between, deterministic=True)
     connection.create_function("pantau_plus_seconds", 2, plus_seconds, deterministic=True)
-    connection.create_function("pantau_local", 3, local_part, deterministic=True)
+    connection.create_function("pantau_local_date", 2, local_date, deterministic=True)
     connection.create_aggregate("pantau_percentile", 2, PercentileCont)
