@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from pantau.aggregation.buckets import bucket_start
-from pantau.aggregation.jobs import aggregate
+from pantau.aggregation.jobs import aggregate, touched_buckets
 from pantau.aggregation.snapshots import write_snapshots
 from pantau.dashboard import automation_impact, conversation_effectiveness
 from pantau.dashboard.parts_source import PartsSource
@@ -18,7 +18,7 @@ from pantau.models import Conversation
 from pantau.models.enums import SnapshotType
 from tests.conftest import make_settings
 from tests.support.builders import local
-from tests.support.sections import ORGANISATION, run_section
+from tests.support.sections import ORGANISATION, own_scope, run_section, team_scope
 
 NOW = local("2026-03-10 10:30")
 ZONE = NOW.tzinfo
@@ -125,3 +125,95 @@ def test_a_reply_to_a_conversation_older_than_the_look_back_lands_with_the_next_
     figures = run_section(conversation_effectiveness.compute, connection, now=NOW, preset="30d")
     assert figures["slaCompliance"]["nonCompliant"] == 1  # answered after a week: a breach, no longer waiting
     assert figures["firstResponseDistribution"][5] == {"bucket": ">4h", "count": 1}
+
+
+def test_an_older_day_that_moved_keeps_its_first_contacts_and_messages(data, connection):
+    """A day wholly before the look-back gets fresh conversation parts when one of its conversations moves; its
+    first contacts and message figures, which nothing after the look-back can change, stay as stored."""
+    settings = make_settings("sqlite://")
+    sales, support = data.make_team("Sales"), data.make_team("Support")
+    agent = data.make_user("agent", name="Ana", team=sales)
+    contact = data.make_contact()
+    # Tuesday of last week: the contact's first conversation, in Support's queue but assigned to a Sales agent,
+    # with a delivered and a failed outbound message; and a second conversation that same hour.
+    first = data.make_conversation(local("2026-03-03 10:00"), contact=contact, team=support, assigned_to=agent)
+    data.make_message(
+        first,
+        local("2026-03-03 10:05"),
+        sender="agent",
+        sender_id=agent,
+        status="delivered",
+        sent_at=local("2026-03-03 10:05"),
+        pricing_category="service",
+        billable=True,
+    )
+    data.make_message(
+        first,
+        local("2026-03-03 10:06"),
+        sender="agent",
+        sender_id=agent,
+        status="failed",
+        error_code=131026,
+        error_title="Message undeliverable",
+    )
+    data.make_conversation(local("2026-03-03 10:30"), contact=contact, team=support)
+    snapshot_everything(connection, local("2026-03-10 00:00"))
+    connection.execute(  # resolved a week later
+        update(Conversation)
+        .where(Conversation.id == first)
+        .values(status="resolved", resolved_at=local("2026-03-10 09:45"))
+    )
+    aggregate(connection, settings, SnapshotType.hourly, local("2026-03-10 10:00"))
+
+    assert (SnapshotType.daily, "2026-03-03T00:00") in snapshot_buckets_read(
+        connection, local("2026-03-02 00:00"), local("2026-03-09 00:00")
+    )
+    for section in ("customer-load", "whatsapp-performance", "business-impact", "agent-productivity"):
+        same_with_and_without_snapshots(connection, section, preset="30d")
+    figures = run_section(SECTIONS["whatsapp-performance"].compute, connection, now=NOW, preset="30d")
+    assert (figures["messageFunnel"]["delivered"], figures["messageFunnel"]["failed"]) == (1, 1)
+    for scope in (team_scope(sales), team_scope(support), own_scope(agent)):
+        for section in ("customer-load", "whatsapp-performance"):
+            compute = SECTIONS[section].compute
+            assert run_section(compute, connection, now=NOW, scope=scope, use_snapshots=True, preset="30d") == (
+                run_section(compute, connection, now=NOW, scope=scope, use_snapshots=False, preset="30d")
+            )
+
+
+def test_only_messages_that_can_change_an_older_conversation_move_its_bucket(data, connection):
+    settings = make_settings("sqlite://")
+    agent = data.make_user("agent", name="Ana")
+    answered = data.make_answered_conversation(local("2026-03-03 10:00"), 60, agent=agent)
+    # Resolved without a reply: only the message itself can move these (a drop-off needs an open conversation).
+    resolved = {"status": "resolved", "resolved_at": local("2026-03-07 09:00")}
+    unanswered = data.make_conversation(local("2026-03-04 11:00"), assigned_to=agent, **resolved)
+    silent = data.make_conversation(local("2026-03-06 13:00"), inbound_at=None, **resolved)
+    human = data.make_conversation(local("2026-03-07 08:00"), **resolved)
+    with_the_bot = data.make_conversation(local("2026-03-05 12:00"), handled_by_bot=True)
+    data.make_message(with_the_bot, local("2026-03-05 12:01"), sender="bot")
+    snapshot_everything(connection, local("2026-03-10 00:00"))
+    now, since = local("2026-03-10 10:00"), local("2026-03-08 10:00")
+
+    def touched():
+        found = touched_buckets(connection, SnapshotType.hourly, since, since, ZONE)
+        return [bucket.astimezone(ZONE).isoformat()[:16] for bucket in found]
+
+    # The customer of an answered conversation writes again, and its agent answers: its facts stay as they were.
+    data.make_message(answered, local("2026-03-10 09:40"))
+    data.make_message(answered, local("2026-03-10 09:41"), sender="agent", sender_id=agent)
+    assert touched() == []
+    # A first reply, a first inbound message, a first bot message, a customer back at the bot (the drop-off moves).
+    moves = [
+        (unanswered, "2026-03-04T11:00", {"sender": "agent", "sender_id": agent}),
+        (silent, "2026-03-06T13:00", {}),
+        (human, "2026-03-07T08:00", {"sender": "bot"}),
+        (with_the_bot, "2026-03-05T12:00", {}),
+    ]
+    for conversation, bucket, message in moves:
+        data.make_message(conversation, local("2026-03-10 09:42"), **message)
+        assert bucket in touched()
+    assert len(touched()) == len(moves)
+
+    aggregate(connection, settings, SnapshotType.hourly, now)
+    for section in ("conversation-effectiveness", "automation-impact", "customer-load", "agent-productivity"):
+        same_with_and_without_snapshots(connection, section, preset="30d")

@@ -2,8 +2,8 @@
 
 A run recomputes the current and the previous bucket of its kind plus every bucket that overlaps the look-back
 (`AGGREGATION_LOOKBACK_HOURS`), so late statuses and late first responses land; and, further back, the buckets of
-older conversations that moved within the look-back (a message, a resolution or an escalation since then), so a
-reply or a resolution days later lands too. On PostgreSQL a run first takes a
+older conversations that moved within the look-back (a resolution, an escalation, or a message that can change their
+facts), so a reply or a resolution days later lands too. On PostgreSQL a run first takes a
 transaction-scoped advisory lock for its kind: a second runner (another scheduler replica, a cron call arriving
 twice) finds it taken and skips instead of computing the same buckets again.
 """
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, and_, exists, func, or_, select, union
 
 from pantau.aggregation.buckets import bucket_start, buckets_between, next_bucket_start
-from pantau.aggregation.snapshots import write_snapshots
+from pantau.aggregation.snapshots import current_buckets, write_snapshots
 from pantau.core.config import Settings
 from pantau.core.windows import local_midnight
 from pantau.models import Conversation, Message
@@ -60,25 +60,64 @@ def span_start(kind: SnapshotType, now: datetime, settings: Settings) -> datetim
     return min(previous, look_back)
 
 
+def _facts_may_change(since: datetime) -> ColumnElement[bool]:
+    """Whether the messages a conversation got since `since` can change its facts (see `dashboard.facts`), given
+    the ones before: its first inbound message (c0), its first bot message (bot-engaged, unless marked as handled by
+    the bot), its first agent message at or after the human clock's start (escalated, answered), or any message
+    while it may still be a bot-only drop-off (unresolved, never escalated, no agent message). A conversation
+    answered before `since` keeps its facts whatever its customer or agent writes later."""
+    earlier, recent = messages.alias("earlier_message"), messages.alias("recent_message")
+    first_inbound = messages.alias("first_inbound")
+
+    def none_before(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+        same_conversation = earlier.c.conversation_id == conversations.c.id
+        return ~exists().where(same_conversation, earlier.c.created_at < since, *conditions)
+
+    def some_since(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        return exists().where(recent.c.conversation_id == conversations.c.id, recent.c.created_at >= since, condition)
+
+    c0 = (
+        select(func.min(first_inbound.c.created_at))
+        .where(first_inbound.c.conversation_id == conversations.c.id, first_inbound.c.direction == "inbound")
+        .correlate(conversations)  # two levels down, inside an EXISTS: named, not left to inference
+        .scalar_subquery()
+    )
+    s0 = func.coalesce(conversations.c.escalated_at, c0)
+    return or_(
+        and_(some_since(recent.c.direction == "inbound"), none_before(earlier.c.direction == "inbound")),
+        and_(
+            conversations.c.handled_by_bot.is_not(True),
+            some_since(recent.c.sender_type == "bot"),
+            none_before(earlier.c.sender_type == "bot"),
+        ),
+        and_(
+            some_since(recent.c.sender_type == "agent"),
+            none_before(earlier.c.sender_type == "agent", earlier.c.created_at >= s0),
+        ),
+        and_(
+            conversations.c.resolved_at.is_(None),
+            conversations.c.escalated_at.is_(None),
+            none_before(earlier.c.sender_type == "agent"),
+        ),
+    )
+
+
 def touched_buckets(
     connection: Connection, kind: SnapshotType, before: datetime, since: datetime, zone: ZoneInfo
 ) -> list[datetime]:
-    """Buckets (before `before`) of conversations that moved since `since`: a message, a resolution, an escalation.
+    """Buckets (before `before`) of conversations that moved since `since`: resolved, escalated, or a message that
+    can change their facts (see `_facts_may_change`).
 
     Changes that leave no timestamp (a reassignment, a rating added later) reach old buckets by a backfill.
     """
-    with_new_messages = select(messages.c.conversation_id).where(messages.c.created_at >= since)
-    moved = (
-        select(conversations.c.created_at)
-        .where(
-            conversations.c.created_at < before,
-            or_(
-                conversations.c.id.in_(with_new_messages),
-                conversations.c.resolved_at >= since,
-                conversations.c.escalated_at >= since,
-            ),
-        )
-        .distinct()
+    with_new_messages = select(messages.c.conversation_id).where(messages.c.created_at >= since).distinct()
+    older = conversations.c.created_at < before
+    moved = union(
+        select(conversations.c.created_at).where(
+            older, conversations.c.id.in_(with_new_messages), _facts_may_change(since)
+        ),
+        select(conversations.c.created_at).where(older, conversations.c.resolved_at >= since),
+        select(conversations.c.created_at).where(older, conversations.c.escalated_at >= since),
     )
     return sorted({bucket_start(kind, created, zone) for created in connection.execute(moved).scalars()})
 
@@ -87,9 +126,12 @@ def aggregate(connection: Connection, settings: Settings, kind: SnapshotType, no
     """The work of one run on a connection already in a transaction: (buckets, rows) recomputed.
 
     A rewritten bucket is fresher than the ended bucket of the next kind up that holds it, which the dashboard then
-    reads bucket by finer bucket instead (see `PartsSource`). So an hourly run rewrites whole the ended days it
-    touches, with their hours, and a daily run the ended weeks it touches, with their days: one query for both kinds,
-    and the larger bucket stays usable. The weekly run has no kind above it.
+    reads bucket by finer bucket instead (see `PartsSource`). So an hourly run rewrites whole the ended days its span
+    overlaps, with their hours, and a daily run the ended weeks, with their days: one query for both kinds, and the
+    larger bucket stays usable. Older ended buckets above that hold a moved bucket (see `touched_buckets`) lie wholly
+    before the look-back: their messages and their contacts' first conversations are as the last run left them, so
+    only their conversation parts are recomputed, and written for the bucket above and the moved buckets alone. The
+    weekly run has no kind above it.
     """
     zone = settings.zone
     start = span_start(kind, now, settings)
@@ -103,15 +145,31 @@ def aggregate(connection: Connection, settings: Settings, kind: SnapshotType, no
         return len(older) + len(buckets_between(kind, start, now, zone)), rows
 
     current = bucket_start(above, now, zone)
-    rewritten = older + buckets_between(kind, start, now, zone)
-    ended = sorted({bucket_start(above, bucket, zone) for bucket in rewritten if bucket < current})
-    whole = [(bucket, next_bucket_start(above, bucket, zone)) for bucket in ended]
+    recent = {bucket_start(above, bucket, zone) for bucket in buckets_between(kind, start, now, zone)}
+    settled = {bucket_start(above, bucket, zone) for bucket in older} - recent - {current}
+    moved_only = current_buckets(connection, above, sorted(settled))
+    ended = sorted(((recent | settled) - moved_only) - {current})
+
+    def whole(buckets) -> list[tuple[datetime, datetime]]:
+        return [(bucket, next_bucket_start(above, bucket, zone)) for bucket in sorted(buckets)]
+
+    rows = write_snapshots(connection, [kind, above], whole(ended), now=now, zone=zone, sla_target_seconds=target)
+    rows += write_snapshots(
+        connection,
+        [kind, above],
+        whole(moved_only),
+        now=now,
+        zone=zone,
+        sla_target_seconds=target,
+        only={kind: set(older)},
+        conversations_only=True,
+    )
     # What lies in the bucket above that is still in progress is rewritten at this run's own kind only.
     in_progress = [(bucket, next_bucket_start(kind, bucket, zone)) for bucket in older if bucket >= current]
     in_progress.append((max(start, current), now))
-    rows = write_snapshots(connection, [kind, above], whole, now=now, zone=zone, sla_target_seconds=target)
     rows += write_snapshots(connection, [kind], in_progress, now=now, zone=zone, sla_target_seconds=target)
-    buckets = len(ended) + sum(len(buckets_between(kind, a, b, zone)) for a, b in whole + in_progress)
+    buckets = len(ended) + sum(len(buckets_between(kind, a, b, zone)) for a, b in whole(ended) + in_progress)
+    buckets += len(moved_only) + sum(1 for bucket in older if bucket_start(above, bucket, zone) in moved_only)
     return buckets, rows
 
 

@@ -21,18 +21,14 @@ from sqlalchemy import (
     Connection,
     FromClause,
     Integer,
-    String,
     and_,
+    case,
     delete,
     func,
-    literal,
     or_,
     select,
     true,
-    union,
-    union_all,
 )
-from sqlalchemy.sql import Subquery
 
 from pantau.aggregation.buckets import HOUR, bucket_start, buckets_between
 from pantau.core.sql import UPSERT_BATCH, epoch, upsert
@@ -74,12 +70,11 @@ class BucketParts:
     first_contacts: int = 0
     messages: MessageParts = field(default_factory=MessageParts)  # of the messages created in the bucket
 
-    def __add__(self, other: BucketParts) -> BucketParts:
-        return BucketParts(
-            self.conversations + other.conversations,
-            self.first_contacts + other.first_contacts,
-            self.messages + other.messages,
-        )
+    def __iadd__(self, other: BucketParts) -> BucketParts:
+        self.conversations += other.conversations
+        self.first_contacts += other.first_contacts
+        self.messages += other.messages
+        return self
 
 
 def _hour_index(moment, origin: datetime):
@@ -95,151 +90,158 @@ def _created_in(spans: list[tuple[datetime, datetime]]):
 
 
 def hourly_parts(
-    connection: Connection, spans: list[tuple[datetime, datetime]], *, now: datetime, sla_target_seconds: float
+    connection: Connection,
+    spans: list[tuple[datetime, datetime]],
+    *,
+    now: datetime,
+    sla_target_seconds: float,
+    conversations_only: bool = False,
 ) -> dict[ScopeKey, dict[datetime, BucketParts]]:
-    """Parts of the conversations created in the spans (each starting on an hour boundary), per scope and hour."""
+    """Parts of the conversations created in the spans (each starting on an hour boundary), per scope and hour;
+    with `conversations_only`, the conversation parts alone (no first contacts, no message parts)."""
     by_scope: dict[ScopeKey, dict[datetime, BucketParts]] = defaultdict(dict)
     for offset in range(0, len(spans), SPANS_PER_STATEMENT):
         batch = spans[offset : offset + SPANS_PER_STATEMENT]
-        for scope, hours in _hourly_parts_of(connection, batch, now, sla_target_seconds).items():
+        found = _hourly_parts_of(connection, batch, now, sla_target_seconds, conversations_only)
+        for scope, hours in found.items():
             by_scope[scope].update(hours)
     return by_scope
 
 
-def _team_membership(created_in: ColumnElement[bool]) -> Subquery:
-    """(conversation_id, team_id) of the conversations created in the spans: a conversation is in a team's scope
-    through its own team or its assignee's (SPEC §4), one row per pair."""
-    return union(
-        select(conversations.c.id.label("conversation_id"), conversations.c.team_id.label("team_id")).where(
-            conversations.c.team_id.is_not(None), created_in
-        ),
-        select(conversations.c.id, users.c.team_id)
-        .select_from(conversations.join(users, users.c.id == conversations.c.assigned_to))
-        .where(users.c.team_id.is_not(None), created_in),
-    ).subquery("team_membership")
+# A conversation is in a team's scope through its own team or, where that differs, its assignee's (SPEC §4). The
+# parts of a bucket are computed once per (hour, team, assignee, assignee's team) and spread over the scopes here.
+assignee = users.alias("assignee")
+HourKey = tuple[int, str | None, str | None, str | None]  # hour index, team, assignee, assignee's team
+
+
+def _scopes_of(team_id: str | None, assignee_id: str | None, assignee_team: str | None) -> list[ScopeKey]:
+    scopes: list[ScopeKey] = [(ScopeType.org, "")]
+    if assignee_id is not None:
+        scopes.append((ScopeType.agent, assignee_id))
+    if team_id is not None:
+        scopes.append((ScopeType.team, team_id))
+    if assignee_team is not None and assignee_team != team_id:
+        scopes.append((ScopeType.team, assignee_team))
+    return scopes
 
 
 def _first_contacts_of(
     connection: Connection, created_in: ColumnElement[bool], origin: datetime
-) -> dict[tuple[ScopeType, str, int], int]:
-    """(scope type, scope id, hour index) -> conversations that are their contact's first in that scope."""
+) -> dict[HourKey, list[int]]:
+    """Hour key -> how many of its conversations are their contact's first: in the organisation, for their
+    assignee, in their own team, in their assignee's team."""
     hour = _hour_index(conversations.c.created_at, origin)
-    membership = _team_membership(created_in)
 
-    def in_team(earlier: FromClause) -> ColumnElement[bool]:
-        # Two levels down from the membership row it reads: correlated by name, not left to inference.
-        members = select(users.c.id).where(users.c.team_id == membership.c.team_id).correlate(membership)
-        return or_(earlier.c.team_id == membership.c.team_id, earlier.c.assigned_to.in_(members))
+    def in_team(team: ColumnElement, outer: FromClause):
+        def same_scope(earlier: FromClause) -> ColumnElement[bool]:
+            member = users.alias("member")
+            members = select(member.c.id).where(member.c.team_id == team).correlate(outer)
+            return or_(earlier.c.team_id == team, earlier.c.assigned_to.in_(members))
 
-    per_scope = [
-        select(literal(ScopeType.org.value), literal("", String()), hour, func.count())
-        .where(created_in, is_first_conversation(conversations, lambda earlier: true()))
-        .group_by(hour),
-        select(literal(ScopeType.agent.value), conversations.c.assigned_to, hour, func.count())
-        .where(
-            created_in,
-            conversations.c.assigned_to.is_not(None),
-            is_first_conversation(conversations, lambda earlier: earlier.c.assigned_to == conversations.c.assigned_to),
+        return same_scope
+
+    def first_where(condition: ColumnElement[bool], same_scope) -> ColumnElement[int]:
+        # CASE: the history is looked at only where the scope applies.
+        return func.coalesce(
+            func.sum(case((condition, case((is_first_conversation(conversations, same_scope), 1), else_=0)), else_=0)),
+            0,
         )
-        .group_by(conversations.c.assigned_to, hour),
-        select(literal(ScopeType.team.value), membership.c.team_id, hour, func.count())
-        .select_from(conversations.join(membership, membership.c.conversation_id == conversations.c.id))
-        .where(is_first_conversation(conversations, in_team))
-        .group_by(membership.c.team_id, hour),
-    ]
-    return {
-        (ScopeType(scope_type), scope_id, index): count
-        for scope_type, scope_id, index, count in connection.execute(union_all(*per_scope))
-    }
+
+    team_id, assigned_to, assignee_team = conversations.c.team_id, conversations.c.assigned_to, assignee.c.team_id
+    keys = [hour, team_id, assigned_to, assignee_team]
+    rows = connection.execute(
+        select(
+            *keys,
+            first_where(true(), lambda earlier: true()),
+            first_where(assigned_to.is_not(None), lambda earlier: earlier.c.assigned_to == assigned_to),
+            first_where(team_id.is_not(None), in_team(team_id, conversations)),
+            first_where(
+                and_(assignee_team.is_not(None), or_(team_id.is_(None), assignee_team != team_id)),
+                in_team(assignee_team, assignee),
+            ),
+        )
+        .select_from(conversations.outerjoin(assignee, assignee.c.id == assigned_to))
+        .where(created_in)
+        .group_by(*keys)
+    )
+    return {tuple(row[:4]): [int(count) for count in row[4:]] for row in rows}
 
 
 def _hourly_parts_of(
-    connection: Connection, spans: list[tuple[datetime, datetime]], now: datetime, sla_target_seconds: float
+    connection: Connection,
+    spans: list[tuple[datetime, datetime]],
+    now: datetime,
+    sla_target_seconds: float,
+    conversations_only: bool,
 ) -> dict[ScopeKey, dict[datetime, BucketParts]]:
     origin = min(start for start, _ in spans)
     created_in = _created_in(spans)
     facts = conversation_facts(created_in, name="snapshot_facts")
-    hour = _hour_index(facts.c.created_at, origin)
-    membership = _team_membership(created_in)
-
-    org, agents, teams = collect_grouped_parts(
+    keys = [_hour_index(facts.c.created_at, origin), facts.c.team_id, facts.c.assigned_to, assignee.c.team_id]
+    # The intent is a key too: its counts are the group's, and the facts are computed in one statement.
+    (grouped,) = collect_grouped_parts(
         connection,
         facts,
-        [
-            Grouping([literal("", String()), hour]),
-            Grouping([facts.c.assigned_to, hour]),
-            Grouping(
-                [membership.c.team_id, hour], joined=facts.join(membership, membership.c.conversation_id == facts.c.id)
-            ),
-        ],
+        [Grouping([*keys, facts.c.intent], joined=facts.outerjoin(assignee, assignee.c.id == facts.c.assigned_to))],
         now=now,
         sla_target_seconds=sla_target_seconds,
+        with_intents=False,
     )
-    first_contacts = _first_contacts_of(connection, created_in, origin)
-    message_parts = _message_parts_of(connection, spans, origin)
     by_scope: dict[ScopeKey, dict[datetime, BucketParts]] = defaultdict(dict)
 
-    def bucket(scope_type: ScopeType, scope_id: str, index: int) -> BucketParts:
-        return by_scope[(scope_type, scope_id)].setdefault(origin + index * HOUR, BucketParts())
+    def buckets(key: HourKey) -> list[BucketParts]:
+        index, team_id, assignee_id, assignee_team = key
+        return [
+            by_scope[scope].setdefault(origin + index * HOUR, BucketParts())
+            for scope in _scopes_of(team_id, assignee_id, assignee_team)
+        ]
 
-    for scope_type, found in ((ScopeType.org, org), (ScopeType.agent, agents), (ScopeType.team, teams)):
-        for (scope_id, index), parts in found.items():
-            if scope_id is not None:
-                bucket(scope_type, scope_id, index).conversations = parts
-    for (scope_type, scope_id, index), count in first_contacts.items():
-        bucket(scope_type, scope_id, index).first_contacts = count
-    for (scope_type, scope_id, index), parts in message_parts.items():
-        bucket(scope_type, scope_id, index).messages = parts
+    per_key: dict[HourKey, ConversationParts] = defaultdict(ConversationParts)
+    for (*key, intent), parts in grouped.items():
+        if intent is not None:
+            parts.intents[intent] = [parts.conversations, parts.bot_only_resolved]
+        per_key[tuple(key)] += parts
+    for key, parts in per_key.items():
+        for bucket in buckets(key):
+            bucket.conversations += parts
+    if conversations_only:
+        return by_scope
+    for key, (org, agent, own_team, assignee_team) in _first_contacts_of(connection, created_in, origin).items():
+        index, team_id, assignee_id, assignee_team_id = key
+        counts = [org] + ([agent] if assignee_id is not None else []) + ([own_team] if team_id is not None else [])
+        if assignee_team_id is not None and assignee_team_id != team_id:
+            counts.append(assignee_team)
+        for bucket, count in zip(buckets(key), counts, strict=True):
+            bucket.first_contacts += count
+    for key, parts in _message_parts_of(connection, spans, origin).items():
+        for bucket in buckets(key):
+            bucket.messages += parts
     return by_scope
 
 
 def _message_parts_of(
     connection: Connection, spans: list[tuple[datetime, datetime]], origin: datetime
-) -> dict[tuple[ScopeType, str, int], MessageParts]:
-    """(scope type, scope id, hour index) -> parts of the messages created in the spans, in the scope of their
-    conversation: a team's through the conversation's own team or, where that differs, its assignee's team."""
+) -> dict[HourKey, MessageParts]:
+    """Hour key -> parts of the messages created in the spans, by their own hour and their conversation's team,
+    assignee and assignee's team."""
     created_in = or_(*(and_(messages.c.created_at >= start, messages.c.created_at < end) for start, end in spans))
     hour = _hour_index(messages.c.created_at, origin)
-    source = messages_with_conversations()
-    assignees = source.join(users, users.c.id == conversations.c.assigned_to)
-    org, agents, own_teams, assignee_teams = collect_message_parts(
+    source = messages_with_conversations().outerjoin(assignee, assignee.c.id == conversations.c.assigned_to)
+    (grouped,) = collect_message_parts(
         connection,
         created_in,
-        [
-            MessageGrouping([literal("", String()), hour], source),
-            MessageGrouping([conversations.c.assigned_to, hour], source, conversations.c.assigned_to.is_not(None)),
-            MessageGrouping([conversations.c.team_id, hour], source, conversations.c.team_id.is_not(None)),
-            MessageGrouping(
-                [users.c.team_id, hour],
-                assignees,
-                and_(
-                    users.c.team_id.is_not(None),
-                    or_(conversations.c.team_id.is_(None), conversations.c.team_id != users.c.team_id),
-                ),
-            ),
-        ],
+        [MessageGrouping([hour, conversations.c.team_id, conversations.c.assigned_to, assignee.c.team_id], source)],
     )
-    found: dict[tuple[ScopeType, str, int], MessageParts] = {}
-    for scope_type, grouped in (
-        (ScopeType.org, org),
-        (ScopeType.agent, agents),
-        (ScopeType.team, own_teams),
-        (ScopeType.team, assignee_teams),
-    ):
-        for (scope_id, index), parts in grouped.items():
-            key = (scope_type, scope_id, index)
-            found[key] = found[key] + parts if key in found else parts
-    return found
+    return grouped
 
 
 def roll_up(kind: SnapshotType, hours: dict[datetime, BucketParts], zone: ZoneInfo) -> dict[datetime, BucketParts]:
     if kind is SnapshotType.hourly:
         return hours
-    buckets: dict[datetime, BucketParts] = {}
+    buckets: dict[datetime, BucketParts] = defaultdict(BucketParts)
     for hour, parts in hours.items():
-        start = bucket_start(kind, hour, zone)
-        buckets[start] = buckets[start] + parts if start in buckets else parts
-    return buckets
+        buckets[bucket_start(kind, hour, zone)] += parts
+    return dict(buckets)
 
 
 def write_snapshots(
@@ -250,45 +252,112 @@ def write_snapshots(
     now: datetime,
     zone: ZoneInfo,
     sla_target_seconds: float,
+    only: dict[SnapshotType, set[datetime]] | None = None,
+    conversations_only: bool = False,
 ) -> int:
     """Recompute every bucket of `kinds` in the spans (each starting and ending on bucket boundaries of every kind,
-    the last possibly at `now`); returns the number of rows written."""
+    the last possibly at `now`); returns the number of rows written.
+
+    `only` narrows the rows written of a kind to those buckets (the others are still computed, as parts of the
+    larger buckets). With `conversations_only`, the rows get fresh conversation parts and keep the first contacts and
+    message parts they hold: for buckets whose conversations moved but whose messages and contacts' histories did
+    not (see `jobs.aggregate`); every row already there is rewritten, none deleted."""
     spans = [(start, min(end, now)) for start, end in spans if start < now]
     if not spans:
         return 0
-    hours = hourly_parts(connection, spans, now=now, sla_target_seconds=sla_target_seconds)
+    hours = hourly_parts(
+        connection, spans, now=now, sla_target_seconds=sla_target_seconds, conversations_only=conversations_only
+    )
     written = 0
     for kind in kinds:
         covered = sorted({bucket for start, end in spans for bucket in buckets_between(kind, start, end, zone)})
-        org = roll_up(kind, hours.get((ScopeType.org, ""), {}), zone)
-        rows = [
-            _row(kind, bucket, ScopeType.org, "", org.get(bucket, BucketParts()), now, sla_target_seconds)
-            for bucket in covered
-        ]
+        if only is not None and kind in only:
+            covered = [bucket for bucket in covered if bucket in only[kind]]
+        wanted = set(covered)
+        found: dict[tuple[ScopeType, str, datetime], BucketParts] = {
+            (ScopeType.org, "", bucket): BucketParts() for bucket in covered
+        }
         for (scope_type, scope_id), scope_hours in hours.items():
-            if scope_type is not ScopeType.org:
-                rows += [
-                    _row(kind, bucket, scope_type, scope_id, parts, now, sla_target_seconds)
-                    for bucket, parts in roll_up(kind, scope_hours, zone).items()
-                ]
+            for bucket, parts in roll_up(kind, scope_hours, zone).items():
+                if bucket in wanted:
+                    found[(scope_type, scope_id, bucket)] = parts
+        stored = _stored_rows(connection, kind, covered)
+        if conversations_only:
+            found = {
+                key: BucketParts(
+                    found[key].conversations if key in found else ConversationParts(),
+                    stored[key][1] if key in stored else 0,
+                )
+                for key in found.keys() | stored.keys()
+            }
+        else:
+            # Scopes that had rows in these buckets and have none now.
+            vanished = [row_id for key, (row_id, _) in stored.items() if key not in found]
+            for offset in range(0, len(vanished), UPSERT_BATCH):
+                batch = vanished[offset : offset + UPSERT_BATCH]
+                connection.execute(delete(snapshots).where(snapshots.c.id.in_(batch)))
+        rows = [
+            _row(kind, bucket, scope_type, scope_id, parts, now, sla_target_seconds)
+            for (scope_type, scope_id, bucket), parts in found.items()
+        ]
+        columns = ["metrics"] if conversations_only else ["metrics", "message_metrics"]
+
+        def changed(proposed, columns=columns) -> ColumnElement[bool]:
+            # Organisation rows always: their computed_at tells readers the bucket is fresh. The others only when
+            # their parts changed, which spares rewriting (and reindexing) most rows of the look-back.
+            return or_(
+                snapshots.c.scope_type == ScopeType.org.value,
+                *(snapshots.c[column].is_distinct_from(proposed[column]) for column in columns),
+            )
+
         upsert(
             connection,
             snapshots,
             rows,
             conflict_columns=["snapshot_type", "snapshot_date", "scope_type", "scope_id"],
-            update_columns=["metrics", "message_metrics", "computed_at"],
+            update_columns=[*columns, "computed_at"],
+            update_when=changed,
         )
-        # Scopes that had rows in these buckets and have none now.
-        for offset in range(0, len(covered), UPSERT_BATCH):
-            connection.execute(
-                delete(snapshots).where(
-                    snapshots.c.snapshot_type == kind.value,
-                    snapshots.c.snapshot_date.in_(covered[offset : offset + UPSERT_BATCH]),
-                    snapshots.c.computed_at != now,
-                )
-            )
         written += len(rows)
     return written
+
+
+def _stored_rows(
+    connection: Connection, kind: SnapshotType, buckets: list[datetime]
+) -> dict[tuple[ScopeType, str, datetime], tuple[int, int]]:
+    """(scope type, scope id, bucket) -> (row id, first contacts) of every row of these buckets."""
+    found = {}
+    first_contacts = snapshots.c.metrics["firstContacts"].as_numeric(30, 0)
+    for offset in range(0, len(buckets), UPSERT_BATCH):
+        rows = connection.execute(
+            select(
+                snapshots.c.scope_type, snapshots.c.scope_id, snapshots.c.snapshot_date, snapshots.c.id, first_contacts
+            ).where(
+                snapshots.c.snapshot_type == kind.value,
+                snapshots.c.snapshot_date.in_(buckets[offset : offset + UPSERT_BATCH]),
+            )
+        )
+        for scope_type, scope_id, bucket, row_id, count in rows:
+            found[(ScopeType(scope_type), scope_id, bucket)] = (row_id, int(count or 0))
+    return found
+
+
+def current_buckets(connection: Connection, kind: SnapshotType, buckets: list[datetime]) -> set[datetime]:
+    """The buckets whose organisation row holds parts of the current version, message parts included."""
+    found: set[datetime] = set()
+    for offset in range(0, len(buckets), UPSERT_BATCH):
+        rows = connection.execute(
+            select(snapshots.c.snapshot_date).where(
+                snapshots.c.snapshot_type == kind.value,
+                snapshots.c.snapshot_date.in_(buckets[offset : offset + UPSERT_BATCH]),
+                snapshots.c.scope_type == ScopeType.org.value,
+                snapshots.c.scope_id == "",
+                snapshots.c.metrics["version"].as_numeric(30, 0) == PARTS_VERSION,
+                snapshots.c.message_metrics.is_not(None),
+            )
+        )
+        found.update(rows.scalars())
+    return found
 
 
 def _row(

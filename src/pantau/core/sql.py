@@ -5,6 +5,8 @@ SQLite's side calls the functions `pantau.core.sqlite_functions` registers on ea
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, Connection, Float, Integer, String, Table, func, literal
@@ -112,15 +114,24 @@ def bucket_key(moment: ColumnElement, window: Window, granularity: Granularity) 
 
 
 def upsert(
-    connection: Connection, table: Table, rows: list[dict], *, conflict_columns: list[str], update_columns: list[str]
+    connection: Connection,
+    table: Table,
+    rows: list[dict],
+    *,
+    conflict_columns: list[str],
+    update_columns: list[str],
+    update_when: Callable[[Any], ColumnElement[bool]] | None = None,
 ) -> None:
-    """INSERT ... ON CONFLICT (conflict_columns) DO UPDATE SET update_columns, in batches."""
+    """INSERT ... ON CONFLICT (conflict_columns) DO UPDATE SET update_columns, in batches; with `update_when`
+    (called with the proposed row, `excluded`), an existing row is updated only where it holds."""
     if not rows:
         return
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     statement = insert(table)
     statement = statement.on_conflict_do_update(
-        index_elements=conflict_columns, set_={column: statement.excluded[column] for column in update_columns}
+        index_elements=conflict_columns,
+        set_={column: statement.excluded[column] for column in update_columns},
+        where=None if update_when is None else update_when(statement.excluded),
     )
     for offset in range(0, len(rows), UPSERT_BATCH):
         connection.execute(statement, rows[offset : offset + UPSERT_BATCH])

@@ -7,6 +7,7 @@ Durations are summed as whole microseconds, so sums are exact and add up without
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
@@ -91,10 +92,10 @@ class ConversationParts:
     intents: dict[str, list[int]] = field(default_factory=dict)  # intent -> [conversations, bot-only resolved]
 
     def __iadd__(self, other: ConversationParts) -> ConversationParts:
-        for name in _COUNT_NAMES:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in _LATEST_NAMES:
-            setattr(self, name, max(getattr(self, name), getattr(other, name)))
+        for name, mine, theirs in zip(_COUNT_NAMES, _counts_of(self), _counts_of(other), strict=True):
+            setattr(self, name, mine + theirs)
+        for name, mine, theirs in zip(_LATEST_NAMES, _latest_of(self), _latest_of(other), strict=True):
+            setattr(self, name, max(mine, theirs))
         self.delays = [mine + theirs for mine, theirs in zip(self.delays, other.delays, strict=True)]
         for intent, (count, resolved) in other.intents.items():
             known = self.intents.get(intent, (0, 0))
@@ -164,6 +165,7 @@ class ConversationParts:
 _ALL_NAMES = tuple(part.name for part in fields(ConversationParts))
 _LATEST_NAMES = ("drop_candidates_latest_us", "pending_latest_s0_us")
 _COUNT_NAMES = tuple(name for name in _ALL_NAMES if name not in ("delays", "intents", *_LATEST_NAMES))
+_counts_of, _latest_of = operator.attrgetter(*_COUNT_NAMES), operator.attrgetter(*_LATEST_NAMES)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 

@@ -90,11 +90,13 @@ class Conversation(Base):
         CheckConstraint("csat_score BETWEEN 1 AND 5", name="csat_score"),
         Index(None, "assigned_to", "created_at"),
         Index(None, "team_id", "created_at"),
-        # A contact's earlier conversations (returning and repeat customers), answered from the index alone.
         # A contact's history (first conversations, returning contacts, replies to broadcasts): index-only on
         # PostgreSQL, scope columns included.
         Index(None, "contact_id", "created_at", postgresql_include=["id", "team_id", "assigned_to"]),
         Index(None, "status"),
+        # Conversations resolved or escalated since the look-back began (see aggregation.jobs.touched_buckets).
+        Index(None, "resolved_at"),
+        Index(None, "escalated_at"),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
