@@ -6,6 +6,7 @@ UTC datetimes; day arithmetic happens on local calendar dates, so windows stay r
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -100,6 +101,9 @@ class Window:
         offset) and a spring-forward hour not at all: each bucket is one real hour. Days run local midnight to
         local midnight (23 or 25 hours across DST).
         """
+        return list(_buckets(self, granularity))
+
+    def _buckets(self, granularity: Granularity) -> list[Bucket]:
         last = min(self.end, self.now)
         buckets: list[Bucket] = []
         if granularity == "hour":
@@ -226,3 +230,9 @@ def _custom_window(now: datetime, zone: ZoneInfo, start_date: str | None, end_da
     start = local_midnight(first, zone)
     end = local_midnight(last + timedelta(days=1), zone)
     return _shifted_by_days(start, end, now, zone, None, days=days)
+
+
+@functools.lru_cache(maxsize=32)
+def _buckets(window: Window, granularity: Granularity) -> tuple[Bucket, ...]:
+    """A section asks for the same skeleton several times (a 90-day range has 2,160 hours): built once."""
+    return tuple(window._buckets(granularity))
