@@ -32,7 +32,7 @@ from sqlalchemy import (
 
 from pantau.aggregation.buckets import HOUR, bucket_start, buckets_between
 from pantau.core.sql import UPSERT_BATCH, epoch, upsert
-from pantau.dashboard.contact_history import is_first_conversation
+from pantau.dashboard.contact_history import ContactParts, is_second_conversation, previous_conversation_at
 from pantau.dashboard.facts import cohort_filter, conversation_facts
 from pantau.dashboard.message_parts import (
     MessageGrouping,
@@ -69,11 +69,13 @@ class BucketParts:
     conversations: ConversationParts = field(default_factory=ConversationParts)
     first_contacts: int = 0
     messages: MessageParts = field(default_factory=MessageParts)  # of the messages created in the bucket
+    contacts: ContactParts = field(default_factory=ContactParts)  # the days of the previous conversations
 
     def __iadd__(self, other: BucketParts) -> BucketParts:
         self.conversations += other.conversations
         self.first_contacts += other.first_contacts
         self.messages += other.messages
+        self.contacts += other.contacts
         return self
 
 
@@ -94,6 +96,7 @@ def hourly_parts(
     spans: list[tuple[datetime, datetime]],
     *,
     now: datetime,
+    zone: ZoneInfo,
     sla_target_seconds: float,
     conversations_only: bool = False,
 ) -> dict[ScopeKey, dict[datetime, BucketParts]]:
@@ -102,7 +105,7 @@ def hourly_parts(
     by_scope: dict[ScopeKey, dict[datetime, BucketParts]] = defaultdict(dict)
     for offset in range(0, len(spans), SPANS_PER_STATEMENT):
         batch = spans[offset : offset + SPANS_PER_STATEMENT]
-        found = _hourly_parts_of(connection, batch, now, sla_target_seconds, conversations_only)
+        found = _hourly_parts_of(connection, batch, now, zone, sla_target_seconds, conversations_only)
         for scope, hours in found.items():
             by_scope[scope].update(hours)
     return by_scope
@@ -125,11 +128,11 @@ def _scopes_of(team_id: str | None, assignee_id: str | None, assignee_team: str 
     return scopes
 
 
-def _first_contacts_of(
-    connection: Connection, created_in: ColumnElement[bool], origin: datetime
-) -> dict[HourKey, list[int]]:
-    """Hour key -> how many of its conversations are their contact's first: in the organisation, for their
-    assignee, in their own team, in their assignee's team."""
+def _contact_history_of(
+    connection: Connection, created_in: ColumnElement[bool], origin: datetime, zone: ZoneInfo
+) -> dict[HourKey, list[tuple[int, ContactParts]]]:
+    """Hour key -> per scope of `_scopes_of` (the organisation, the assignee, the own team, the assignee's team):
+    how many of its conversations are their contact's first there, and the days of the others' previous ones."""
     hour = _hour_index(conversations.c.created_at, origin)
 
     def in_team(team: ColumnElement, outer: FromClause):
@@ -140,37 +143,57 @@ def _first_contacts_of(
 
         return same_scope
 
-    def first_where(condition: ColumnElement[bool], same_scope) -> ColumnElement[int]:
-        # CASE: the history is looked at only where the scope applies.
-        return func.coalesce(
-            func.sum(case((condition, case((is_first_conversation(conversations, same_scope), 1), else_=0)), else_=0)),
-            0,
-        )
-
     team_id, assigned_to, assignee_team = conversations.c.team_id, conversations.c.assigned_to, assignee.c.team_id
-    keys = [hour, team_id, assigned_to, assignee_team]
+    flavours = [
+        (true(), lambda earlier: true()),
+        (assigned_to.is_not(None), lambda earlier: earlier.c.assigned_to == assigned_to),
+        (team_id.is_not(None), in_team(team_id, conversations)),
+        (
+            and_(assignee_team.is_not(None), or_(team_id.is_(None), assignee_team != team_id)),
+            in_team(assignee_team, assignee),
+        ),
+    ]
+    columns = []
+    for applies, same_scope in flavours:
+        # CASE: the history is looked at only where the scope applies.
+        columns += [
+            case((applies, 1), else_=0),
+            case((applies, previous_conversation_at(conversations, same_scope))),
+            case((applies, case((is_second_conversation(conversations, same_scope), 1), else_=0)), else_=0),
+        ]
     rows = connection.execute(
-        select(
-            *keys,
-            first_where(true(), lambda earlier: true()),
-            first_where(assigned_to.is_not(None), lambda earlier: earlier.c.assigned_to == assigned_to),
-            first_where(team_id.is_not(None), in_team(team_id, conversations)),
-            first_where(
-                and_(assignee_team.is_not(None), or_(team_id.is_(None), assignee_team != team_id)),
-                in_team(assignee_team, assignee),
-            ),
-        )
+        select(hour, team_id, assigned_to, assignee_team, *columns)
         .select_from(conversations.outerjoin(assignee, assignee.c.id == assigned_to))
         .where(created_in)
-        .group_by(*keys)
     )
-    return {tuple(row[:4]): [int(count) for count in row[4:]] for row in rows}
+    found: dict[HourKey, list[tuple[int, ContactParts]]] = {}
+    for row in rows:
+        key = tuple(row[:4])
+        per_scope = found.setdefault(key, [(0, ContactParts()) for _ in flavours])
+        for index in range(len(flavours)):
+            applies, previous_at, second = row[4 + 3 * index : 7 + 3 * index]
+            if applies:
+                first_contacts, history = per_scope[index]
+                history.add(previous_at, bool(second), zone)
+                per_scope[index] = (first_contacts + (previous_at is None), history)
+    # Keep the scopes that apply, in the order of `_scopes_of`.
+    return {
+        key: [
+            per_scope[index]
+            for index, applies in enumerate(
+                [True, key[2] is not None, key[1] is not None, key[3] is not None and key[3] != key[1]]
+            )
+            if applies
+        ]
+        for key, per_scope in found.items()
+    }
 
 
 def _hourly_parts_of(
     connection: Connection,
     spans: list[tuple[datetime, datetime]],
     now: datetime,
+    zone: ZoneInfo,
     sla_target_seconds: float,
     conversations_only: bool,
 ) -> dict[ScopeKey, dict[datetime, BucketParts]]:
@@ -206,13 +229,10 @@ def _hourly_parts_of(
             bucket.conversations += parts
     if conversations_only:
         return by_scope
-    for key, (org, agent, own_team, assignee_team) in _first_contacts_of(connection, created_in, origin).items():
-        index, team_id, assignee_id, assignee_team_id = key
-        counts = [org] + ([agent] if assignee_id is not None else []) + ([own_team] if team_id is not None else [])
-        if assignee_team_id is not None and assignee_team_id != team_id:
-            counts.append(assignee_team)
-        for bucket, count in zip(buckets(key), counts, strict=True):
-            bucket.first_contacts += count
+    for key, per_scope in _contact_history_of(connection, created_in, origin, zone).items():
+        for bucket, (first_contacts, history) in zip(buckets(key), per_scope, strict=True):
+            bucket.first_contacts += first_contacts
+            bucket.contacts += history
     for key, parts in _message_parts_of(connection, spans, origin).items():
         for bucket in buckets(key):
             bucket.messages += parts
@@ -266,7 +286,12 @@ def write_snapshots(
     if not spans:
         return 0
     hours = hourly_parts(
-        connection, spans, now=now, sla_target_seconds=sla_target_seconds, conversations_only=conversations_only
+        connection,
+        spans,
+        now=now,
+        zone=zone,
+        sla_target_seconds=sla_target_seconds,
+        conversations_only=conversations_only,
     )
     written = 0
     for kind in kinds:
@@ -300,7 +325,7 @@ def write_snapshots(
             _row(kind, bucket, scope_type, scope_id, parts, now, sla_target_seconds)
             for (scope_type, scope_id, bucket), parts in found.items()
         ]
-        columns = ["metrics"] if conversations_only else ["metrics", "message_metrics"]
+        columns = ["metrics"] if conversations_only else ["metrics", "message_metrics", "contact_metrics"]
 
         def changed(proposed, columns=columns) -> ColumnElement[bool]:
             # Organisation rows always: their computed_at tells readers the bucket is fresh. The others only when
@@ -343,7 +368,7 @@ def _stored_rows(
 
 
 def current_buckets(connection: Connection, kind: SnapshotType, buckets: list[datetime]) -> set[datetime]:
-    """The buckets whose organisation row holds parts of the current version, message parts included."""
+    """The buckets whose organisation row holds parts of the current version, message and contact parts included."""
     found: set[datetime] = set()
     for offset in range(0, len(buckets), UPSERT_BATCH):
         rows = connection.execute(
@@ -354,6 +379,7 @@ def current_buckets(connection: Connection, kind: SnapshotType, buckets: list[da
                 snapshots.c.scope_id == "",
                 snapshots.c.metrics["version"].as_numeric(30, 0) == PARTS_VERSION,
                 snapshots.c.message_metrics.is_not(None),
+                snapshots.c.contact_metrics.is_not(None),
             )
         )
         found.update(rows.scalars())
@@ -381,6 +407,7 @@ def _row(
             "firstContacts": parts.first_contacts,
         },
         "message_metrics": parts.messages.to_json(),
+        "contact_metrics": parts.contacts.to_json(),
         "computed_at": now,
     }
 
@@ -477,6 +504,21 @@ def stored_message_parts(
             select(snapshots.c.message_metrics).where(_in_buckets(buckets, scope_type, [scope_id]))
         ):
             total += MessageParts.from_json(stored)
+    return total
+
+
+def stored_contact_parts(
+    connection: Connection, buckets: list[tuple[SnapshotType, datetime]], scope_type: ScopeType, scope_id: str
+) -> ContactParts | None:
+    """The contact histories of these buckets for one scope, added up; None if a row predates them."""
+    total = ContactParts()
+    if buckets:
+        for (stored,) in connection.execute(
+            select(snapshots.c.contact_metrics).where(_in_buckets(buckets, scope_type, [scope_id]))
+        ):
+            if stored is None:
+                return None
+            total += ContactParts.from_json(stored)
     return total
 
 

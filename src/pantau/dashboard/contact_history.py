@@ -2,19 +2,28 @@
 scope precedes (earlier `created_at`, or the same and a smaller id). Counting first conversations per bucket is
 additive, so snapshots keep it per scope (`firstContacts`); `newVsReturning` and `customerLifetimeValue` are made
 of it (SPEC §5.4, §5.7).
+
+The distinct contacts of a range do not add up across buckets, but one thing per conversation does: the local day of
+its contact's previous conversation in the scope. A contact is in a range [start, end) once, at its first
+conversation there, which is the one whose previous conversation lies before `start` (or that has none: a new
+contact). So snapshots keep, per bucket and scope, how many conversations had their previous one on each local day,
+and how many were their contact's second, per the day of the first (`ContactParts`); a range that starts at a local
+midnight then adds up exactly from them plus its live edge.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, FromClause, and_, case, exists, func, literal, not_, or_, select
 
 from pantau.auth.scope import Scope
 from pantau.auth.scope_sql import conversations_in_scope
+from pantau.core.windows import local_date
 from pantau.dashboard.facts import count_where
 from pantau.models import Conversation
 
@@ -26,20 +35,91 @@ conversations = Conversation.__table__
 SameScope = Callable[[FromClause], ColumnElement[bool]]
 
 
+def _before(earlier: FromClause, conversation: FromClause) -> ColumnElement[bool]:
+    """Same contact, and created earlier (or at the same instant with a smaller id)."""
+    return and_(
+        earlier.c.contact_id == conversation.c.contact_id,
+        or_(
+            earlier.c.created_at < conversation.c.created_at,
+            and_(earlier.c.created_at == conversation.c.created_at, earlier.c.id < conversation.c.id),
+        ),
+    )
+
+
 def is_first_conversation(conversation: FromClause, same_scope: SameScope) -> ColumnElement[bool]:
     """`conversation` (the table or an alias) is its contact's first among the conversations `same_scope` admits
     (called with the alias the earlier conversations are read through)."""
     earlier = conversations.alias("earlier")
-    return not_(
-        exists().where(
-            earlier.c.contact_id == conversation.c.contact_id,
-            or_(
-                earlier.c.created_at < conversation.c.created_at,
-                and_(earlier.c.created_at == conversation.c.created_at, earlier.c.id < conversation.c.id),
-            ),
-            same_scope(earlier),
-        )
+    return not_(exists().where(_before(earlier, conversation), same_scope(earlier)))
+
+
+def previous_conversation_at(conversation: FromClause, same_scope: SameScope) -> ColumnElement:
+    """When the contact's latest conversation before `conversation` in the scope was created; null for a first."""
+    earlier = conversations.alias("earlier")
+    return (
+        select(func.max(earlier.c.created_at))
+        .where(_before(earlier, conversation), same_scope(earlier))
+        .scalar_subquery()
     )
+
+
+def is_second_conversation(conversation: FromClause, same_scope: SameScope) -> ColumnElement[bool]:
+    """Exactly one conversation of the contact in the scope precedes `conversation`: there is an earlier one, and
+    none of the earlier ones has one before it."""
+    earlier, earliest = conversations.alias("earlier"), conversations.alias("earliest")
+    # Everything but the alias each level reads is correlated by name: the scope may name the outermost row, two
+    # levels up, which inference would not reach.
+    before_the_earlier = exists().where(_before(earliest, earlier), same_scope(earliest)).correlate_except(earliest)
+    return and_(
+        exists().where(_before(earlier, conversation), same_scope(earlier)).correlate_except(earlier),
+        not_(
+            exists()
+            .where(_before(earlier, conversation), same_scope(earlier), before_the_earlier)
+            .correlate_except(earlier)
+        ),
+    )
+
+
+@dataclass(slots=True)
+class ContactParts:
+    """Of a bucket's conversations in a scope: per local day (ISO date), how many had their contact's previous
+    conversation in the scope on that day, and how many were the contact's second, per the day of the first."""
+
+    previous_on: dict[str, int] = field(default_factory=dict)
+    second_after_first_on: dict[str, int] = field(default_factory=dict)
+
+    def __iadd__(self, other: ContactParts) -> ContactParts:
+        for mine, theirs in (
+            (self.previous_on, other.previous_on),
+            (self.second_after_first_on, other.second_after_first_on),
+        ):
+            for day, count in theirs.items():
+                mine[day] = mine.get(day, 0) + count
+        return self
+
+    def add(self, previous_at: datetime | None, second: bool, zone: ZoneInfo) -> None:
+        """Count one conversation, its previous one created at `previous_at`."""
+        if previous_at is None:
+            return
+        day = local_date(previous_at, zone).isoformat()
+        self.previous_on[day] = self.previous_on.get(day, 0) + 1
+        if second:
+            self.second_after_first_on[day] = self.second_after_first_on.get(day, 0) + 1
+
+    def returning_from(self, start_day: date) -> int:
+        """Conversations that are their contact's first since `start_day` and not its first ever."""
+        return sum(count for day, count in self.previous_on.items() if day < start_day.isoformat())
+
+    def second_since(self, start_day: date) -> int:
+        """Second conversations whose contact's first one is on or after `start_day`."""
+        return sum(count for day, count in self.second_after_first_on.items() if day >= start_day.isoformat())
+
+    def to_json(self) -> dict:
+        return {"previousOn": self.previous_on, "secondAfterFirstOn": self.second_after_first_on}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ContactParts:
+        return cls(dict(data["previousOn"]), dict(data["secondAfterFirstOn"]))
 
 
 @dataclass(frozen=True)
@@ -65,6 +145,12 @@ def range_contacts(
     end = min(end, parts.now)
     if start >= end:
         return RangeContacts(0, 0, 0 if repeat else None)
+    history = parts.contact_parts(start, end)
+    if history is not None:
+        new = parts.first_contacts(start, end)
+        start_day = local_date(start, parts.zone)
+        returning = history.returning_from(start_day)
+        return RangeContacts(new + returning, new, returning + history.second_since(start_day) if repeat else None)
     in_range = and_(
         conversations.c.created_at >= start, conversations.c.created_at < end, conversations_in_scope(scope)
     )

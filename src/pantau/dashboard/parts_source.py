@@ -25,6 +25,7 @@ from pantau.aggregation.snapshots import (
     conversation_counts,
     organisation_freshness,
     read_snapshots,
+    stored_contact_parts,
     stored_first_contacts,
     stored_message_parts,
     summed_snapshots,
@@ -33,8 +34,13 @@ from pantau.auth.scope import Scope
 from pantau.auth.scope_sql import conversations_in_scope, people_in_scope
 from pantau.core.config import Settings
 from pantau.core.sql import bucket_key
-from pantau.core.windows import Granularity, Window
-from pantau.dashboard.contact_history import is_first_conversation
+from pantau.core.windows import Granularity, Window, local_date, local_midnight
+from pantau.dashboard.contact_history import (
+    ContactParts,
+    is_first_conversation,
+    is_second_conversation,
+    previous_conversation_at,
+)
 from pantau.dashboard.facts import conversation_facts
 from pantau.dashboard.message_parts import (
     MessageGrouping,
@@ -144,6 +150,33 @@ class PartsSource:
             first = is_first_conversation(conversations, lambda earlier: conversations_in_scope(self.scope, earlier))
             live = select(func.count()).where(_created_in(plan.live), in_scope, first)
             total += self.connection.execute(live).scalar_one()
+        return total
+
+    def contact_parts(self, start: datetime, end: datetime) -> ContactParts | None:
+        """The contact histories of the conversations created in [start, end) in scope (see
+        `dashboard.contact_history`), or None where they cannot stand in for a live count: without snapshots,
+        for a range that does not start at a local midnight (they keep days), or with a row that predates them."""
+        if not self.use_snapshots or self._scope_rows() is None or start != _midnight_at_or_before(start, self.zone):
+            return None
+        plan = self._plan(start, end, _LARGEST_FIRST)
+        total = ContactParts()
+        if plan.snapshot_buckets:
+            scope_type, (scope_id,) = self._scope_rows()
+            stored = stored_contact_parts(self.connection, plan.snapshot_buckets, scope_type, scope_id)
+            if stored is None:
+                return None
+            total += stored
+        if plan.live:
+
+            def same_scope(earlier):
+                return conversations_in_scope(self.scope, earlier)
+
+            live = select(
+                previous_conversation_at(conversations, same_scope),
+                is_second_conversation(conversations, same_scope),
+            ).where(_created_in(plan.live), conversations_in_scope(self.scope))
+            for previous_at, second in self.connection.execute(live):
+                total.add(previous_at, bool(second), self.zone)
         return total
 
     def message_parts(self, start: datetime, end: datetime, *, organisation: bool = False) -> MessageParts:
@@ -320,6 +353,10 @@ class PartsSource:
             sla_target_seconds=self.settings.sla_first_response_seconds,
             with_intents=with_intents,
         )
+
+
+def _midnight_at_or_before(moment: datetime, zone) -> datetime:
+    return local_midnight(local_date(moment, zone), zone)
 
 
 def _created_in(intervals: list[tuple[datetime, datetime]]) -> ColumnElement[bool]:
