@@ -59,6 +59,7 @@ users = User.__table__
 PARTS_VERSION = 2
 
 ScopeKey = tuple[ScopeType, str]
+_FINEST_FIRST = [SnapshotType.hourly, SnapshotType.daily, SnapshotType.weekly]
 
 
 @dataclass(slots=True)
@@ -214,10 +215,14 @@ def _hourly_parts_of(
 
     def buckets(key: HourKey) -> list[BucketParts]:
         index, team_id, assignee_id, assignee_team = key
-        return [
-            by_scope[scope].setdefault(origin + index * HOUR, BucketParts())
-            for scope in _scopes_of(team_id, assignee_id, assignee_team)
-        ]
+        hour = origin + index * HOUR
+        found = []
+        for scope in _scopes_of(team_id, assignee_id, assignee_team):
+            hours = by_scope[scope]
+            if hour not in hours:
+                hours[hour] = BucketParts()
+            found.append(hours[hour])
+        return found
 
     per_key: dict[HourKey, ConversationParts] = defaultdict(ConversationParts)
     for (*key, intent), parts in grouped.items():
@@ -255,13 +260,20 @@ def _message_parts_of(
     return grouped
 
 
-def roll_up(kind: SnapshotType, hours: dict[datetime, BucketParts], zone: ZoneInfo) -> dict[datetime, BucketParts]:
-    if kind is SnapshotType.hourly:
-        return hours
-    buckets: dict[datetime, BucketParts] = defaultdict(BucketParts)
-    for hour, parts in hours.items():
-        buckets[bucket_start(kind, hour, zone)] += parts
-    return dict(buckets)
+def roll_up(
+    kind: SnapshotType, finer: dict[ScopeKey, dict[datetime, BucketParts]], zone: ZoneInfo
+) -> dict[ScopeKey, dict[datetime, BucketParts]]:
+    """Per scope, the buckets of `kind` made of finer ones (hours into days, days into weeks: local buckets nest)."""
+    holders = {start: bucket_start(kind, start, zone) for buckets in finer.values() for start in buckets}
+    if all(holder == start for start, holder in holders.items()):
+        return finer
+    rolled: dict[ScopeKey, dict[datetime, BucketParts]] = {}
+    for scope, buckets in finer.items():
+        mine: dict[datetime, BucketParts] = defaultdict(BucketParts)
+        for start, parts in buckets.items():
+            mine[holders[start]] += parts
+        rolled[scope] = dict(mine)
+    return rolled
 
 
 def write_snapshots(
@@ -294,7 +306,9 @@ def write_snapshots(
         conversations_only=conversations_only,
     )
     written = 0
-    for kind in kinds:
+    rolled = hours
+    for kind in sorted(kinds, key=_FINEST_FIRST.index):  # each rolled up from the one before
+        rolled = roll_up(kind, rolled, zone)
         covered = sorted({bucket for start, end in spans for bucket in buckets_between(kind, start, end, zone)})
         if only is not None and kind in only:
             covered = [bucket for bucket in covered if bucket in only[kind]]
@@ -302,8 +316,8 @@ def write_snapshots(
         found: dict[tuple[ScopeType, str, datetime], BucketParts] = {
             (ScopeType.org, "", bucket): BucketParts() for bucket in covered
         }
-        for (scope_type, scope_id), scope_hours in hours.items():
-            for bucket, parts in roll_up(kind, scope_hours, zone).items():
+        for (scope_type, scope_id), scope_buckets in rolled.items():
+            for bucket, parts in scope_buckets.items():
                 if bucket in wanted:
                     found[(scope_type, scope_id, bucket)] = parts
         stored = _stored_rows(connection, kind, covered)
