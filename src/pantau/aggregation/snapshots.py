@@ -536,18 +536,23 @@ def stored_contact_parts(
     return total
 
 
-def conversation_counts(
-    connection: Connection, buckets: list[tuple[SnapshotType, datetime]], scope_type: ScopeType, scope_id: str
-) -> dict[tuple[SnapshotType, datetime], int]:
-    """(snapshot_type, bucket start) -> conversations created in the bucket, for one scope: one part, not all."""
+def stored_parts_per_bucket(
+    connection: Connection,
+    buckets: list[tuple[SnapshotType, datetime]],
+    scope_type: ScopeType,
+    scope_id: str,
+    names: tuple[str, ...],
+) -> dict[tuple[SnapshotType, datetime], list[int]]:
+    """(snapshot_type, bucket start) -> the named conversation parts of the bucket, for one scope: those parts
+    alone, not all of them."""
     if not buckets:
         return {}
     rows = connection.execute(
-        select(snapshots.c.snapshot_type, snapshots.c.snapshot_date, _stored_part("conversations")).where(
+        select(snapshots.c.snapshot_type, snapshots.c.snapshot_date, *(_stored_part(name) for name in names)).where(
             _in_buckets(buckets, scope_type, [scope_id])
         )
     )
-    return {(SnapshotType(kind), bucket): int(count) for kind, bucket, count in rows}
+    return {(SnapshotType(row[0]), row[1]): [int(value) for value in row[2:]] for row in rows}
 
 
 @dataclass(frozen=True)

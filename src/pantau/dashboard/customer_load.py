@@ -105,17 +105,16 @@ def _avg_wait_time(ctx: SectionContext) -> AvgWaitTime:
     """Mean first-response time of the cohort, split by the local hour the conversation was created in: each local
     hour's parts fall wholly on one side."""
     peak_hours = ctx.settings.peak_hours
-    by_hour = ctx.parts.per_bucket(ctx.window, "hour")
+    by_hour = ctx.parts.responses_per_bucket(ctx.window, "hour")
     peak, off_peak = ConversationParts(), ConversationParts()
     for bucket in ctx.window.buckets("hour"):
-        parts = by_hour.get(bucket.key)
-        if parts is None:
+        if bucket.key not in by_hour:
             continue
+        answered, response_us = by_hour[bucket.key]
         hour = bucket.local_start.hour
-        if any(start <= hour < end for start, end in peak_hours):
-            peak += parts
-        else:
-            off_peak += parts
+        side = peak if any(start <= hour < end for start, end in peak_hours) else off_peak
+        side.answered += answered
+        side.response_us += response_us
     return AvgWaitTime(
         peak=numbers.round1(peak.avg_response_seconds),
         off_peak=numbers.round1(off_peak.avg_response_seconds),

@@ -22,12 +22,12 @@ from pantau.aggregation.snapshots import (
     PARTS_VERSION,
     Freshness,
     computed_times,
-    conversation_counts,
     organisation_freshness,
     read_snapshots,
     stored_contact_parts,
     stored_first_contacts,
     stored_message_parts,
+    stored_parts_per_bucket,
     summed_snapshots,
 )
 from pantau.auth.scope import Scope
@@ -122,20 +122,43 @@ class PartsSource:
         """Conversations created per series bucket (keyed as `Bucket.key`) of the window, in scope: one stored part
         per snapshot bucket, and a plain count for the live edge (no facts needed)."""
         plan = self._plan(window.start, window.end, _KINDS_FOR_SERIES[granularity])
-        series_start = {bucket.start: bucket.key for bucket in window.buckets(granularity)}
-        counts: dict[int | str, int] = defaultdict(int)
-        rows = self._scope_rows()
-        if plan.snapshot_buckets and rows is not None:
-            scope_type, (scope_id,) = rows
-            stored = conversation_counts(self.connection, plan.snapshot_buckets, scope_type, scope_id)
-            for (_, start), count in stored.items():
-                counts[self._series_key(start, series_start, granularity)] += count
+        stored = self._stored_per_bucket(plan, window, granularity, ("conversations",))
+        counts: dict[int | str, int] = defaultdict(int, {key: count for key, (count,) in stored.items()})
         if plan.live:
             key = bucket_key(conversations.c.created_at, window, granularity).label("bucket")
             live = select(key, func.count()).where(_created_in(plan.live), conversations_in_scope(self.scope))
             for bucket, count in self.connection.execute(live.group_by(key)):
                 counts[bucket] += count
         return dict(counts)
+
+    def responses_per_bucket(self, window: Window, granularity: Granularity) -> dict[int | str, tuple[int, int]]:
+        """(answered, response_us) per series bucket of the window, in scope: the two parts a mean first-response
+        time is made of, read alone from each snapshot bucket."""
+        plan = self._plan(window.start, window.end, _KINDS_FOR_SERIES[granularity])
+        names = ("answered", "response_us")
+        found = self._stored_per_bucket(plan, window, granularity, names)
+        series_key = [lambda facts: bucket_key(facts.c.created_at, window, granularity)]
+        for (key,), parts in self._live(plan, series_key, with_intents=False).items():
+            answered, response_us = found.get(key, [0, 0])
+            found[key] = [answered + parts.answered, response_us + parts.response_us]
+        return {key: (answered, response_us) for key, (answered, response_us) in found.items()}
+
+    def _stored_per_bucket(
+        self, plan: Plan, window: Window, granularity: Granularity, names: tuple[str, ...]
+    ) -> dict[int | str, list[int]]:
+        """The named parts of the plan's snapshot buckets, added up per series bucket."""
+        found: dict[int | str, list[int]] = {}
+        rows = self._scope_rows()
+        if not plan.snapshot_buckets or rows is None:
+            return found
+        series_start = {bucket.start: bucket.key for bucket in window.buckets(granularity)}
+        scope_type, (scope_id,) = rows
+        stored = stored_parts_per_bucket(self.connection, plan.snapshot_buckets, scope_type, scope_id, names)
+        for (_, start), values in stored.items():
+            key = self._series_key(start, series_start, granularity)
+            known = found.get(key, [0] * len(names))
+            found[key] = [mine + theirs for mine, theirs in zip(known, values, strict=True)]
+        return found
 
     def first_contacts(self, start: datetime, end: datetime) -> int:
         """Contacts whose first conversation in scope was created in [start, end)."""
