@@ -63,6 +63,7 @@ def build_organisation(data) -> dict[str, str]:
         if kind == "bot":
             data.make_message(conv, created + timedelta(seconds=30), sender="customer")
     add_outbound_traffic(data, rng, agents)
+    add_broadcasts(data, rng, agents, contacts)
     # New contacts whose first two conversations start at the same instant (the id breaks the tie), one pair inside
     # a past day, one inside the hour in progress; and one whose history starts in another team.
     for index, moment in enumerate((local("2026-03-04 13:15"), NOW - timedelta(minutes=10))):
@@ -112,6 +113,45 @@ def add_outbound_traffic(data, rng, agents) -> None:
         )
         if rng.random() < 0.3:
             data.make_message(conv, created + timedelta(minutes=rng.randrange(1, 600)), sender="customer")
+
+
+def add_broadcasts(data, rng, agents, contacts) -> None:
+    """Broadcasts whose reply windows closed before now (their results are stored final) and two still open, each
+    to recipients across teams and agents: replies within 72 hours in the same or another conversation, after
+    them, before the broadcast; a recipient sent two of one broadcast's messages; one broadcast with no message."""
+    moments = [NOW - timedelta(days=days, hours=hours) for days, hours in ((9, 2), (6, 5), (4, 1), (1, 3), (0, 2))]
+    for index, moment in enumerate(moments):
+        broadcast = data.make_broadcast(moment, name=f"Campaign {index}", id=f"broadcast-{index}")
+        for number in range(12):
+            contact = rng.choice(contacts) if number % 3 == 0 else data.make_contact(id=f"b{index}-contact-{number}")
+            conv = data.make_conversation(
+                moment,
+                contact=contact,
+                team=rng.choice(["team-a", "team-b", None]),
+                assigned_to=rng.choice([*agents, None]),
+                broadcast=broadcast,
+                inbound_at=None,
+                id=f"b{index}-conv-{number:02d}",
+            )
+            sent = moment + timedelta(minutes=number)
+            status = rng.choice(["queued", "sent", "delivered", "read", "failed", None])
+            data.make_message(conv, sent, sender="system", status=status, broadcast=broadcast)
+            if number == 5:  # the same recipient twice
+                data.make_message(
+                    conv, sent + timedelta(minutes=1), sender="system", status="read", broadcast=broadcast
+                )
+            after = rng.choice([timedelta(minutes=30), timedelta(hours=71), timedelta(hours=73), -timedelta(hours=1)])
+            if rng.random() < 0.6 and sent + after < NOW:
+                elsewhere = number % 4 == 0
+                reply_conv = (
+                    data.make_conversation(
+                        sent + after, contact=contact, inbound_at=None, id=f"b{index}-reply-{number:02d}"
+                    )
+                    if elsewhere
+                    else conv
+                )
+                data.make_message(reply_conv, sent + after, sender="customer")
+    data.make_broadcast(NOW - timedelta(days=5), name="Nobody", id="broadcast-empty")
 
 
 @pytest.fixture

@@ -217,3 +217,30 @@ def test_only_messages_that_can_change_an_older_conversation_move_its_bucket(dat
     aggregate(connection, settings, SnapshotType.hourly, now)
     for section in ("conversation-effectiveness", "automation-impact", "customer-load", "agent-productivity"):
         same_with_and_without_snapshots(connection, section, preset="30d")
+
+
+def test_a_broadcast_is_read_from_its_stored_result_only_once_its_replies_are_in(data, connection):
+    settings = make_settings("sqlite://")
+    broadcast = data.make_broadcast(local("2026-03-05 09:00"), id="spring-sale")
+    conversation = data.make_conversation(local("2026-03-05 09:00"), broadcast=broadcast, inbound_at=None)
+    data.make_message(conversation, local("2026-03-05 09:00"), sender="system", status="read", broadcast=broadcast)
+    aggregate(connection, settings, SnapshotType.hourly, local("2026-03-05 10:00"))  # its reply window is open
+    data.make_message(conversation, local("2026-03-06 09:00"))  # the customer answers a day later
+
+    def replied(now):
+        sections = [
+            ("whatsapp-performance", "broadcasts", "replied"),
+            ("business-impact", "campaignConversion", "responded"),
+        ]
+        found = []
+        for section, key, field in sections:
+            figures = same_with_and_without_snapshots(connection, section, now=now, preset="30d")
+            found.append([row[field] for row in figures[key]])
+        return found
+
+    assert replied(local("2026-03-06 10:00")) == [[1], [1]]
+    # Once the window has closed, a run stores the result as final, and the sections read it.
+    aggregate(connection, settings, SnapshotType.hourly, local("2026-03-09 10:00"))
+    source = PartsSource(connection, ORGANISATION, settings, local("2026-03-09 10:30"))
+    assert source.broadcast_outcomes(["spring-sale"]) == {"spring-sale": (1, 1, 1, 1, 0, 1)}
+    assert replied(local("2026-03-09 10:30")) == [[1], [1]]

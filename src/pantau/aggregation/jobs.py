@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, exists, func, or_, select, union
 
+from pantau.aggregation.broadcasts import closing_broadcasts, write_broadcast_results
 from pantau.aggregation.buckets import bucket_start, buckets_between, next_bucket_start
 from pantau.aggregation.snapshots import current_buckets, write_snapshots
 from pantau.core.config import Settings
@@ -138,6 +139,10 @@ def aggregate(connection: Connection, settings: Settings, kind: SnapshotType, no
     since = now - timedelta(hours=settings.aggregation_lookback_hours)
     older = touched_buckets(connection, kind, start, since, zone)
     target = settings.sla_first_response_seconds
+    # Broadcasts before the span whose reply windows may have closed meanwhile (those in it are written with it).
+    write_broadcast_results(
+        connection, closing_broadcasts(connection, start, now, settings.aggregation_lookback_hours), now
+    )
     above = _KIND_ABOVE.get(kind)
     if above is None:
         spans = [(bucket, next_bucket_start(kind, bucket, zone)) for bucket in older] + [(start, now)]

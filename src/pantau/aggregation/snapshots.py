@@ -30,6 +30,7 @@ from sqlalchemy import (
     true,
 )
 
+from pantau.aggregation.broadcasts import broadcasts_created, write_broadcast_results
 from pantau.aggregation.buckets import HOUR, bucket_start, buckets_between
 from pantau.core.sql import UPSERT_BATCH, epoch, upsert
 from pantau.dashboard.contact_history import ContactParts, is_second_conversation, previous_conversation_at
@@ -358,6 +359,8 @@ def write_snapshots(
             update_when=changed,
         )
         written += len(rows)
+    if not conversations_only:
+        written += write_broadcast_results(connection, broadcasts_created(connection, spans), now)
     return written
 
 

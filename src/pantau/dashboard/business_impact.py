@@ -18,11 +18,11 @@ from pantau.core import numbers
 from pantau.core.windows import local_date, local_midnight, resolve_window
 from pantau.dashboard import activity
 from pantau.dashboard.automation_impact import time_saved
+from pantau.dashboard.broadcast_results import broadcast_results
 from pantau.dashboard.contact_history import range_contacts
 from pantau.dashboard.context import SectionContext
 from pantau.dashboard.facts import cohort_in_scope, count_where
 from pantau.dashboard.schemas import CamelModel, SectionResponse, Trend
-from pantau.dashboard.whatsapp_performance import broadcast_results
 from pantau.models import AgentActivityLog, Conversation, Lead, Message, Ticket
 
 activity_logs = AgentActivityLog.__table__

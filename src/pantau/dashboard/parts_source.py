@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 from sqlalchemy.sql import Subquery
 
+from pantau.aggregation.broadcasts import stored_broadcast_results
 from pantau.aggregation.buckets import HOUR, bucket_start, next_bucket_start
 from pantau.aggregation.snapshots import (
     PARTS_VERSION,
@@ -201,6 +202,15 @@ class PartsSource:
             for previous_at, second in self.connection.execute(live):
                 total.add(previous_at, bool(second), self.zone)
         return total
+
+    def broadcast_outcomes(self, ids: list[str]) -> dict[str, tuple[int, ...] | None]:
+        """The stored, final results in scope of those of these broadcasts that have one (see
+        `dashboard.broadcast_results`): broadcast id -> counts, or None when none of its messages is in scope."""
+        rows = self._scope_rows()
+        if not self.use_snapshots or rows is None or not ids:
+            return {}
+        scope_type, (scope_id,) = rows
+        return stored_broadcast_results(self.connection, ids, scope_type, scope_id)
 
     def message_parts(self, start: datetime, end: datetime, *, organisation: bool = False) -> MessageParts:
         """Parts of the messages created in [start, end) in the conversations in scope, or in every conversation

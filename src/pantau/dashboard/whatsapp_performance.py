@@ -9,14 +9,13 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Row, and_, case, distinct, exists, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 
 from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core import numbers
-from pantau.core.sql import plus_seconds
+from pantau.dashboard.broadcast_results import BroadcastOutcome, broadcast_results
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.facts import count_where
-from pantau.dashboard.message_parts import DELIVERED, SENT, MessageParts, failure_of
+from pantau.dashboard.message_parts import MessageParts, failure_of
 from pantau.dashboard.parts import MICROSECONDS
 from pantau.dashboard.privacy import phone_for
 from pantau.dashboard.schemas import CamelModel, SectionResponse
@@ -28,7 +27,6 @@ conversations = Conversation.__table__
 messages = Message.__table__
 sessions = WhatsappSession.__table__
 
-REPLY_WINDOW = timedelta(hours=72)
 FAILED_MESSAGES_SHOWN = 50
 PROCESSING_WINDOW_MINUTES = 15
 
@@ -133,74 +131,7 @@ def _message_funnel(mine: MessageParts) -> MessageFunnel:
     )
 
 
-def _wrote_back_in_time() -> ColumnElement[bool]:
-    """The broadcast message's recipient (its conversation's contact) sent an inbound message in any of their
-    conversations strictly after it and at most 72 hours later."""
-    reply = messages.alias("reply")
-    reply_conversation = conversations.alias("reply_conversation")
-    return exists().where(
-        reply_conversation.c.contact_id == conversations.c.contact_id,
-        reply.c.conversation_id == reply_conversation.c.id,
-        reply.c.direction == "inbound",
-        reply.c.created_at > messages.c.created_at,
-        reply.c.created_at <= plus_seconds(messages.c.created_at, REPLY_WINDOW.total_seconds()),
-    )
-
-
-def broadcast_results(ctx: SectionContext, limit: int | None = None) -> list[Row]:
-    """Broadcasts created in the range, latest first (created_at desc, then id), with their outbound messages in
-    scope that carry a delivery status: `total`, `sent` (sent|delivered|read), `delivered` (delivered|read),
-    `read`, `failed`, and `responded` (distinct recipients who wrote back within 72 h). A broadcast none of whose
-    messages is in scope is not listed."""
-    status = messages.c.status
-    recipient_who_wrote_back = case((_wrote_back_in_time(), conversations.c.contact_id))
-    # The range's broadcasts first (a small table), latest first: their messages are then read by broadcast id,
-    # never every broadcast's messages joined and filtered afterwards. With a limit, the latest `limit` of them are
-    # counted first, and more only if some of those had no message in scope.
-    candidates = list(
-        ctx.connection.execute(
-            select(broadcasts.c.id)
-            .where(broadcasts.c.created_at >= ctx.window.start, broadcasts.c.created_at < ctx.window.end)
-            .order_by(broadcasts.c.created_at.desc(), broadcasts.c.id)
-        ).scalars()
-    )
-    chunk = limit or len(candidates)
-    results: list[Row] = []
-    for offset in range(0, len(candidates), max(chunk, 1)):
-        ids = candidates[offset : offset + chunk]
-        query = (
-            select(
-                broadcasts.c.id.label("broadcast_id"),
-                broadcasts.c.name,
-                func.count().label("total"),
-                count_where(status.in_(SENT)).label("sent"),
-                count_where(status.in_(DELIVERED)).label("delivered"),
-                count_where(status == "read").label("read"),
-                count_where(status == "failed").label("failed"),
-                func.count(distinct(recipient_who_wrote_back)).label("responded"),
-            )
-            .select_from(
-                broadcasts.join(messages, messages.c.broadcast_id == broadcasts.c.id).join(
-                    conversations, messages.c.conversation_id == conversations.c.id
-                )
-            )
-            .where(
-                messages.c.broadcast_id.in_(ids),
-                broadcasts.c.id.in_(ids),
-                messages.c.direction == "outbound",
-                status.is_not(None),
-                conversations_in_scope(ctx.scope),
-            )
-            .group_by(broadcasts.c.id, broadcasts.c.name, broadcasts.c.created_at)
-            .order_by(broadcasts.c.created_at.desc(), broadcasts.c.id)
-        )
-        results += ctx.connection.execute(query).all()
-        if limit is not None and len(results) >= limit:
-            break
-    return results[:limit] if limit is not None else results
-
-
-def _broadcasts(results: list[Row]) -> list[BroadcastPerformance]:
+def _broadcasts(results: list[BroadcastOutcome]) -> list[BroadcastPerformance]:
     return [
         BroadcastPerformance(
             broadcast_id=row.broadcast_id,
@@ -216,7 +147,7 @@ def _broadcasts(results: list[Row]) -> list[BroadcastPerformance]:
     ]
 
 
-def _broadcast_success_rate(results: list[Row]) -> BroadcastSuccessRate:
+def _broadcast_success_rate(results: list[BroadcastOutcome]) -> BroadcastSuccessRate:
     total = sum(row.total for row in results)
     successful = sum(row.delivered for row in results)
     failed = sum(row.failed for row in results)

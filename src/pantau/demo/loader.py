@@ -19,7 +19,7 @@ from sqlalchemy import JSON, Connection, Engine, func, select
 from pantau.demo.catalog import DEMO_EMAIL_DOMAIN
 from pantau.demo.columns import COLUMNS
 from pantau.demo.generator import Batch
-from pantau.models import AnalyticsSnapshot, Team, User, metadata
+from pantau.models import AnalyticsSnapshot, BroadcastResult, Team, User, metadata
 
 # The contract tables the demo replaces whole, children before parents. Users and teams are apart: users other
 # than the demo's stay, and they point at teams.
@@ -51,15 +51,18 @@ def existing_rows(connection: Connection) -> dict[str, int]:
 
 
 def clear(connection: Connection) -> None:
-    """Delete every CRM-contract row, the demo users and the snapshots (computed from the data being replaced).
+    """Delete every CRM-contract row, the demo users, the snapshots and broadcast results (computed from the data
+    being replaced).
 
     Users that are not demo users stay (an operator's own sign-in); they lose their team, which is deleted.
     """
+    # Broadcast results go with their broadcasts (and must: they reference them).
+    derived = [BroadcastResult.__tablename__]
     if connection.dialect.name == "postgresql":
         # TRUNCATE: deleting millions of rows one by one would take longer than loading them.
-        connection.exec_driver_sql(f"TRUNCATE {', '.join(REPLACED_TABLES)}")
+        connection.exec_driver_sql(f"TRUNCATE {', '.join([*derived, *REPLACED_TABLES])}")
     else:
-        for table in REPLACED_TABLES:
+        for table in [*derived, *REPLACED_TABLES]:
             connection.execute(metadata.tables[table].delete())
     connection.execute(User.__table__.delete().where(DEMO_USERS))
     connection.execute(Team.__table__.delete())

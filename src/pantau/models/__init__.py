@@ -13,13 +13,21 @@ from pantau.models.crm import (
     User,
     WhatsappSession,
 )
-from pantau.models.pantau import AnalyticsSnapshot, ApiToken, AuditLogEntry, AuthSession, LoginFailure
+from pantau.models.pantau import (
+    AnalyticsSnapshot,
+    ApiToken,
+    AuditLogEntry,
+    AuthSession,
+    BroadcastResult,
+    LoginFailure,
+)
 
 metadata = Base.metadata
 
 __all__ = [
     "AgentActivityLog",
     "AnalyticsSnapshot",
+    "BroadcastResult",
     "ApiToken",
     "AuditLogEntry",
     "AuthSession",

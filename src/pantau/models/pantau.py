@@ -1,4 +1,5 @@
-"""Pantau's own tables: snapshots (SPEC §7), sign-in sessions, API tokens, sign-in failures, audit log."""
+"""Pantau's own tables: snapshots (SPEC §7), broadcast results, sign-in sessions, API tokens, sign-in
+failures, audit log."""
 
 from __future__ import annotations
 
@@ -43,6 +44,28 @@ class AnalyticsSnapshot(Base):
     message_metrics: Mapped[dict | None] = mapped_column(JSONType)
     # Contacts' histories (dashboard.contact_history.ContactParts); null in rows written before it existed.
     contact_metrics: Mapped[dict | None] = mapped_column(JSONType)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BroadcastResult(Base):
+    """A broadcast's outcome for one scope (SPEC §5.3): its outbound messages with a status, by status, and the
+    distinct recipients who wrote back within 72 hours. Final once every reply window has closed (`replies_close_at`);
+    the organisation row marks the broadcast as computed, so a missing team or agent row means none in that scope."""
+
+    __tablename__ = "broadcast_results"
+    __table_args__ = (UniqueConstraint("broadcast_id", "scope_type", "scope_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    broadcast_id: Mapped[str] = mapped_column(ID, ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    scope_type: Mapped[ScopeType] = mapped_column(checked_enum(ScopeType, "scope_type"))
+    scope_id: Mapped[str] = mapped_column(ID, server_default=text("''"))
+    total: Mapped[int] = mapped_column(Integer)
+    sent: Mapped[int] = mapped_column(Integer)
+    delivered: Mapped[int] = mapped_column(Integer)
+    read: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)
+    responded: Mapped[int] = mapped_column(Integer)
+    replies_close_at: Mapped[datetime] = mapped_column(UTCDateTime)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -1,0 +1,93 @@
+"""Storing broadcast results per scope (see `dashboard.broadcast_results`): rewritten whole per broadcast, an
+organisation row for every broadcast computed (even one without messages), so a missing team or agent row means
+none of its messages is in that scope."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, delete, insert, select
+
+from pantau.core.sql import UPSERT_BATCH
+from pantau.dashboard.broadcast_results import REPLY_WINDOW, results_per_scope
+from pantau.models import Broadcast, BroadcastResult
+from pantau.models.enums import ScopeType
+
+broadcasts = Broadcast.__table__
+results = BroadcastResult.__table__
+COUNTS = ("total", "sent", "delivered", "read", "failed", "responded")
+
+
+def broadcasts_created(connection: Connection, spans: list[tuple[datetime, datetime]]) -> list[str]:
+    found: list[str] = []
+    for start, end in spans:
+        found += connection.execute(
+            select(broadcasts.c.id).where(broadcasts.c.created_at >= start, broadcasts.c.created_at < end)
+        ).scalars()
+    return sorted(set(found))
+
+
+def closing_broadcasts(connection: Connection, before: datetime, now: datetime, lookback_hours: float) -> list[str]:
+    """Broadcasts created before `before` whose reply windows may have closed since the look-back began: a run
+    recomputes them so their results become final."""
+    since = now - REPLY_WINDOW - timedelta(hours=lookback_hours)
+    return broadcasts_created(connection, [(since, before)]) if since < before else []
+
+
+def write_broadcast_results(connection: Connection, ids: list[str], now: datetime) -> int:
+    """Recompute the results of these broadcasts for every scope; returns the rows written."""
+    written = 0
+    for offset in range(0, len(ids), UPSERT_BATCH):
+        batch = ids[offset : offset + UPSERT_BATCH]
+        found = results_per_scope(connection, batch)
+        connection.execute(delete(results).where(results.c.broadcast_id.in_(batch)))
+        rows = []
+        for broadcast_id, per_scope in found.by_scope.items():
+            per_scope.setdefault((ScopeType.org.value, ""), (0,) * len(COUNTS))
+            for (scope_type, scope_id), counts in per_scope.items():
+                rows.append(
+                    {
+                        "broadcast_id": broadcast_id,
+                        "scope_type": scope_type,
+                        "scope_id": scope_id,
+                        **dict(zip(COUNTS, counts, strict=True)),
+                        "replies_close_at": found.replies_close_at[broadcast_id],
+                        "computed_at": now,
+                    }
+                )
+        if rows:
+            connection.execute(insert(results), rows)
+        written += len(rows)
+    return written
+
+
+def stored_broadcast_results(
+    connection: Connection, ids: list[str], scope_type: ScopeType, scope_id: str
+) -> dict[str, tuple[int, ...] | None]:
+    """Broadcast id -> its stored counts in the scope (None: no message of it there), for the broadcasts whose
+    organisation row was computed once every reply window had closed; the others are not in the answer."""
+    final: set[str] = set()
+    for offset in range(0, len(ids), UPSERT_BATCH):
+        final.update(
+            connection.execute(
+                select(results.c.broadcast_id).where(
+                    results.c.broadcast_id.in_(ids[offset : offset + UPSERT_BATCH]),
+                    results.c.scope_type == ScopeType.org.value,
+                    results.c.scope_id == "",
+                    results.c.computed_at >= results.c.replies_close_at,
+                )
+            ).scalars()
+        )
+    found: dict[str, tuple[int, ...] | None] = dict.fromkeys(final)
+    ordered = sorted(final)
+    for offset in range(0, len(ordered), UPSERT_BATCH):
+        rows = connection.execute(
+            select(results.c.broadcast_id, *(results.c[name] for name in COUNTS)).where(
+                results.c.broadcast_id.in_(ordered[offset : offset + UPSERT_BATCH]),
+                results.c.scope_type == scope_type.value,
+                results.c.scope_id == scope_id,
+            )
+        )
+        for broadcast_id, *counts in rows:
+            found[broadcast_id] = tuple(counts) if counts[0] else None  # an empty organisation row: none at all
+    return found
