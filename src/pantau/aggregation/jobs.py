@@ -23,11 +23,12 @@ from pantau.aggregation.buckets import bucket_start, buckets_between, next_bucke
 from pantau.aggregation.snapshots import current_buckets, write_snapshots
 from pantau.core.config import Settings
 from pantau.core.windows import local_midnight
-from pantau.models import Conversation, Message
-from pantau.models.enums import SnapshotType
+from pantau.models import Conversation, Message, User
+from pantau.models.enums import ScopeType, SnapshotType
 
 conversations = Conversation.__table__
 messages = Message.__table__
+users = User.__table__
 
 log = logging.getLogger("pantau.aggregation")
 
@@ -103,24 +104,52 @@ def _facts_may_change(since: datetime) -> ColumnElement[bool]:
     )
 
 
-def touched_buckets(
+@dataclass(frozen=True)
+class Moved:
+    """The buckets of the conversations that moved, and the scopes they are in."""
+
+    buckets: list[datetime]
+    scopes: set[tuple[ScopeType, str]]
+
+
+def moved_conversations(
     connection: Connection, kind: SnapshotType, before: datetime, since: datetime, zone: ZoneInfo
-) -> list[datetime]:
-    """Buckets (before `before`) of conversations that moved since `since`: resolved, escalated, or a message that
-    can change their facts (see `_facts_may_change`).
+) -> Moved:
+    """Conversations created before `before` that moved since `since`: resolved, escalated, or a message that can
+    change their facts (see `_facts_may_change`); their buckets and their scopes (the organisation, the assignee,
+    the own team, the assignee's team).
 
     Changes that leave no timestamp (a reassignment, a rating added later) reach old buckets by a backfill.
     """
     with_new_messages = select(messages.c.conversation_id).where(messages.c.created_at >= since).distinct()
     older = conversations.c.created_at < before
+
+    def moved_where(*conditions: ColumnElement[bool]):
+        return (
+            select(conversations.c.created_at, conversations.c.team_id, conversations.c.assigned_to, users.c.team_id)
+            .select_from(conversations.outerjoin(users, users.c.id == conversations.c.assigned_to))
+            .where(older, *conditions)
+        )
+
     moved = union(
-        select(conversations.c.created_at).where(
-            older, conversations.c.id.in_(with_new_messages), _facts_may_change(since)
-        ),
-        select(conversations.c.created_at).where(older, conversations.c.resolved_at >= since),
-        select(conversations.c.created_at).where(older, conversations.c.escalated_at >= since),
+        moved_where(conversations.c.id.in_(with_new_messages), _facts_may_change(since)),
+        moved_where(conversations.c.resolved_at >= since),
+        moved_where(conversations.c.escalated_at >= since),
     )
-    return sorted({bucket_start(kind, created, zone) for created in connection.execute(moved).scalars()})
+    buckets, scopes = set(), {(ScopeType.org, "")}
+    for created, team_id, assigned_to, assignee_team in connection.execute(moved):
+        buckets.add(bucket_start(kind, created, zone))
+        scopes.update((ScopeType.team, team) for team in (team_id, assignee_team) if team is not None)
+        if assigned_to is not None:
+            scopes.add((ScopeType.agent, assigned_to))
+    return Moved(sorted(buckets), scopes)
+
+
+def touched_buckets(
+    connection: Connection, kind: SnapshotType, before: datetime, since: datetime, zone: ZoneInfo
+) -> list[datetime]:
+    """The buckets of `moved_conversations`."""
+    return moved_conversations(connection, kind, before, since, zone).buckets
 
 
 def aggregate(connection: Connection, settings: Settings, kind: SnapshotType, now: datetime) -> tuple[int, int]:
@@ -137,7 +166,8 @@ def aggregate(connection: Connection, settings: Settings, kind: SnapshotType, no
     zone = settings.zone
     start = span_start(kind, now, settings)
     since = now - timedelta(hours=settings.aggregation_lookback_hours)
-    older = touched_buckets(connection, kind, start, since, zone)
+    moved = moved_conversations(connection, kind, start, since, zone)
+    older = moved.buckets
     target = settings.sla_first_response_seconds
     # Broadcasts before the span whose reply windows may have closed meanwhile (those in it are written with it).
     write_broadcast_results(
@@ -168,6 +198,7 @@ def aggregate(connection: Connection, settings: Settings, kind: SnapshotType, no
         sla_target_seconds=target,
         only={kind: set(older)},
         conversations_only=True,
+        scopes=moved.scopes,
     )
     # What lies in the bucket above that is still in progress is rewritten at this run's own kind only.
     in_progress = [(bucket, next_bucket_start(kind, bucket, zone)) for bucket in older if bucket >= current]

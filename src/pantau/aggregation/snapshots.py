@@ -101,13 +101,15 @@ def hourly_parts(
     zone: ZoneInfo,
     sla_target_seconds: float,
     conversations_only: bool = False,
+    scopes: set[ScopeKey] | None = None,
 ) -> dict[ScopeKey, dict[datetime, BucketParts]]:
     """Parts of the conversations created in the spans (each starting on an hour boundary), per scope and hour;
-    with `conversations_only`, the conversation parts alone (no first contacts, no message parts)."""
+    with `conversations_only`, the conversation parts alone (no first contacts, no message parts); for these
+    `scopes` only, if given."""
     by_scope: dict[ScopeKey, dict[datetime, BucketParts]] = defaultdict(dict)
     for offset in range(0, len(spans), SPANS_PER_STATEMENT):
         batch = spans[offset : offset + SPANS_PER_STATEMENT]
-        found = _hourly_parts_of(connection, batch, now, zone, sla_target_seconds, conversations_only)
+        found = _hourly_parts_of(connection, batch, now, zone, sla_target_seconds, conversations_only, scopes)
         for scope, hours in found.items():
             by_scope[scope].update(hours)
     return by_scope
@@ -198,6 +200,7 @@ def _hourly_parts_of(
     zone: ZoneInfo,
     sla_target_seconds: float,
     conversations_only: bool,
+    scopes: set[ScopeKey] | None,
 ) -> dict[ScopeKey, dict[datetime, BucketParts]]:
     origin = min(start for start, _ in spans)
     created_in = _created_in(spans)
@@ -219,6 +222,8 @@ def _hourly_parts_of(
         hour = origin + index * HOUR
         found = []
         for scope in _scopes_of(team_id, assignee_id, assignee_team):
+            if scopes is not None and scope not in scopes:
+                continue
             hours = by_scope[scope]
             if hour not in hours:
                 hours[hour] = BucketParts()
@@ -287,6 +292,7 @@ def write_snapshots(
     sla_target_seconds: float,
     only: dict[SnapshotType, set[datetime]] | None = None,
     conversations_only: bool = False,
+    scopes: set[ScopeKey] | None = None,
 ) -> int:
     """Recompute every bucket of `kinds` in the spans (each starting and ending on bucket boundaries of every kind,
     the last possibly at `now`); returns the number of rows written.
@@ -294,7 +300,8 @@ def write_snapshots(
     `only` narrows the rows written of a kind to those buckets (the others are still computed, as parts of the
     larger buckets). With `conversations_only`, the rows get fresh conversation parts and keep the first contacts and
     message parts they hold: for buckets whose conversations moved but whose messages and contacts' histories did
-    not (see `jobs.aggregate`); every row already there is rewritten, none deleted."""
+    not (see `jobs.aggregate`); every row already there is rewritten, none deleted. `scopes` (with
+    `conversations_only`) narrows the rows to those scopes: the ones the moved conversations are in."""
     spans = [(start, min(end, now)) for start, end in spans if start < now]
     if not spans:
         return 0
@@ -305,6 +312,7 @@ def write_snapshots(
         zone=zone,
         sla_target_seconds=sla_target_seconds,
         conversations_only=conversations_only,
+        scopes=scopes if conversations_only else None,
     )
     written = 0
     rolled = hours
@@ -323,6 +331,9 @@ def write_snapshots(
                     found[(scope_type, scope_id, bucket)] = parts
         stored = _stored_rows(connection, kind, covered)
         if conversations_only:
+            if scopes is not None:
+                found = {key: parts for key, parts in found.items() if key[:2] in scopes}
+                stored = {key: row for key, row in stored.items() if key[:2] in scopes}
             found = {
                 key: BucketParts(
                     found[key].conversations if key in found else ConversationParts(),
