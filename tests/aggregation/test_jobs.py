@@ -6,6 +6,8 @@ import math
 import os
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,10 +15,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from pantau.aggregation import jobs, snapshots
+from pantau.aggregation.broadcasts import write_broadcast_results
 from pantau.aggregation.jobs import LOCK_IDS, run_aggregation, span_start
 from pantau.aggregation.scheduler import build_scheduler
 from pantau.migrations.runner import upgrade
-from pantau.models import AnalyticsSnapshot
+from pantau.models import AnalyticsSnapshot, BroadcastResult
 from pantau.models.enums import SnapshotType
 from pantau.web.app import create_app
 from tests.conftest import make_settings
@@ -82,6 +85,33 @@ def test_a_second_runner_skips_while_the_first_holds_the_lock(migrated):
     assert (result.ran, snapshot_count(engine)) == (False, 0)
     # Another kind has its own lock and is not held up.
     assert run_aggregation(engine, settings, SnapshotType.daily, now=NOW).ran
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+def test_runs_of_two_kinds_recomputing_one_broadcast_at_once_both_land(migrated):
+    """At midnight the hourly and the daily run both recompute the broadcasts whose reply windows close."""
+    engine, settings = migrated
+    with engine.begin() as connection:
+        data = Dataset(connection)
+        broadcast = data.make_broadcast(NOW - timedelta(days=3), id="sale")
+        conversation = data.make_conversation(NOW - timedelta(days=3), broadcast=broadcast, inbound_at=None)
+        data.make_message(conversation, NOW - timedelta(days=3), sender="system", status="read", broadcast=broadcast)
+    with engine.connect() as first:
+        first.begin()
+        write_broadcast_results(first, ["sale"], NOW)
+        with ThreadPoolExecutor(1) as pool:
+            # The second run waits on the first's rows, then updates them instead of failing on the unique key.
+            other = pool.submit(_write_broadcast_results_in_own_transaction, engine, NOW + timedelta(minutes=1))
+            time.sleep(0.5)
+            first.commit()
+            assert other.result(timeout=30) == 1
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(BroadcastResult)).scalar_one() == 1
+
+
+def _write_broadcast_results_in_own_transaction(engine, now) -> int:
+    with engine.begin() as connection:
+        return write_broadcast_results(connection, ["sale"], now)
 
 
 def test_a_failing_run_leaves_nothing_behind(migrated, monkeypatch):

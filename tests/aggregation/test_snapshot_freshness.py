@@ -180,43 +180,19 @@ def test_an_older_day_that_moved_keeps_its_first_contacts_and_messages(data, con
             )
 
 
-def test_only_messages_that_can_change_an_older_conversation_move_its_bucket(data, connection):
+def test_a_conversation_reopened_by_its_customer_is_open_again_in_its_old_day(data, connection):
+    """Reopening clears `resolved_at` and leaves no timestamp: the customer's message is what moves it."""
     settings = make_settings("sqlite://")
     agent = data.make_user("agent", name="Ana")
-    answered = data.make_answered_conversation(local("2026-03-03 10:00"), 60, agent=agent)
-    # Resolved without a reply: only the message itself can move these (a drop-off needs an open conversation).
-    resolved = {"status": "resolved", "resolved_at": local("2026-03-07 09:00")}
-    unanswered = data.make_conversation(local("2026-03-04 11:00"), assigned_to=agent, **resolved)
-    silent = data.make_conversation(local("2026-03-06 13:00"), inbound_at=None, **resolved)
-    human = data.make_conversation(local("2026-03-07 08:00"), **resolved)
-    with_the_bot = data.make_conversation(local("2026-03-05 12:00"), handled_by_bot=True)
-    data.make_message(with_the_bot, local("2026-03-05 12:01"), sender="bot")
+    resolved = {"status": "resolved", "resolved_at": local("2026-03-03 10:30")}
+    reopened = data.make_answered_conversation(local("2026-03-03 10:00"), 60, agent=agent, **resolved)
     snapshot_everything(connection, local("2026-03-10 00:00"))
-    now, since = local("2026-03-10 10:00"), local("2026-03-08 10:00")
-
-    def touched():
-        found = touched_buckets(connection, SnapshotType.hourly, since, since, ZONE)
-        return [bucket.astimezone(ZONE).isoformat()[:16] for bucket in found]
-
-    # The customer of an answered conversation writes again, and its agent answers: its facts stay as they were.
-    data.make_message(answered, local("2026-03-10 09:40"))
-    data.make_message(answered, local("2026-03-10 09:41"), sender="agent", sender_id=agent)
-    assert touched() == []
-    # A first reply, a first inbound message, a first bot message, a customer back at the bot (the drop-off moves).
-    moves = [
-        (unanswered, "2026-03-04T11:00", {"sender": "agent", "sender_id": agent}),
-        (silent, "2026-03-06T13:00", {}),
-        (human, "2026-03-07T08:00", {"sender": "bot"}),
-        (with_the_bot, "2026-03-05T12:00", {}),
-    ]
-    for conversation, bucket, message in moves:
-        data.make_message(conversation, local("2026-03-10 09:42"), **message)
-        assert bucket in touched()
-    assert len(touched()) == len(moves)
-
-    aggregate(connection, settings, SnapshotType.hourly, now)
-    for section in ("conversation-effectiveness", "automation-impact", "customer-load", "agent-productivity"):
-        same_with_and_without_snapshots(connection, section, preset="30d")
+    data.make_message(reopened, local("2026-03-10 09:40"))
+    connection.execute(update(Conversation).where(Conversation.id == reopened).values(status="open", resolved_at=None))
+    aggregate(connection, settings, SnapshotType.hourly, local("2026-03-10 10:00"))
+    figures = same_with_and_without_snapshots(connection, "conversation-effectiveness", preset="30d")
+    assert figures["resolvedVsOpen"]["resolved"] == 0
+    assert touched_buckets(connection, SnapshotType.hourly, local("2026-03-08 10:00"), local("2026-03-08 10:00"), ZONE)
 
 
 def test_a_broadcast_is_read_from_its_stored_result_only_once_its_replies_are_in(data, connection):

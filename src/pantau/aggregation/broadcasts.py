@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, select
 
-from pantau.core.sql import UPSERT_BATCH
+from pantau.core.sql import UPSERT_BATCH, upsert
 from pantau.dashboard.broadcast_results import REPLY_WINDOW, results_per_scope
 from pantau.models import Broadcast, BroadcastResult
 from pantau.models.enums import ScopeType
@@ -40,7 +40,6 @@ def write_broadcast_results(connection: Connection, ids: list[str], now: datetim
     for offset in range(0, len(ids), UPSERT_BATCH):
         batch = ids[offset : offset + UPSERT_BATCH]
         found = results_per_scope(connection, batch)
-        connection.execute(delete(results).where(results.c.broadcast_id.in_(batch)))
         rows = []
         for broadcast_id, per_scope in found.by_scope.items():
             per_scope.setdefault((ScopeType.org.value, ""), (0,) * len(COUNTS))
@@ -55,8 +54,17 @@ def write_broadcast_results(connection: Connection, ids: list[str], now: datetim
                         "computed_at": now,
                     }
                 )
-        if rows:
-            connection.execute(insert(results), rows)
+        # Upserted, not deleted and inserted: runs of two kinds (hourly and daily at midnight) may recompute the same
+        # broadcast at once, and the second then updates what the first wrote instead of colliding with it.
+        upsert(
+            connection,
+            results,
+            rows,
+            conflict_columns=["broadcast_id", "scope_type", "scope_id"],
+            update_columns=[*COUNTS, "replies_close_at", "computed_at"],
+        )
+        # Scopes that had a row and have none now.
+        connection.execute(delete(results).where(results.c.broadcast_id.in_(batch), results.c.computed_at != now))
         written += len(rows)
     return written
 

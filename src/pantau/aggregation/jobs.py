@@ -2,8 +2,8 @@
 
 A run recomputes the current and the previous bucket of its kind plus every bucket that overlaps the look-back
 (`AGGREGATION_LOOKBACK_HOURS`), so late statuses and late first responses land; and, further back, the buckets of
-older conversations that moved within the look-back (a resolution, an escalation, or a message that can change their
-facts), so a reply or a resolution days later lands too. On PostgreSQL a run first takes a
+older conversations that moved within the look-back (a message, a resolution or an escalation since then), so a
+reply or a resolution days later lands too. On PostgreSQL a run first takes a
 transaction-scoped advisory lock for its kind: a second runner (another scheduler replica, a cron call arriving
 twice) finds it taken and skips instead of computing the same buckets again.
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, exists, func, or_, select, union
+from sqlalchemy import ColumnElement, Connection, Engine, func, select, union
 
 from pantau.aggregation.broadcasts import closing_broadcasts, write_broadcast_results
 from pantau.aggregation.buckets import bucket_start, buckets_between, next_bucket_start
@@ -62,48 +62,6 @@ def span_start(kind: SnapshotType, now: datetime, settings: Settings) -> datetim
     return min(previous, look_back)
 
 
-def _facts_may_change(since: datetime) -> ColumnElement[bool]:
-    """Whether the messages a conversation got since `since` can change its facts (see `dashboard.facts`), given
-    the ones before: its first inbound message (c0), its first bot message (bot-engaged, unless marked as handled by
-    the bot), its first agent message at or after the human clock's start (escalated, answered), or any message
-    while it may still be a bot-only drop-off (unresolved, never escalated, no agent message). A conversation
-    answered before `since` keeps its facts whatever its customer or agent writes later."""
-    earlier, recent = messages.alias("earlier_message"), messages.alias("recent_message")
-    first_inbound = messages.alias("first_inbound")
-
-    def none_before(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-        same_conversation = earlier.c.conversation_id == conversations.c.id
-        return ~exists().where(same_conversation, earlier.c.created_at < since, *conditions)
-
-    def some_since(condition: ColumnElement[bool]) -> ColumnElement[bool]:
-        return exists().where(recent.c.conversation_id == conversations.c.id, recent.c.created_at >= since, condition)
-
-    c0 = (
-        select(func.min(first_inbound.c.created_at))
-        .where(first_inbound.c.conversation_id == conversations.c.id, first_inbound.c.direction == "inbound")
-        .correlate(conversations)  # two levels down, inside an EXISTS: named, not left to inference
-        .scalar_subquery()
-    )
-    s0 = func.coalesce(conversations.c.escalated_at, c0)
-    return or_(
-        and_(some_since(recent.c.direction == "inbound"), none_before(earlier.c.direction == "inbound")),
-        and_(
-            conversations.c.handled_by_bot.is_not(True),
-            some_since(recent.c.sender_type == "bot"),
-            none_before(earlier.c.sender_type == "bot"),
-        ),
-        and_(
-            some_since(recent.c.sender_type == "agent"),
-            none_before(earlier.c.sender_type == "agent", earlier.c.created_at >= s0),
-        ),
-        and_(
-            conversations.c.resolved_at.is_(None),
-            conversations.c.escalated_at.is_(None),
-            none_before(earlier.c.sender_type == "agent"),
-        ),
-    )
-
-
 @dataclass(frozen=True)
 class Moved:
     """The buckets of the conversations that moved, and the scopes they are in."""
@@ -115,11 +73,12 @@ class Moved:
 def moved_conversations(
     connection: Connection, kind: SnapshotType, before: datetime, since: datetime, zone: ZoneInfo
 ) -> Moved:
-    """Conversations created before `before` that moved since `since`: resolved, escalated, or a message that can
-    change their facts (see `_facts_may_change`); their buckets and their scopes (the organisation, the assignee,
-    the own team, the assignee's team).
+    """Conversations created before `before` that moved since `since`: a message, a resolution or an escalation
+    since then; their buckets and their scopes (the organisation, the assignee, the own team, the assignee's team).
 
-    Changes that leave no timestamp (a reassignment, a rating added later) reach old buckets by a backfill.
+    Any message counts, not only one that changes the conversation's facts: a reopened conversation loses its
+    `resolved_at`, and a rating or an intent arrives with a message, with no timestamp of their own. Changes that
+    leave no trace at all (a reassignment, a rating set without a message) reach old buckets by a backfill.
     """
     with_new_messages = select(messages.c.conversation_id).where(messages.c.created_at >= since).distinct()
     older = conversations.c.created_at < before
@@ -132,7 +91,7 @@ def moved_conversations(
         )
 
     moved = union(
-        moved_where(conversations.c.id.in_(with_new_messages), _facts_may_change(since)),
+        moved_where(conversations.c.id.in_(with_new_messages)),
         moved_where(conversations.c.resolved_at >= since),
         moved_where(conversations.c.escalated_at >= since),
     )

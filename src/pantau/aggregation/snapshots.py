@@ -300,7 +300,7 @@ def write_snapshots(
     `only` narrows the rows written of a kind to those buckets (the others are still computed, as parts of the
     larger buckets). With `conversations_only`, the rows get fresh conversation parts and keep the first contacts and
     message parts they hold: for buckets whose conversations moved but whose messages and contacts' histories did
-    not (see `jobs.aggregate`); every row already there is rewritten, none deleted. `scopes` (with
+    not (see `jobs.aggregate`); only rows already there are rewritten, none added or deleted. `scopes` (with
     `conversations_only`) narrows the rows to those scopes: the ones the moved conversations are in."""
     spans = [(start, min(end, now)) for start, end in spans if start < now]
     if not spans:
@@ -334,12 +334,11 @@ def write_snapshots(
             if scopes is not None:
                 found = {key: parts for key, parts in found.items() if key[:2] in scopes}
                 stored = {key: row for key, row in stored.items() if key[:2] in scopes}
+            # Rows already there only: one this rewrite would add could hold its conversation parts alone (its
+            # bucket never computed in full, or a scope it gained without a timestamp: a backfill's work).
             found = {
-                key: BucketParts(
-                    found[key].conversations if key in found else ConversationParts(),
-                    stored[key][1] if key in stored else 0,
-                )
-                for key in found.keys() | stored.keys()
+                key: BucketParts(found[key].conversations if key in found else ConversationParts(), first_contacts)
+                for key, (_, first_contacts) in stored.items()
             }
         else:
             # Scopes that had rows in these buckets and have none now.
