@@ -230,14 +230,16 @@ def _hourly_parts_of(
             found.append(hours[hour])
         return found
 
-    per_key: dict[HourKey, ConversationParts] = defaultdict(ConversationParts)
-    for (*key, intent), parts in grouped.items():
+    # Each group's parts go to every scope it is in, and are added up once per scope and hour.
+    per_scope_hour: dict[tuple[ScopeKey, int], list[ConversationParts]] = defaultdict(list)
+    for (index, team_id, assignee_id, assignee_team, intent), parts in grouped.items():
         if intent is not None:
             parts.intents[intent] = [parts.conversations, parts.bot_only_resolved]
-        per_key[tuple(key)] += parts
-    for key, parts in per_key.items():
-        for bucket in buckets(key):
-            bucket.conversations += parts
+        for scope in _scopes_of(team_id, assignee_id, assignee_team):
+            if scopes is None or scope in scopes:
+                per_scope_hour[(scope, index)].append(parts)
+    for (scope, index), many in per_scope_hour.items():
+        by_scope[scope].setdefault(origin + index * HOUR, BucketParts()).conversations = ConversationParts.total(many)
     if conversations_only:
         return by_scope
     for key, per_scope in _contact_history_of(connection, created_in, origin, zone).items():

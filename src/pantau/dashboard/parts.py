@@ -108,6 +108,20 @@ class ConversationParts:
         total += other
         return total
 
+    @classmethod
+    def total(cls, many: list[ConversationParts]) -> ConversationParts:
+        """The sum of many parts at once, field by field: much cheaper than adding them up pairwise."""
+        total = cls(
+            **{name: sum(map(getter, many)) for name, getter in _COUNT_GETTERS.items()},
+            **{name: max(map(getter, many), default=0) for name, getter in _LATEST_GETTERS.items()},
+        )
+        total.delays = [sum(column) for column in zip(*(parts.delays for parts in many), strict=True)] or total.delays
+        for parts in many:
+            for intent, (count, resolved) in parts.intents.items():
+                known = total.intents.get(intent, (0, 0))
+                total.intents[intent] = [known[0] + count, known[1] + resolved]
+        return total
+
     def to_json(self) -> dict:
         return {name: getattr(self, name) for name in _ALL_NAMES}
 
@@ -166,6 +180,8 @@ _ALL_NAMES = tuple(part.name for part in fields(ConversationParts))
 _LATEST_NAMES = ("drop_candidates_latest_us", "pending_latest_s0_us")
 _COUNT_NAMES = tuple(name for name in _ALL_NAMES if name not in ("delays", "intents", *_LATEST_NAMES))
 _counts_of, _latest_of = operator.attrgetter(*_COUNT_NAMES), operator.attrgetter(*_LATEST_NAMES)
+_COUNT_GETTERS = {name: operator.attrgetter(name) for name in _COUNT_NAMES}
+_LATEST_GETTERS = {name: operator.attrgetter(name) for name in _LATEST_NAMES}
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
