@@ -7,6 +7,7 @@ Durations are summed as whole microseconds, so sums are exact and add up without
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -348,12 +349,24 @@ def collect_grouped_parts(
     return collected
 
 
+_SCALAR_NAMES = (*_COUNT_NAMES, *_LATEST_NAMES)
+_DELAY_COLUMNS = tuple(f"delay_{index}" for index in range(len(DELAY_BUCKETS)))
+
+
 def parts_from_row(row) -> ConversationParts:
     """Parts from a row with a column per count and latest part and `delay_<index>` per delay bucket."""
-    mapping = row._mapping
-    parts = ConversationParts(**{name: int(mapping[name]) for name in (*_COUNT_NAMES, *_LATEST_NAMES)})
-    parts.delays = [int(mapping[f"delay_{index}"]) for index in range(len(DELAY_BUCKETS))]
+    positions = _positions(tuple(row._fields))
+    parts = ConversationParts(
+        **{name: int(row[position]) for name, position in zip(_SCALAR_NAMES, positions[0], strict=True)}
+    )
+    parts.delays = [int(row[position]) for position in positions[1]]
     return parts
+
+
+@functools.lru_cache(maxsize=16)
+def _positions(fields: tuple[str, ...]) -> tuple[list[int], list[int]]:
+    """Where the parts sit in a row with these columns: looked up once per statement shape, not per row."""
+    return [fields.index(name) for name in _SCALAR_NAMES], [fields.index(name) for name in _DELAY_COLUMNS]
 
 
 def summed_part_columns(part: Callable[[tuple[str | int, ...]], ColumnElement]) -> list[Label]:
