@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from pantau.aggregation.buckets import bucket_start
-from pantau.aggregation.jobs import aggregate, touched_buckets
+from pantau.aggregation.jobs import aggregate, moved_conversations
 from pantau.aggregation.snapshots import write_snapshots
 from pantau.dashboard import automation_impact, conversation_effectiveness
 from pantau.dashboard.parts_source import PartsSource
@@ -192,7 +192,9 @@ def test_a_conversation_reopened_by_its_customer_is_open_again_in_its_old_day(da
     aggregate(connection, settings, SnapshotType.hourly, local("2026-03-10 10:00"))
     figures = same_with_and_without_snapshots(connection, "conversation-effectiveness", preset="30d")
     assert figures["resolvedVsOpen"]["resolved"] == 0
-    assert touched_buckets(connection, SnapshotType.hourly, local("2026-03-08 10:00"), local("2026-03-08 10:00"), ZONE)
+    look_back = local("2026-03-08 10:00")
+    moved = moved_conversations(connection, SnapshotType.hourly, look_back, look_back, ZONE)
+    assert [bucket.astimezone(ZONE).isoformat()[:16] for bucket in moved.buckets] == ["2026-03-03T10:00"]
 
 
 def test_a_broadcast_is_read_from_its_stored_result_only_once_its_replies_are_in(data, connection):

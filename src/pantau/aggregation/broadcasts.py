@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, and_, delete, or_, select
 
 from pantau.core.sql import UPSERT_BATCH, upsert
 from pantau.dashboard.broadcast_results import REPLY_WINDOW, results_per_scope
@@ -19,12 +19,10 @@ COUNTS = ("total", "sent", "delivered", "read", "failed", "responded")
 
 
 def broadcasts_created(connection: Connection, spans: list[tuple[datetime, datetime]]) -> list[str]:
-    found: list[str] = []
-    for start, end in spans:
-        found += connection.execute(
-            select(broadcasts.c.id).where(broadcasts.c.created_at >= start, broadcasts.c.created_at < end)
-        ).scalars()
-    return sorted(set(found))
+    if not spans:
+        return []
+    created_in = or_(*(and_(broadcasts.c.created_at >= start, broadcasts.c.created_at < end) for start, end in spans))
+    return list(connection.execute(select(broadcasts.c.id).where(created_in).order_by(broadcasts.c.id)).scalars())
 
 
 def closing_broadcasts(connection: Connection, before: datetime, now: datetime, lookback_hours: float) -> list[str]:
@@ -74,28 +72,29 @@ def stored_broadcast_results(
 ) -> dict[str, tuple[int, ...] | None]:
     """Broadcast id -> its stored counts in the scope (None: no message of it there), for the broadcasts whose
     organisation row was computed once every reply window had closed; the others are not in the answer."""
-    final: set[str] = set()
+    organisation, mine = results.alias("organisation"), results.alias("mine")
+    found: dict[str, tuple[int, ...] | None] = {}
     for offset in range(0, len(ids), UPSERT_BATCH):
-        final.update(
-            connection.execute(
-                select(results.c.broadcast_id).where(
-                    results.c.broadcast_id.in_(ids[offset : offset + UPSERT_BATCH]),
-                    results.c.scope_type == ScopeType.org.value,
-                    results.c.scope_id == "",
-                    results.c.computed_at >= results.c.replies_close_at,
-                )
-            ).scalars()
-        )
-    found: dict[str, tuple[int, ...] | None] = dict.fromkeys(final)
-    ordered = sorted(final)
-    for offset in range(0, len(ordered), UPSERT_BATCH):
         rows = connection.execute(
-            select(results.c.broadcast_id, *(results.c[name] for name in COUNTS)).where(
-                results.c.broadcast_id.in_(ordered[offset : offset + UPSERT_BATCH]),
-                results.c.scope_type == scope_type.value,
-                results.c.scope_id == scope_id,
+            select(organisation.c.broadcast_id, *(mine.c[name] for name in COUNTS))
+            .select_from(
+                organisation.outerjoin(
+                    mine,
+                    and_(
+                        mine.c.broadcast_id == organisation.c.broadcast_id,
+                        mine.c.scope_type == scope_type.value,
+                        mine.c.scope_id == scope_id,
+                    ),
+                )
+            )
+            .where(
+                organisation.c.broadcast_id.in_(ids[offset : offset + UPSERT_BATCH]),
+                organisation.c.scope_type == ScopeType.org.value,
+                organisation.c.scope_id == "",
+                organisation.c.computed_at >= organisation.c.replies_close_at,
             )
         )
         for broadcast_id, *counts in rows:
-            found[broadcast_id] = tuple(counts) if counts[0] else None  # an empty organisation row: none at all
+            # No row in the scope, or an empty organisation row (a broadcast without messages): not listed.
+            found[broadcast_id] = tuple(counts) if counts[0] else None
     return found

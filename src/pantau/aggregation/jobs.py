@@ -104,23 +104,16 @@ def moved_conversations(
     return Moved(sorted(buckets), scopes)
 
 
-def touched_buckets(
-    connection: Connection, kind: SnapshotType, before: datetime, since: datetime, zone: ZoneInfo
-) -> list[datetime]:
-    """The buckets of `moved_conversations`."""
-    return moved_conversations(connection, kind, before, since, zone).buckets
-
-
 def aggregate(connection: Connection, settings: Settings, kind: SnapshotType, now: datetime) -> tuple[int, int]:
     """The work of one run on a connection already in a transaction: (buckets, rows) recomputed.
 
     A rewritten bucket is fresher than the ended bucket of the next kind up that holds it, which the dashboard then
     reads bucket by finer bucket instead (see `PartsSource`). So an hourly run rewrites whole the ended days its span
     overlaps, with their hours, and a daily run the ended weeks, with their days: one query for both kinds, and the
-    larger bucket stays usable. Older ended buckets above that hold a moved bucket (see `touched_buckets`) lie wholly
-    before the look-back: their messages and their contacts' first conversations are as the last run left them, so
-    only their conversation parts are recomputed, and written for the bucket above and the moved buckets alone. The
-    weekly run has no kind above it.
+    larger bucket stays usable. Older ended buckets above that hold a moved conversation (`moved_conversations`) lie
+    wholly before the look-back: their messages and their contacts' first conversations are as the last run left
+    them, so only their conversation parts are recomputed, written for the bucket above and the moved buckets, in the
+    moved conversations' scopes. The weekly run has no kind above it.
     """
     zone = settings.zone
     start = span_start(kind, now, settings)

@@ -32,6 +32,7 @@ from sqlalchemy import (
 
 from pantau.aggregation.broadcasts import broadcasts_created, write_broadcast_results
 from pantau.aggregation.buckets import HOUR, bucket_start, buckets_between
+from pantau.auth.scope import conversation_scopes
 from pantau.core.sql import UPSERT_BATCH, epoch, upsert
 from pantau.dashboard.contact_history import ContactParts, is_second_conversation, previous_conversation_at
 from pantau.dashboard.facts import cohort_filter, conversation_facts
@@ -85,7 +86,7 @@ def _hour_index(moment, origin: datetime):
     return func.floor((epoch(moment) - origin.timestamp()) / 3600.0).cast(Integer)
 
 
-# Spans per statement: a run may recompute many scattered old hours (see jobs.touched_buckets).
+# Spans per statement: a run may recompute many scattered old hours (see jobs.moved_conversations).
 SPANS_PER_STATEMENT = 48
 
 
@@ -121,22 +122,12 @@ assignee = users.alias("assignee")
 HourKey = tuple[int, str | None, str | None, str | None]  # hour index, team, assignee, assignee's team
 
 
-def _scopes_of(team_id: str | None, assignee_id: str | None, assignee_team: str | None) -> list[ScopeKey]:
-    scopes: list[ScopeKey] = [(ScopeType.org, "")]
-    if assignee_id is not None:
-        scopes.append((ScopeType.agent, assignee_id))
-    if team_id is not None:
-        scopes.append((ScopeType.team, team_id))
-    if assignee_team is not None and assignee_team != team_id:
-        scopes.append((ScopeType.team, assignee_team))
-    return scopes
-
-
 def _contact_history_of(
     connection: Connection, created_in: ColumnElement[bool], origin: datetime, zone: ZoneInfo
-) -> dict[HourKey, list[tuple[int, ContactParts]]]:
-    """Hour key -> per scope of `_scopes_of` (the organisation, the assignee, the own team, the assignee's team):
-    how many of its conversations are their contact's first there, and the days of the others' previous ones."""
+) -> dict[tuple[ScopeKey, int], tuple[int, ContactParts]]:
+    """(scope, hour index) -> how many of the hour's conversations in the scope are their contact's first there, and
+    the days of the others' previous ones. One row per conversation, its history looked up once per scope it is in
+    (the organisation, its assignee, its own team, its assignee's team: the order of `conversation_scopes`)."""
     hour = _hour_index(conversations.c.created_at, origin)
 
     def in_team(team: ColumnElement, outer: FromClause):
@@ -159,38 +150,31 @@ def _contact_history_of(
     ]
     columns = []
     for applies, same_scope in flavours:
-        # CASE: the history is looked at only where the scope applies.
+        # CASE: the history is looked at only where the scope applies; null where it does not.
         columns += [
-            case((applies, 1), else_=0),
             case((applies, previous_conversation_at(conversations, same_scope))),
-            case((applies, case((is_second_conversation(conversations, same_scope), 1), else_=0)), else_=0),
+            case((applies, case((is_second_conversation(conversations, same_scope), 1), else_=0))),
         ]
     rows = connection.execute(
         select(hour, team_id, assigned_to, assignee_team, *columns)
         .select_from(conversations.outerjoin(assignee, assignee.c.id == assigned_to))
         .where(created_in)
     )
-    found: dict[HourKey, list[tuple[int, ContactParts]]] = {}
-    for row in rows:
-        key = tuple(row[:4])
-        per_scope = found.setdefault(key, [(0, ContactParts()) for _ in flavours])
-        for index in range(len(flavours)):
-            applies, previous_at, second = row[4 + 3 * index : 7 + 3 * index]
-            if applies:
-                first_contacts, history = per_scope[index]
-                history.add(previous_at, bool(second), zone)
-                per_scope[index] = (first_contacts + (previous_at is None), history)
-    # Keep the scopes that apply, in the order of `_scopes_of`.
-    return {
-        key: [
-            per_scope[index]
-            for index, applies in enumerate(
-                [True, key[2] is not None, key[1] is not None, key[3] is not None and key[3] != key[1]]
+    found: dict[tuple[ScopeKey, int], tuple[int, ContactParts]] = {}
+    for index, team, assignee_id, assignee_team_id, *histories in rows:
+        applying = [
+            (histories[2 * position], histories[2 * position + 1])
+            for position, applies in enumerate(
+                [True, assignee_id is not None, team is not None, assignee_team_id not in (None, team)]
             )
             if applies
         ]
-        for key, per_scope in found.items()
-    }
+        scopes = conversation_scopes(team, assignee_id, assignee_team_id)
+        for scope, (previous_at, second) in zip(scopes, applying, strict=True):
+            first_contacts, history = found.get((scope, index), (0, ContactParts()))
+            history.add(previous_at, bool(second), zone)
+            found[(scope, index)] = (first_contacts + (previous_at is None), history)
+    return found
 
 
 def _hourly_parts_of(
@@ -217,38 +201,31 @@ def _hourly_parts_of(
     )
     by_scope: dict[ScopeKey, dict[datetime, BucketParts]] = defaultdict(dict)
 
-    def buckets(key: HourKey) -> list[BucketParts]:
-        index, team_id, assignee_id, assignee_team = key
+    def bucket(scope: ScopeKey, index: int) -> BucketParts:
+        hours = by_scope[scope]
         hour = origin + index * HOUR
-        found = []
-        for scope in _scopes_of(team_id, assignee_id, assignee_team):
-            if scopes is not None and scope not in scopes:
-                continue
-            hours = by_scope[scope]
-            if hour not in hours:
-                hours[hour] = BucketParts()
-            found.append(hours[hour])
-        return found
+        if hour not in hours:
+            hours[hour] = BucketParts()
+        return hours[hour]
 
     # Each group's parts go to every scope it is in, and are added up once per scope and hour.
     per_scope_hour: dict[tuple[ScopeKey, int], list[ConversationParts]] = defaultdict(list)
     for (index, team_id, assignee_id, assignee_team, intent), parts in grouped.items():
         if intent is not None:
             parts.intents[intent] = [parts.conversations, parts.bot_only_resolved]
-        for scope in _scopes_of(team_id, assignee_id, assignee_team):
+        for scope in conversation_scopes(team_id, assignee_id, assignee_team):
             if scopes is None or scope in scopes:
                 per_scope_hour[(scope, index)].append(parts)
     for (scope, index), many in per_scope_hour.items():
-        by_scope[scope].setdefault(origin + index * HOUR, BucketParts()).conversations = ConversationParts.total(many)
+        bucket(scope, index).conversations = ConversationParts.total(many)
     if conversations_only:
         return by_scope
-    for key, per_scope in _contact_history_of(connection, created_in, origin, zone).items():
-        for bucket, (first_contacts, history) in zip(buckets(key), per_scope, strict=True):
-            bucket.first_contacts += first_contacts
-            bucket.contacts += history
-    for key, parts in _message_parts_of(connection, spans, origin).items():
-        for bucket in buckets(key):
-            bucket.messages += parts
+    for (scope, index), (first_contacts, history) in _contact_history_of(connection, created_in, origin, zone).items():
+        hour = bucket(scope, index)
+        hour.first_contacts, hour.contacts = first_contacts, history
+    for (index, *scope_ids), parts in _message_parts_of(connection, spans, origin).items():
+        for scope in conversation_scopes(*scope_ids):
+            bucket(scope, index).messages += parts
     return by_scope
 
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from pantau.models.enums import Role
+from pantau.models.enums import Role, ScopeType
 
 ScopeLevel = Literal["own", "team", "all"]
 
@@ -87,3 +87,18 @@ def resolve_scope(person: ScopedPerson) -> Scope:
     if role in _TEAM_ROLES and person.team_id is not None:
         return Scope(level="team", role=role, user_id=person.id, team_ids=(person.team_id,))
     return Scope(level="own", role=role, user_id=person.id)
+
+
+def conversation_scopes(
+    team_id: str | None, assignee_id: str | None, assignee_team: str | None
+) -> list[tuple[ScopeType, str]]:
+    """The stored scopes a conversation counts in: the organisation (''), its assignee, its own team and its
+    assignee's team where that differs (a team sees its conversations and those assigned to its members)."""
+    scopes: list[tuple[ScopeType, str]] = [(ScopeType.org, "")]
+    if assignee_id is not None:
+        scopes.append((ScopeType.agent, assignee_id))
+    if team_id is not None:
+        scopes.append((ScopeType.team, team_id))
+    if assignee_team is not None and assignee_team != team_id:
+        scopes.append((ScopeType.team, assignee_team))
+    return scopes

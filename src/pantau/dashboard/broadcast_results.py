@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Connection, case, distinct, exists, func, select
 
+from pantau.auth.scope import conversation_scopes
 from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core.sql import plus_seconds
 from pantau.dashboard.facts import count_where
@@ -168,15 +169,8 @@ def results_per_scope(connection: Connection, ids: list[str]) -> ScopedResults:
     )
     for broadcast_id, created_at, status, contact_id, team_id, assigned_to, assignee_team, wrote_back in rows:
         latest[broadcast_id] = max(latest[broadcast_id], created_at)
-        scopes = [("org", "")]
-        if assigned_to is not None:
-            scopes.append(("agent", assigned_to))
-        if team_id is not None:
-            scopes.append(("team", team_id))
-        if assignee_team is not None and assignee_team != team_id:
-            scopes.append(("team", assignee_team))
-        for scope in scopes:
-            tallies[broadcast_id][scope].add(status, contact_id, bool(wrote_back))
+        for scope_type, scope_id in conversation_scopes(team_id, assigned_to, assignee_team):
+            tallies[broadcast_id][(scope_type.value, scope_id)].add(status, contact_id, bool(wrote_back))
     return ScopedResults(
         by_scope={
             broadcast_id: {scope: tally.result() for scope, tally in tallies[broadcast_id].items()}

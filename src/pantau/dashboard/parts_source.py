@@ -35,7 +35,7 @@ from pantau.auth.scope import Scope
 from pantau.auth.scope_sql import conversations_in_scope, people_in_scope
 from pantau.core.config import Settings
 from pantau.core.sql import bucket_key
-from pantau.core.windows import Granularity, Window, local_date, local_midnight
+from pantau.core.windows import Granularity, Window
 from pantau.dashboard.contact_history import (
     ContactParts,
     is_first_conversation,
@@ -180,12 +180,13 @@ class PartsSource:
         """The contact histories of the conversations created in [start, end) in scope (see
         `dashboard.contact_history`), or None where they cannot stand in for a live count: without snapshots,
         for a range that does not start at a local midnight (they keep days), or with a row that predates them."""
-        if not self.use_snapshots or self._scope_rows() is None or start != _midnight_at_or_before(start, self.zone):
+        rows = self._scope_rows()
+        if not self.use_snapshots or rows is None or start != bucket_start(SnapshotType.daily, start, self.zone):
             return None
         plan = self._plan(start, end, _LARGEST_FIRST)
         total = ContactParts()
         if plan.snapshot_buckets:
-            scope_type, (scope_id,) = self._scope_rows()
+            scope_type, (scope_id,) = rows
             stored = stored_contact_parts(self.connection, plan.snapshot_buckets, scope_type, scope_id)
             if stored is None:
                 return None
@@ -386,10 +387,6 @@ class PartsSource:
             sla_target_seconds=self.settings.sla_first_response_seconds,
             with_intents=with_intents,
         )
-
-
-def _midnight_at_or_before(moment: datetime, zone) -> datetime:
-    return local_midnight(local_date(moment, zone), zone)
 
 
 def _created_in(intervals: list[tuple[datetime, datetime]]) -> ColumnElement[bool]:

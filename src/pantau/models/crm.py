@@ -94,7 +94,7 @@ class Conversation(Base):
         # PostgreSQL, scope columns included.
         Index(None, "contact_id", "created_at", postgresql_include=["id", "team_id", "assigned_to"]),
         Index(None, "status"),
-        # Conversations resolved or escalated since the look-back began (see aggregation.jobs.touched_buckets).
+        # Conversations resolved or escalated since the look-back began (see aggregation.jobs.moved_conversations).
         Index(None, "resolved_at"),
         Index(None, "escalated_at"),
     )
