@@ -40,7 +40,7 @@ from pantau.dashboard.message_parts import (
     MessageGrouping,
     MessageParts,
     collect_message_parts,
-    messages_with_conversations,
+    messages_with_their_conversations,
 )
 from pantau.dashboard.parts import (
     ConversationParts,
@@ -74,12 +74,15 @@ class BucketParts:
     messages: MessageParts = field(default_factory=MessageParts)  # of the messages created in the bucket
     contacts: ContactParts = field(default_factory=ContactParts)  # the days of the previous conversations
 
-    def __iadd__(self, other: BucketParts) -> BucketParts:
-        self.conversations += other.conversations
-        self.first_contacts += other.first_contacts
-        self.messages += other.messages
-        self.contacts += other.contacts
-        return self
+    @classmethod
+    def total(cls, many: list[BucketParts]) -> BucketParts:
+        """The parts of many buckets added up (the conversation parts field by field, see ConversationParts.total)."""
+        total = cls(ConversationParts.total([parts.conversations for parts in many]))
+        for parts in many:
+            total.first_contacts += parts.first_contacts
+            total.messages += parts.messages
+            total.contacts += parts.contacts
+        return total
 
 
 def _hour_index(moment, origin: datetime):
@@ -236,11 +239,13 @@ def _message_parts_of(
     assignee and assignee's team."""
     created_in = or_(*(and_(messages.c.created_at >= start, messages.c.created_at < end) for start, end in spans))
     hour = _hour_index(messages.c.created_at, origin)
-    source = messages_with_conversations().outerjoin(assignee, assignee.c.id == conversations.c.assigned_to)
+    joined, conversation = messages_with_their_conversations(connection)
+    source = joined.outerjoin(assignee, assignee.c.id == conversation.c.assigned_to)
     (grouped,) = collect_message_parts(
         connection,
         created_in,
-        [MessageGrouping([hour, conversations.c.team_id, conversations.c.assigned_to, assignee.c.team_id], source)],
+        [MessageGrouping([hour, conversation.c.team_id, conversation.c.assigned_to, assignee.c.team_id], source)],
+        conversation=conversation,
     )
     return grouped
 
@@ -254,10 +259,10 @@ def roll_up(
         return finer
     rolled: dict[ScopeKey, dict[datetime, BucketParts]] = {}
     for scope, buckets in finer.items():
-        mine: dict[datetime, BucketParts] = defaultdict(BucketParts)
+        mine: dict[datetime, list[BucketParts]] = defaultdict(list)
         for start, parts in buckets.items():
-            mine[holders[start]] += parts
-        rolled[scope] = dict(mine)
+            mine[holders[start]].append(parts)
+        rolled[scope] = {bucket: BucketParts.total(many) for bucket, many in mine.items()}
     return rolled
 
 

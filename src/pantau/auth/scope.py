@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -89,11 +90,13 @@ def resolve_scope(person: ScopedPerson) -> Scope:
     return Scope(level="own", role=role, user_id=person.id)
 
 
+@functools.lru_cache(maxsize=65_536)
 def conversation_scopes(
     team_id: str | None, assignee_id: str | None, assignee_team: str | None
-) -> list[tuple[ScopeType, str]]:
+) -> tuple[tuple[ScopeType, str], ...]:
     """The stored scopes a conversation counts in: the organisation (''), its assignee, its own team and its
-    assignee's team where that differs (a team sees its conversations and those assigned to its members)."""
+    assignee's team where that differs (a team sees its conversations and those assigned to its members). Cached:
+    runs ask it for every group of every hour, and there are only so many teams and people."""
     scopes: list[tuple[ScopeType, str]] = [(ScopeType.org, "")]
     if assignee_id is not None:
         scopes.append((ScopeType.agent, assignee_id))
@@ -101,4 +104,4 @@ def conversation_scopes(
         scopes.append((ScopeType.team, team_id))
     if assignee_team is not None and assignee_team != team_id:
         scopes.append((ScopeType.team, assignee_team))
-    return scopes
+    return tuple(scopes)

@@ -11,11 +11,23 @@ arrives later still reaches the snapshots by a backfill.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Label, Select, and_, case, func, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    FromClause,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 
 from pantau.core.sql import microseconds_between
 from pantau.dashboard.facts import count_where
@@ -116,68 +128,98 @@ def messages_with_conversations() -> Any:
     return messages.join(conversations, messages.c.conversation_id == conversations.c.id)
 
 
+def messages_with_their_conversations(connection: Connection) -> tuple[Any, FromClause]:
+    """Messages joined to their conversations for a few hours of messages, and the conversation side of the join.
+
+    Each conversation is looked up by its primary key, message by message. PostgreSQL would otherwise hash the whole
+    conversations table to join a small share of it; a LATERAL subquery with LIMIT 1, joined ON true, is planned as
+    one index look-up per message. SQLite joins that way anyway and has no LATERAL: there it is the plain join."""
+    if connection.dialect.name != "postgresql":
+        return messages_with_conversations(), conversations
+    c = conversations.c
+    conversation = (
+        select(c.team_id, c.assigned_to, c.whatsapp_session_id)
+        .where(c.id == messages.c.conversation_id)
+        .limit(1)
+        .lateral("conversation")
+    )
+    return messages.join(conversation, true()), conversation
+
+
+def _sum_of(expression: ColumnElement) -> ColumnElement[int]:
+    return func.coalesce(func.sum(expression), 0)
+
+
 def collect_message_parts(
-    connection: Connection, created_in: ColumnElement[bool], groupings: list[MessageGrouping]
+    connection: Connection,
+    created_in: ColumnElement[bool],
+    groupings: list[MessageGrouping],
+    *,
+    conversation: FromClause = conversations,
 ) -> list[dict[tuple, MessageParts]]:
     """Message parts of the messages matching `created_in` (a condition on messages.created_at), per grouping and
-    value of its keys (all groupings with as many keys): four statements, whatever the number of groupings."""
+    value of its keys (all groupings with as many keys), in one statement: a single pass over the messages, each row
+    a group of messages alike in every detail a part is kept by (session, pricing category, failure, sender), with
+    a detail left null where the message does not count in that part. The groupings' sources join the messages'
+    conversations as `conversation`."""
     width = len(groupings[0].keys)
     outbound = messages.c.direction == "outbound"
     status = messages.c.status
-    handed_over = messages.c.sent_at.is_not(None)
-
-    def statement(condition: ColumnElement[bool], detail: list[ColumnElement], values: list[Label]) -> Select:
-        members = []
-        for index, grouping in enumerate(groupings):
-            keys = [key.label(f"key_{position}") for position, key in enumerate(grouping.keys)]
-            details = [column.label(f"detail_{position}") for position, column in enumerate(detail)]
-            member = (
-                select(literal(index).label("grouping"), *keys, *details, *values)
-                .select_from(grouping.source)
-                .where(created_in, condition, *([grouping.condition] if grouping.condition is not None else []))
-                .group_by(*keys, *details)
-            )
-            members.append(member)
-        return union_all(*members) if len(members) > 1 else members[0]
-
-    collected: list[dict[tuple, MessageParts]] = [{} for _ in groupings]
-
-    def rows(condition, detail, values) -> Iterable[tuple[MessageParts, tuple, list]]:
-        for row in connection.execute(statement(condition, detail, values)):
-            key = tuple(row[1 : width + 1])
-            parts = collected[row[0]].setdefault(key, MessageParts())
-            yield parts, tuple(row[width + 1 : width + 1 + len(detail)]), list(row[width + 1 + len(detail) :])
-
-    session = func.coalesce(conversations.c.whatsapp_session_id, NO_SESSION)
-    wait = func.coalesce(
-        func.sum(case((handed_over, microseconds_between(messages.c.sent_at, messages.c.created_at)))), 0
-    )
-    for parts, (session_id,), values in rows(
-        outbound,
-        [session],
-        [
-            func.count(),
-            count_where(status == "queued"),
-            count_where(status.in_(SENT)),
-            count_where(status.in_(DELIVERED)),
-            count_where(status == "read"),
-            count_where(status == "failed"),
-            count_where(handed_over),
-            wait,
-        ],
-    ):
-        parts.outbound[session_id] = [int(value) for value in values[: len(SESSION_COUNTS)]]
-        parts.handed_over += int(values[-2])
-        parts.queue_wait_us += int(values[-1])
+    handed_over = and_(outbound, messages.c.sent_at.is_not(None))
     billable = and_(outbound, status.in_(DELIVERED), messages.c.billable.is_(True))
-    for parts, (category,), (count,) in rows(
-        billable, [func.coalesce(messages.c.pricing_category, "")], [func.count()]
-    ):
-        parts.billable_delivered[category] = int(count)
     failed = and_(outbound, status == "failed")
-    for parts, (code, title), (count,) in rows(failed, [messages.c.error_code, messages.c.error_title], [func.count()]):
-        parts.failures[failure_key(code, title)] = int(count)
     by_agent = and_(messages.c.sender_type == "agent", messages.c.sender_id.is_not(None))
-    for parts, (sender,), (count,) in rows(by_agent, [messages.c.sender_id], [func.count()]):
-        parts.sent_by[sender] = int(count)
+    details = [
+        case((outbound, func.coalesce(conversation.c.whatsapp_session_id, NO_SESSION))),
+        case((billable, func.coalesce(messages.c.pricing_category, ""))),
+        case((failed, messages.c.error_code)),
+        case((failed, messages.c.error_title)),
+        case((by_agent, messages.c.sender_id)),
+    ]
+    values = [
+        count_where(outbound),
+        count_where(and_(outbound, status == "queued")),
+        count_where(and_(outbound, status.in_(SENT))),
+        count_where(and_(outbound, status.in_(DELIVERED))),
+        count_where(and_(outbound, status == "read")),
+        count_where(failed),
+        count_where(handed_over),
+        func.coalesce(
+            func.sum(case((handed_over, microseconds_between(messages.c.sent_at, messages.c.created_at)))), 0
+        ),
+        count_where(billable),
+        count_where(by_agent),
+    ]
+    members: list[Select] = []
+    for index, grouping in enumerate(groupings):
+        keys = [key.label(f"key_{position}") for position, key in enumerate(grouping.keys)]
+        labelled = [column.label(f"detail_{position}") for position, column in enumerate(details)]
+        members.append(
+            select(literal(index).label("grouping"), *keys, *labelled, *values)
+            .select_from(grouping.source)
+            .where(
+                created_in,
+                or_(outbound, by_agent),
+                *([grouping.condition] if grouping.condition is not None else []),
+            )
+            .group_by(*keys, *labelled)
+        )
+    collected: list[dict[tuple, MessageParts]] = [{} for _ in groupings]
+    counted = width + 1 + len(details)
+    for row in connection.execute(union_all(*members) if len(members) > 1 else members[0]):
+        parts = collected[row[0]].setdefault(tuple(row[1 : width + 1]), MessageParts())
+        session, category, error_code, error_title, sender = row[width + 1 : counted]
+        *funnel, handed, wait, billable_count, agent_count = (int(value) for value in row[counted:])
+        if funnel[0]:
+            known = parts.outbound.get(session)
+            parts.outbound[session] = funnel if known is None else [a + b for a, b in zip(known, funnel, strict=True)]
+            parts.handed_over += handed
+            parts.queue_wait_us += wait
+        if billable_count:
+            parts.billable_delivered[category] = parts.billable_delivered.get(category, 0) + billable_count
+        if funnel[SESSION_COUNTS.index("failed")]:
+            reason = failure_key(error_code, error_title)
+            parts.failures[reason] = parts.failures.get(reason, 0) + funnel[SESSION_COUNTS.index("failed")]
+        if agent_count:
+            parts.sent_by[sender] = parts.sent_by.get(sender, 0) + agent_count
     return collected
