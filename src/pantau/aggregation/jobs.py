@@ -140,7 +140,19 @@ def aggregate(connection: Connection, settings: Settings, kind: SnapshotType, no
     def whole(buckets) -> list[tuple[datetime, datetime]]:
         return [(bucket, next_bucket_start(above, bucket, zone)) for bucket in sorted(buckets)]
 
-    rows = write_snapshots(connection, [kind, above], whole(ended), now=now, zone=zone, sla_target_seconds=target)
+    # What lies in the bucket above that is still in progress is written at this run's own kind only: one statement
+    # set with the ended buckets above, whose rows alone are written at that kind.
+    in_progress = [(bucket, next_bucket_start(kind, bucket, zone)) for bucket in older if bucket >= current]
+    in_progress.append((max(start, current), now))
+    rows = write_snapshots(
+        connection,
+        [kind, above],
+        whole(ended) + in_progress,
+        now=now,
+        zone=zone,
+        sla_target_seconds=target,
+        only={above: set(ended)},
+    )
     rows += write_snapshots(
         connection,
         [kind, above],
@@ -152,10 +164,6 @@ def aggregate(connection: Connection, settings: Settings, kind: SnapshotType, no
         conversations_only=True,
         scopes=moved.scopes,
     )
-    # What lies in the bucket above that is still in progress is rewritten at this run's own kind only.
-    in_progress = [(bucket, next_bucket_start(kind, bucket, zone)) for bucket in older if bucket >= current]
-    in_progress.append((max(start, current), now))
-    rows += write_snapshots(connection, [kind], in_progress, now=now, zone=zone, sla_target_seconds=target)
     buckets = len(ended) + sum(len(buckets_between(kind, a, b, zone)) for a, b in whole(ended) + in_progress)
     buckets += len(moved_only) + sum(1 for bucket in older if bucket_start(above, bucket, zone) in moved_only)
     return buckets, rows
