@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from pantau.aggregation.buckets import bucket_start
+from pantau.aggregation.jobs import aggregate
 from pantau.aggregation.snapshots import write_snapshots
 from pantau.dashboard.router import SECTIONS
 from pantau.models import AnalyticsSnapshot
 from pantau.models.enums import SnapshotType
+from tests.conftest import make_settings
 from tests.support.builders import local
 from tests.support.sections import ORGANISATION, own_scope, run_section, team_scope
 
@@ -208,3 +210,24 @@ def test_the_snapshot_path_really_reads_snapshots(connection, data, organisation
     live = run_section(conversation_effectiveness.compute, connection, now=NOW, use_snapshots=False, **window)
     snapshot = run_section(conversation_effectiveness.compute, connection, now=NOW, use_snapshots=True, **window)
     assert live["totals"]["value"] == snapshot["totals"]["value"] + 1
+
+
+def test_hourly_runs_one_after_another_give_the_same_json(connection, data):
+    """Each run writes the days its look-back touches from its fresh hours and the hours earlier runs stored, their
+    waits and bot conversations settled at its own time: after a series of runs, every section still answers as a
+    live computation does."""
+    ids = build_organisation(data)
+    zone = NOW.tzinfo
+    first = NOW - timedelta(hours=45)
+    week_start = bucket_start(SnapshotType.weekly, NOW - timedelta(days=DAYS + 1), zone)
+    write_snapshots(connection, KINDS, [(week_start, first)], now=first, zone=zone, sla_target_seconds=300)
+    settings = make_settings("sqlite://")
+    for hours in (0, 1, 5, 9, 14, 20, 27, 33, 40, 44):
+        aggregate(connection, settings, SnapshotType.hourly, first + timedelta(hours=hours, minutes=17))
+    aggregate(connection, settings, SnapshotType.hourly, NOW)
+    for scope in (ORGANISATION, team_scope(ids["team"]), own_scope(ids["agent"])):
+        for name, section in SECTIONS.items():
+            for window in RANGES:
+                with_snapshots = run_section(section.compute, connection, now=NOW, scope=scope, **window)
+                live = run_section(section.compute, connection, now=NOW, scope=scope, use_snapshots=False, **window)
+                assert with_snapshots == live, (name, scope, window)

@@ -16,13 +16,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Engine, func, select, union
+from sqlalchemy import ColumnElement, Connection, Engine, FromClause, func, select, union
 
 from pantau.aggregation.broadcasts import closing_broadcasts, write_broadcast_results
 from pantau.aggregation.buckets import bucket_start, buckets_between, next_bucket_start
+from pantau.aggregation.rewrite import Rewrite, write_rewrite
 from pantau.aggregation.snapshots import current_buckets, write_snapshots
+from pantau.auth.scope import conversation_scopes
 from pantau.core.config import Settings
 from pantau.core.windows import local_midnight
+from pantau.dashboard.message_parts import messages_with_their_conversations
 from pantau.models import Conversation, Message, User
 from pantau.models.enums import ScopeType, SnapshotType
 
@@ -64,10 +67,13 @@ def span_start(kind: SnapshotType, now: datetime, settings: Settings) -> datetim
 
 @dataclass(frozen=True)
 class Moved:
-    """The buckets of the conversations that moved, and the scopes they are in."""
+    """The buckets of the conversations that moved, and per bucket the scopes they are in there."""
 
-    buckets: list[datetime]
-    scopes: set[tuple[ScopeType, str]]
+    scopes: dict[datetime, set[tuple[ScopeType, str]]]
+
+    @property
+    def buckets(self) -> list[datetime]:
+        return sorted(self.scopes)
 
 
 def moved_conversations(
@@ -80,28 +86,27 @@ def moved_conversations(
     `resolved_at`, and a rating or an intent arrives with a message, with no timestamp of their own. Changes that
     leave no trace at all (a reassignment, a rating set without a message) reach old buckets by a backfill.
     """
-    with_new_messages = select(messages.c.conversation_id).where(messages.c.created_at >= since).distinct()
-    older = conversations.c.created_at < before
 
-    def moved_where(*conditions: ColumnElement[bool]):
+    def moved_where(conversation: FromClause, source: FromClause, *conditions: ColumnElement[bool]):
         return (
-            select(conversations.c.created_at, conversations.c.team_id, conversations.c.assigned_to, users.c.team_id)
-            .select_from(conversations.outerjoin(users, users.c.id == conversations.c.assigned_to))
-            .where(older, *conditions)
+            select(conversation.c.created_at, conversation.c.team_id, conversation.c.assigned_to, users.c.team_id)
+            .select_from(source.outerjoin(users, users.c.id == conversation.c.assigned_to))
+            .where(conversation.c.created_at < before, *conditions)
         )
 
+    # The conversations of the look-back's messages, each looked up by its primary key (see the helper).
+    with_messages, conversation = messages_with_their_conversations(connection)
     moved = union(
-        moved_where(conversations.c.id.in_(with_new_messages)),
-        moved_where(conversations.c.resolved_at >= since),
-        moved_where(conversations.c.escalated_at >= since),
+        moved_where(conversation, with_messages, messages.c.created_at >= since),
+        moved_where(conversations, conversations, conversations.c.resolved_at >= since),
+        moved_where(conversations, conversations, conversations.c.escalated_at >= since),
     )
-    buckets, scopes = set(), {(ScopeType.org, "")}
+    scopes: dict[datetime, set[tuple[ScopeType, str]]] = {}
     for created, team_id, assigned_to, assignee_team in connection.execute(moved):
-        buckets.add(bucket_start(kind, created, zone))
-        scopes.update((ScopeType.team, team) for team in (team_id, assignee_team) if team is not None)
-        if assigned_to is not None:
-            scopes.add((ScopeType.agent, assigned_to))
-    return Moved(sorted(buckets), scopes)
+        scopes.setdefault(bucket_start(kind, created, zone), set()).update(
+            conversation_scopes(team_id, assigned_to, assignee_team)
+        )
+    return Moved(scopes)
 
 
 def aggregate(connection: Connection, settings: Settings, kind: SnapshotType, now: datetime) -> tuple[int, int]:
@@ -132,41 +137,20 @@ def aggregate(connection: Connection, settings: Settings, kind: SnapshotType, no
         return len(older) + len(buckets_between(kind, start, now, zone)), rows
 
     current = bucket_start(above, now, zone)
-    recent = {bucket_start(above, bucket, zone) for bucket in buckets_between(kind, start, now, zone)}
+    look_back = set(buckets_between(kind, start, now, zone))
+    recent = {bucket_start(above, bucket, zone) for bucket in look_back} - {current}
     settled = {bucket_start(above, bucket, zone) for bucket in older} - recent - {current}
     moved_only = current_buckets(connection, above, sorted(settled))
-    ended = sorted(((recent | settled) - moved_only) - {current})
-
-    def whole(buckets) -> list[tuple[datetime, datetime]]:
-        return [(bucket, next_bucket_start(above, bucket, zone)) for bucket in sorted(buckets)]
-
-    # What lies in the bucket above that is still in progress is written at this run's own kind only: one statement
-    # set with the ended buckets above, whose rows alone are written at that kind.
-    in_progress = [(bucket, next_bucket_start(kind, bucket, zone)) for bucket in older if bucket >= current]
-    in_progress.append((max(start, current), now))
-    rows = write_snapshots(
-        connection,
-        [kind, above],
-        whole(ended) + in_progress,
-        now=now,
-        zone=zone,
-        sla_target_seconds=target,
-        only={above: set(ended)},
+    rewrite = Rewrite(
+        kind,
+        above,
+        fresh=look_back | {bucket for bucket in older if bucket_start(above, bucket, zone) not in moved_only},
+        ended=recent | (settled - moved_only),
+        moved={bucket for bucket in older if bucket_start(above, bucket, zone) in moved_only},
+        moved_above=moved_only,
+        moved_scopes=moved.scopes,
     )
-    rows += write_snapshots(
-        connection,
-        [kind, above],
-        whole(moved_only),
-        now=now,
-        zone=zone,
-        sla_target_seconds=target,
-        only={kind: set(older)},
-        conversations_only=True,
-        scopes=moved.scopes,
-    )
-    buckets = len(ended) + sum(len(buckets_between(kind, a, b, zone)) for a, b in whole(ended) + in_progress)
-    buckets += len(moved_only) + sum(1 for bucket in older if bucket_start(above, bucket, zone) in moved_only)
-    return buckets, rows
+    return write_rewrite(connection, rewrite, now=now, zone=zone, sla_target_seconds=target)
 
 
 def run_aggregation(engine: Engine, settings: Settings, kind: SnapshotType, now: datetime | None = None) -> RunResult:

@@ -22,12 +22,15 @@ from sqlalchemy import (
     FromClause,
     Integer,
     and_,
+    bindparam,
     case,
     delete,
     func,
+    literal,
     or_,
     select,
     true,
+    update,
 )
 
 from pantau.aggregation.broadcasts import broadcasts_created, write_broadcast_results
@@ -46,7 +49,7 @@ from pantau.dashboard.parts import (
     ConversationParts,
     Grouping,
     collect_grouped_parts,
-    parts_from_row,
+    parts_reader,
     summed_part_columns,
 )
 from pantau.models import AnalyticsSnapshot, Conversation, Message, User
@@ -274,96 +277,110 @@ def write_snapshots(
     now: datetime,
     zone: ZoneInfo,
     sla_target_seconds: float,
-    only: dict[SnapshotType, set[datetime]] | None = None,
-    conversations_only: bool = False,
-    scopes: set[ScopeKey] | None = None,
 ) -> int:
     """Recompute every bucket of `kinds` in the spans (each starting and ending on bucket boundaries of every kind,
-    the last possibly at `now`); returns the number of rows written.
-
-    `only` narrows the rows written of a kind to those buckets (the others are still computed, as parts of the
-    larger buckets). With `conversations_only`, the rows get fresh conversation parts and keep the first contacts and
-    message parts they hold: for buckets whose conversations moved but whose messages and contacts' histories did
-    not (see `jobs.aggregate`); only rows already there are rewritten, none added or deleted. `scopes` (with
-    `conversations_only`) narrows the rows to those scopes: the ones the moved conversations are in."""
+    the last possibly at `now`), with the broadcasts created in them; returns the number of rows written."""
     spans = [(start, min(end, now)) for start, end in spans if start < now]
     if not spans:
         return 0
-    hours = hourly_parts(
-        connection,
-        spans,
-        now=now,
-        zone=zone,
-        sla_target_seconds=sla_target_seconds,
-        conversations_only=conversations_only,
-        scopes=scopes if conversations_only else None,
-    )
+    rolled = hourly_parts(connection, spans, now=now, zone=zone, sla_target_seconds=sla_target_seconds)
     written = 0
-    rolled = hours
     for kind in sorted(kinds, key=_FINEST_FIRST.index):  # each rolled up from the one before
         rolled = roll_up(kind, rolled, zone)
         covered = sorted({bucket for start, end in spans for bucket in buckets_between(kind, start, end, zone)})
-        if only is not None and kind in only:
-            covered = [bucket for bucket in covered if bucket in only[kind]]
-        wanted = set(covered)
-        found: dict[tuple[ScopeType, str, datetime], BucketParts] = {
-            (ScopeType.org, "", bucket): BucketParts() for bucket in covered
+        written += store_rows(connection, kind, covered, rolled, now=now, sla_target_seconds=sla_target_seconds)
+    return written + write_broadcast_results(connection, broadcasts_created(connection, spans), now)
+
+
+def store_rows(
+    connection: Connection,
+    kind: SnapshotType,
+    covered: list[datetime],
+    parts: dict[ScopeKey, dict[datetime, BucketParts]],
+    *,
+    now: datetime,
+    sla_target_seconds: float,
+    conversations_only: bool = False,
+    scopes: dict[datetime, set[ScopeKey]] | None = None,
+) -> int:
+    """Write the rows of these buckets of a kind from their parts per scope (parts of other buckets are ignored);
+    returns the number of rows written. Every bucket gets an organisation row; rows of scopes that have no parts
+    there any more are deleted.
+
+    With `conversations_only`, the rows get fresh conversation parts and keep the first contacts, message and
+    contact parts they hold: for buckets whose conversations moved but whose messages and contacts' histories did
+    not (see `jobs.aggregate`); only rows already there are rewritten, none added or deleted, and with `scopes`,
+    only the rows of the scopes given for their bucket (the ones its moved conversations are in)."""
+    wanted = set(covered)
+    found: dict[tuple[ScopeType, str, datetime], BucketParts] = {
+        (ScopeType.org, "", bucket): BucketParts() for bucket in covered
+    }
+    for (scope_type, scope_id), scope_buckets in parts.items():
+        for bucket, bucket_parts in scope_buckets.items():
+            if bucket in wanted:
+                found[(scope_type, scope_id, bucket)] = bucket_parts
+    stored = _stored_rows(connection, kind, covered, with_first_contacts=conversations_only)
+    if conversations_only:
+        if scopes is not None:
+            found = {key: value for key, value in found.items() if key[:2] in scopes.get(key[2], ())}
+            stored = {key: row for key, row in stored.items() if key[:2] in scopes.get(key[2], ())}
+        # Rows already there only: one this rewrite would add could hold its conversation parts alone (its
+        # bucket never computed in full, or a scope it gained without a timestamp: a backfill's work).
+        found = {
+            key: BucketParts(found[key].conversations if key in found else ConversationParts(), first_contacts)
+            for key, (_, first_contacts) in stored.items()
         }
-        for (scope_type, scope_id), scope_buckets in rolled.items():
-            for bucket, parts in scope_buckets.items():
-                if bucket in wanted:
-                    found[(scope_type, scope_id, bucket)] = parts
-        stored = _stored_rows(connection, kind, covered)
-        if conversations_only:
-            if scopes is not None:
-                found = {key: parts for key, parts in found.items() if key[:2] in scopes}
-                stored = {key: row for key, row in stored.items() if key[:2] in scopes}
-            # Rows already there only: one this rewrite would add could hold its conversation parts alone (its
-            # bucket never computed in full, or a scope it gained without a timestamp: a backfill's work).
-            found = {
-                key: BucketParts(found[key].conversations if key in found else ConversationParts(), first_contacts)
-                for key, (_, first_contacts) in stored.items()
-            }
+    else:
+        # Scopes that had rows in these buckets and have none now.
+        vanished = [row_id for key, (row_id, _) in stored.items() if key not in found]
+        for offset in range(0, len(vanished), UPSERT_BATCH):
+            batch = vanished[offset : offset + UPSERT_BATCH]
+            connection.execute(delete(snapshots).where(snapshots.c.id.in_(batch)))
+    rows = [
+        _row(kind, bucket, scope_type, scope_id, bucket_parts, now, sla_target_seconds)
+        for (scope_type, scope_id, bucket), bucket_parts in found.items()
+    ]
+    columns = ["metrics"] if conversations_only else ["metrics", "message_metrics", "contact_metrics"]
+    # Rows already there are updated by id, and only where their parts changed: an upsert would lock (and so
+    # write) every row it finds, changed or not, and most rows of a look-back do not change from one run to the next.
+    # Organisation rows always: their computed_at tells readers the bucket is fresh.
+    updates, inserts = [], []
+    for row in rows:
+        known = stored.get((ScopeType(row["scope_type"]), row["scope_id"], row["snapshot_date"]))
+        if known is None:
+            inserts.append(row)
         else:
-            # Scopes that had rows in these buckets and have none now.
-            vanished = [row_id for key, (row_id, _) in stored.items() if key not in found]
-            for offset in range(0, len(vanished), UPSERT_BATCH):
-                batch = vanished[offset : offset + UPSERT_BATCH]
-                connection.execute(delete(snapshots).where(snapshots.c.id.in_(batch)))
-        rows = [
-            _row(kind, bucket, scope_type, scope_id, parts, now, sla_target_seconds)
-            for (scope_type, scope_id, bucket), parts in found.items()
-        ]
-        columns = ["metrics"] if conversations_only else ["metrics", "message_metrics", "contact_metrics"]
-
-        def changed(proposed, columns=columns) -> ColumnElement[bool]:
-            # Organisation rows always: their computed_at tells readers the bucket is fresh. The others only when
-            # their parts changed, which spares rewriting (and reindexing) most rows of the look-back.
-            return or_(
-                snapshots.c.scope_type == ScopeType.org.value,
-                *(snapshots.c[column].is_distinct_from(proposed[column]) for column in columns),
+            values = {f"new_{column}": row[column] for column in [*columns, "computed_at"]}
+            updates.append({"row_id": known[0], "always": row["scope_type"] == ScopeType.org.value, **values})
+    if updates:
+        new = {column: bindparam(f"new_{column}", type_=snapshots.c[column].type) for column in columns}
+        statement = (
+            update(snapshots)
+            .where(
+                snapshots.c.id == bindparam("row_id"),
+                or_(bindparam("always"), *(snapshots.c[column].is_distinct_from(new[column]) for column in columns)),
             )
-
-        upsert(
-            connection,
-            snapshots,
-            rows,
-            conflict_columns=["snapshot_type", "snapshot_date", "scope_type", "scope_id"],
-            update_columns=[*columns, "computed_at"],
-            update_when=changed,
+            .values({**new, "computed_at": bindparam("new_computed_at")})
         )
-        written += len(rows)
-    if not conversations_only:
-        written += write_broadcast_results(connection, broadcasts_created(connection, spans), now)
-    return written
+        for offset in range(0, len(updates), UPSERT_BATCH):
+            connection.execute(statement, updates[offset : offset + UPSERT_BATCH])
+    upsert(
+        connection,
+        snapshots,
+        inserts,
+        conflict_columns=["snapshot_type", "snapshot_date", "scope_type", "scope_id"],
+        update_columns=[*columns, "computed_at"],
+    )
+    return len(rows)
 
 
 def _stored_rows(
-    connection: Connection, kind: SnapshotType, buckets: list[datetime]
+    connection: Connection, kind: SnapshotType, buckets: list[datetime], *, with_first_contacts: bool = False
 ) -> dict[tuple[ScopeType, str, datetime], tuple[int, int]]:
-    """(scope type, scope id, bucket) -> (row id, first contacts) of every row of these buckets."""
+    """(scope type, scope id, bucket) -> (row id, first contacts) of every row of these buckets; first contacts 0
+    unless asked for (reading them reads each row's document)."""
     found = {}
-    first_contacts = snapshots.c.metrics["firstContacts"].as_numeric(30, 0)
+    first_contacts = snapshots.c.metrics["firstContacts"].as_numeric(30, 0) if with_first_contacts else literal(0)
     for offset in range(0, len(buckets), UPSERT_BATCH):
         rows = connection.execute(
             select(
@@ -488,7 +505,8 @@ def summed_snapshots(
         .where(_in_buckets(buckets, scope_type, scope_ids))
         .group_by(*keys)
     )
-    return {(row[0], SnapshotType(row[1]), row[2]) if per_bucket else (row[0],): parts_from_row(row) for row in rows}
+    read = parts_reader(tuple(rows.keys()))
+    return {(row[0], SnapshotType(row[1]), row[2]) if per_bucket else (row[0],): read(row) for row in rows}
 
 
 def stored_first_contacts(

@@ -22,7 +22,10 @@ def _render(report: BenchReport) -> None:
     )
     if report.backfill_days:
         console.print(f"backfill of {report.backfill_days} days: {report.backfill_seconds:.1f} s")
-    console.print(f"hourly aggregation run: {report.hourly_run_seconds:.2f} s")
+    console.print(
+        f"hourly aggregation run: median {report.hourly_run.p50_ms / 1000:.2f} s, "
+        f"p95 {report.hourly_run.p95_ms / 1000:.2f} s"
+    )
     table = Table(title="per section and range, milliseconds (p50 / p95)")
     for column in ("section", "range", "miss, live", "miss, snapshots", "live ÷ snapshots", "cache hit"):
         table.add_column(column, justify="left" if column in ("section", "range") else "right")

@@ -138,7 +138,7 @@ def messages_with_their_conversations(connection: Connection) -> tuple[Any, From
         return messages_with_conversations(), conversations
     c = conversations.c
     conversation = (
-        select(c.team_id, c.assigned_to, c.whatsapp_session_id)
+        select(c.id, c.created_at, c.team_id, c.assigned_to, c.whatsapp_session_id)
         .where(c.id == messages.c.conversation_id)
         .limit(1)
         .lateral("conversation")

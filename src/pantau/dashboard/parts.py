@@ -343,8 +343,10 @@ def collect_grouped_parts(
         for member in members(lambda: [f.intent, func.count(), count_where(and_(f.bot_only == 1, f.resolved == 1))])
     ]
     collected: list[dict[tuple, ConversationParts]] = [{} for _ in groupings]
-    for row in connection.execute(union_all(*part_selects) if len(part_selects) > 1 else part_selects[0]):
-        collected[row[0]][tuple(row[1 : width + 1])] = parts_from_row(row)
+    result = connection.execute(union_all(*part_selects) if len(part_selects) > 1 else part_selects[0])
+    read = parts_reader(tuple(result.keys()))
+    for row in result:
+        collected[row[0]][tuple(row[1 : width + 1])] = read(row)
     if not with_intents:
         return collected
     for row in connection.execute(union_all(*intent_selects) if len(intent_selects) > 1 else intent_selects[0]):
@@ -356,12 +358,17 @@ def collect_grouped_parts(
 _DELAY_COLUMNS = tuple(f"delay_{index}" for index in range(len(DELAY_BUCKETS)))
 
 
-def parts_from_row(row) -> ConversationParts:
-    """Parts from a row with a column per count and latest part and `delay_<index>` per delay bucket."""
-    scalars, delays, delays_at = _positions(tuple(row._fields))
-    values: list = [int(row[position]) for position in scalars]
-    values.insert(delays_at, [int(row[position]) for position in delays])
-    return ConversationParts(*values)  # positionally, in field order: the rows come by the thousand
+def parts_reader(columns: tuple[str, ...]) -> Callable[[tuple], ConversationParts]:
+    """Reads parts off rows with these columns: a column per count and latest part, and `delay_<index>` per delay
+    bucket. The positions are found once per statement, not per row: the rows come by the thousand."""
+    scalars, delays, delays_at = _positions(columns)
+
+    def read(row) -> ConversationParts:
+        values: list = [int(row[position]) for position in scalars]
+        values.insert(delays_at, [int(row[position]) for position in delays])
+        return ConversationParts(*values)  # positionally, in field order
+
+    return read
 
 
 _FIELD_ORDER = _ALL_NAMES[:-1]  # intents, the last, left to its default
@@ -370,14 +377,14 @@ _FIELD_ORDER = _ALL_NAMES[:-1]  # intents, the last, left to its default
 @functools.lru_cache(maxsize=16)
 def _positions(fields: tuple[str, ...]) -> tuple[list[int], list[int], int]:
     """Where the parts sit in a row with these columns, in the order of ConversationParts' fields, and where the
-    delays go among them: looked up once per statement shape, not per row."""
+    delays go among them."""
     scalars = [fields.index(name) for name in _FIELD_ORDER if name != "delays"]
     return scalars, [fields.index(name) for name in _DELAY_COLUMNS], _FIELD_ORDER.index("delays")
 
 
 def summed_part_columns(part: Callable[[tuple[str | int, ...]], ColumnElement]) -> list[Label]:
     """Aggregate columns that add up stored parts (`part(path)` reads one, e.g. ("delays", 2)) into a row
-    `parts_from_row` reads: counts summed, latest moments the maximum. Intents are not summed."""
+    `parts_reader` reads: counts summed, latest moments the maximum. Intents are not summed."""
     return [
         *(_sum(part((name,))).label(name) for name in _COUNT_NAMES),
         *(func.coalesce(func.max(part((name,))), 0).label(name) for name in _LATEST_NAMES),

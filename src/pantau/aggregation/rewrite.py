@@ -1,0 +1,233 @@
+"""What an hourly or daily run rewrites (see `jobs.aggregate`), made of fresh parts and of parts already stored.
+
+A run computes afresh the buckets of its own kind that it must (the look-back, and older buckets whose conversations
+moved) and writes them. The ended buckets of the kind above that hold them are written too, so readers can keep
+reading one row for them; each is the sum of its buckets of the run's kind, the fresh ones and, for the others, the
+rows stored for them: parts add up, so nothing else needs computing again. Stored rows stand in only when they can:
+an organisation row for every one of those buckets, of the current parts version and SLA target, whose conversation
+parts settle at the run's time (`ConversationParts.settled_at`: no wait or bot conversation still to cross its
+threshold unseen; every scope's parts are a share of the organisation's, so they settle too). When they cannot, the
+bucket above is computed whole, as before.
+
+Ended buckets above whose conversations moved but lie wholly before the look-back get fresh conversation parts only,
+in the moved conversations' scopes, keeping the first contacts and message parts they hold (`store_rows`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, select
+
+from pantau.aggregation.broadcasts import broadcasts_created, write_broadcast_results
+from pantau.aggregation.buckets import bucket_start, buckets_between, next_bucket_start
+from pantau.aggregation.snapshots import (
+    PARTS_VERSION,
+    BucketParts,
+    ScopeKey,
+    hourly_parts,
+    roll_up,
+    snapshots,
+    store_rows,
+)
+from pantau.core.sql import UPSERT_BATCH
+from pantau.dashboard.contact_history import ContactParts
+from pantau.dashboard.message_parts import MessageParts
+from pantau.dashboard.parts import ConversationParts
+from pantau.models.enums import ScopeType, SnapshotType
+
+Parts = dict[ScopeKey, dict[datetime, BucketParts]]
+
+
+@dataclass
+class Rewrite:
+    """What one run rewrites: buckets of its kind, and of the kind above."""
+
+    kind: SnapshotType
+    above: SnapshotType
+    fresh: set[datetime] = field(default_factory=set)  # computed and written in full
+    ended: set[datetime] = field(default_factory=set)  # above: written in full, of fresh and stored buckets
+    moved: set[datetime] = field(default_factory=set)  # before the look-back: fresh conversation parts only
+    moved_above: set[datetime] = field(default_factory=set)  # above, holding them: conversation parts only
+    # Per moved bucket, the scopes its moved conversations are in: the only rows of it whose parts can change.
+    moved_scopes: dict[datetime, set[ScopeKey]] = field(default_factory=dict)
+
+
+def write_rewrite(
+    connection: Connection, rewrite: Rewrite, *, now: datetime, zone: ZoneInfo, sla_target_seconds: float
+) -> tuple[int, int]:
+    """Write what the run rewrites; (buckets, rows) written."""
+    kind, above = rewrite.kind, rewrite.above
+    fresh, moved = set(rewrite.fresh), set(rewrite.moved)
+    scopes = {bucket: rewrite.moved_scopes.get(bucket, set()) for bucket in moved}
+    scopes_above: dict[datetime, set[ScopeKey]] = {}
+    for bucket, its_scopes in scopes.items():
+        scopes_above.setdefault(bucket_start(above, bucket, zone), set()).update(its_scopes)
+    any_scope = set().union(*scopes.values())
+
+    def others(buckets_above: set[datetime], computed: set[datetime]) -> set[datetime]:
+        return {
+            bucket
+            for holder in buckets_above
+            for bucket in buckets_between(kind, holder, next_bucket_start(above, holder, zone), zone)
+            if bucket not in computed and bucket < now
+        }
+
+    stored_full, unusable = _stored_parts(
+        connection, kind, others(rewrite.ended, fresh), now=now, sla_target_seconds=sla_target_seconds
+    )
+    stored_moved, unusable_moved = _stored_parts(
+        connection,
+        kind,
+        others(rewrite.moved_above, moved),
+        now=now,
+        sla_target_seconds=sla_target_seconds,
+        conversations_only=True,
+        scopes=any_scope,
+    )
+    # A bucket above with a stored bucket that cannot stand in is computed whole.
+    for holder in {bucket_start(above, bucket, zone) for bucket in unusable}:
+        fresh |= set(buckets_between(kind, holder, next_bucket_start(above, holder, zone), zone))
+    recompute_moved = set(moved)
+    for holder in {bucket_start(above, bucket, zone) for bucket in unusable_moved}:
+        recompute_moved |= set(buckets_between(kind, holder, next_bucket_start(above, holder, zone), zone))
+
+    options = {"now": now, "sla_target_seconds": sla_target_seconds}
+    full = _computed(connection, kind, fresh, now=now, zone=zone, sla_target_seconds=sla_target_seconds)
+    rows = store_rows(connection, kind, sorted(fresh), full, **options)
+    rows += store_rows(
+        connection, above, sorted(rewrite.ended), roll_up(above, _merged(full, stored_full), zone), **options
+    )
+    if recompute_moved:
+        conversations = _computed(
+            connection,
+            kind,
+            recompute_moved,
+            now=now,
+            zone=zone,
+            sla_target_seconds=sla_target_seconds,
+            conversations_only=True,
+            scopes=any_scope,
+        )
+        rows += store_rows(
+            connection, kind, sorted(moved), conversations, **options, conversations_only=True, scopes=scopes
+        )
+        made = roll_up(above, _merged(conversations, stored_moved), zone)
+        rows += store_rows(
+            connection,
+            above,
+            sorted(rewrite.moved_above),
+            made,
+            **options,
+            conversations_only=True,
+            scopes=scopes_above,
+        )
+    rows += write_broadcast_results(connection, broadcasts_created(connection, _spans(kind, fresh, now, zone)), now)
+    return len(fresh) + len(rewrite.ended) + len(moved) + len(rewrite.moved_above), rows
+
+
+def _spans(
+    kind: SnapshotType, buckets: set[datetime], now: datetime, zone: ZoneInfo
+) -> list[tuple[datetime, datetime]]:
+    """The buckets as few spans as they make, each up to `now` at most."""
+    spans: list[tuple[datetime, datetime]] = []
+    for bucket in sorted(buckets):
+        end = min(next_bucket_start(kind, bucket, zone), now)
+        if spans and spans[-1][1] == bucket:
+            spans[-1] = (spans[-1][0], end)
+        elif bucket < now:
+            spans.append((bucket, end))
+    return spans
+
+
+def _computed(
+    connection: Connection,
+    kind: SnapshotType,
+    buckets: set[datetime],
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    sla_target_seconds: float,
+    conversations_only: bool = False,
+    scopes: set[ScopeKey] | None = None,
+) -> Parts:
+    spans = _spans(kind, buckets, now, zone)
+    if not spans:
+        return {}
+    hours = hourly_parts(
+        connection,
+        spans,
+        now=now,
+        zone=zone,
+        sla_target_seconds=sla_target_seconds,
+        conversations_only=conversations_only,
+        scopes=scopes,
+    )
+    return roll_up(kind, hours, zone)
+
+
+def _merged(computed: Parts, stored: Parts) -> Parts:
+    """Stored and computed parts together; computed ones where both have a bucket."""
+    merged: Parts = {scope: dict(buckets) for scope, buckets in stored.items()}
+    for scope, buckets in computed.items():
+        merged.setdefault(scope, {}).update(buckets)
+    return merged
+
+
+def _stored_parts(
+    connection: Connection,
+    kind: SnapshotType,
+    buckets: set[datetime],
+    *,
+    now: datetime,
+    sla_target_seconds: float,
+    conversations_only: bool = False,
+    scopes: set[ScopeKey] | None = None,
+) -> tuple[Parts, set[datetime]]:
+    """The stored parts of these buckets, settled at `now` (with `conversations_only`, their conversation parts
+    alone, for these `scopes`); and the buckets whose rows cannot stand in for a fresh computation."""
+    wanted = sorted(buckets)
+    columns = [snapshots.c.scope_type, snapshots.c.scope_id, snapshots.c.snapshot_date, snapshots.c.metrics]
+    if not conversations_only:
+        columns += [snapshots.c.message_metrics, snapshots.c.contact_metrics]
+    found: Parts = {}
+    usable: set[datetime] = set()
+    unusable: set[datetime] = set()
+    for offset in range(0, len(wanted), UPSERT_BATCH):
+        rows = connection.execute(
+            select(*columns).where(
+                snapshots.c.snapshot_type == kind.value,
+                snapshots.c.snapshot_date.in_(wanted[offset : offset + UPSERT_BATCH]),
+            )
+        )
+        for scope_type, scope_id, bucket, metrics, *documents in rows:
+            scope = (ScopeType(scope_type), scope_id)
+            if scope_type == ScopeType.org.value:
+                current = (
+                    metrics.get("version") == PARTS_VERSION
+                    and metrics.get("slaTargetSeconds") == sla_target_seconds
+                    and None not in documents
+                )
+                (usable if current else unusable).add(bucket)
+            elif conversations_only and scopes is not None and scope not in scopes:
+                continue
+            if bucket in unusable:
+                continue
+            conversations = ConversationParts.from_json(metrics["conversations"]).settled_at(now, sla_target_seconds)
+            if conversations is None:
+                unusable.add(bucket)
+                continue
+            parts = BucketParts(conversations)
+            if not conversations_only:
+                parts.first_contacts = metrics["firstContacts"]
+                parts.messages = MessageParts.from_json(documents[0])
+                parts.contacts = ContactParts.from_json(documents[1])
+            found.setdefault(scope, {})[bucket] = parts
+    unusable |= buckets - usable  # no organisation row: never computed
+    usable_parts = {
+        scope: {bucket: parts for bucket, parts in buckets.items() if bucket not in unusable}
+        for scope, buckets in found.items()
+    }
+    return usable_parts, unusable
