@@ -309,3 +309,52 @@ def test_cron_endpoint_answers_success_when_another_run_holds_the_lock(cron_clie
         0,
     )
     assert snapshot_count(engine) == 0
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+def test_a_run_reading_side_by_side_writes_what_one_reading_in_turn_writes(fresh_database_url):
+    """On PostgreSQL a run reads conversations, contacts' histories and messages on connections of their own, all
+    at once; the rows are the same as when it reads them one after another on its own connection."""
+    from tests.aggregation.test_snapshot_equality import NOW as LATER
+    from tests.aggregation.test_snapshot_equality import build_organisation
+
+    engine = engine_for(fresh_database_url)
+    upgrade(engine)
+    settings = make_settings(fresh_database_url)
+    earlier = LATER - timedelta(days=3)
+    with engine.begin() as connection:
+        build_organisation(Dataset(connection))
+        snapshots.write_snapshots(
+            connection,
+            [SnapshotType.hourly, SnapshotType.daily, SnapshotType.weekly],
+            [(local("2026-02-23 00:00"), earlier)],
+            now=earlier,
+            zone=settings.zone,
+            sla_target_seconds=300,
+        )
+        # A conversation of a week ago resolved since: its day is rewritten from its moved hour and stored ones.
+        connection.execute(
+            text(
+                "UPDATE conversations SET status = 'resolved', resolved_at = :at WHERE id = "
+                "(SELECT id FROM conversations WHERE created_at < :old AND resolved_at IS NULL ORDER BY id LIMIT 1)"
+            ),
+            {"at": LATER - timedelta(hours=2), "old": LATER - timedelta(days=6)},
+        )
+
+    def rows(connection) -> list[tuple]:
+        snapshot = AnalyticsSnapshot.__table__.c
+        columns = [snapshot.snapshot_type, snapshot.snapshot_date, snapshot.scope_type, snapshot.scope_id]
+        documents = [snapshot.metrics, snapshot.message_metrics, snapshot.contact_metrics]
+        found = connection.execute(select(*columns, *documents).order_by(*columns)).all()
+        return [tuple(row) for row in found]
+
+    for kind in (SnapshotType.hourly, SnapshotType.daily):
+        with engine.connect() as connection:
+            transaction = connection.begin()
+            jobs.aggregate(connection, settings, kind, LATER)  # no readers: one statement after another
+            in_turn = rows(connection)
+            transaction.rollback()
+        run_aggregation(engine, settings, kind, now=LATER)
+        with engine.connect() as connection:
+            assert rows(connection) == in_turn
+    engine.dispose()

@@ -109,16 +109,17 @@ def moved_conversations(
     return Moved(scopes)
 
 
-def aggregate(connection: Connection, settings: Settings, kind: SnapshotType, now: datetime) -> tuple[int, int]:
+def aggregate(
+    connection: Connection, settings: Settings, kind: SnapshotType, now: datetime, *, readers: Engine | None = None
+) -> tuple[int, int]:
     """The work of one run on a connection already in a transaction: (buckets, rows) recomputed.
 
     A rewritten bucket is fresher than the ended bucket of the next kind up that holds it, which the dashboard then
-    reads bucket by finer bucket instead (see `PartsSource`). So an hourly run rewrites whole the ended days its span
-    overlaps, with their hours, and a daily run the ended weeks, with their days: one query for both kinds, and the
-    larger bucket stays usable. Older ended buckets above that hold a moved conversation (`moved_conversations`) lie
-    wholly before the look-back: their messages and their contacts' first conversations are as the last run left
-    them, so only their conversation parts are recomputed, written for the bucket above and the moved buckets, in the
-    moved conversations' scopes. The weekly run has no kind above it.
+    reads bucket by finer bucket instead (see `PartsSource`). So an hourly run also writes the ended days its span
+    overlaps, and a daily run the ended weeks: the larger bucket stays usable. Older ended buckets above that hold a
+    moved conversation (`moved_conversations`) lie wholly before the look-back: their messages and their contacts'
+    first conversations are as the last run left them, so only their conversation parts are recomputed, in the moved
+    conversations' scopes. How each is made, of fresh and stored parts: `rewrite`. The weekly run has no kind above.
     """
     zone = settings.zone
     start = span_start(kind, now, settings)
@@ -133,7 +134,9 @@ def aggregate(connection: Connection, settings: Settings, kind: SnapshotType, no
     above = _KIND_ABOVE.get(kind)
     if above is None:
         spans = [(bucket, next_bucket_start(kind, bucket, zone)) for bucket in older] + [(start, now)]
-        rows = write_snapshots(connection, [kind], spans, now=now, zone=zone, sla_target_seconds=target)
+        rows = write_snapshots(
+            connection, [kind], spans, now=now, zone=zone, sla_target_seconds=target, readers=readers
+        )
         return len(older) + len(buckets_between(kind, start, now, zone)), rows
 
     current = bucket_start(above, now, zone)
@@ -150,7 +153,13 @@ def aggregate(connection: Connection, settings: Settings, kind: SnapshotType, no
         moved_above=moved_only,
         moved_scopes=moved.scopes,
     )
-    return write_rewrite(connection, rewrite, now=now, zone=zone, sla_target_seconds=target)
+    return write_rewrite(connection, rewrite, now=now, zone=zone, sla_target_seconds=target, readers=readers)
+
+
+def _readers(engine: Engine) -> Engine | None:
+    """Where a run may read raw tables side by side (see `read_side_by_side`): PostgreSQL's pool; SQLite mode is one
+    process by design."""
+    return engine if engine.dialect.name == "postgresql" else None
 
 
 def run_aggregation(engine: Engine, settings: Settings, kind: SnapshotType, now: datetime | None = None) -> RunResult:
@@ -160,7 +169,7 @@ def run_aggregation(engine: Engine, settings: Settings, kind: SnapshotType, now:
         if not _try_lock(connection, kind):
             log.info("%s aggregation skipped: another runner holds its lock", kind.value)
             return RunResult(kind, ran=False, buckets=0, rows=0, started=now)
-        buckets, rows = aggregate(connection, settings, kind, now)
+        buckets, rows = aggregate(connection, settings, kind, now, readers=_readers(engine))
     log.info("%s aggregation wrote %d rows for %d buckets", kind.value, rows, buckets)
     return RunResult(kind, ran=True, buckets=buckets, rows=rows, started=now)
 
@@ -205,6 +214,7 @@ def backfill(
                 now=now,
                 zone=settings.zone,
                 sla_target_seconds=settings.sla_first_response_seconds,
+                readers=_readers(engine),
             )
         if on_week_done is not None:
             on_week_done(week_start)

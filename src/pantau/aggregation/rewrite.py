@@ -7,10 +7,11 @@ rows stored for them: parts add up, so nothing else needs computing again. Store
 an organisation row for every one of those buckets, of the current parts version and SLA target, whose conversation
 parts settle at the run's time (`ConversationParts.settled_at`: no wait or bot conversation still to cross its
 threshold unseen; every scope's parts are a share of the organisation's, so they settle too). When they cannot, the
-bucket above is computed whole, as before.
+bucket above is computed whole, as a backfill would.
 
 Ended buckets above whose conversations moved but lie wholly before the look-back get fresh conversation parts only,
-in the moved conversations' scopes, keeping the first contacts and message parts they hold (`store_rows`).
+keeping the first contacts and message parts they hold (`store_rows`), and only in the rows of the scopes the moved
+conversations are in, bucket by bucket: the other rows of those buckets hold none of them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from pantau.aggregation.broadcasts import broadcasts_created, write_broadcast_results
 from pantau.aggregation.buckets import bucket_start, buckets_between, next_bucket_start
@@ -32,6 +33,7 @@ from pantau.aggregation.snapshots import (
     snapshots,
     store_rows,
 )
+from pantau.core.database import read_side_by_side
 from pantau.core.sql import UPSERT_BATCH
 from pantau.dashboard.contact_history import ContactParts
 from pantau.dashboard.message_parts import MessageParts
@@ -56,9 +58,15 @@ class Rewrite:
 
 
 def write_rewrite(
-    connection: Connection, rewrite: Rewrite, *, now: datetime, zone: ZoneInfo, sla_target_seconds: float
+    connection: Connection,
+    rewrite: Rewrite,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    sla_target_seconds: float,
+    readers: Engine | None = None,
 ) -> tuple[int, int]:
-    """Write what the run rewrites; (buckets, rows) written."""
+    """Write what the run rewrites; (buckets, rows) written. `readers`: see `hourly_parts`."""
     kind, above = rewrite.kind, rewrite.above
     fresh, moved = set(rewrite.fresh), set(rewrite.moved)
     scopes = {bucket: rewrite.moved_scopes.get(bucket, set()) for bucket in moved}
@@ -95,22 +103,24 @@ def write_rewrite(
         recompute_moved |= set(buckets_between(kind, holder, next_bucket_start(above, holder, zone), zone))
 
     options = {"now": now, "sla_target_seconds": sla_target_seconds}
-    full = _computed(connection, kind, fresh, now=now, zone=zone, sla_target_seconds=sla_target_seconds)
+    timing = {"now": now, "zone": zone, "sla_target_seconds": sla_target_seconds, "readers": readers}
+    # The fresh buckets and the moved ones are computed side by side when the run may read so.
+    computed = read_side_by_side(
+        connection,
+        {
+            "full": lambda reader: _computed(reader, kind, fresh, **timing),
+            "moved": lambda reader: _computed(
+                reader, kind, recompute_moved, conversations_only=True, scopes=any_scope, **timing
+            ),
+        },
+        readers,
+    )
+    full, conversations = computed["full"], computed["moved"]
     rows = store_rows(connection, kind, sorted(fresh), full, **options)
     rows += store_rows(
         connection, above, sorted(rewrite.ended), roll_up(above, _merged(full, stored_full), zone), **options
     )
     if recompute_moved:
-        conversations = _computed(
-            connection,
-            kind,
-            recompute_moved,
-            now=now,
-            zone=zone,
-            sla_target_seconds=sla_target_seconds,
-            conversations_only=True,
-            scopes=any_scope,
-        )
         rows += store_rows(
             connection, kind, sorted(moved), conversations, **options, conversations_only=True, scopes=scopes
         )
@@ -152,6 +162,7 @@ def _computed(
     sla_target_seconds: float,
     conversations_only: bool = False,
     scopes: set[ScopeKey] | None = None,
+    readers: Engine | None = None,
 ) -> Parts:
     spans = _spans(kind, buckets, now, zone)
     if not spans:
@@ -164,6 +175,7 @@ def _computed(
         sla_target_seconds=sla_target_seconds,
         conversations_only=conversations_only,
         scopes=scopes,
+        readers=readers,
     )
     return roll_up(kind, hours, zone)
 

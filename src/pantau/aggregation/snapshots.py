@@ -12,13 +12,16 @@ team or agent row there means "nothing", not "unknown".
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Engine,
     FromClause,
     Integer,
     and_,
@@ -36,6 +39,7 @@ from sqlalchemy import (
 from pantau.aggregation.broadcasts import broadcasts_created, write_broadcast_results
 from pantau.aggregation.buckets import HOUR, bucket_start, buckets_between
 from pantau.auth.scope import conversation_scopes
+from pantau.core.database import read_side_by_side
 from pantau.core.sql import UPSERT_BATCH, epoch, upsert
 from pantau.dashboard.contact_history import ContactParts, is_second_conversation, previous_conversation_at
 from pantau.dashboard.facts import cohort_filter, conversation_facts
@@ -109,14 +113,16 @@ def hourly_parts(
     sla_target_seconds: float,
     conversations_only: bool = False,
     scopes: set[ScopeKey] | None = None,
+    readers: Engine | None = None,
 ) -> dict[ScopeKey, dict[datetime, BucketParts]]:
     """Parts of the conversations created in the spans (each starting on an hour boundary), per scope and hour;
     with `conversations_only`, the conversation parts alone (no first contacts, no message parts); for these
-    `scopes` only, if given."""
+    `scopes` only, if given. With `readers`, the conversations, their contacts' histories and the messages are read
+    side by side on connections of their own (`read_side_by_side`)."""
     by_scope: dict[ScopeKey, dict[datetime, BucketParts]] = defaultdict(dict)
     for offset in range(0, len(spans), SPANS_PER_STATEMENT):
         batch = spans[offset : offset + SPANS_PER_STATEMENT]
-        found = _hourly_parts_of(connection, batch, now, zone, sla_target_seconds, conversations_only, scopes)
+        found = _hourly_parts_of(connection, batch, now, zone, sla_target_seconds, conversations_only, scopes, readers)
         for scope, hours in found.items():
             by_scope[scope].update(hours)
     return by_scope
@@ -191,20 +197,24 @@ def _hourly_parts_of(
     sla_target_seconds: float,
     conversations_only: bool,
     scopes: set[ScopeKey] | None,
+    readers: Engine | None,
 ) -> dict[ScopeKey, dict[datetime, BucketParts]]:
     origin = min(start for start, _ in spans)
     created_in = _created_in(spans)
     facts = conversation_facts(created_in, name="snapshot_facts")
     keys = [_hour_index(facts.c.created_at, origin), facts.c.team_id, facts.c.assigned_to, assignee.c.team_id]
     # The intent is a key too: its counts are the group's, and the facts are computed in one statement.
-    (grouped,) = collect_grouped_parts(
-        connection,
-        facts,
-        [Grouping([*keys, facts.c.intent], joined=facts.outerjoin(assignee, assignee.c.id == facts.c.assigned_to))],
-        now=now,
-        sla_target_seconds=sla_target_seconds,
-        with_intents=False,
-    )
+    grouping = Grouping([*keys, facts.c.intent], joined=facts.outerjoin(assignee, assignee.c.id == facts.c.assigned_to))
+    reads: dict[str, Callable[[Connection], Any]] = {
+        "conversations": lambda reader: collect_grouped_parts(
+            reader, facts, [grouping], now=now, sla_target_seconds=sla_target_seconds, with_intents=False
+        )[0]
+    }
+    if not conversations_only:
+        reads["contacts"] = lambda reader: _contact_history_of(reader, created_in, origin, zone)
+        reads["messages"] = lambda reader: _message_parts_of(reader, spans, origin)
+    found = read_side_by_side(connection, reads, readers)
+    grouped = found["conversations"]
     by_scope: dict[ScopeKey, dict[datetime, BucketParts]] = defaultdict(dict)
 
     def bucket(scope: ScopeKey, index: int) -> BucketParts:
@@ -226,10 +236,10 @@ def _hourly_parts_of(
         bucket(scope, index).conversations = ConversationParts.total(many)
     if conversations_only:
         return by_scope
-    for (scope, index), (first_contacts, history) in _contact_history_of(connection, created_in, origin, zone).items():
+    for (scope, index), (first_contacts, history) in found["contacts"].items():
         hour = bucket(scope, index)
         hour.first_contacts, hour.contacts = first_contacts, history
-    for (index, *scope_ids), parts in _message_parts_of(connection, spans, origin).items():
+    for (index, *scope_ids), parts in found["messages"].items():
         for scope in conversation_scopes(*scope_ids):
             bucket(scope, index).messages += parts
     return by_scope
@@ -277,13 +287,15 @@ def write_snapshots(
     now: datetime,
     zone: ZoneInfo,
     sla_target_seconds: float,
+    readers: Engine | None = None,
 ) -> int:
     """Recompute every bucket of `kinds` in the spans (each starting and ending on bucket boundaries of every kind,
-    the last possibly at `now`), with the broadcasts created in them; returns the number of rows written."""
+    the last possibly at `now`), with the broadcasts created in them; returns the number of rows written.
+    `readers`: see `hourly_parts`."""
     spans = [(start, min(end, now)) for start, end in spans if start < now]
     if not spans:
         return 0
-    rolled = hourly_parts(connection, spans, now=now, zone=zone, sla_target_seconds=sla_target_seconds)
+    rolled = hourly_parts(connection, spans, now=now, zone=zone, sla_target_seconds=sla_target_seconds, readers=readers)
     written = 0
     for kind in sorted(kinds, key=_FINEST_FIRST.index):  # each rolled up from the one before
         rolled = roll_up(kind, rolled, zone)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
-from sqlalchemy import Engine, Executable, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, Executable, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pantau.core import sqlite_functions
 from pantau.core.config import get_settings
+
+T = TypeVar("T")
 
 
 class DatabaseNotReady(RuntimeError):
@@ -42,6 +46,26 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         # PostgreSQL's JIT compiles the dashboard's large analytic statements for seconds to save milliseconds.
         connect_args={"connect_timeout": 5, "options": "-c jit=off"},
     )
+
+
+def read_side_by_side(
+    connection: Connection, reads: dict[str, Callable[[Connection], T]], engine: Engine | None
+) -> dict[str, T]:
+    """Run independent reads: with `engine`, each on a connection of its own and all at once, so the database runs
+    their statements side by side; without, one after another on `connection`.
+
+    Reads on other connections see only what is committed: give `engine` only when the reads do not depend on the
+    calling transaction's own uncommitted writes (an aggregation run reads raw tables it never writes)."""
+    if engine is None or len(reads) < 2:
+        return {name: read(connection) for name, read in reads.items()}
+
+    def run(read: Callable[[Connection], T]) -> T:
+        with engine.connect() as own:
+            return read(own)
+
+    with ThreadPoolExecutor(max_workers=len(reads)) as pool:
+        futures = {name: pool.submit(run, read) for name, read in reads.items()}
+        return {name: future.result() for name, future in futures.items()}
 
 
 def _configure_sqlite(engine: Engine) -> None:
