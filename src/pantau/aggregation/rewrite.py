@@ -75,13 +75,12 @@ def write_rewrite(
         scopes_above.setdefault(bucket_start(above, bucket, zone), set()).update(its_scopes)
     any_scope = set().union(*scopes.values())
 
+    def inside(holder: datetime) -> set[datetime]:
+        """The buckets of the run's kind that make up a bucket above."""
+        return set(buckets_between(kind, holder, next_bucket_start(above, holder, zone), zone))
+
     def others(buckets_above: set[datetime], computed: set[datetime]) -> set[datetime]:
-        return {
-            bucket
-            for holder in buckets_above
-            for bucket in buckets_between(kind, holder, next_bucket_start(above, holder, zone), zone)
-            if bucket not in computed and bucket < now
-        }
+        return {bucket for holder in buckets_above for bucket in inside(holder) - computed if bucket < now}
 
     stored_full, unusable = _stored_parts(
         connection, kind, others(rewrite.ended, fresh), now=now, sla_target_seconds=sla_target_seconds
@@ -97,10 +96,10 @@ def write_rewrite(
     )
     # A bucket above with a stored bucket that cannot stand in is computed whole.
     for holder in {bucket_start(above, bucket, zone) for bucket in unusable}:
-        fresh |= set(buckets_between(kind, holder, next_bucket_start(above, holder, zone), zone))
+        fresh |= inside(holder)
     recompute_moved = set(moved)
     for holder in {bucket_start(above, bucket, zone) for bucket in unusable_moved}:
-        recompute_moved |= set(buckets_between(kind, holder, next_bucket_start(above, holder, zone), zone))
+        recompute_moved |= inside(holder)
 
     options = {"now": now, "sla_target_seconds": sla_target_seconds}
     timing = {"now": now, "zone": zone, "sla_target_seconds": sla_target_seconds, "readers": readers}
