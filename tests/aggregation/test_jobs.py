@@ -22,6 +22,8 @@ from pantau.migrations.runner import upgrade
 from pantau.models import AnalyticsSnapshot, BroadcastResult
 from pantau.models.enums import SnapshotType
 from pantau.web.app import create_app
+from tests.aggregation.test_snapshot_equality import NOW as LATER
+from tests.aggregation.test_snapshot_equality import build_organisation
 from tests.conftest import make_settings
 from tests.support.builders import Dataset, local
 from tests.support.databases import engine_for
@@ -315,8 +317,6 @@ def test_cron_endpoint_answers_success_when_another_run_holds_the_lock(cron_clie
 def test_a_run_reading_side_by_side_writes_what_one_reading_in_turn_writes(fresh_database_url):
     """On PostgreSQL a run reads conversations, contacts' histories and messages on connections of their own, all
     at once; the rows are the same as when it reads them one after another on its own connection."""
-    from tests.aggregation.test_snapshot_equality import NOW as LATER
-    from tests.aggregation.test_snapshot_equality import build_organisation
 
     engine = engine_for(fresh_database_url)
     upgrade(engine)

@@ -16,7 +16,7 @@ conversations are in, bucket by bucket: the other rows of those buckets hold non
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -43,18 +43,18 @@ from pantau.models.enums import ScopeType, SnapshotType
 Parts = dict[ScopeKey, dict[datetime, BucketParts]]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Rewrite:
     """What one run rewrites: buckets of its kind, and of the kind above."""
 
     kind: SnapshotType
     above: SnapshotType
-    fresh: set[datetime] = field(default_factory=set)  # computed and written in full
-    ended: set[datetime] = field(default_factory=set)  # above: written in full, of fresh and stored buckets
-    moved: set[datetime] = field(default_factory=set)  # before the look-back: fresh conversation parts only
-    moved_above: set[datetime] = field(default_factory=set)  # above, holding them: conversation parts only
+    fresh: set[datetime]  # computed and written in full
+    ended: set[datetime]  # above: written in full, of fresh and stored buckets
+    moved: set[datetime]  # before the look-back: fresh conversation parts only
+    moved_above: set[datetime]  # above, holding them: conversation parts only
     # Per moved bucket, the scopes its moved conversations are in: the only rows of it whose parts can change.
-    moved_scopes: dict[datetime, set[ScopeKey]] = field(default_factory=dict)
+    moved_scopes: dict[datetime, set[ScopeKey]]
 
 
 def write_rewrite(

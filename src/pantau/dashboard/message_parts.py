@@ -40,6 +40,7 @@ SENT = ("sent", "delivered", "read")
 DELIVERED = ("delivered", "read")
 # Per WhatsApp session: outbound messages, and those queued, sent (or further), delivered (or read), read, failed.
 SESSION_COUNTS = ("total", "queued", "sent", "delivered", "read", "failed")
+_FAILED = SESSION_COUNTS.index("failed")
 NO_SESSION = ""
 
 
@@ -138,16 +139,12 @@ def messages_with_their_conversations(connection: Connection) -> tuple[Any, From
         return messages_with_conversations(), conversations
     c = conversations.c
     conversation = (
-        select(c.id, c.created_at, c.team_id, c.assigned_to, c.whatsapp_session_id)
+        select(c.created_at, c.team_id, c.assigned_to, c.whatsapp_session_id)
         .where(c.id == messages.c.conversation_id)
         .limit(1)
         .lateral("conversation")
     )
     return messages.join(conversation, true()), conversation
-
-
-def _sum_of(expression: ColumnElement) -> ColumnElement[int]:
-    return func.coalesce(func.sum(expression), 0)
 
 
 def collect_message_parts(
@@ -217,9 +214,9 @@ def collect_message_parts(
             parts.queue_wait_us += wait
         if billable_count:
             parts.billable_delivered[category] = parts.billable_delivered.get(category, 0) + billable_count
-        if funnel[SESSION_COUNTS.index("failed")]:
+        if failed_count := funnel[_FAILED]:
             reason = failure_key(error_code, error_title)
-            parts.failures[reason] = parts.failures.get(reason, 0) + funnel[SESSION_COUNTS.index("failed")]
+            parts.failures[reason] = parts.failures.get(reason, 0) + failed_count
         if agent_count:
             parts.sent_by[sender] = parts.sent_by.get(sender, 0) + agent_count
     return collected
