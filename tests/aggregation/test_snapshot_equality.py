@@ -27,7 +27,7 @@ KINDS = [SnapshotType.hourly, SnapshotType.daily, SnapshotType.weekly]
 def build_organisation(data) -> dict[str, str]:
     """Two teams of two agents, ten days of varied conversations up to now: answered fast and slow, unanswered,
     bot-only (resolved, dropped), escalated by escalated_at and by an agent message, rated, with intents; some
-    assigned across teams, some unassigned."""
+    assigned across teams, some unassigned; a few with clocks that disagree."""
     rng = random.Random(7)
     team_a, team_b = data.make_team("A", id="team-a"), data.make_team("B", id="team-b")
     agents = [
@@ -66,6 +66,7 @@ def build_organisation(data) -> dict[str, str]:
             data.make_message(conv, created + timedelta(seconds=30), sender="customer")
     add_outbound_traffic(data, rng, agents)
     add_broadcasts(data, rng, agents, contacts)
+    add_skewed_clocks(data, agents)
     # New contacts whose first two conversations start at the same instant (the id breaks the tie), one pair inside
     # a past day, one inside the hour in progress; and one whose history starts in another team.
     for index, moment in enumerate((local("2026-03-04 13:15"), NOW - timedelta(minutes=10))):
@@ -115,6 +116,32 @@ def add_outbound_traffic(data, rng, agents) -> None:
         )
         if rng.random() < 0.3:
             data.make_message(conv, created + timedelta(minutes=rng.randrange(1, 600)), sender="customer")
+
+
+def add_skewed_clocks(data, agents) -> None:
+    """Rows whose clocks disagree, in past days and in the hour in progress: messages sent before they were created
+    (a queue wait of 0), by 0.2 s and by a server clock 95 s off, and conversations resolved a second before they
+    began (a handling time of 0)."""
+    skewed = ((local("2026-03-05 14:20"), 95), (local("2026-03-09 16:45"), 0.2), (NOW - timedelta(minutes=7), 95))
+    for index, (created, skew) in enumerate(skewed):
+        conv = data.make_conversation(
+            created,
+            contact=data.make_contact(id=f"skewed-{index}"),
+            team="team-a",
+            assigned_to=agents[0],
+            whatsapp_session="wa-1",
+            status="resolved",
+            resolved_at=created - timedelta(seconds=1),
+            id=f"skewed-{index}",
+        )
+        data.make_message(
+            conv,
+            created + timedelta(seconds=20),
+            sender="agent",
+            sender_id=agents[0],
+            status="delivered",
+            sent_at=created + timedelta(seconds=20 - skew),
+        )
 
 
 def add_broadcasts(data, rng, agents, contacts) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from pantau.aggregation.buckets import bucket_start
 from pantau.aggregation.jobs import aggregate, moved_conversations
-from pantau.aggregation.snapshots import write_snapshots
+from pantau.aggregation.snapshots import snapshots, write_snapshots
 from pantau.dashboard import automation_impact, conversation_effectiveness
 from pantau.dashboard.parts_source import PartsSource
 from pantau.dashboard.router import SECTIONS
@@ -222,3 +222,24 @@ def test_a_broadcast_is_read_from_its_stored_result_only_once_its_replies_are_in
     source = PartsSource(connection, ORGANISATION, settings, local("2026-03-09 10:30"))
     assert source.broadcast_outcomes(["spring-sale"]) == {"spring-sale": (1, 1, 1, 1, 0, 1)}
     assert replied(local("2026-03-09 10:30")) == [[1], [1]]
+
+
+def test_rows_written_before_waits_were_clamped_are_not_served(data, connection):
+    """Parts version 2 summed a message sent before it was created as a negative wait; such rows are counted live
+    until a backfill rewrites them."""
+    conversation = data.make_conversation(local("2026-03-09 16:40"))
+    created = local("2026-03-09 16:45")
+    data.make_message(conversation, created, sender="agent", status="sent", sent_at=created - timedelta(seconds=95))
+    snapshot_everything(connection, NOW)
+    # What the release before wrote for the same rows: version 2, the wait of -95 s summed as it came.
+    stored = connection.execute(select(snapshots.c.id, snapshots.c.metrics, snapshots.c.message_metrics)).all()
+    for row_id, metrics, message_metrics in stored:
+        if message_metrics["handedOver"]:
+            message_metrics = {**message_metrics, "queueWaitUs": -95_000_000 * message_metrics["handedOver"]}
+        connection.execute(
+            update(snapshots)
+            .where(snapshots.c.id == row_id)
+            .values(metrics={**metrics, "version": 2}, message_metrics=message_metrics)
+        )
+    figures = same_with_and_without_snapshots(connection, "whatsapp-performance", preset="yesterday")
+    assert figures["queueMetrics"]["avgQueueWaitSeconds"] == 0.0

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pantau.aggregation.snapshots import write_snapshots
 from pantau.dashboard import whatsapp_performance
+from pantau.models.enums import SnapshotType
 from tests.support.builders import local
 from tests.support.sections import ORGANISATION, own_scope, run_section, team_scope
 
@@ -292,6 +294,30 @@ def test_queue_metrics_are_organisation_wide(data, connection):
     expected = {"depth": 2, "oldestQueuedSeconds": 1800.0, "processingRate": 0.2, "avgQueueWaitSeconds": 52.8}
     assert run(connection, scope=team_scope(team_a))["queueMetrics"] == expected  # (60 + 1 + 120 + 30) / 4 = 52.75
     assert run(connection)["queueMetrics"] == expected
+
+
+def test_a_message_sent_before_it_was_created_waited_zero_seconds_live_and_from_snapshots(data, connection):
+    """The CRM's clock wrote `created_at`, WhatsApp's gave `sent_at`: 0.2 s "before" is a wait of 0, not -0.2 s,
+    and the message still counts as handed over."""
+    conv = data.make_conversation(local("2026-03-03 06:00"))
+    # Yesterday, before the 24h range: the only handed-over message of the day.
+    outbound(data, conv, local("2026-03-03 06:15"), "sent", sent_at=local("2026-03-03 06:14:59.8"))
+    outbound(data, conv, local("2026-03-04 08:00"), "sent", sent_at=local("2026-03-04 08:00:30"))
+    outbound(data, conv, local("2026-03-04 08:10"), "delivered", sent_at=local("2026-03-04 08:09:59.8"))
+    outbound(data, conv, local("2026-03-04 08:20"), "read", sent_at=local("2026-03-04 08:20:03"))
+    write_snapshots(
+        connection,
+        [SnapshotType.hourly, SnapshotType.daily],
+        [(local("2026-03-02 00:00"), NOW)],
+        now=NOW,
+        zone=NOW.tzinfo,
+        sla_target_seconds=300,
+    )
+    for use_snapshots in (True, False):
+        # (30 + 0 + 3) / 3 = 11.0; with the skew counted as -0.2 s it would be 10.9, left out 16.5.
+        assert run(connection, use_snapshots=use_snapshots)["queueMetrics"]["avgQueueWaitSeconds"] == 11.0
+        yesterday = run(connection, preset="yesterday", use_snapshots=use_snapshots)["queueMetrics"]
+        assert yesterday["avgQueueWaitSeconds"] == 0.0
 
 
 def test_scope_counts_only_messages_of_conversations_inside_it(data, connection):

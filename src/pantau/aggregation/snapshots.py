@@ -64,8 +64,9 @@ conversations = Conversation.__table__
 messages = Message.__table__
 users = User.__table__
 
-# Bumped when the parts change shape; rows of another version are not read. 2: firstContacts and messages.
-PARTS_VERSION = 2
+# Bumped when the parts change shape or meaning; rows of another version are not read. 2: firstContacts and
+# messages. 3: a queue wait or a handling time whose clocks disagree counts as 0, never negative.
+PARTS_VERSION = 3
 
 ScopeKey = tuple[ScopeType, str]
 _FINEST_FIRST = [SnapshotType.hourly, SnapshotType.daily, SnapshotType.weekly]

@@ -63,7 +63,7 @@ def failure_of(key: str) -> tuple[int | None, str | None]:
 class MessageParts:
     outbound: dict[str, list[int]] = field(default_factory=dict)  # session id -> SESSION_COUNTS
     handed_over: int = 0  # outbound messages with a sent_at
-    queue_wait_us: int = 0  # the sum of their sent_at - created_at, whole microseconds
+    queue_wait_us: int = 0  # the sum of their waits (see `queue_wait`), whole microseconds
     billable_delivered: dict[str, int] = field(default_factory=dict)  # pricing category ('' for none) -> count
     failures: dict[str, int] = field(default_factory=dict)  # failure_key(code, title) -> failed outbound messages
     sent_by: dict[str, int] = field(default_factory=dict)  # person -> agent messages they sent
@@ -125,6 +125,21 @@ class MessageGrouping:
     condition: ColumnElement[bool] | None = None
 
 
+def queue_wait(message: FromClause) -> ColumnElement[int]:
+    """A handed-over message's wait in the queue, whole microseconds: `sent_at - created_at`, or 0 when `sent_at`
+    comes first. The CRM writes `created_at` and WhatsApp's webhook gives `sent_at`, two clocks that can disagree
+    by a fraction of a second; such a message was handed over at once, so it counts as a wait of 0 (still counted,
+    so the mean stays the mean over every handed-over message), never as a negative wait that would cancel out
+    another message's real one."""
+    return case(
+        (
+            message.c.sent_at > message.c.created_at,
+            microseconds_between(message.c.sent_at, message.c.created_at),
+        ),
+        else_=0,
+    )
+
+
 def messages_with_conversations() -> Any:
     return messages.join(conversations, messages.c.conversation_id == conversations.c.id)
 
@@ -181,9 +196,7 @@ def collect_message_parts(
         count_where(and_(outbound, status == "read")),
         count_where(failed),
         count_where(handed_over),
-        func.coalesce(
-            func.sum(case((handed_over, microseconds_between(messages.c.sent_at, messages.c.created_at)))), 0
-        ),
+        func.coalesce(func.sum(case((handed_over, queue_wait(messages)))), 0),
         count_where(billable),
         count_where(by_agent),
     ]

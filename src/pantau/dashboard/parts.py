@@ -238,7 +238,9 @@ def conversation_part_columns(facts: Subquery, now: datetime, sla_target_seconds
         else_=None,
     )
     pending = and_(f.unanswered == 1, not_(overdue))
-    handling = case((f.resolved == 1, microseconds_between(f.resolved_at, f.created_at)))
+    # A conversation resolved "before" it began (the CRM's clocks disagree) was resolved at once: 0, never negative.
+    handled = and_(f.resolved == 1, f.resolved_at > f.created_at)
+    handling = case((handled, microseconds_between(f.resolved_at, f.created_at)), else_=0)
     response = case((frt.is_not(None), microseconds_between(f.first_response_at, f.s0)))
 
     def csat_of(condition) -> list[ColumnElement]:
