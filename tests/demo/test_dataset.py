@@ -177,6 +177,20 @@ def test_delivery_timestamps_follow_the_status(demo_engine):
     assert 0 < len(read_without_delivery) < 0.02 * len(outbound)
 
 
+def test_every_message_is_created_sent_delivered_and_read_in_that_order(demo_engine):
+    """Whatever its status: a negative wait in the queue, or a read before its delivery, never comes out of the
+    demo."""
+    messages = rows(demo_engine, Message.__table__)
+    out_of_order = []
+    for message in messages:
+        steps = [message.created_at, message.sent_at, message.delivered_at, message.read_at]
+        known = [moment for moment in steps if moment is not None]
+        if known != sorted(known) or message.failed_at is not None and message.failed_at < max(known):
+            out_of_order.append(message.id)
+    assert out_of_order == []
+    assert sum(message.sent_at is not None for message in messages) > 1000
+
+
 def test_failures_carry_the_cloud_apis_error_codes(demo_engine):
     failures = Counter(
         (code, title)
