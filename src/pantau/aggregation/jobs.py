@@ -6,6 +6,15 @@ older conversations that moved within the look-back (a message, a resolution or 
 reply or a resolution days later lands too. On PostgreSQL a run first takes a
 transaction-scoped advisory lock for its kind: a second runner (another scheduler replica, a cron call arriving
 twice) finds it taken and skips instead of computing the same buckets again.
+
+Runs of different kinds write some of the same rows: an hourly run the days its look-back overlaps, which the daily
+run computes too, and both the results of the same broadcasts, each in its own order (a broadcast whose reply window
+may have closed first, its days later). Two such runs at once could each hold a row the other waits for, and
+PostgreSQL would end one of them with a deadlock (SQLite would refuse the second's writes). So every run also
+waits for the writers' turn (`_wait_for_the_writers_turn`): runs of different kinds take turns, whole, each reading
+what the one before committed. One lock holds whatever rows a run writes and in whatever order; keeping every writer
+to one global order of rows would hold only as long as no writer ever strays from it. Each week of a backfill takes
+the turn too (on PostgreSQL it also holds every kind's lock, so runs skip meanwhile).
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Engine, FromClause, func, select, union
+from sqlalchemy import ColumnElement, Connection, Engine, FromClause, delete, false, func, select, union
 
 from pantau.aggregation.broadcasts import closing_broadcasts, write_broadcast_results
 from pantau.aggregation.buckets import bucket_start, buckets_between, next_bucket_start
@@ -26,7 +35,7 @@ from pantau.auth.scope import conversation_scopes
 from pantau.core.config import Settings
 from pantau.core.windows import local_midnight
 from pantau.dashboard.message_parts import messages_with_their_conversations
-from pantau.models import Conversation, Message, User
+from pantau.models import AnalyticsSnapshot, Conversation, Message, User
 from pantau.models.enums import ScopeType, SnapshotType
 
 conversations = Conversation.__table__
@@ -35,8 +44,9 @@ users = User.__table__
 
 log = logging.getLogger("pantau.aggregation")
 
-# Advisory lock ids, one per kind of run (backfill takes all three, in this order).
+# Advisory lock ids, one per kind of run (backfill takes all three, in this order), and the writers' turn.
 LOCK_IDS = {SnapshotType.hourly: 7_461_001, SnapshotType.daily: 7_461_002, SnapshotType.weekly: 7_461_003}
+WRITER_LOCK_ID = 7_461_000
 # The ended buckets of the kind above a run's own that hold a bucket it rewrites are rewritten whole (see aggregate).
 _KIND_ABOVE = {SnapshotType.hourly: SnapshotType.daily, SnapshotType.daily: SnapshotType.weekly}
 
@@ -54,6 +64,20 @@ def _try_lock(connection: Connection, kind: SnapshotType) -> bool:
     if connection.dialect.name != "postgresql":
         return True  # SQLite mode is one process by design; its writers queue on the database lock
     return bool(connection.execute(select(func.pg_try_advisory_xact_lock(LOCK_IDS[kind]))).scalar_one())
+
+
+def _wait_for_the_writers_turn(connection: Connection) -> None:
+    """Wait until no other run or backfill writes, then hold the turn until this transaction ends: taken before the
+    first read, so the run reads what the writer before it committed.
+
+    On PostgreSQL, the writers' advisory lock. A holder of it never waits for a kind's lock (those are only tried),
+    so the two cannot wait on each other. On SQLite, the database's own write lock, taken by a first statement that
+    writes (and changes nothing): a transaction that read first could not write at all once another had written
+    since it began ("database is locked" at once), while one that writes first waits its turn (the busy timeout)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(WRITER_LOCK_ID)))
+    else:
+        connection.execute(delete(AnalyticsSnapshot.__table__).where(false()))
 
 
 def span_start(kind: SnapshotType, now: datetime, settings: Settings) -> datetime:
@@ -169,6 +193,7 @@ def run_aggregation(engine: Engine, settings: Settings, kind: SnapshotType, now:
         if not _try_lock(connection, kind):
             log.info("%s aggregation skipped: another runner holds its lock", kind.value)
             return RunResult(kind, ran=False, buckets=0, rows=0, started=now)
+        _wait_for_the_writers_turn(connection)
         buckets, rows = aggregate(connection, settings, kind, now, readers=_readers(engine))
     log.info("%s aggregation wrote %d rows for %d buckets", kind.value, rows, buckets)
     return RunResult(kind, ran=True, buckets=buckets, rows=rows, started=now)
@@ -207,6 +232,7 @@ def backfill(
             for kind in kinds:
                 if not _try_lock(connection, kind):
                     raise RuntimeError(f"the {kind.value} aggregation is running; try the backfill again after it")
+            _wait_for_the_writers_turn(connection)
             written += write_snapshots(
                 connection,
                 kinds,

@@ -1,8 +1,9 @@
 """`pantau scheduler`: the aggregation jobs on their local-time schedule (SPEC §7), in one long-running process.
 
 Hourly at :00, daily at 00:00, weekly on Monday 00:00, in the organisation's time zone. Any number of schedulers may
-run (one per replica, say): each job takes its PostgreSQL advisory lock, so a job runs once whoever starts it. A job
-that fails is logged and retried at its next time; the scheduler itself keeps running.
+run (one per replica, say): each job takes its PostgreSQL advisory lock, so a job runs once whoever starts it. Jobs
+of different kinds due at once (00:00) take turns (see `jobs`). A job that fails is logged and retried at its next
+time; the scheduler itself keeps running.
 """
 
 from __future__ import annotations
