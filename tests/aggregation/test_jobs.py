@@ -218,6 +218,24 @@ def test_cron_endpoint_failure_is_a_500_with_nothing_written(cron_client, migrat
     assert snapshot_count(migrated[0]) == 0
 
 
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"], indirect=True)
+def test_cron_endpoint_answers_503_when_the_database_does_not_answer(dialect, tmp_path):
+    """A PostgreSQL server where nothing listens (port 1), a SQLite file in a folder that does not exist."""
+    url = {
+        "postgresql": "postgresql+psycopg://pantau:hunter2-secret@127.0.0.1:1/pantau",
+        "sqlite": f"sqlite:///{tmp_path / 'gone' / 'pantau.db'}",
+    }[dialect]
+    engine = engine_for(url)
+    app = create_app(settings=make_settings(url, cron_secret=SECRET), engine=engine)
+    response = TestClient(app).get("/api/cron/aggregate-metrics?type=daily", headers=bearer(SECRET))
+    engine.dispose()
+    assert response.status_code == 503
+    assert response.json() == {
+        "error": "database_unavailable",
+        "detail": "the database is not answering; try again shortly",
+    }
+
+
 def test_the_scheduler_runs_each_job_on_local_time(migrated):
     engine, settings = migrated
     runner = build_scheduler(engine, settings)

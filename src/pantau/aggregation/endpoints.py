@@ -1,7 +1,9 @@
 """`GET /api/cron/aggregate-metrics?type=hourly|daily|weekly`, for an external cron (SPEC §7).
 
 Authorised by `Authorization: Bearer <CRON_SECRET>`, compared in constant time. Without a configured CRON_SECRET the
-endpoint is closed (503), never open. A run is one transaction: on failure nothing of it is written.
+endpoint is closed (503), never open. A run is one transaction: on failure nothing of it is written. A database that
+does not answer is a 503 {error, detail}, as on every other endpoint (`web.errors`); any other failure of the run is
+the 500 {success: false, error, details} of SPEC §7.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 from pantau.aggregation.jobs import run_aggregation
 from pantau.models.enums import SnapshotType
@@ -47,6 +50,8 @@ def aggregate_metrics(
         raise ApiError(400, "invalid_parameter", f"type: use hourly, daily or weekly, got {kind!r}") from None
     try:
         result = run_aggregation(request.app.state.engine, settings, snapshot_type)
+    except OperationalError:
+        raise  # the database is not answering: 503, like every other endpoint
     except Exception as exc:
         log.exception("%s aggregation failed", snapshot_type.value)
         return JSONResponse(
