@@ -1,5 +1,6 @@
 """Agent productivity (SPEC §5.5): one row per agent in scope — the cohort they handled, the messages they sent, their
-time online and away, their status now — with a productivity score, a rank and a workload label.
+time online and away, their status now — with a productivity score, a rank and, where there is enough volume to judge
+it, a workload label.
 
 The conversation figures (chats, resolved, response time, SLA compliance) are conversation-effectiveness's, read per
 agent the same way (`per_agent`).
@@ -36,6 +37,10 @@ Workload = Literal["balanced", "overloaded", "underutilized"]
 # Workload against the mean m of chats handled over the rows: overloaded above 1.3 m, underutilized below 0.7 m.
 OVERLOADED_ABOVE = Fraction(13, 10)
 UNDERUTILIZED_BELOW = Fraction(7, 10)
+# ... but only where that says something: one row compared with itself, or a handful of chats spread over the team
+# (3 chats among 15 people made 2 "overloaded" and 13 "underutilized"), gets no workload at all.
+WORKLOAD_MIN_ROWS = 2
+WORKLOAD_MIN_MEAN_CHATS = 5
 
 
 class AgentMetrics(CamelModel):
@@ -56,7 +61,7 @@ class AgentMetrics(CamelModel):
     csat: float | None
     productivity_score: int
     rank: int
-    workload: Workload
+    workload: Workload | None
 
 
 class WorkloadDistribution(CamelModel):
@@ -133,8 +138,14 @@ def productivity_score(share: ConversationParts, most_chats: int) -> int:
     return math.floor(40 * resolution + 30 * compliance + 30 * volume + Fraction(1, 2))
 
 
+def judges_workload(row_count: int, mean: Fraction) -> bool:
+    """Whether the rows carry enough volume for a workload label: at least WORKLOAD_MIN_ROWS rows and a mean of at
+    least WORKLOAD_MIN_MEAN_CHATS chats handled."""
+    return row_count >= WORKLOAD_MIN_ROWS and mean >= WORKLOAD_MIN_MEAN_CHATS
+
+
 def workload(chats: int, mean: Fraction) -> Workload:
-    """Against the mean of chats handled over the rows; with a mean of 0 everyone is balanced."""
+    """Against the mean of chats handled over the rows (SPEC §5.5)."""
     if chats > OVERLOADED_ABOVE * mean:
         return "overloaded"
     if chats < UNDERUTILIZED_BELOW * mean:
@@ -155,6 +166,7 @@ def _agent_metrics(ctx: SectionContext) -> list[AgentMetrics]:
     rows = [(row, shares.get(row.agent_id, ConversationParts())) for row in ctx.connection.execute(query)]
     most_chats = max((share.conversations for _, share in rows), default=0)
     mean_chats = Fraction(sum(share.conversations for _, share in rows), len(rows) or 1)
+    judged = judges_workload(len(rows), mean_chats)
     scored = sorted(
         ((productivity_score(share, most_chats), row, share) for row, share in rows),
         key=lambda entry: (-entry[0], *name_order(entry[1].agent_name, entry[1].agent_id)),
@@ -178,7 +190,7 @@ def _agent_metrics(ctx: SectionContext) -> list[AgentMetrics]:
             csat=numbers.round1(share.csat),
             productivity_score=score,
             rank=rank,
-            workload=workload(share.conversations, mean_chats),
+            workload=workload(share.conversations, mean_chats) if judged else None,
         )
         for rank, (score, row, share) in enumerate(scored, start=1)
     ]
