@@ -40,7 +40,7 @@ def test_empty_range_gives_zero_counts_and_null_rates(connection):
     assert result["autoReplySuccess"] == {"total": 0, "successful": 0, "percentage": None}
     assert result["dropOffRate"] == {"total": 0, "dropped": 0, "percentage": None}
     assert result["topIntents"] == []
-    assert result["timeSaved"] == {"hours": 0.0, "estimatedCost": 0.0, "currency": "USD", "minutesPerConversation": 5.0}
+    assert result["timeSaved"] == {"hours": 0.0, "estimatedCost": 0.0, "currency": "IDR", "minutesPerConversation": 5.0}
     assert result["escalationRate"] == {"total": 0, "escalated": 0, "percentage": None}
     assert result["csatComparison"] == {"botOnly": None, "hybrid": None, "humanOnly": None}
     assert result["range"]["start"] == "2026-02-03T00:00:00+07:00"
@@ -125,19 +125,19 @@ def test_time_saved_values_the_conversations_the_bot_resolved_alone(data, connec
     for _ in range(3):
         resolved_by_bot(data, local("2026-03-01 09:00"))
     hybrid(data, local("2026-03-01 09:00"), status="resolved", resolved_at=local("2026-03-01 10:00"))
-    # 3 x 5 min = 0.25 h (shown as 0.3) at 15 per hour = 3.75.
+    # 3 x 5 min = 0.25 h (shown as 0.3) at Rp 35,000 per hour (the default) = Rp 8,750.
     assert run(connection)["timeSaved"] == {
         "hours": 0.3,
-        "estimatedCost": 3.75,
-        "currency": "USD",
+        "estimatedCost": 8750.0,
+        "currency": "IDR",
         "minutesPerConversation": 5.0,
     }
     # The same figure business-impact reads through time_saved().
     assert run_section(automation_impact.time_saved, connection, now=NOW, default="30d")["hours"] == 0.3
-    assert run(connection, agent_minutes_per_conversation=20, agent_hourly_cost=12, currency="IDR")["timeSaved"] == {
+    assert run(connection, agent_minutes_per_conversation=20, agent_hourly_cost=12, currency="USD")["timeSaved"] == {
         "hours": 1.0,
         "estimatedCost": 12.0,
-        "currency": "IDR",
+        "currency": "USD",
         "minutesPerConversation": 20.0,
     }
 

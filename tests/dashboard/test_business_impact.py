@@ -32,8 +32,8 @@ def test_empty_range_gives_nulls_not_made_up_numbers(connection):
     assert result["ticketsResolved"] == {"today": 0, "week": 0, "month": 0, "inRange": 0}
     assert result["campaignConversion"] == []
     assert result["repeatCustomerRate"] == {"rate": None, "previous": None, "trend": "stable"}
-    assert result["costPerConversation"] == {"amount": None, "totalCost": 0.0, "currency": "USD", "savings": 0.0}
-    assert result["revenueAttributed"] == {"amount": 0.0, "wonLeads": 0, "currency": "USD"}
+    assert result["costPerConversation"] == {"amount": None, "totalCost": 0.0, "currency": "IDR", "savings": 0.0}
+    assert result["revenueAttributed"] == {"amount": 0.0, "wonLeads": 0, "currency": "IDR"}
     assert result["customerLifetimeValue"] == [
         {"month": month, "value": None} for month in ["2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03"]
     ]
@@ -187,13 +187,14 @@ def test_cost_per_conversation_from_billable_deliveries_and_online_agent_time(da
     data.make_activity(ana, "away", local("2026-03-04 02:00"), local("2026-03-04 03:00"))
     data.make_activity(ana, "online", local("2026-03-03 20:00"), local("2026-03-03 22:00"))  # before the range
     data.make_activity(ana, "online", local("2026-03-04 09:30"))  # still online: 1 h until now
-    # Messaging 2 x 0.0411 + 0.0200 = 0.1022; agents 2 h x 15 = 30; total 30.1022 over 3 conversations = 10.034.
-    # Savings: one bot-only resolved conversation x 5 min = 1/12 h x 15 = 1.25.
+    # At the default rates in rupiah: messaging 2 x 586.33 + 356.65 = 1,529.31; agents 2 h x 35,000 = 70,000; total
+    # 71,529.31 over 3 conversations = 23,843.103. Savings: one bot-only resolved conversation x 5 min = 1/12 h x
+    # 35,000 = 2,916.667.
     assert run(connection, preset="today")["costPerConversation"] == {
-        "amount": 10.03,
-        "totalCost": 30.1,
-        "currency": "USD",
-        "savings": 1.25,
+        "amount": 23843.1,
+        "totalCost": 71529.31,
+        "currency": "IDR",
+        "savings": 2916.67,
     }
 
 
@@ -202,8 +203,8 @@ def test_cost_uses_the_configured_rates_and_currency(data, connection):
     data.make_message(
         conv, local("2026-03-04 08:05"), sender="agent", status="delivered", pricing_category="marketing", billable=True
     )
-    result = run(connection, whatsapp_rates={"marketing": "1.005"}, currency="IDR")["costPerConversation"]
-    assert result == {"amount": 1.01, "totalCost": 1.01, "currency": "IDR", "savings": 0.0}
+    result = run(connection, whatsapp_rates={"marketing": "1.005"}, currency="USD")["costPerConversation"]
+    assert result == {"amount": 1.01, "totalCost": 1.01, "currency": "USD", "savings": 0.0}
 
 
 def test_revenue_attributed_sums_leads_won_in_the_range(data, connection):
@@ -213,7 +214,7 @@ def test_revenue_attributed_sums_leads_won_in_the_range(data, connection):
     data.make_lead(local("2026-02-10 09:00"), status="won", won_at=local("2026-02-11 09:00"))
     data.make_lead(local("2026-01-10 09:00"), status="won", value="999", won_at=local("2026-02-02 23:59:59"))
     data.make_lead(local("2026-02-10 09:00"), status="lost", value="50", won_at=local("2026-02-12 09:00"))
-    assert run(connection)["revenueAttributed"] == {"amount": 300.75, "wonLeads": 3, "currency": "USD"}
+    assert run(connection)["revenueAttributed"] == {"amount": 300.75, "wonLeads": 3, "currency": "IDR"}
 
 
 def test_customer_lifetime_value_per_local_calendar_month(data, connection):
@@ -245,7 +246,7 @@ def test_scope_counts_only_rows_inside_it(data, connection):
         conv = data.make_conversation(at, team=team, assigned_to=assignee)
         data.make_lead(at, status="won", value=value, won_at=at, conversation=conv)
         data.make_ticket(at, team=team, assigned_to=assignee, status="resolved", resolved_at=at)
-    data.make_activity(bob, "online", local("2026-03-04 09:00"), local("2026-03-04 09:30"))  # 0.5 h x 15 = 7.5
+    data.make_activity(bob, "online", local("2026-03-04 09:00"), local("2026-03-04 09:30"))  # 0.5 h x 35,000 = 17,500
     sari = data.make_contact(name="Sari")  # a customer of both teams, both times with ana
     data.make_conversation(at, contact=sari, team=team_a, assigned_to=ana)
     data.make_conversation(local("2026-02-10 09:00"), contact=sari, team=team_b, assigned_to=ana)
@@ -264,5 +265,5 @@ def test_scope_counts_only_rows_inside_it(data, connection):
     # Contacts in range: one per conversation of the loop, and Sari. Sari repeats wherever both hers are in scope.
     assert figures(own_scope(ana)) == (2, 50.0, 2, 0.0, 33.3, 16.67)  # 1 of 3 contacts; 50 / 3
     assert figures(team_scope(team_a)) == (3, 130.0, 3, 0.0, 25.0, 32.5)  # ana's and team A's unassigned one
-    assert figures(team_scope(team_b)) == (2, 60.0, 2, 7.5, 0.0, 20.0)  # only Sari's February conversation is B's
-    assert figures(ORGANISATION) == (4, 150.0, 4, 7.5, 20.0, 30.0)
+    assert figures(team_scope(team_b)) == (2, 60.0, 2, 17500.0, 0.0, 20.0)  # only Sari's February conversation is B's
+    assert figures(ORGANISATION) == (4, 150.0, 4, 17500.0, 20.0, 30.0)

@@ -41,7 +41,8 @@ NOT_SHOWN = re.compile(
 
 SEPARATORS = {"en": (",", "."), "id": (".", ",")}
 UNITS = {"en": ("{}s", "{}m", "{}h"), "id": ("{} dtk", "{} mnt", "{} j")}
-DOLLARS = {"en": "${}", "id": "US${}"}
+# Money per currency and language: rupiah whole with the narrow symbol, dollars with cents (Intl's own patterns).
+MONEY = {("IDR", "en"): "Rp\xa0{}", ("IDR", "id"): "Rp\xa0{}", ("USD", "en"): "${}", ("USD", "id"): "US${}"}
 
 
 def phrases(language: str) -> dict[str, str]:
@@ -80,8 +81,12 @@ def expected_text(format_: str, value, language: str, currency: str | None = Non
     if format_ == "duration":
         return _duration(value, language)
     if format_ == "money":
-        assert currency == "USD", "the shop reports in USD"
-        return DOLLARS[language].format(_localised(f"{Decimal(str(value)):,.2f}", language))
+        amount = Decimal(str(value))
+        if currency == "IDR":
+            number = f"{amount.quantize(Decimal('1'), rounding=ROUND_HALF_UP):,}"
+        else:
+            number = f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+        return MONEY[currency, language].format(_localised(number, language))
     if format_ == "hour":
         return f"{value:02d}:00"
     if format_ in ("code", "text"):

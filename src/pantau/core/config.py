@@ -49,12 +49,14 @@ class Settings(BaseSettings):
     peak_hours: Annotated[list[tuple[int, int]], NoDecode] = [(9, 12), (14, 17)]
     delivery_alert_percent: float = Field(90, ge=0, le=100)
     agent_minutes_per_conversation: float = Field(5, ge=0)
-    agent_hourly_cost: Decimal = Field(Decimal("15"), ge=0)
-    currency: str = "USD"
+    # Money is in CURRENCY, rupiah by default (Pantau is made for Indonesian shops; SPEC's default is USD, see
+    # docs/decisions.md): an agent hour and Meta's per-message rates for Indonesia in rupiah.
+    agent_hourly_cost: Decimal = Field(Decimal("35000"), ge=0)
+    currency: str = "IDR"
     whatsapp_rates: Annotated[dict[str, Decimal], NoDecode] = {
-        "marketing": Decimal("0.0411"),
-        "utility": Decimal("0.0200"),
-        "authentication": Decimal("0.0300"),
+        "marketing": Decimal("586.33"),
+        "utility": Decimal("356.65"),
+        "authentication": Decimal("356.65"),
         "service": Decimal("0"),
     }
 

@@ -32,6 +32,8 @@ CSAT_WEIGHTS = {
     "slow": (15, 15, 25, 25, 20),
 }
 CSAT_RESPONSE_RATE = 0.3
+# The median won lead, in rupiah (the default CURRENCY): an online shop's typical order; values round to Rp 1,000.
+LEAD_MEDIAN_RUPIAH = 900_000
 TICKET_PRIORITIES = ("urgent", "high", "medium", "low")
 PRIORITY_WEIGHTS = {True: (15, 40, 35, 10), False: (3, 15, 47, 35)}  # by Intent.complaint
 # Median hours from a ticket's creation to its resolution.
@@ -377,7 +379,9 @@ class ConversationWriter:
         value = (
             None
             if rng.random() < 0.08
-            else Decimal(round(rng.lognormvariate(math.log(60), 0.9), 2)).quantize(Decimal("0.01"))
+            else Decimal(max(1000, round(rng.lognormvariate(math.log(LEAD_MEDIAN_RUPIAH), 0.9), -3))).quantize(
+                Decimal("0.01")
+            )
         )
         decided = created + rng.lognormvariate(math.log(3 * DAY), 1.0)
         outcome = rng.choices(("won", "lost", "qualified"), (35, 30, 35))[0]

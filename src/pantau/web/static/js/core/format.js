@@ -44,13 +44,28 @@ export function duration(seconds) {
   return `${unit("hour", Math.floor(total / 3600))} ${unit("minute", Math.floor((total % 3600) / 60))}`;
 }
 
+// Rupiah are written whole ("Rp 35.000", "Rp 35,000" in English): no price in Indonesia carries sen.
+const WHOLE_CURRENCIES = new Set(["IDR"]);
+
+/** An amount in `currency`: its symbol ("Rp", "US$"), and its usual decimals (none for rupiah). */
+function money(value, currency) {
+  const whole = WHOLE_CURRENCIES.has(currency);
+  const digits = whole ? 0 : numberFormat({ style: "currency", currency }).resolvedOptions().maximumFractionDigits;
+  return numberFormat({
+    style: "currency",
+    currency,
+    currencyDisplay: whole ? "narrowSymbol" : "symbol",
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(value);
+}
+
 const NUMBER_FORMATS = {
   count: (value) => numberFormat({ maximumFractionDigits: 0 }).format(value),
   decimal: (value) => numberFormat({ maximumFractionDigits: 1 }).format(value),
   percent: (value) => numberFormat({ style: "percent", maximumFractionDigits: 1 }).format(value / 100),
   duration,
-  money: (value, currency) =>
-    numberFormat({ style: "currency", currency, minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(value),
+  money,
   hour: (value) => `${String(value).padStart(2, "0")}:00`,
   code: (value) => String(value),
   text: (value) => String(value),
