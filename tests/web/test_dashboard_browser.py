@@ -322,3 +322,43 @@ def test_keyboards_and_screen_readers_reach_every_control_definition_and_number(
             assert charts.nth(index).get_attribute("aria-label")
         assert page.locator("table:not(:has(caption))").count() == 0
         assert board.console_errors == []
+
+
+def test_custom_dates_refused_for_their_order_apply_once_corrected(browser, shop_url):
+    with dashboard(browser, shop_url) as board:
+        board.sign_in("owner")
+        page = board.page
+        before = board.answer_shown(board.panels()["conversation-effectiveness"])[1]["range"]
+
+        page.select_option("#range", "custom")
+        page.fill("#start-date", "2020-01-07")
+        page.fill("#end-date", "2020-01-01")
+        page.click("#custom-range button[type=submit]")
+        expect(page.locator("#range-error")).to_have_text(INDONESIAN["filters.order"])
+        assert page.get_attribute("#end-date", "aria-invalid") == "true"
+        assert "startDate" not in page.url
+        assert board.answer_shown(board.panels()["conversation-effectiveness"])[1]["range"] == before
+
+        page.fill("#end-date", "2020-01-10")
+        page.click("#custom-range button[type=submit]")
+        page.wait_for_url(re.compile(r"/\?startDate=2020-01-07&endDate=2020-01-10$"))
+        board.settle()
+        expect(page.locator("#range-error")).to_be_hidden()
+        for name, panel in board.panels().items():
+            query, answer = board.answer_shown(panel)
+            if name == "kpi":
+                continue
+            assert query == {"startDate": ["2020-01-07"], "endDate": ["2020-01-10"]}, name
+            assert answer["range"]["start"] == "2020-01-07T00:00:00+07:00", name
+            assert answer["range"]["end"] == "2020-01-11T00:00:00+07:00", name
+            shown = page.get_attribute(f"#section-{name} [data-field='range.start']", "datetime")
+            assert shown == "2020-01-07T00:00:00+07:00", name
+
+        # A date left out is refused the same way, and clears as soon as it is filled in.
+        page.fill("#start-date", "")
+        page.click("#custom-range button[type=submit]")
+        expect(page.locator("#range-error")).to_have_text(INDONESIAN["filters.bothDates"])
+        page.fill("#start-date", "2020-01-08")
+        expect(page.locator("#range-error")).to_be_hidden()
+        assert board.console_errors == []
+

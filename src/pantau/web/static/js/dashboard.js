@@ -164,6 +164,7 @@ class Dashboard {
       custom: document.getElementById("custom-range"),
       start: document.getElementById("start-date"),
       end: document.getElementById("end-date"),
+      rangeError: document.getElementById("range-error"),
       team: document.getElementById("team"),
       teamField: document.getElementById("team-field"),
       agent: document.getElementById("agent"),
@@ -203,23 +204,49 @@ class Dashboard {
       custom.hidden = true;
       this.apply({ dateRange: range.value, startDate: "", endDate: "" });
     });
+    // The page checks the dates itself (the form is novalidate): a refusal says why next to the dates, and any edit
+    // clears it, so a corrected range always applies.
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      end.setCustomValidity(start.value && end.value && start.value > end.value ? t("filters.order") : "");
-      if (!form.reportValidity() || !start.value || !end.value) {
-        (start.value ? end : start).focus();
-        return;
+      let problem = null;
+      if (!start.value || !end.value) {
+        problem = { field: start.value ? end : start, key: "filters.bothDates" };
+      } else if (start.value > end.value) {
+        problem = { field: end, key: "filters.order" };
       }
-      this.apply({ dateRange: "", startDate: start.value, endDate: end.value });
+      this.showRangeError(problem);
+      if (problem === null) {
+        this.apply({ dateRange: "", startDate: start.value, endDate: end.value });
+      } else {
+        problem.field.focus();
+      }
     });
-    start.required = true;
-    end.required = true;
+    for (const input of [start, end]) {
+      input.required = true;
+      input.addEventListener("input", () => this.showRangeError(null));
+    }
     team.addEventListener("change", () => {
       const agentStays = this.agentsOf(team.value).some((person) => person.id === this.filters.agentId);
       this.apply({ teamId: team.value, agentId: agentStays ? this.filters.agentId : "" });
       this.fillAgents();
     });
     agent.addEventListener("change", () => this.apply({ agentId: agent.value }));
+  }
+
+  /** Say what is wrong with the custom dates (`problem` {field, key}), or clear it (null). */
+  showRangeError(problem) {
+    const { start, end, rangeError } = this.controls;
+    for (const input of [start, end]) {
+      input.setAttribute("aria-invalid", String(problem?.field === input));
+    }
+    rangeError.hidden = problem === null;
+    if (problem === null) {
+      rangeError.removeAttribute("data-i18n");
+      rangeError.textContent = "";
+    } else {
+      rangeError.dataset.i18n = problem.key;
+      rangeError.textContent = t(problem.key);
+    }
   }
 
   apply(change) {
