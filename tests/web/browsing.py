@@ -263,3 +263,57 @@ def timed_visits(browser, base_url: str, email: str, password: str, timeout: flo
         return timings
     finally:
         context.close()
+
+
+# Every table cell of the page with text (the tables behind "show the numbers" opened), and whether its text is in
+# view: not cut by its own cell, nor by any box around it, unless that box scrolls sideways and its table shows the
+# scroll cue. A cue shows exactly when its table scrolls. Waits two frames first, so size observers have run.
+CUT_VALUES = """async () => {
+  for (const details of document.querySelectorAll("main details")) details.open = true;
+  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  const problems = [];
+  const where = (cell) =>
+    `${cell.closest("table").id || cell.closest("section").dataset.section} "${cell.textContent.trim()}"`;
+  const scrollsSideways = (box, style) =>
+    ["auto", "scroll"].includes(style.overflowX) && box.scrollWidth > box.clientWidth;
+  for (const cell of document.querySelectorAll("main table th, main table td")) {
+    if (!cell.textContent.trim()) continue;
+    if (cell.scrollWidth > cell.clientWidth) {
+      problems.push(`${where(cell)} overflows its cell`);
+      continue;
+    }
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    const text = range.getBoundingClientRect();
+    for (let box = cell.parentElement; box !== document.documentElement; box = box.parentElement) {
+      const style = getComputedStyle(box);
+      if (style.overflowX === "visible") continue;
+      const left = box.getBoundingClientRect().left + box.clientLeft;
+      if (text.left >= left - 0.5 && text.right <= left + box.clientWidth + 0.5) continue;
+      if (scrollsSideways(box, style)) {
+        const hint = box.closest(".table-frame")?.querySelector(".scroll-hint");
+        if (!hint?.checkVisibility()) problems.push(`${where(cell)} is out of view and nothing says to scroll`);
+        continue;
+      }
+      problems.push(`${where(cell)} is cut by ${box.tagName.toLowerCase()}.${box.className}`);
+      break;
+    }
+  }
+  for (const wrap of document.querySelectorAll("main .table-wrap")) {
+    const hint = wrap.closest(".table-frame")?.querySelector(".scroll-hint");
+    const scrolls = wrap.scrollWidth > wrap.clientWidth;
+    if (Boolean(hint?.checkVisibility()) !== scrolls) {
+      problems.push(`${wrap.querySelector("table").id || "a table"}: scrolls ${scrolls}, cue shown ${!scrolls}`);
+    }
+  }
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth > width) {
+    const beyond = [...document.body.querySelectorAll("*")]
+      .filter((element) => element.getBoundingClientRect().right > width + 0.5 && !element.closest(".table-wrap"))
+      .filter((element) => ![...element.children].some((child) => child.getBoundingClientRect().right > width + 0.5))
+      .slice(0, 3)
+      .map((element) => `${element.tagName.toLowerCase()}.${element.getAttribute("class")} "${element.textContent}"`);
+    problems.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} px, past the edge: ${beyond}`);
+  }
+  return problems;
+}"""

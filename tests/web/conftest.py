@@ -18,22 +18,33 @@ from tests.support.databases import dispose_database, engine_for, new_database_u
 from tests.web.chromium import launched
 from tests.web.server import serving
 from tests.web.shop import plant_shop
+from tests.web.wide import plant_wide_shop
 
 
-@pytest.fixture(scope="session")
-def shop_url(tmp_path_factory) -> Iterator[str]:
-    """The base URL of a server on the shop, planted once for the session."""
-    url = new_database_url("sqlite", tmp_path_factory.mktemp("page"))
+def _serving_planted(directory, plant) -> Iterator[str]:
+    url = new_database_url("sqlite", directory)
     engine = engine_for(url)
     upgrade(engine)
     with engine.begin() as connection:
-        plant_shop(Dataset(connection), datetime.now(UTC))
+        plant(Dataset(connection), datetime.now(UTC))
     engine.dispose()
     try:
         with serving(url) as base_url:
             yield base_url
     finally:
         dispose_database(url)
+
+
+@pytest.fixture(scope="session")
+def shop_url(tmp_path_factory) -> Iterator[str]:
+    """The base URL of a server on the shop, planted once for the session."""
+    yield from _serving_planted(tmp_path_factory.mktemp("page"), plant_shop)
+
+
+@pytest.fixture(scope="session")
+def wide_shop_url(tmp_path_factory) -> Iterator[str]:
+    """The base URL of a server on the shop with wide values (tests/web/wide.py), planted once for the session."""
+    yield from _serving_planted(tmp_path_factory.mktemp("wide-page"), plant_wide_shop)
 
 
 @pytest.fixture(scope="session")

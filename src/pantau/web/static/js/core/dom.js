@@ -138,10 +138,58 @@ export function comparison(path, values, format, better, compareKey) {
 
 const sortStates = new Map();
 
+// Tables wider than their tile scroll sideways; their frame then says so (a line above, a shade on the side that
+// hides columns) and the table takes keyboard focus so arrow keys scroll it. One observer follows every table.
+const frameSizes = new ResizeObserver((entries) => {
+  for (const entry of entries) {
+    markOverflow(entry.target.closest(".table-frame"));
+  }
+});
+
+function markOverflow(frame) {
+  const wrap = frame.querySelector(".table-wrap");
+  const hidden = wrap.scrollWidth - wrap.clientWidth;
+  const below = wrap.scrollHeight - wrap.clientHeight - wrap.scrollTop;
+  const edges = below > 1 ? ["bottom"] : [];
+  if (hidden > 0) {
+    frame.dataset.scrolls = "true";
+    wrap.tabIndex = 0;
+    if (wrap.scrollLeft > 0) {
+      edges.push("left");
+    }
+    if (wrap.scrollLeft < hidden - 1) {
+      edges.push("right");
+    }
+  } else {
+    delete frame.dataset.scrolls;
+    wrap.removeAttribute("tabindex");
+  }
+  frame.dataset.edges = edges.join(" ");
+}
+
+/** A table in its frame: the scroll cue, the shaded edges, the scrolling box. */
+export function tableFrame(tableElement, caption, { scroll = false } = {}) {
+  const wrap = h(
+    "div",
+    { class: scroll ? "table-wrap scroll" : "table-wrap", role: "region", "aria-label": caption, onscroll: () => markOverflow(frame) },
+    tableElement,
+  );
+  const frame = h(
+    "div",
+    { class: "table-frame" },
+    h("p", { class: "scroll-hint", "aria-hidden": "true" }, t("table.scrollHint")),
+    h("div", { class: "table-view" }, wrap),
+  );
+  frameSizes.observe(wrap);
+  frameSizes.observe(tableElement);
+  return frame;
+}
+
 /**
- * A table over `rows` (the array at JSON path `path`). Columns: {key, label, format, numeric, cell(row, index)};
- * `cell` overrides the default figure. With `sortable`, header buttons sort by the JSON values (state kept per `id`
- * across refreshes); rows keep their JSON index in data-field paths whatever the order. `scroll` caps the height.
+ * A table over `rows` (the array at JSON path `path`). Columns: {key, label, format, numeric, wrap, cell(row, index)};
+ * `cell` overrides the default figure; text columns (and those with `wrap`) break their lines rather than widen the
+ * table. With `sortable`, header buttons sort by the JSON values (state kept per `id` across refreshes); rows keep
+ * their JSON index in data-field paths whatever the order. `scroll` caps the height.
  */
 export function table({ id, path, rows, columns, caption, sortable = false, rowHead = null, scroll = false }) {
   const state = sortStates.get(id) ?? { key: null, direction: "ascending" };
@@ -149,8 +197,7 @@ export function table({ id, path, rows, columns, caption, sortable = false, rowH
   const body = h("tbody");
   const indexed = rows.map((row, index) => ({ row, index }));
 
-  const cellFor = (column, { row, index }) =>
-    column.cell ? column.cell(row, index) : figure(`${path}.${index}.${column.key}`, column.format, row[column.key]);
+  const cellFor = (column, { row, index }) => (column.cell ? column.cell(row, index) : tableFigure(path, index, column, row));
 
   const fill = () => {
     let ordered = indexed;
@@ -166,8 +213,8 @@ export function table({ id, path, rows, columns, caption, sortable = false, rowH
           {},
           columns.map((column) =>
             column.key === rowHead
-              ? h("th", { scope: "row", class: "row-head" }, cellFor(column, item))
-              : h("td", { class: column.numeric ? "num" : null }, cellFor(column, item)),
+              ? h("th", { scope: "row", class: classes(column, "row-head") }, cellFor(column, item))
+              : h("td", { class: classes(column) || null }, cellFor(column, item)),
           ),
         ),
       ),
@@ -203,8 +250,24 @@ export function table({ id, path, rows, columns, caption, sortable = false, rowH
   };
 
   fill();
-  const wrap = scroll ? "table-wrap scroll" : "table-wrap";
-  return h("div", { class: wrap }, h("table", { id }, h("caption", { class: "sr-only" }, t(caption)), head, body));
+  return tableFrame(h("table", { id }, h("caption", { class: "sr-only" }, t(caption)), head, body), t(caption), {
+    scroll,
+  });
+}
+
+/** A cell's figure; "no data" is a dash there (the words in its tooltip), so an empty column stays narrow. */
+function tableFigure(path, index, column, row) {
+  const value = row[column.key];
+  const element = figure(`${path}.${index}.${column.key}`, column.format, value, { nullKey: "table.noData" });
+  if (value === null || value === undefined) {
+    element.title = t("state.noData");
+  }
+  return element;
+}
+
+function classes(column, ...more) {
+  const wraps = column.wrap ?? column.format === "text";
+  return [column.numeric ? "num" : null, wraps ? "wrap" : null, ...more].filter(Boolean).join(" ");
 }
 
 function compareValues(a, b) {

@@ -31,9 +31,8 @@ function summary(data) {
 function statusCell(row, index) {
   return h(
     "span",
-    {},
+    { class: "stack" },
     badge(`agentMetrics.${index}.status`, "agentStatus", row.status, STATUS_TONES[row.status]),
-    " ",
     h("span", { class: "unit" }, figure(`agentMetrics.${index}.statusDuration`, "duration", row.statusDuration, { nullKey: "ap.noOpenLog" })),
   );
 }

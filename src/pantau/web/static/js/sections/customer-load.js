@@ -2,7 +2,7 @@
 // off-peak hours, the week as a 7 × 24 heatmap, and the busiest hour to expect next.
 
 import { countAxis, layout } from "../core/charts.js";
-import { dataTable, figure, figures, h, noDataNote, tile, tiles } from "../core/dom.js";
+import { dataTable, figure, figures, h, noDataNote, tableFrame, tile, tiles } from "../core/dom.js";
 import { bucketGranularity, formatValue, wallClock, weekdayNames } from "../core/format.js";
 import { t } from "../core/i18n.js";
 
@@ -172,9 +172,7 @@ function heatmap(data, chart) {
       "details",
       { class: "data" },
       h("summary", {}, t("chart.dataTable")),
-      h(
-        "div",
-        { class: "table-wrap" },
+      tableFrame(
         h(
           "table",
           { class: "heat" },
@@ -196,6 +194,7 @@ function heatmap(data, chart) {
             ),
           ),
         ),
+        t("cl.heatmap"),
       ),
     ),
   );

@@ -129,12 +129,13 @@ function failures(data) {
             scroll: true,
             columns: [
               { key: "timestamp", label: "column.time", format: "datetime" },
-              { key: "recipient", label: "column.recipient", format: "text" },
+              { key: "recipient", label: "column.recipient", format: "text", wrap: false },
               { key: "errorCode", label: "column.errorCode", format: "code" },
               { key: "error", label: "column.error", format: "text" },
               {
                 key: "broadcastName",
                 label: "column.broadcast",
+                wrap: true,
                 cell: (row, index) =>
                   figure(`failedMessages.${index}.broadcastName`, "text", row.broadcastName, { nullKey: "wa.direct" }),
               },
@@ -142,7 +143,7 @@ function failures(data) {
           }),
     ),
     tile(
-      { title: "wa.failureReasons", definition: "definition.wa.failureReasons" },
+      { title: "wa.failureReasons", definition: "definition.wa.failureReasons", size: "half" },
       data.failureReasons.length === 0
         ? noDataNote("state.noFailures")
         : table({
@@ -174,7 +175,7 @@ function sessions(data) {
           rowHead: "displayName",
           columns: [
             { key: "displayName", label: "column.session", format: "text" },
-            { key: "phoneNumber", label: "column.phone", format: "text" },
+            { key: "phoneNumber", label: "column.phone", format: "text", wrap: false },
             {
               key: "status",
               label: "column.status",
