@@ -213,12 +213,27 @@ class Dashboard:
         return self.page.evaluate(TIMINGS)
 
 
+def trends_without_comparison(leaves: dict[str, object]) -> set[str]:
+    """The trends the page must not draw: those whose previous value is null or whose change is null (no arrow
+    without a comparison)."""
+    hidden = set()
+    for path in leaves:
+        if path == "trend" or path.endswith(".trend"):
+            stem = path.removesuffix("trend")
+            if leaves.get(f"{stem}previous") is None or leaves.get(f"{stem}change", 0) is None:
+                hidden.add(path)
+    return hidden
+
+
 def assert_shows_the_api_s_figures(panel: dict, answer: dict, language: str) -> None:
-    """Every figure of the panel is the API's value in the page's words, and every value of the API is shown."""
+    """Every figure of the panel is the API's value in the page's words, and every value of the API is shown (but a
+    trend without a comparison, which must not be)."""
     words = phrases(language)
     leaves = json_leaves(answer)
     shown = {figure["field"] for figure in panel["figures"]}
-    missing = sorted(path for path in leaves if path not in shown and not NOT_SHOWN.search(path))
+    hidden = trends_without_comparison(leaves)
+    assert not shown & hidden, f"{panel['name']}: trend arrows without a comparison: {sorted(shown & hidden)}"
+    missing = sorted(path for path in leaves if path not in shown | hidden and not NOT_SHOWN.search(path))
     assert not missing, f"{panel['name']}: figures of the API the page does not show: {missing}"
     for figure in panel["figures"]:
         path = figure["field"]

@@ -13,12 +13,15 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.support.auth import PASSWORD
+from tests.support.builders import DEFAULT_ZONE
 from tests.web.browsing import (
     DESKTOP,
     EVERY_SECTION,
@@ -362,3 +365,74 @@ def test_custom_dates_refused_for_their_order_apply_once_corrected(browser, shop
         expect(page.locator("#range-error")).to_be_hidden()
         assert board.console_errors == []
 
+
+def test_each_figure_says_which_window_it_covers_and_arrows_need_a_comparison(browser, shop_url):
+    with dashboard(browser, shop_url) as board:
+        board.sign_in("owner")
+        page = board.page
+        window = "[data-role='window']"
+        assert page.text_content(f"[data-kpi='whatsappDeliveryRate'] {window}") == INDONESIAN["range.today"]
+        assert page.text_content(f"[data-kpi='activeConversations'] {window}") == INDONESIAN["window.now"]
+        query, whatsapp = board.answer_shown(board.panels()["whatsapp-performance"])
+        assert query == {}
+        assert page.text_content(f".delivery-alert {window}") == INDONESIAN["range.24h"]
+        assert page.text_content(f"#section-whatsapp-performance .panel-range {window}") == INDONESIAN["range.24h"]
+
+        page.select_option("#range", "7d")
+        board.settle()
+        assert page.text_content(f".delivery-alert {window}") == INDONESIAN["range.7d"]
+        assert page.text_content(f"[data-kpi='whatsappDeliveryRate'] {window}") == INDONESIAN["range.today"]
+
+        # The shop's history begins 34 days ago: three days around its start have conversations, the three before none.
+        # Against 0 there is no change to give, and no arrow.
+        today = datetime.now(ZoneInfo(DEFAULT_ZONE)).date()
+        start, end = today - timedelta(days=35), today - timedelta(days=33)
+        page.select_option("#range", "custom")
+        page.fill("#start-date", start.isoformat())
+        page.fill("#end-date", end.isoformat())
+        page.click("#custom-range button[type=submit]")
+        page.wait_for_url(re.compile(r"startDate="))
+        board.settle()
+        panel = board.panels()["conversation-effectiveness"]
+        totals = board.answer_shown(panel)[1]["totals"]
+        assert totals["value"] > 0
+        assert (totals["previous"], totals["change"], totals["trend"]) == (0, None, "up")
+        assert page.locator("#section-conversation-effectiveness [data-field='totals.trend']").count() == 0
+        assert INDONESIAN["change.none"] in panel["text"]
+        assert "▲" not in panel["text"]
+        assert_every_panel_shows_its_answer(board, "id")
+        assert board.console_errors == []
+
+
+def test_workload_is_labelled_only_with_enough_chats_to_judge(browser, shop_url):
+    with dashboard(browser, shop_url) as board:
+        board.sign_in("owner")
+        page = board.page
+        section = "#section-agent-productivity"
+        # Today the shop's five people share a handful of chats: nobody is labelled, and the page says why.
+        today = board.answer_shown(board.panels()["agent-productivity"])[1]
+        assert {row["workload"] for row in today["agentMetrics"]} == {None}
+        expect(page.locator(f"{section} [data-role='workload-not-judged']")).to_have_text(
+            INDONESIAN["ap.workloadNotJudged"]
+        )
+        assert page.locator(f"{section} td .badge[data-field$='.workload']").count() == 0
+
+        page.select_option("#range", "30d")
+        board.settle()
+        month = board.answer_shown(board.panels()["agent-productivity"])[1]
+        assert None not in {row["workload"] for row in month["agentMetrics"]}
+        assert page.locator(f"{section} [data-role='workload-not-judged']").count() == 0
+        assert page.locator(f"{section} td .badge[data-field$='.workload']").count() == len(month["agentMetrics"])
+        assert_every_panel_shows_its_answer(board, "id")
+
+
+def test_a_single_agent_s_bar_keeps_a_bar_s_width(browser, shop_url):
+    with dashboard(browser, shop_url) as board:
+        board.sign_in("agent")
+        board.wait_until_drawn()
+        panel = board.panels()["conversation-effectiveness"]
+        assert len(board.answer_shown(panel)[1]["conversationsPerAgent"]) == 1
+        bars = board.page.locator("[data-chart='per-agent'] .trace.bars .point path")
+        assert bars.count() == 1
+        assert 20 <= bars.bounding_box()["width"] <= 80
+        assert board.console_errors == []

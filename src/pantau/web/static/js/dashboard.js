@@ -5,7 +5,7 @@
 import { getJson } from "./core/api.js";
 import { ChartHost } from "./core/charts.js";
 import { figure, h } from "./core/dom.js";
-import { clockTime, setTimeZone } from "./core/format.js";
+import { calendarDate, clockTime, setTimeZone } from "./core/format.js";
 import { startLanguage, t } from "./core/i18n.js";
 import { wirePreferences } from "./core/preferences.js";
 import { PRESETS, readFilters, sectionParameters, writeFilters } from "./core/url-state.js";
@@ -32,14 +32,30 @@ const config = JSON.parse(document.getElementById("page-config").textContent);
 const COMPLETE_MARK = "pantau:dashboard-complete";
 setTimeZone(config.timezone);
 
-/** "Range: … – … (zone) · compared with … – … · computed …", every instant a figure of the section's JSON. */
-function rangeDescription(data) {
+/**
+ * The name of the window a section's figures cover under `filters`: the preset ("Last 24 hours"), the section's
+ * default when none is chosen, the custom dates, or "Today" for the KPI strip, which takes no range.
+ */
+function windowName(section, filters) {
+  if (!section.ranged) {
+    return t("range.today");
+  }
+  if (filters.startDate || filters.endDate) {
+    return `${calendarDate(filters.startDate)} – ${calendarDate(filters.endDate)}`;
+  }
+  return t(`range.${PRESETS.includes(filters.dateRange) ? filters.dateRange : section.defaultRange}`);
+}
+
+/** "Range: <name> · … – … (zone) · compared with … – … · computed …", every instant a figure of the section's JSON. */
+function rangeDescription(data, name) {
   const range = data.range;
   return [
     h(
       "span",
       { class: "range-line" },
       `${t("range.label")}: `,
+      h("strong", { class: "window-name", "data-role": "window" }, name),
+      " · ",
       figure("range.start", "datetime", range.start),
       " – ",
       figure("range.end", "datetime", range.end),
@@ -80,6 +96,7 @@ class Panel {
     this.charts = new ChartHost();
     this.retry = () => retry(this);
     this.data = null;
+    this.filters = null;
     this.failure = null;
   }
 
@@ -94,6 +111,7 @@ class Panel {
         return null;
       }
       this.data = data;
+      this.filters = filters;
       this.failure = null;
     } catch (error) {
       if (error.name === "AbortError") {
@@ -131,11 +149,12 @@ class Panel {
       const empty = this.section.isEmpty?.(this.data) ?? false;
       this.element.dataset.state = empty ? "empty" : "ready";
       this.element.dataset.generatedAt = this.data.generatedAt;
-      this.rangeLine.replaceChildren(...rangeDescription(this.data));
+      const covered = windowName(this.section, this.filters);
+      this.rangeLine.replaceChildren(...rangeDescription(this.data, covered));
       const chart = (key, label, build, options) => this.charts.slot(key, t(label), build, options);
       const content = empty
         ? h("p", { class: "placeholder" }, t("state.emptySection"))
-        : this.section.render(this.data, { chart });
+        : this.section.render(this.data, { chart, covered });
       const warning = this.failure
         ? h("p", { class: "refresh-warning", role: "status" }, `${t("state.stale")} ${this.failure.detail ?? this.failure.message}`)
         : null;

@@ -85,6 +85,20 @@ export function countAxis(values) {
   return Math.max(0, ...values) <= 6 ? { tickformat: ",d", dtick: 1 } : { tickformat: ",d" };
 }
 
+// The most room one category of a bar chart gets; bars take 80 % of it, so a lone bar is never a slab.
+const MAX_CATEGORY_PX = 90;
+
+/**
+ * The range of a category axis `lengthPx` long holding `count` bars: the categories in the middle, padded with empty
+ * room either side when there are too few to fill the axis at MAX_CATEGORY_PX each (`reversed` for a top-down axis).
+ */
+export function categoryRange(count, lengthPx, reversed = false) {
+  const slots = Math.max(count, Math.floor(lengthPx / MAX_CATEGORY_PX));
+  const middle = (count - 1) / 2;
+  const range = [middle - slots / 2, middle + slots / 2];
+  return reversed ? range.reverse() : range;
+}
+
 /** A donut's trace options: percentages inside the slices (never outside, where thin slices' labels collide). */
 export const DONUT = {
   type: "pie",
@@ -105,8 +119,8 @@ export class ChartHost {
   }
 
   /**
-   * A placeholder for chart `key`; `build(colours)` returns {data, layout}. `label` names it for screen readers;
-   * `size` "compact" makes it lower.
+   * A placeholder for chart `key`; `build(colours, {width, height})` returns {data, layout}, given the placeholder's
+   * size in px. `label` names it for screen readers; `size` "compact" makes it lower.
    */
   slot(key, label, build, { size = null } = {}) {
     const placeholder = h("div", { class: size ? `chart ${size}` : "chart", role: "img", "aria-label": label, "data-chart": key });
@@ -144,7 +158,10 @@ export class ChartHost {
         this.plots.set(key, plot);
       }
       placeholder.append(plot);
-      const { data, layout: chartLayout } = build(colours);
+      const { data, layout: chartLayout } = build(colours, {
+        width: placeholder.clientWidth,
+        height: placeholder.clientHeight,
+      });
       await Plotly.react(plot, data, chartLayout, config);
     }
     for (const [key, plot] of this.plots) {

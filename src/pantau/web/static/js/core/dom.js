@@ -119,9 +119,11 @@ export function trend(field, value, better) {
 
 /**
  * "▲ 12.5% · yesterday by now: 40": the trend, change and previous value of the comparison at `path` (a figure without a
- * `change`, like the repeat-customer rate, shows the other two).
+ * `change`, like the repeat-customer rate, shows the other two). Without a comparison — no previous value, or a change
+ * that cannot be computed (from 0) — there is no arrow: "no comparison · previous: 0".
  */
 export function comparison(path, values, format, better, compareKey) {
+  const compared = values.previous !== null && values.change !== null;
   const change =
     values.change === undefined
       ? []
@@ -129,7 +131,7 @@ export function comparison(path, values, format, better, compareKey) {
   return h(
     "div",
     { class: "compare" },
-    trend(`${path}.trend`, values.trend, better),
+    compared ? trend(`${path}.trend`, values.trend, better) : null,
     ...change,
     ` · ${t(compareKey)}: `,
     figure(`${path}.previous`, format, values.previous),

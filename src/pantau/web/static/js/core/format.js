@@ -99,6 +99,11 @@ export function bucketGranularity(range, hourlyUpToHours) {
   return Date.parse(range.end) - Date.parse(range.start) <= hourlyUpToHours * 3600 * 1000 ? "hour" : "day";
 }
 
+/** A calendar date "YYYY-MM-DD" (a custom range's end) as "2 Mar 2026". */
+export function calendarDate(date) {
+  return dateFormat({ dateStyle: "medium" }, "UTC").format(new Date(`${date}T00:00:00Z`));
+}
+
 /** "YYYY-MM" as "Mar 2026". */
 export function monthLabel(month) {
   return dateFormat({ month: "short", year: "numeric" }, "UTC").format(new Date(`${month}-01T00:00:00Z`));

@@ -2,6 +2,7 @@
 // its duration, score and rank, and the workload label. An agent sees their own row only (the API decides).
 
 import { badge, figure, figures, h, noDataNote, table, tile, tiles } from "../core/dom.js";
+import { t } from "../core/i18n.js";
 
 const STATUS_TONES = { online: "good", away: "warning", offline: null };
 const WORKLOAD_TONES = { balanced: "good", overloaded: "critical", underutilized: "warning" };
@@ -24,8 +25,23 @@ function summary(data) {
           figure(`workloadDistribution.${workload}`, "count", workloads[workload], { className: "big" }),
         ]),
       ),
+      judged(data) ? null : h("p", { class: "unit", "data-role": "workload-not-judged" }, t("ap.workloadNotJudged")),
     ),
   ];
+}
+
+/** Whether the API labelled the rows' workload (it does not with too few people or chats to judge). */
+function judged(data) {
+  return data.agentMetrics.some((row) => row.workload !== null);
+}
+
+function workloadCell(row, index) {
+  if (row.workload === null) {
+    const element = figure(`agentMetrics.${index}.workload`, "enum:workload", null, { nullKey: "table.noData" });
+    element.title = t("ap.notJudged");
+    return element;
+  }
+  return badge(`agentMetrics.${index}.workload`, "workload", row.workload, WORKLOAD_TONES[row.workload]);
 }
 
 function statusCell(row, index) {
@@ -64,11 +80,7 @@ function agents(data) {
             { key: "idleTime", label: "column.away", format: "duration", numeric: true },
             { key: "openLoad", label: "column.openLoad", format: "count", numeric: true },
             { key: "csat", label: "column.csat", format: "decimal", numeric: true },
-            {
-              key: "workload",
-              label: "column.workload",
-              cell: (row, index) => badge(`agentMetrics.${index}.workload`, "workload", row.workload, WORKLOAD_TONES[row.workload]),
-            },
+            { key: "workload", label: "column.workload", cell: workloadCell },
           ],
         }),
   );
@@ -76,6 +88,7 @@ function agents(data) {
 
 export default {
   ranged: true,
+  defaultRange: "today",
   render(data) {
     return tiles(...summary(data), agents(data));
   },

@@ -1,7 +1,7 @@
 // Automation impact (SPEC §5.6): chatbot vs hybrid vs human, auto-reply success, drop-off, escalation, the top
 // intents, the agent time the bot saved, and CSAT by kind of conversation.
 
-import { countAxis, DONUT, layout } from "../core/charts.js";
+import { categoryRange, countAxis, DONUT, layout } from "../core/charts.js";
 import { dataTable, figure, figures, h, noDataNote, tile, tiles } from "../core/dom.js";
 import { formatValue } from "../core/format.js";
 import { t } from "../core/i18n.js";
@@ -55,7 +55,7 @@ function intents(data, chart) {
     { title: "ai.intents", definition: "definition.ai.intents", size: "half" },
     top.length === 0
       ? noDataNote("state.noIntents")
-      : chart("intents", "ai.intents", (colours) => ({
+      : chart("intents", "ai.intents", (colours, size) => ({
           data: [
             {
               type: "bar",
@@ -72,7 +72,7 @@ function intents(data, chart) {
           ],
           layout: layout(colours, {
             xaxis: countAxis(top.map((intent) => intent.count)),
-            yaxis: { autorange: "reversed", rangemode: "normal" },
+            yaxis: { range: categoryRange(top.length, size.height, true), rangemode: "normal" },
           }),
         })),
     top.length === 0
@@ -120,7 +120,7 @@ function csat(data, chart) {
     { title: "ai.csat", definition: "definition.ai.csat" },
     kinds.every(([, key]) => scores[key] === null)
       ? noDataNote()
-      : chart("csat", "ai.csat", (colours) => ({
+      : chart("csat", "ai.csat", (colours, size) => ({
           data: [
             {
               type: "bar",
@@ -130,7 +130,10 @@ function csat(data, chart) {
               hovertemplate: "%{x}: %{y}<extra></extra>",
             },
           ],
-          layout: layout(colours, { yaxis: { range: [0, 5], dtick: 1, rangemode: "normal" } }),
+          layout: layout(colours, {
+            xaxis: { range: categoryRange(kinds.length, size.width) },
+            yaxis: { range: [0, 5], dtick: 1, rangemode: "normal" },
+          }),
         }), { size: "compact" }),
     figures(kinds.map(([label, key]) => [label, figure(`csatComparison.${key}`, "decimal", scores[key])])),
   );
@@ -138,6 +141,7 @@ function csat(data, chart) {
 
 export default {
   ranged: true,
+  defaultRange: "30d",
   isEmpty: (data) => data.chatbotVsHuman.chatbot + data.chatbotVsHuman.hybrid + data.chatbotVsHuman.human === 0,
   render(data, { chart }) {
     return tiles(

@@ -131,6 +131,7 @@ function campaigns(data) {
 
 export default {
   ranged: true,
+  defaultRange: "30d",
   render(data, { chart }) {
     return tiles(
       leads(data),

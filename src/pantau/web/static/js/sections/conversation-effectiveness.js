@@ -1,7 +1,7 @@
 // Conversation effectiveness (SPEC §5.2): conversations per agent (red bars above the SLA target), response time
 // over time, SLA compliance, resolved vs open, the first-response distribution, and the cohort against last period.
 
-import { countAxis, DONUT, layout } from "../core/charts.js";
+import { categoryRange, countAxis, DONUT, layout } from "../core/charts.js";
 import { comparison, dataTable, figure, figures, h, noDataNote, tile, tiles } from "../core/dom.js";
 import { bucketGranularity, duration, wallClock } from "../core/format.js";
 import { t } from "../core/i18n.js";
@@ -10,7 +10,7 @@ function perAgent(data, chart) {
   const agents = data.conversationsPerAgent;
   const body = agents.length
     ? [
-        chart("per-agent", "ce.perAgent", (colours) => ({
+        chart("per-agent", "ce.perAgent", (colours, size) => ({
           data: [
             {
               type: "bar",
@@ -33,6 +33,7 @@ function perAgent(data, chart) {
               tickvals: agents.map((agent) => agent.agentId),
               ticktext: agents.map((agent) => agent.agentName),
               tickangle: agents.length > 8 ? -40 : 0,
+              range: categoryRange(agents.length, size.width),
             },
             yaxis: countAxis(agents.map((agent) => agent.count)),
           }),
@@ -217,6 +218,7 @@ function totals(data) {
 
 export default {
   ranged: true,
+  defaultRange: "today",
   isEmpty: (data) => data.totals.value === 0,
   render(data, { chart }) {
     return tiles(

@@ -202,6 +202,7 @@ function heatmap(data, chart) {
 
 export default {
   ranged: true,
+  defaultRange: "24h",
   render(data, { chart }) {
     return tiles(
       incoming(data, chart),

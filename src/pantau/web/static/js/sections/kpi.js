@@ -4,11 +4,16 @@
 import { badge, comparison, figure, h, infoTip } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 
-function card({ name, data, format, better, compareKey, status = null, extra = [] }) {
+/**
+ * One KPI card. `window` names what it covers: "range.today" for figures of today so far, "window.now" for counts
+ * as they stand now; a card beside a panel over another window (delivery today against WhatsApp's 24 hours) says so.
+ */
+function card({ name, data, format, better, compareKey, window, status = null, extra = [] }) {
   return h(
     "article",
     { class: "kpi", "data-kpi": name, "data-status": status },
     h("div", { class: "tile-head" }, h("h3", {}, t(`kpi.${name}`)), infoTip(`definition.kpi.${name}`, `kpi.${name}`)),
+    h("span", { class: "window", "data-role": "window" }, t(window)),
     h("div", { class: "big" }, figure(`${name}.value`, format, data.value)),
     ...extra,
     comparison(name, data, format, better, compareKey),
@@ -36,6 +41,7 @@ export default {
       card({
         name: "activeConversations",
         data: active,
+        window: "window.now",
         format: "count",
         better: null,
         compareKey: "compare.dayAgo",
@@ -49,6 +55,7 @@ export default {
       card({
         name: "avgResponseTime",
         data: response,
+        window: "range.today",
         format: "duration",
         better: "down",
         compareKey: "compare.yesterday",
@@ -69,6 +76,7 @@ export default {
       card({
         name: "whatsappDeliveryRate",
         data: delivery,
+        window: "range.today",
         format: "percent",
         better: "up",
         compareKey: "compare.yesterday",
@@ -80,6 +88,7 @@ export default {
       card({
         name: "openTickets",
         data: tickets,
+        window: "window.now",
         format: "count",
         better: "down",
         compareKey: "compare.dayAgo",
@@ -95,6 +104,7 @@ export default {
       card({
         name: "messagesToday",
         data: data.messagesToday,
+        window: "range.today",
         format: "count",
         better: null,
         compareKey: "compare.yesterday",

@@ -9,15 +9,18 @@ import { t } from "../core/i18n.js";
 const SESSION_TONES = { connected: "good", connecting: "warning", disconnected: "critical" };
 const QUALITY_TONES = { GREEN: "good", YELLOW: "warning", RED: "critical" };
 
-function deliveryAlert(alert) {
+/** The alert over the panel's range, which it names: the KPI strip's delivery rate covers today only. */
+function deliveryAlert(alert, covered) {
   return h(
     "div",
     { class: "delivery-alert", "data-active": String(alert.active), role: alert.active ? "alert" : null },
-    figure("deliveryAlert.active", "enum:alert", alert.active),
+    h("strong", {}, figure("deliveryAlert.active", "enum:alert", alert.active)),
     h(
       "span",
       {},
-      `— ${t("wa.alertRate")} `,
+      `${t("wa.alertRate")} `,
+      h("span", { class: "window", "data-role": "window" }, covered),
+      " ",
       figure("deliveryAlert.rate", "percent", alert.rate),
       ` · ${t("wa.alertThreshold")} `,
       figure("deliveryAlert.threshold", "percent", alert.threshold),
@@ -196,12 +199,13 @@ function sessions(data) {
 
 export default {
   ranged: true,
-  render(data, { chart }) {
+  defaultRange: "24h",
+  render(data, { chart, covered }) {
     return h(
       "div",
       {},
-      deliveryAlert(data.deliveryAlert),
-      tiles(funnel(data, chart), queue(data), failures(data), broadcastSuccess(data), broadcasts(data), sessions(data)),
+      deliveryAlert(data.deliveryAlert, covered),
+      tiles(funnel(data, chart), queue(data), broadcastSuccess(data), failures(data), broadcasts(data), sessions(data)),
     );
   },
 };
