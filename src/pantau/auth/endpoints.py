@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pantau.auth.dependencies import (
     CurrentUser,
+    Now,
     OptionalUser,
     SessionToken,
     client_address,
@@ -97,11 +98,11 @@ def sign_in(
     db: DbSession,
     settings: SettingsDep,
     previous_session: SessionToken,
+    now: Now,
     email: Annotated[str, Form()],
     password: Annotated[str, Form()],
     next_path: Annotated[str | None, Form(alias="next")] = None,
 ) -> Response:
-    now = datetime.now(UTC)
     address = client_address(request)
     destination = safe_next_path(next_path)
     try:

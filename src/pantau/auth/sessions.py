@@ -13,7 +13,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from pantau.core.config import Settings
@@ -83,3 +83,8 @@ def end_user_sessions(db: Session, user_id: str, now: datetime) -> int:
         .values(ended_at=now)
     )
     return result.rowcount
+
+
+def has_signed_in_from(db: Session, user_id: str, address: str) -> bool:
+    """Whether the user ever signed in from this address (sessions are kept after they end)."""
+    return bool(db.scalar(select(exists().where(AuthSession.user_id == user_id, AuthSession.address == address))))

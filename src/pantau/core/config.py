@@ -36,9 +36,12 @@ class Settings(BaseSettings):
 
     session_ttl_hours: float = Field(12, gt=0)
     session_cookie_secure: bool = False
-    login_max_failures_per_account: int = Field(5, ge=1)
-    login_max_failures_per_address: int = Field(20, ge=1)
-    login_failure_window_seconds: int = Field(900, ge=1)
+    login_failure_window_seconds: int = Field(3600, ge=1)
+    login_free_failures: int = Field(3, ge=0)
+    login_free_failures_per_address: int = Field(10, ge=0)
+    login_free_addresses_per_account: int = Field(3, ge=0)
+    login_max_wait_seconds: int = Field(900, ge=1)
+    login_max_account_wait_seconds: int = Field(60, ge=1)
 
     cache_ttl_seconds: int = Field(30, ge=0)
     cache_redis_timeout_ms: int = Field(100, ge=1)
