@@ -65,3 +65,56 @@ def test_unknown_route_is_a_json_404(client):
 def test_openapi_docs_are_served(client):
     assert client.get("/openapi.json").json()["info"]["title"] == "Pantau"
     assert client.get("/docs").status_code == 200
+
+
+METRICS_TOKEN = "metrics-token-that-is-long-enough-0123456789"
+
+
+def test_every_kind_of_response_says_nosniff(client):
+    """JSON, errors, metrics, static files and pages alike: a browser must not guess another content type."""
+    responses = [
+        client.get("/healthz"),
+        client.get("/api/me"),
+        client.get("/api/nowhere"),
+        client.get("/metrics"),
+        client.get("/static/favicon.svg"),
+        client.get("/login"),
+    ]
+
+    assert [response.headers.get("x-content-type-options") for response in responses] == ["nosniff"] * 6
+    # The page policy stays on pages.
+    assert ["content-security-policy" in response.headers for response in responses] == [False] * 5 + [True]
+
+
+def test_metrics_are_open_without_a_token(client):
+    response = client.get("/metrics")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "# TYPE" in response.text
+
+
+class TestWithAMetricsToken:
+    @pytest.fixture
+    def settings(self, settings):
+        return settings.model_copy(update={"metrics_token": METRICS_TOKEN})
+
+    @pytest.mark.parametrize("authorization", [None, "Bearer wrong-token", f"Basic {METRICS_TOKEN}", "Bearer "])
+    def test_metrics_are_refused_without_the_token(self, client, authorization):
+        headers = {"Authorization": authorization} if authorization else {}
+
+        response = client.get("/metrics", headers=headers)
+
+        assert response.status_code == 401
+        assert response.json() == {
+            "error": "unauthorized",
+            "detail": "send METRICS_TOKEN as `Authorization: Bearer <token>`",
+        }
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert "# TYPE" not in response.text
+
+    def test_metrics_are_served_with_the_token(self, client):
+        response = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+
+        assert response.status_code == 200
+        assert "# TYPE" in response.text

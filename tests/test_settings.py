@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from pantau.core.config import DEVELOPMENT_SECRET_KEY, SettingsError, load_settings
+from pantau.core.config import DEVELOPMENT_SECRET_KEY, Settings, SettingsError, load_settings
 
 STRONG = "k" * 40
 
@@ -102,3 +103,59 @@ def test_production_with_real_secrets_starts(monkeypatch):
 
 def test_development_accepts_the_development_secret():
     assert load_settings().secret_key == DEVELOPMENT_SECRET_KEY
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, None), ("", None), ("false", False), ("true", True), ("1", True)]
+)
+def test_session_cookie_secure_is_unset_unless_given(monkeypatch, value, expected):
+    if value is not None:
+        monkeypatch.setenv("SESSION_COOKIE_SECURE", value)
+    assert load_settings().session_cookie_secure is expected
+
+
+def production(monkeypatch, **values: str) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SECRET_KEY", STRONG)
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_production_with_a_metrics_token_and_a_secure_cookie_starts_without_warnings(monkeypatch):
+    production(monkeypatch, METRICS_TOKEN="m" * 40)
+    assert load_settings().startup_warnings() == []
+
+
+def test_production_warns_when_the_session_cookie_is_turned_insecure(monkeypatch):
+    production(monkeypatch, METRICS_TOKEN="m" * 40, SESSION_COOKIE_SECURE="false")
+    assert load_settings().startup_warnings() == [
+        "SESSION_COOKIE_SECURE=false with ENVIRONMENT=production: browsers will send the session cookie over plain "
+        "http too; leave it unset (Secure) when Pantau is reached over https"
+    ]
+
+
+def test_production_warns_when_metrics_are_open(monkeypatch):
+    production(monkeypatch)
+    assert load_settings().startup_warnings() == [
+        "METRICS_TOKEN is empty with ENVIRONMENT=production: /metrics is open to anyone who can reach the server; "
+        "set a token or keep /metrics off the public network"
+    ]
+
+
+def test_development_warns_about_nothing(monkeypatch):
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", "false")
+    assert load_settings().startup_warnings() == []
+
+
+def test_a_short_metrics_token_is_refused_outside_development(monkeypatch):
+    production(monkeypatch, METRICS_TOKEN="prometheus")
+    with pytest.raises(SettingsError, match="METRICS_TOKEN is an example or short value"):
+        load_settings()
+
+
+def test_the_example_env_file_holds_the_defaults(tmp_path):
+    """`.env.example` says its values are the defaults: copied as it is, it changes nothing."""
+    example = Path(__file__).resolve().parent.parent / ".env.example"
+    (tmp_path / ".env").write_text(example.read_text())
+
+    assert load_settings().model_dump() == Settings(_env_file=None).model_dump()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from pantau.models import AuthSession
@@ -53,17 +54,46 @@ def test_signing_in_sets_an_http_only_same_site_session_cookie_and_redirects_hom
     assert "secure" not in attributes
 
 
-class TestBehindHttps:
-    @pytest.fixture
-    def settings(self, settings):
-        return settings.model_copy(update={"session_cookie_secure": True})
+def secure_cookie(response) -> bool:
+    return "secure" in cookie_attributes(response.headers["set-cookie"])
 
-    def test_the_session_cookie_is_secure_when_configured(self, client, data):
-        data.make_user("agent", id="ana", password_hash=PASSWORD_HASH)
 
+@pytest.mark.parametrize(
+    ("environment", "configured", "secure"),
+    [
+        ("production", None, True),
+        ("staging", None, True),
+        ("production", False, False),
+        ("development", None, False),
+        ("development", True, True),
+    ],
+)
+def test_the_session_cookie_is_secure_outside_development_unless_turned_off(
+    app, settings, data, environment, configured, secure
+):
+    """Over plain http, as a TLS proxy that does not say so would forward the request."""
+    app.state.settings = settings.model_copy(update={"environment": environment, "session_cookie_secure": configured})
+    data.make_user("agent", id="ana", password_hash=PASSWORD_HASH)
+
+    with TestClient(app, base_url="http://testserver") as client:
+        signed_in = sign_in(client, "ana@example.test")
+        signed_out = client.post("/logout", follow_redirects=False)
+
+    assert secure_cookie(signed_in) is secure
+    assert secure_cookie(signed_out) is secure
+
+
+@pytest.mark.parametrize(("configured", "secure"), [(None, True), (False, False)])
+def test_in_development_a_request_over_https_gets_a_secure_cookie_unless_turned_off(
+    app, settings, data, configured, secure
+):
+    app.state.settings = settings.model_copy(update={"session_cookie_secure": configured})
+    data.make_user("agent", id="ana", password_hash=PASSWORD_HASH)
+
+    with TestClient(app, base_url="https://testserver") as client:
         response = sign_in(client, "ana@example.test")
 
-        assert "secure" in cookie_attributes(response.headers["set-cookie"])
+    assert secure_cookie(response) is secure
 
 
 def test_after_signing_in_api_me_names_the_user_and_their_scope(client, data):

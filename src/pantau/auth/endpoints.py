@@ -26,7 +26,13 @@ from pantau.auth.dependencies import (
     refuse_cross_site_post,
 )
 from pantau.auth.schemas import MeOut, ScopeOut
-from pantau.auth.sessions import SESSION_COOKIE, end_session, session_lifetime, start_session
+from pantau.auth.sessions import (
+    SESSION_COOKIE,
+    end_session,
+    session_cookie_secure,
+    session_lifetime,
+    start_session,
+)
 from pantau.auth.sign_in import SignInRefused, SignInThrottled, authenticate
 from pantau.web.deps import DbSession, SettingsDep
 from pantau.web.errors import error_response
@@ -136,7 +142,7 @@ def sign_in(
         token,
         max_age=int(session_lifetime(settings).total_seconds()),
         path="/",
-        secure=settings.session_cookie_secure,
+        secure=session_cookie_secure(settings, request.url.scheme),
         httponly=True,
         samesite="lax",
     )
@@ -146,13 +152,17 @@ def sign_in(
 @router.post(
     "/logout", dependencies=[Depends(refuse_cross_site_post)], response_class=RedirectResponse, status_code=303
 )
-def sign_out(db: DbSession, settings: SettingsDep, session_token: SessionToken) -> Response:
+def sign_out(request: Request, db: DbSession, settings: SettingsDep, session_token: SessionToken) -> Response:
     """End the session on the server (the cookie stops working even if kept) and clear the cookie."""
     if session_token:
         end_session(db, settings, session_token, datetime.now(UTC))
     response = RedirectResponse("/login?signedOut=1", status_code=303)
     response.delete_cookie(
-        SESSION_COOKIE, path="/", secure=settings.session_cookie_secure, httponly=True, samesite="lax"
+        SESSION_COOKIE,
+        path="/",
+        secure=session_cookie_secure(settings, request.url.scheme),
+        httponly=True,
+        samesite="lax",
     )
     return response
 

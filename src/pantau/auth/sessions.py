@@ -33,6 +33,15 @@ def session_lifetime(settings: Settings) -> timedelta:
     return timedelta(hours=settings.session_ttl_hours)
 
 
+def session_cookie_secure(settings: Settings, scheme: str) -> bool:
+    """Whether the cookie is marked Secure (sent over https only): as SESSION_COOKIE_SECURE says when it is set;
+    unset, always outside development, and in development when the request came over https (`scheme` is the one
+    uvicorn saw, or the one a trusted proxy announced in X-Forwarded-Proto, see FORWARDED_ALLOW_IPS)."""
+    if settings.session_cookie_secure is not None:
+        return settings.session_cookie_secure
+    return settings.environment != "development" or scheme == "https"
+
+
 def start_session(
     db: Session, settings: Settings, user: User, *, address: str, user_agent: str | None, now: datetime
 ) -> str:

@@ -46,8 +46,19 @@ def serve(
     ready_engine(settings)
     if settings.is_sqlite and workers > 1:
         fail("SQLite mode runs one process; use PostgreSQL (DATABASE_URL) for --workers > 1")
+    for warning in settings.startup_warnings():
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
     typer.echo(f"Pantau is listening on http://{host}:{port}")
-    uvicorn.run("pantau.web.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run(
+        "pantau.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        log_level="info",
+    )
 
 
 from pantau.aggregation.cli import aggregate_app  # noqa: E402

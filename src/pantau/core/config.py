@@ -31,11 +31,14 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     secret_key: str = DEVELOPMENT_SECRET_KEY
     cron_secret: str = ""
+    metrics_token: str = ""
+    forwarded_allow_ips: str = "127.0.0.1"
     timezone: str = "Asia/Jakarta"
     log_level: str = "INFO"
 
     session_ttl_hours: float = Field(12, gt=0)
-    session_cookie_secure: bool = False
+    # None (unset): Secure outside development, and in development for requests that came over https.
+    session_cookie_secure: bool | None = None
     login_failure_window_seconds: int = Field(3600, ge=1)
     login_free_failures: int = Field(3, ge=0)
     login_free_failures_per_address: int = Field(10, ge=0)
@@ -81,6 +84,12 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite:", "postgresql+psycopg:")):
             raise ValueError("must start with sqlite:/// or postgresql://")
         return value
+
+    @field_validator("session_cookie_secure", mode="before")
+    @classmethod
+    def _empty_cookie_secure_is_unset(cls, value: object) -> object:
+        """`SESSION_COOKIE_SECURE=` (empty, as `.env.example` ships it) means unset."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("redis_url")
     @classmethod
@@ -143,7 +152,32 @@ class Settings(BaseSettings):
                 f"CRON_SECRET is an example or short value; use at least {MIN_SECRET_LENGTH} random characters "
                 f"or leave it empty to keep the cron endpoint closed (ENVIRONMENT={self.environment})"
             )
+        if self.metrics_token and (
+            self.metrics_token in EXAMPLE_SECRETS or len(self.metrics_token) < MIN_SECRET_LENGTH
+        ):
+            raise ValueError(
+                f"METRICS_TOKEN is an example or short value; use at least {MIN_SECRET_LENGTH} random characters "
+                f"or leave it empty to leave /metrics open (ENVIRONMENT={self.environment})"
+            )
         return self
+
+    def startup_warnings(self) -> list[str]:
+        """What an operator should hear about at start-up: settings that are allowed but unsafe outside
+        development."""
+        if self.environment == "development":
+            return []
+        warnings = []
+        if self.session_cookie_secure is False:
+            warnings.append(
+                f"SESSION_COOKIE_SECURE=false with ENVIRONMENT={self.environment}: browsers will send the session "
+                "cookie over plain http too; leave it unset (Secure) when Pantau is reached over https"
+            )
+        if not self.metrics_token:
+            warnings.append(
+                f"METRICS_TOKEN is empty with ENVIRONMENT={self.environment}: /metrics is open to anyone who can "
+                "reach the server; set a token or keep /metrics off the public network"
+            )
+        return warnings
 
     @property
     def zone(self) -> ZoneInfo:

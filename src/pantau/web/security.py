@@ -1,4 +1,6 @@
-"""The Content-Security-Policy of every HTML page, set in one place.
+"""The security headers of every response, set in one place: `X-Content-Type-Options: nosniff` on all of them (a
+browser must not read a JSON answer, a CSV or a script as anything but what its content type says), and the
+Content-Security-Policy and referrer policy on HTML pages.
 
 Pages load scripts, styles, dictionaries and data from this server only and run no inline script. Styles allow
 'unsafe-inline' because plotly.js writes its own `<style>` rules and style attributes while it draws; scripts do
@@ -26,7 +28,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 class PageSecurityHeaders:
-    """Adds the policy (and no-sniff, same-origin referrers) to responses whose content type is HTML."""
+    """Adds no-sniff to every response, and the policy and same-origin referrers to responses whose content type is
+    HTML."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -38,14 +41,16 @@ class PageSecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = dict(message.get("headers", []))
-                if headers.get(b"content-type", b"").startswith(b"text/html"):
-                    message["headers"] = [
-                        *message.get("headers", []),
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                if b"x-content-type-options" not in names:
+                    headers.append((b"x-content-type-options", b"nosniff"))
+                if dict(headers).get(b"content-type", b"").startswith(b"text/html"):
+                    headers += [
                         (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-                        (b"x-content-type-options", b"nosniff"),
                         (b"referrer-policy", b"same-origin"),
                     ]
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
