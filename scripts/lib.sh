@@ -68,3 +68,13 @@ ensure_venv() {
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$PANTAU_ROOT$extras"
 }
+
+# port_is_free <host> <port>: true when Pantau can listen there; otherwise says why on stderr. The same trial bind
+# `pantau serve` makes, so it needs the virtualenv (ensure_venv) first.
+port_is_free() {
+  "$VENV/bin/python" -c 'import sys
+from pantau.cli.serving import port_problem
+problem = port_problem(sys.argv[1], int(sys.argv[2]))
+if problem:
+    sys.exit(problem)' "$1" "$2"
+}

@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # Installs Pantau into .venv, fills the embedded SQLite database (./pantau.db) with fresh S demo data, builds its
 # snapshots and serves the dashboard at http://127.0.0.1:8000, with the scheduler keeping the snapshots up to date.
-# Ctrl-C stops both. Run it again to start over with fresh data.
+# Ctrl-C stops both. Run it again (once the first has stopped) to start over with fresh data.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$PANTAU_ROOT"
 
+HOST=127.0.0.1 PORT=8000
+
 ensure_venv ""
+
+# Before the database is touched: a Pantau started earlier may still be serving ./pantau.db on this port.
+if ! port_is_free "$HOST" "$PORT"; then
+  die "nothing was changed: ./pantau.db is as it was. If an earlier ./scripts/start.sh is still running, its
+Pantau is at http://$HOST:$PORT; to start over with fresh data, stop it (Ctrl-C in its terminal) and run this
+again. If another program holds the port, stop that program first."
+fi
 
 # The demo always uses the embedded default, whatever a local .env says, so it can never touch a real database.
 export DATABASE_URL="sqlite:///./pantau.db" REDIS_URL="" ENVIRONMENT="development"
@@ -20,5 +29,5 @@ say "starting the scheduler, which keeps the snapshots up to date"
 "$VENV/bin/pantau" scheduler &
 scheduler_pid=$!
 trap 'kill "$scheduler_pid" 2>/dev/null' EXIT
-say "starting Pantau at http://127.0.0.1:8000 (Ctrl-C to stop)"
-"$VENV/bin/pantau" serve --host 127.0.0.1 --port 8000
+say "starting Pantau (Ctrl-C to stop)"
+"$VENV/bin/pantau" serve --host "$HOST" --port "$PORT"

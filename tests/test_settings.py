@@ -60,7 +60,7 @@ def test_rates_accept_json(monkeypatch):
         ("PEAK_HOURS", "9-25", "PEAK_HOURS"),
         ("PEAK_HOURS", "nine-twelve", "PEAK_HOURS"),
         ("WHATSAPP_RATES", "{not json", "WHATSAPP_RATES: not valid JSON"),
-        ("DATABASE_URL", "mysql://x", "DATABASE_URL: must start with sqlite:/// or postgresql://"),
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL: must be sqlite:///relative/path.db"),
         ("SLA_FIRST_RESPONSE_SECONDS", "0", "SLA_FIRST_RESPONSE_SECONDS"),
         ("DELIVERY_ALERT_PERCENT", "120", "DELIVERY_ALERT_PERCENT"),
     ],
@@ -103,6 +103,38 @@ def test_production_with_real_secrets_starts(monkeypatch):
 
 def test_development_accepts_the_development_secret():
     assert load_settings().secret_key == DEVELOPMENT_SECRET_KEY
+
+
+def test_one_bad_setting_is_one_line_naming_it():
+    with pytest.raises(SettingsError) as raised:
+        load_settings(timezone="Mars/Olympus")
+    assert str(raised.value) == "invalid settings: TIMEZONE: unknown IANA time zone 'Mars/Olympus'"
+
+
+@pytest.mark.parametrize("url", ["sqlite:/relative.db", "sqlite:relative.db"])
+def test_a_sqlite_url_with_too_few_slashes_is_refused_with_the_right_forms(monkeypatch, url):
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert str(raised.value) == (
+        f"invalid settings: DATABASE_URL: {url!r} is not a database URL; write sqlite:///relative/path.db "
+        "(three slashes: relative to the working directory), sqlite:////absolute/path.db (four slashes) "
+        "or postgresql://user:password@host:5432/dbname"
+    )
+
+
+def test_a_sqlite_url_whose_file_reads_as_a_host_is_refused(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite://pantau.db")
+    with pytest.raises(SettingsError, match="DATABASE_URL: 'sqlite://pantau.db' names no file; write sqlite:///"):
+        load_settings()
+
+
+def test_a_malformed_postgresql_url_is_refused_without_repeating_its_password(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://pantau:hunter2-secret@db:port/pantau")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert "DATABASE_URL: the value is not a database URL; write sqlite:///" in str(raised.value)
+    assert "hunter2-secret" not in str(raised.value)
 
 
 @pytest.mark.parametrize(

@@ -39,26 +39,21 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, help="Worker processes (PostgreSQL only; SQLite mode is single-process)."),
 ) -> None:
-    """Start the web app: dashboard, JSON API, sign-in, /healthz, /readyz and the OpenAPI docs at /docs."""
-    import uvicorn
+    """Start the web app: dashboard, JSON API, sign-in, /healthz, /readyz and the OpenAPI docs at /docs.
+
+    Checks, before anything else, that the port is free; says "Pantau is listening" once it is."""
+    from pantau.cli.serving import port_problem, run_server
 
     settings = settings_or_exit()
-    ready_engine(settings)
     if settings.is_sqlite and workers > 1:
         fail("SQLite mode runs one process; use PostgreSQL (DATABASE_URL) for --workers > 1")
+    problem = port_problem(host, port)
+    if problem is not None:
+        fail(f"{problem}; is Pantau already running? Stop it (Ctrl-C where it runs) or choose another --port")
+    ready_engine(settings)
     for warning in settings.startup_warnings():
         typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
-    typer.echo(f"Pantau is listening on http://{host}:{port}")
-    uvicorn.run(
-        "pantau.web.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        log_level="info",
-    )
+    run_server(host=host, port=port, workers=workers, forwarded_allow_ips=settings.forwarded_allow_ips)
 
 
 from pantau.aggregation.cli import aggregate_app  # noqa: E402

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 # The development default and the values shipped in `.env.example` and the docs: refused outside development.
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
@@ -17,6 +19,12 @@ EXAMPLE_SECRETS = frozenset(
     {"", DEVELOPMENT_SECRET_KEY, "change-me", "changeme", "secret", "your_random_secret_here", "example"}
 )
 MIN_SECRET_LENGTH = 32
+
+# What a DATABASE_URL must look like, for the message that refuses one.
+DATABASE_URL_FORMS = (
+    "sqlite:///relative/path.db (three slashes: relative to the working directory), "
+    "sqlite:////absolute/path.db (four slashes) or postgresql://user:password@host:5432/dbname"
+)
 
 
 class SettingsError(ValueError):
@@ -80,9 +88,18 @@ class Settings(BaseSettings):
     def _normalise_database_url(cls, value: str) -> str:
         for prefix in ("postgres://", "postgresql://"):
             if value.startswith(prefix):
-                return "postgresql+psycopg://" + value[len(prefix) :]
+                value = "postgresql+psycopg://" + value[len(prefix) :]
         if not value.startswith(("sqlite:", "postgresql+psycopg:")):
-            raise ValueError("must start with sqlite:/// or postgresql://")
+            raise ValueError(f"must be {DATABASE_URL_FORMS}")
+        try:
+            url = make_url(value)
+        except (ArgumentError, ValueError):
+            # A PostgreSQL URL may carry a password: only a SQLite one is repeated.
+            shown = repr(value) if value.startswith("sqlite") else "the value"
+            raise ValueError(f"{shown} is not a database URL; write {DATABASE_URL_FORMS}") from None
+        if url.get_backend_name() == "sqlite" and url.host:
+            # `sqlite://pantau.db` reads `pantau.db` as a host name and the path as missing.
+            raise ValueError(f"{value!r} names no file; write {DATABASE_URL_FORMS}")
         return value
 
     @field_validator("session_cookie_secure", mode="before")
@@ -197,9 +214,11 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            name = "_".join(str(part) for part in error["loc"][:1]).upper() or "settings"
             message = error["msg"].removeprefix("Value error, ")
-            problems.append(f"{name}: {message}")
+            # A check across settings has no location; its message names the settings itself.
+            problems.append(f"{str(error['loc'][0]).upper()}: {message}" if error["loc"] else message)
+        if len(problems) == 1:
+            raise SettingsError(f"invalid settings: {problems[0]}") from None
         raise SettingsError("invalid settings:\n  " + "\n  ".join(problems)) from None
 
 
