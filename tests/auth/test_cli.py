@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -20,6 +21,9 @@ from pantau.core.config import get_settings
 from pantau.core.database import reset_cached_database
 from pantau.migrations.runner import upgrade
 from pantau.models import ApiToken, AuthSession, User
+from pantau.web.app import create_app
+from tests.conftest import make_settings
+from tests.support.auth import PASSWORD, sign_in
 from tests.support.builders import Dataset
 from tests.support.databases import engine_for
 
@@ -74,6 +78,18 @@ def test_user_create_stores_an_active_user_with_a_uuid_and_a_password_hash(cli_e
     assert uuid.UUID(sri.id).version == 4
     assert (sri.full_name, sri.role, sri.team_id, sri.is_active) == ("Sri Wahyuni", "supervisor", None, True)
     assert verify_password(sri.password_hash, "long enough")
+
+
+@pytest.mark.parametrize("address", ["owner@corp.local", "ops@shop.test", "it@intranet"])
+def test_an_address_on_a_company_s_own_domain_can_be_created_and_sign_in(cli_engine, address):
+    """Special-use and dot-less domains are delivered by a company's own mail server."""
+    result = pantau("user", "create", "--email", address, "--name", "Owner", "--role", "owner", "--password", PASSWORD)
+
+    assert result.exit_code == 0, result.output
+    assert list(users_by_email(cli_engine)) == [address]
+    web = create_app(settings=make_settings(cli_engine.url.render_as_string(hide_password=False)), engine=cli_engine)
+    with TestClient(web) as client:
+        assert sign_in(client, address).status_code == 303
 
 
 def test_user_create_asks_for_the_password_twice_when_not_given(cli_engine):

@@ -10,10 +10,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pantau.auth.email_addresses import InvalidEmailAddress, parse_email_address
 from pantau.auth.passwords import hash_password
 from pantau.auth.sessions import end_user_sessions
 from pantau.auth.tokens import revoke_user_tokens
@@ -86,9 +86,9 @@ def check_new_user(db: Session, *, email: str, full_name: str, role: str, team_i
     """The account to create, checked; raises AccountError naming the first problem. Asks for no password yet, so a
     typo is reported before anyone types one."""
     try:
-        address = validate_email(email.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise AccountError(f"{email!r} is not a valid e-mail address: {exc}") from None
+        address = parse_email_address(email)
+    except InvalidEmailAddress as exc:
+        raise AccountError(str(exc)) from None
     existing = find_user_by_email(db, address)
     if existing is not None:
         raise AccountError(f"a user with the e-mail {existing.email} already exists (id {existing.id})")
