@@ -136,6 +136,11 @@ def test_the_action_filter_keeps_that_actions_entries(client, people, session, t
     assert (reads["total"], [entry["userId"] for entry in reads["entries"]]) == (3, ["adi", "sari", "olga"])
 
 
+def test_empty_filters_are_the_same_as_none(client, people, three_reads):
+    page = read_audit_log(client, people, action="", userId="")
+    assert (page["total"], [entry["userId"] for entry in page["entries"]]) == (3, ["adi", "sari", "olga"])
+
+
 def test_filters_that_match_nothing_give_an_empty_page(client, people, three_reads):
     page = read_audit_log(client, people, action="read:business-impact", userId="ani")
     assert (page["total"], page["entries"]) == (0, [])
@@ -158,10 +163,27 @@ def test_the_audit_log_without_credentials_is_401(client):
     assert set(response.json()) == {"error", "detail"}
 
 
-@pytest.mark.parametrize(("name", "value"), [("limit", "0"), ("limit", "501"), ("offset", "-1"), ("limit", "ten")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("limit", "0"),
+        ("limit", "501"),
+        ("offset", "-1"),
+        ("limit", "ten"),
+        ("offset", "1000000001"),
+        # Past PostgreSQL's bigint and SQLite's integer: it must never reach the database.
+        ("offset", "9223372036854775808"),
+        ("limit", "9223372036854775808"),
+    ],
+)
 def test_a_bad_page_parameter_is_refused_naming_it(http_client, people, name, value):
     response = http_client.get("/api/audit", params={name: value}, headers=people.bearer("owner"))
     assert_refused(response, 422, "invalid_parameter", name)
+
+
+def test_the_largest_offset_is_an_empty_page(client, people, three_reads):
+    page = read_audit_log(client, people, offset=1_000_000_000)
+    assert (page["total"], page["offset"], page["entries"]) == (3, 1_000_000_000, [])
 
 
 @pytest.mark.parametrize("filter_name", ["userId", "action"])

@@ -31,8 +31,25 @@ def test_an_unknown_date_range_is_refused_naming_date_range(http_client, people)
     assert refusals(http_client, people, dateRange="fortnight") == everywhere(400, "invalid_parameter", "dateRange")
 
 
-def test_an_empty_date_range_is_refused_naming_date_range(http_client, people):
-    assert refusals(http_client, people, dateRange="") == everywhere(400, "invalid_parameter", "dateRange")
+@pytest.mark.parametrize(
+    "empty",
+    [
+        {"dateRange": "", "startDate": "", "endDate": ""},
+        {"dateRange": "", "period": "7d"},
+        {"period": "", "startDate": "2026-03-01", "endDate": "2026-03-02"},
+        {"teamId": "", "agentId": ""},
+    ],
+    ids=["every range parameter", "dateRange beside period", "period beside dates", "filters"],
+)
+def test_an_empty_parameter_is_the_same_as_none(http_client, people, empty):
+    """docs/decisions.md: a form that submits its empty fields gets what leaving them out gets. The same window and
+    scope make the same cache key, so the second answer is the first one from the cache, `range` included."""
+    given = {name: value for name, value in empty.items() if value}
+    for section in RANGED_SECTIONS:
+        with_empty = http_client.get(f"/api/dashboard/{section}", params=empty, headers=people.bearer("owner"))
+        without = http_client.get(f"/api/dashboard/{section}", params=given, headers=people.bearer("owner"))
+        assert answer(with_empty) == answer(without), section
+        assert (with_empty.headers["x-cache"], without.headers["x-cache"]) == ("miss", "hit"), section
 
 
 def test_an_unknown_period_is_refused_naming_period(http_client, people):
@@ -61,6 +78,9 @@ def test_date_range_and_period_that_agree_are_accepted(http_client, people):
         pytest.param("2026-3-01", "2026-03-02", "startDate", id="no leading zero"),
         pytest.param("01/03/2026", "2026-03-02", "startDate", id="another format"),
         pytest.param("2026-02-30", "2026-03-02", "startDate", id="no such day"),
+        pytest.param("2026-W48-1", "2026-12-01", "startDate", id="an ISO week date"),
+        pytest.param("2026-03-01", "2026-060", "endDate", id="an ISO ordinal date"),
+        pytest.param("20260301", "2026-03-02", "startDate", id="without hyphens"),
         pytest.param("2026-03-01", "2026-03-02T10:00", "endDate", id="a time"),
         pytest.param("2026-03-01", "tomorrow", "endDate", id="a word"),
         pytest.param("2026-03-01", "", "endDate", id="empty"),

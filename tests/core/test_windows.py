@@ -84,6 +84,7 @@ def test_a_single_custom_day():
         ({"end": "2026-02-01"}, "startDate", "startDate: required with a custom range"),
         ({"start": "2026-02-30", "end": "2026-03-01"}, "startDate", "must be a date as YYYY-MM-DD"),
         ({"start": "2026/02/01", "end": "2026-03-01"}, "startDate", "must be a date as YYYY-MM-DD"),
+        ({"start": "2026-W05-1", "end": "2026-03-01"}, "startDate", "must be a date as YYYY-MM-DD"),
         (
             {"start": "2026-03-02", "end": "2026-03-01"},
             "startDate",

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import WithJsonSchema
 
 from pantau.audit import service
 from pantau.auth.dependencies import CurrentUser
@@ -17,6 +18,12 @@ from pantau.web.errors import ApiError
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 
 _READERS = frozenset({Role.owner, Role.admin})
+MAX_LIMIT = 500
+# Far beyond any audit log, and inside every database's integer range: an offset past 2**63 - 1 cannot even be sent
+# to PostgreSQL (bigint) or SQLite.
+MAX_OFFSET = 1_000_000_000
+# A query string has no null: the optional filters are documented as plain strings.
+_TEXT = WithJsonSchema({"type": "string"})
 
 
 class AuditEntry(CamelModel):
@@ -41,14 +48,15 @@ def list_audit_entries(
     caller: CurrentUser,
     session: DbSession,
     settings: SettingsDep,
-    action: Annotated[str | None, Query(description="e.g. read:business-impact")] = None,
-    user_id: Annotated[str | None, Query(alias="userId")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    action: Annotated[str | None, Query(description="e.g. read:business-impact"), _TEXT] = None,
+    user_id: Annotated[str | None, Query(alias="userId", description="entries of this user"), _TEXT] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="entries per page")] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="entries to skip, newest first")] = 0,
 ) -> AuditPage:
     if caller.role not in _READERS:
         raise ApiError(403, "forbidden", "only owners and admins may read the audit log")
-    total, rows = service.entries(session, action=action, user_id=user_id, limit=limit, offset=offset)
+    # An empty filter is no filter (docs/decisions.md).
+    total, rows = service.entries(session, action=action or None, user_id=user_id or None, limit=limit, offset=offset)
     return AuditPage(
         total=total,
         limit=limit,

@@ -7,6 +7,7 @@ UTC datetimes; day arithmetic happens on local calendar dates, so windows stay r
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -18,6 +19,7 @@ MAX_CUSTOM_DAYS = 366
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(9000, 12, 31)
 HOUR = timedelta(hours=1)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 Granularity = Literal["hour", "day"]
 
@@ -206,14 +208,16 @@ def _shifted_by_days(
 
 
 def _parse_date(parameter: str, value: str | None) -> date:
-    if value is None or value == "":
+    """A local calendar date written exactly as YYYY-MM-DD. `date.fromisoformat` alone also reads other ISO 8601
+    forms of the same length (the week date `2026-W48-1`), which the API does not promise."""
+    if not value:
         raise WindowError(parameter, "required with a custom range (YYYY-MM-DD)")
+    if not _ISO_DATE.fullmatch(value):
+        raise WindowError(parameter, f"must be a date as YYYY-MM-DD, got {value!r}")
     try:
-        if len(value) != 10:
-            raise ValueError
         day = date.fromisoformat(value)
     except ValueError:
-        raise WindowError(parameter, f"must be a date as YYYY-MM-DD, got {value!r}") from None
+        raise WindowError(parameter, f"must be a date as YYYY-MM-DD, got {value!r}, which is no calendar day") from None
     if not EARLIEST_DATE <= day <= LATEST_DATE:
         raise WindowError(parameter, f"must lie between {EARLIEST_DATE} and {LATEST_DATE}, got {value}")
     return day

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import WithJsonSchema
 from sqlalchemy import Connection
 
 from pantau.audit import service as audit
@@ -20,7 +21,7 @@ from pantau.auth.scope_sql import ScopeRefused, narrow_scope
 from pantau.cache.dashboard_cache import CacheKeyParts, DashboardCache
 from pantau.core.config import Settings
 from pantau.core.database import release_connection
-from pantau.core.windows import Window, WindowError, resolve_window
+from pantau.core.windows import PRESETS, Window, WindowError, resolve_window
 from pantau.dashboard import (
     agent_productivity,
     automation_impact,
@@ -105,27 +106,57 @@ SECTIONS: dict[str, Section] = {
 }
 
 
+# A query string has no null: each optional parameter is documented as a plain string, and the pattern or the names a
+# value must have, which the handlers check themselves (400 naming the parameter, SPEC §9). An empty value is the
+# same as none (docs/decisions.md), so the empty string is in each of them.
+_PRESET = WithJsonSchema({"type": "string", "enum": [*PRESETS, ""]})
+_DATE = WithJsonSchema({"type": "string", "pattern": "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$", "examples": ["2026-03-01"]})
+_ID = WithJsonSchema({"type": "string"})
+
+
 @dataclass(frozen=True)
 class RangeParameters:
-    date_range: str | None
-    period: str | None
-    start_date: str | None
-    end_date: str | None
+    date_range: str | None = None
+    period: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+
+
+@dataclass(frozen=True)
+class ScopeFilters:
     team_id: str | None
     agent_id: str | None
 
 
 async def range_parameters(
     date_range: Annotated[
-        str | None, Query(alias="dateRange", description="today, yesterday, 24h, 7d, 30d, 90d")
+        str | None,
+        Query(alias="dateRange", description=f"one of {', '.join(PRESETS)}; week = 7d, month = 30d"),
+        _PRESET,
     ] = None,
-    period: Annotated[str | None, Query(description="alias of dateRange")] = None,
-    start_date: Annotated[str | None, Query(alias="startDate", description="YYYY-MM-DD, local, inclusive")] = None,
-    end_date: Annotated[str | None, Query(alias="endDate", description="YYYY-MM-DD, local, inclusive")] = None,
-    team_id: Annotated[str | None, Query(alias="teamId", description="narrow to this team's scope")] = None,
-    agent_id: Annotated[str | None, Query(alias="agentId", description="narrow to this person's own scope")] = None,
+    period: Annotated[str | None, Query(description="alias of dateRange"), _PRESET] = None,
+    start_date: Annotated[
+        str | None, Query(alias="startDate", description="YYYY-MM-DD, local, inclusive; with endDate"), _DATE
+    ] = None,
+    end_date: Annotated[
+        str | None, Query(alias="endDate", description="YYYY-MM-DD, local, inclusive; at most 366 days"), _DATE
+    ] = None,
 ) -> RangeParameters:
-    return RangeParameters(date_range, period, start_date, end_date, team_id or None, agent_id or None)
+    return RangeParameters(date_range or None, period or None, start_date or None, end_date or None)
+
+
+async def no_range() -> RangeParameters:
+    """kpi always covers today: it takes no range parameter (and ignores one sent anyway)."""
+    return RangeParameters()
+
+
+async def scope_filters(
+    team_id: Annotated[str | None, Query(alias="teamId", description="narrow to this team's scope"), _ID] = None,
+    agent_id: Annotated[
+        str | None, Query(alias="agentId", description="narrow to this person's own scope"), _ID
+    ] = None,
+) -> ScopeFilters:
+    return ScopeFilters(team_id or None, agent_id or None)
 
 
 def _preset(parameters: RangeParameters) -> tuple[str | None, str]:
@@ -159,7 +190,8 @@ def section_request(section: Section) -> Callable[..., SectionRequest]:
         caller: CurrentUser,
         session: DbSession,
         settings: SettingsDep,
-        parameters: Annotated[RangeParameters, Depends(range_parameters)],
+        parameters: Annotated[RangeParameters, Depends(range_parameters if section.ranged else no_range)],
+        filters: Annotated[ScopeFilters, Depends(scope_filters)],
     ) -> SectionRequest:
         if section.management and not caller.scope.can_read_management_sections:
             raise ApiError(403, "forbidden", f"{section.name}: agents cannot open this section")
@@ -181,9 +213,9 @@ def section_request(section: Section) -> Callable[..., SectionRequest]:
         except WindowError as exc:
             raise ApiError(400, "invalid_parameter", exc.detail) from None
         scope = caller.scope
-        if parameters.team_id is not None or parameters.agent_id is not None:
+        if filters.team_id is not None or filters.agent_id is not None:
             try:
-                scope = narrow_scope(session.connection(), caller.scope, parameters.team_id, parameters.agent_id)
+                scope = narrow_scope(session.connection(), caller.scope, filters.team_id, filters.agent_id)
             except ScopeRefused as exc:
                 error = {403: "forbidden", 404: "not_found"}.get(exc.status, "invalid_parameter")
                 raise ApiError(exc.status, error, exc.detail) from None
