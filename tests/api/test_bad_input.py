@@ -206,3 +206,11 @@ def test_a_sign_in_with_a_nul_character_is_refused_like_any_wrong_e_mail(http_cl
     )
     assert response.status_code == 401
     assert response.json() == {"error": "invalid_credentials", "detail": "wrong e-mail or password"}
+
+
+def test_a_method_not_served_is_405_naming_every_method_served_at_that_path(http_client):
+    """`/login` is served by two routes (the form and the sign-in); `Allow` names the methods of both."""
+    response = http_client.request("PUT", "/login")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert response.json() == {"error": "method_not_allowed", "detail": "Method Not Allowed"}

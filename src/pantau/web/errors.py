@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 log = logging.getLogger("pantau.web")
@@ -50,6 +51,20 @@ def _describe_validation(exc: RequestValidationError) -> str:
     return "; ".join(parts)
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path. Starlette's 405 names only the first route there, so
+    `/login` (a route for the form, another for the sign-in) would say `Allow: GET`."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+
+
 class RefuseNulCharacters:
     """No id, date or filter contains a NUL; PostgreSQL text cannot even hold one. Refuse it at the door.
 
@@ -81,9 +96,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "invalid_parameter", _describe_validation(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else "request refused"
-        return error_response(exc.status_code, _STATUS_ERRORS.get(exc.status_code, "error"), detail, exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405 and headers and "Allow" in headers:
+            headers = {**headers, "Allow": ", ".join(_allowed_methods(request))}
+        return error_response(exc.status_code, _STATUS_ERRORS.get(exc.status_code, "error"), detail, headers)
 
     @app.exception_handler(OperationalError)
     async def _database_down(_request: Request, exc: OperationalError) -> JSONResponse:
