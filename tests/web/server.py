@@ -16,12 +16,13 @@ from tests.support.databases import engine_for
 
 
 @contextmanager
-def serving(database_url: str) -> Iterator[str]:
-    """Pantau on the database, served by uvicorn in a thread on a free local port; yields the base URL."""
+def serving(database_url: str, **settings: object) -> Iterator[str]:
+    """Pantau on the database, served by uvicorn in a thread on a free local port; yields the base URL. `settings`
+    override the tests' settings (`make_settings`)."""
     engine = engine_for(database_url)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
-    app = create_app(settings=make_settings(database_url), engine=engine)
+    app = create_app(settings=make_settings(database_url, **settings), engine=engine)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()

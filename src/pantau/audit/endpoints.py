@@ -13,7 +13,7 @@ from pantau.auth.dependencies import CurrentUser
 from pantau.dashboard.schemas import CamelModel
 from pantau.models.enums import Role
 from pantau.web.deps import DbSession, SettingsDep
-from pantau.web.errors import ApiError
+from pantau.web.errors import ApiError, Refusal, error_responses
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 
@@ -43,7 +43,32 @@ class AuditPage(CamelModel):
     entries: list[AuditEntry]
 
 
-@router.get("", response_model=AuditPage, summary="Audit log, newest first (owner and admin)")
+@router.get(
+    "",
+    response_model=AuditPage,
+    summary="Audit log, newest first (owner and admin)",
+    responses=error_responses(
+        400,
+        401,
+        403,
+        422,
+        503,
+        worded={
+            400: Refusal(
+                "A NUL character in a parameter, named at the start of `detail`.",
+                "invalid_parameter",
+                "action: contains a NUL character",
+            ),
+            403: Refusal(
+                "Only owners and admins may read the audit log.",
+                "forbidden",
+                "only owners and admins may read the audit log",
+            ),
+            422: f"limit outside 1..{MAX_LIMIT}, offset outside 0..{MAX_OFFSET:,}, or either not a whole number. "
+            "`detail` starts with the parameter's name.",
+        },
+    ),
+)
 def list_audit_entries(
     caller: CurrentUser,
     session: DbSession,

@@ -12,7 +12,7 @@ answers are English. Signing out lands on the form with a note that it worked.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -35,7 +35,7 @@ from pantau.auth.sessions import (
 )
 from pantau.auth.sign_in import SignInRefused, SignInThrottled, authenticate
 from pantau.web.deps import DbSession, SettingsDep
-from pantau.web.errors import error_response
+from pantau.web.errors import Refusal, error_response, error_responses
 from pantau.web.i18n import wait_phrase
 from pantau.web.pages import templates
 
@@ -43,6 +43,44 @@ router = APIRouter(tags=["auth"])
 
 # Never says whether the e-mail exists, the password is wrong or the account may not sign in.
 SIGN_IN_REFUSED = "wrong e-mail or password"
+
+# How the schema documents the form and its posts: they work without a session (a browser that has none yet, a
+# sign-out twice), so `{}` says the credentials are optional. A refused sign-in is the form again for a browser,
+# {error, detail} for a JSON client.
+_NO_SESSION_NEEDED = {"security": [{}]}
+_CROSS_SITE = Refusal(
+    "Posted from a form on another site (its Origin is not this host).",
+    "cross_site_request",
+    "a form on another site cannot sign in or out here",
+)
+_THE_FORM = {"text/html": {"schema": {"type": "string"}}}
+_SIGN_IN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    303: {
+        "description": "Signed in: the session cookie is set and `Location` is `next` (a path on this site) or `/`.",
+        "headers": {"Location": {"schema": {"type": "string"}}, "Set-Cookie": {"schema": {"type": "string"}}},
+    },
+    **error_responses(
+        401,
+        403,
+        422,
+        429,
+        503,
+        worded={
+            401: Refusal(
+                "Wrong e-mail or password: the form again, or {error, detail} for a client that accepts JSON and "
+                "not HTML.",
+                "invalid_credentials",
+                SIGN_IN_REFUSED,
+            ),
+            403: _CROSS_SITE,
+            422: Refusal("email or password missing or empty.", "invalid_parameter", "password: Field required"),
+            429: "Too many failed sign-ins for this e-mail or from this address; `Retry-After` says in how many "
+            "seconds to try again. The form again, or {error, detail} for a JSON client.",
+        },
+    ),
+}
+for _status in (401, 429):
+    _SIGN_IN_RESPONSES[_status]["content"].update(_THE_FORM)
 
 
 def safe_next_path(candidate: str | None) -> str:
@@ -85,7 +123,31 @@ def _sign_in_form(
     return templates.TemplateResponse(request, "login.html", context, status_code=status, headers=headers)
 
 
-@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+@router.get(
+    "/login",
+    response_class=HTMLResponse,
+    summary="The sign-in form (HTML)",
+    responses={
+        303: {
+            "description": "Already signed in: `Location` is `next` (a path on this site) or `/`.",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+        },
+        **error_responses(
+            400,
+            422,
+            503,
+            worded={
+                400: Refusal(
+                    "A parameter holds a NUL character.", "invalid_parameter", "next: contains a NUL character"
+                ),
+                422: Refusal(
+                    "signedOut is not a boolean.", "invalid_parameter", "signedOut: Input should be a valid boolean"
+                ),
+            },
+        ),
+    },
+    openapi_extra=_NO_SESSION_NEEDED,
+)
 def sign_in_form(
     request: Request,
     caller: OptionalUser,
@@ -98,15 +160,23 @@ def sign_in_form(
     return _sign_in_form(request, next_path=destination, signed_out=signed_out)
 
 
-@router.post("/login", dependencies=[Depends(refuse_cross_site_post)], response_class=RedirectResponse, status_code=303)
+@router.post(
+    "/login",
+    dependencies=[Depends(refuse_cross_site_post)],
+    response_class=RedirectResponse,
+    status_code=303,
+    summary="Sign in with e-mail and password (an ordinary form post)",
+    responses=_SIGN_IN_RESPONSES,
+    openapi_extra=_NO_SESSION_NEEDED,
+)
 def sign_in(
     request: Request,
     db: DbSession,
     settings: SettingsDep,
     previous_session: SessionToken,
     now: Now,
-    email: Annotated[str, Form()],
-    password: Annotated[str, Form()],
+    email: Annotated[str, Form(min_length=1)],
+    password: Annotated[str, Form(min_length=1)],
     next_path: Annotated[str | None, Form(alias="next")] = None,
 ) -> Response:
     address = client_address(request)
@@ -150,7 +220,19 @@ def sign_in(
 
 
 @router.post(
-    "/logout", dependencies=[Depends(refuse_cross_site_post)], response_class=RedirectResponse, status_code=303
+    "/logout",
+    dependencies=[Depends(refuse_cross_site_post)],
+    response_class=RedirectResponse,
+    status_code=303,
+    summary="Sign out: end the session and clear its cookie",
+    responses={
+        303: {
+            "description": "Signed out (or there was no session): `Location` is the form with a note that it worked.",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+        },
+        **error_responses(403, 503, worded={403: _CROSS_SITE}),
+    },
+    openapi_extra=_NO_SESSION_NEEDED,
 )
 def sign_out(request: Request, db: DbSession, settings: SettingsDep, session_token: SessionToken) -> Response:
     """End the session on the server (the cookie stops working even if kept) and clear the cookie."""
@@ -167,7 +249,9 @@ def sign_out(request: Request, db: DbSession, settings: SettingsDep, session_tok
     return response
 
 
-@router.get("/api/me", response_model=MeOut)
+@router.get(
+    "/api/me", response_model=MeOut, summary="Who is calling, and their scope", responses=error_responses(401, 503)
+)
 def me(caller: CurrentUser) -> MeOut:
     """Who is calling, and the scope their dashboard data is narrowed to."""
     return MeOut(

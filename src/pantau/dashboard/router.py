@@ -35,7 +35,7 @@ from pantau.dashboard.context import SectionContext
 from pantau.dashboard.filters import FilterOptions, filter_options
 from pantau.dashboard.schemas import SectionResponse
 from pantau.web.deps import DbSession, SettingsDep
-from pantau.web.errors import ApiError
+from pantau.web.errors import ApiError, error_responses
 
 router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
 
@@ -263,6 +263,30 @@ def _endpoint(section: Section) -> Callable[..., Response]:
     return read_section
 
 
+SECTION_REFUSALS = error_responses(
+    400,
+    401,
+    403,
+    404,
+    422,
+    503,
+    worded={
+        400: "Bad input: an unknown range, a malformed or reversed date, a span over 366 days, dateRange and period "
+        "that disagree, a range with custom dates, an agent outside the team given, a NUL character. `detail` starts "
+        "with the parameter's name.",
+        403: "A management section for an agent's scope, or a teamId or agentId outside the caller's scope.",
+        404: "For owners and admins, a teamId or agentId that names nothing (others get 403).",
+    },
+)
+
+
+def _description(section: Section) -> str:
+    window = f"Without a range: `{section.default_range}`." if section.ranged else "Always today; takes no range."
+    who = " Not for agents." if section.management else ""
+    audited = " Every read is written to the audit log." if section.audited else ""
+    return f"{window}{who}{audited} Each figure is defined in docs/metrics/{section.name}.md."
+
+
 for _section in SECTIONS.values():
     router.add_api_route(
         f"/{_section.name}",
@@ -270,10 +294,17 @@ for _section in SECTIONS.values():
         methods=["GET"],
         response_model=_section.response_model,
         summary=_section.summary,
+        description=_description(_section),
+        responses=SECTION_REFUSALS,
     )
 
 
-@router.get("/filters", response_model=FilterOptions, summary="The teams and people the caller may filter by")
+@router.get(
+    "/filters",
+    response_model=FilterOptions,
+    summary="The teams and people the caller may filter by",
+    responses=error_responses(401, 503),
+)
 def read_filters(caller: CurrentUser, session: DbSession) -> FilterOptions:
     options = filter_options(session.connection(), caller.scope)
     release_connection(session)

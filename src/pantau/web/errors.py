@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -30,6 +33,84 @@ class ApiError(Exception):
 
 def error_response(status: int, error: str, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
+
+
+class ErrorBody(BaseModel):
+    """What every refusal and failure answers (SPEC §9), as the OpenAPI schema documents it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: str = Field(
+        description="A stable code to act on: invalid_parameter, unauthorized, forbidden, not_found, ...",
+        examples=["invalid_parameter"],
+    )
+    detail: str = Field(
+        description="What went wrong, in English; for bad input it starts with the parameter's name and a colon.",
+        examples=["startDate: must be a date as YYYY-MM-DD, got '2026-W48-1'"],
+    )
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """How the schema documents a status: why it is answered, and an example of its body."""
+
+    description: str
+    error: str
+    detail: str
+
+
+REFUSALS = {
+    400: Refusal(
+        "Bad input: a value of the wrong format or range, or parameters that do not go together. `detail` starts "
+        "with the parameter's name.",
+        "invalid_parameter",
+        "startDate: must be a date as YYYY-MM-DD, got '2026-W48-1'",
+    ),
+    401: Refusal(
+        "No valid credentials: sign in at /login (session cookie), or send `Authorization: Bearer <API token>`.",
+        "unauthorized",
+        "sign in at /login, or send an API token as `Authorization: Bearer <token>`",
+    ),
+    403: Refusal(
+        "The caller's role or scope does not cover this.",
+        "forbidden",
+        "teamId: this team is outside what you may see",
+    ),
+    404: Refusal("An id that names nothing.", "not_found", "teamId: no team with this id"),
+    422: Refusal(
+        "A parameter of the wrong type, or outside its documented bounds. `detail` starts with the parameter's name.",
+        "invalid_parameter",
+        "offset: Input should be less than or equal to 1000000000",
+    ),
+    429: Refusal(
+        "Too many failed sign-ins; `Retry-After` says in how many seconds to try again.",
+        "too_many_attempts",
+        "too many failed sign-ins; try again in 15 minutes",
+    ),
+    503: Refusal(
+        "The database is not answering; try again shortly.",
+        "database_unavailable",
+        "the database is not answering; try again shortly",
+    ),
+}
+
+
+def error_responses(*statuses: int, worded: dict[int, str | Refusal] | None = None) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: each status with the {error, detail} body, documented as in REFUSALS unless `worded`
+    says it for this endpoint (a description, or a whole Refusal with its example). A route that declares 422 this
+    way no longer shows FastAPI's own list-shaped one, which this API never answers."""
+    worded = worded or {}
+    documented = {}
+    for status in statuses:
+        refusal = worded.get(status, REFUSALS[status])
+        if isinstance(refusal, str):
+            refusal = replace(REFUSALS[status], description=refusal)
+        documented[status] = {
+            "model": ErrorBody,
+            "description": refusal.description,
+            "content": {"application/json": {"example": {"error": refusal.error, "detail": refusal.detail}}},
+        }
+    return documented
 
 
 _STATUS_ERRORS = {
