@@ -16,7 +16,7 @@ from pantau.cache.dashboard_cache import build_cache, process_cache
 from pantau.core.config import Settings, get_settings
 from pantau.core.database import get_engine, make_engine
 from pantau.dashboard.router import router as dashboard_router
-from pantau.web import dashboard_page, health, metrics
+from pantau.web import api_docs, dashboard_page, health, metrics
 from pantau.web.assets import install_assets
 from pantau.web.errors import install_error_handlers
 from pantau.web.security import PageSecurityHeaders
@@ -32,8 +32,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         title="Pantau",
         version=__version__,
         description="CRM effectiveness dashboard for WhatsApp customer service.",
-        docs_url="/docs",
-        openapi_url="/openapi.json",
+        openapi_url=api_docs.SCHEMA_URL,
+        # Served by `pantau.web.api_docs` instead: FastAPI's own pages load from a CDN and run inline scripts.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -49,5 +51,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(audit_endpoints.router)
     app.include_router(cron_endpoints.router)
     app.include_router(dashboard_page.router)
+    app.include_router(api_docs.router)
     install_assets(app)
     return app

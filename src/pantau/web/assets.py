@@ -44,18 +44,17 @@ class VendorScript:
     etag: str
 
 
-@cache
-def plotly_script() -> VendorScript:
-    """plotly.min.js from the installed package, read once; compressed once for the clients that accept gzip."""
-    plain = (resources.files("plotly") / "package_data" / "plotly.min.js").read_bytes()
+def packaged_file(package: str, *path: str) -> VendorScript:
+    """A file as an installed wheel ships it, read once by the caller's cache; compressed once for the clients that
+    accept gzip."""
+    plain = resources.files(package).joinpath(*path).read_bytes()
     return VendorScript(
         plain, gzip.compress(plain, compresslevel=6, mtime=0), f'"{hashlib.sha256(plain).hexdigest()[:32]}"'
     )
 
 
-@router.get(PLOTLY_URL)
-def plotly_js(request: Request) -> Response:
-    script = plotly_script()
+def vendor_response(request: Request, script: VendorScript, media_type: str) -> Response:
+    """A vendor file whose URL names its version: cached for a year, gzipped when the client accepts it."""
     headers = {"Cache-Control": IMMUTABLE, "ETag": script.etag, "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == script.etag:
         return Response(status_code=304, headers=headers)
@@ -63,7 +62,17 @@ def plotly_js(request: Request) -> Response:
     if "gzip" in request.headers.get("accept-encoding", ""):
         body = script.gzipped
         headers["Content-Encoding"] = "gzip"
-    return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+@cache
+def plotly_script() -> VendorScript:
+    return packaged_file("plotly", "package_data", "plotly.min.js")
+
+
+@router.get(PLOTLY_URL)
+def plotly_js(request: Request) -> Response:
+    return vendor_response(request, plotly_script(), "text/javascript; charset=utf-8")
 
 
 class RevalidatedStaticFiles(StaticFiles):
