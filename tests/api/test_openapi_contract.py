@@ -48,7 +48,7 @@ CALLERS = ("owner", "agent")
 FOR_CALLERS = SCHEMA.include(path_regex="^/api/")
 FOR_ANYONE = SCHEMA.exclude(path_regex="^/api/")
 GENERATION = settings(
-    max_examples=10,
+    max_examples=5,
     deadline=None,
     derandomize=True,
     database=None,
