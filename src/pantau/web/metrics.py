@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from pantau.web.deps import SettingsDep
-from pantau.web.errors import ApiError
+from pantau.web.errors import ApiError, Refusal, error_responses
 
 router = APIRouter(tags=["health"])
 
@@ -39,7 +39,26 @@ def _require_metrics_token(settings: SettingsDep, credentials: HTTPAuthorization
 MetricsCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-@router.get("/metrics", response_class=Response, summary="Prometheus metrics of this process")
+@router.get(
+    "/metrics",
+    response_class=Response,
+    summary="Prometheus metrics of this process",
+    responses={
+        200: {"description": "The counters, in Prometheus' text format.", "content": {CONTENT_TYPE_LATEST: {}}},
+        **error_responses(
+            401,
+            worded={
+                401: Refusal(
+                    "METRICS_TOKEN is set and the request did not send it.",
+                    "unauthorized",
+                    "send METRICS_TOKEN as `Authorization: Bearer <token>`",
+                )
+            },
+        ),
+    },
+    # The token is asked for only when METRICS_TOKEN is set: no credentials is a valid call too.
+    openapi_extra={"security": [{}, {"HTTPBearer": []}]},
+)
 def metrics(settings: SettingsDep, credentials: MetricsCredentials) -> Response:
     _require_metrics_token(settings, credentials)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
