@@ -248,8 +248,8 @@ def test_token_list_shows_prefixes_never_tokens_and_filters_by_user(cli_engine):
 
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "id  prefix        name            user              created               last used  status",
-        f"1   {olga_prefix}…  nightly export  olga@example.com  2026-03-02 09:00 UTC  -          active",
+        "id  prefix        name            permission  user              created               last used  status",
+        f"1   {olga_prefix}…  nightly export  read        olga@example.com  2026-03-02 09:00 UTC  -          active",
     ]
 
 

@@ -12,6 +12,7 @@ from pantau.auth import tokens, users
 from pantau.auth.users import MIN_PASSWORD_LENGTH, VALID_ROLES, AccountError
 from pantau.cli.common import database_session, fail
 from pantau.models import User
+from pantau.models.enums import TokenPermission
 
 user_app = typer.Typer(help="People who sign in: create, list, set passwords, deactivate.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for programs (`Authorization: Bearer <token>`).", no_args_is_help=True)
@@ -113,16 +114,26 @@ def deactivate(email: str = typer.Option(..., "--email", help="The user's sign-i
 def create_token(
     email: str = typer.Option(..., "--email", help="The user the token acts as (with that user's scope)."),
     name: str = typer.Option("api", "--name", help="What the token is for, shown in listings."),
+    permission: str = typer.Option(
+        TokenPermission.read.value,
+        "--permission",
+        help="read: dashboards, exports and every read endpoint; ingest: only sending data to POST "
+        "/api/ingest/events (a CRM's integration).",
+    ),
 ) -> None:
     """Create an API token. It is printed once, alone on standard output, and cannot be shown again."""
+    try:
+        chosen = TokenPermission(permission)
+    except ValueError:
+        fail(f"--permission must be one of: {', '.join(TokenPermission)}; got {permission!r}")
     with database_session() as db:
         user = _user_or_exit(db, email)
         if not user.is_active:
             fail(f"{user.email} is deactivated; a token of theirs would not work")
-        issued = tokens.issue_token(db, user, name, datetime.now(UTC))
+        issued = tokens.issue_token(db, user, name, datetime.now(UTC), chosen)
     typer.echo(issued.token)
     typer.echo(
-        f"API token {issued.record.prefix}… (id {issued.record.id}) for {user.email}. "
+        f"API token {issued.record.prefix}… (id {issued.record.id}, {chosen.value}) for {user.email}. "
         "Store it now: it will not be shown again.",
         err=True,
     )
@@ -138,6 +149,7 @@ def list_tokens(email: str | None = typer.Option(None, "--email", help="Only thi
                 str(record.id),
                 record.prefix + "…",
                 record.name,
+                TokenPermission(record.permission).value,
                 user.email,
                 _when(record.created_at),
                 _when(record.last_used_at),
@@ -145,7 +157,7 @@ def list_tokens(email: str | None = typer.Option(None, "--email", help="Only thi
             )
             for record, user in tokens.list_tokens(db, user_id)
         ]
-    _print_table(("id", "prefix", "name", "user", "created", "last used", "status"), rows)
+    _print_table(("id", "prefix", "name", "permission", "user", "created", "last used", "status"), rows)
 
 
 @token_app.command("revoke")

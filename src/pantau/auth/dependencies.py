@@ -2,8 +2,9 @@
 
 Both accept either credential: the `pantau_session` cookie a browser gets at sign-in, or an API token sent as
 `Authorization: Bearer pt_...`. When a Bearer token is sent it alone decides; a bad token is refused even if a good
-cookie comes with it. The database session comes from `pantau.web.deps.DbSession`, so whatever serves that
-dependency (the tests' transaction, for one) also serves these.
+cookie comes with it. A token created with the ingest permission reads nothing (403 here); `IngestCredential` is the
+one dependency that accepts it, for the events API, and it accepts nothing else. The database session comes from
+`pantau.web.deps.DbSession`, so whatever serves that dependency (the tests' transaction, for one) also serves these.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 
 from pantau.auth.scope import Scope, resolve_scope
 from pantau.auth.sessions import SESSION_COOKIE, find_session_user
-from pantau.auth.tokens import find_token_user
+from pantau.auth.tokens import find_token_holder
 from pantau.core.database import release_connection
 from pantau.models import User
-from pantau.models.enums import Role
+from pantau.models.enums import Role, TokenPermission
 from pantau.web.deps import DbSession, SettingsDep
 from pantau.web.errors import ApiError
 
@@ -46,9 +47,15 @@ class AuthenticatedUser:
     team_id: str | None
     scope: Scope
     credential: Literal["session", "token"]
+    permission: TokenPermission = TokenPermission.read
 
     @classmethod
-    def of(cls, user: User, credential: Literal["session", "token"]) -> AuthenticatedUser:
+    def of(
+        cls,
+        user: User,
+        credential: Literal["session", "token"],
+        permission: TokenPermission = TokenPermission.read,
+    ) -> AuthenticatedUser:
         return cls(
             id=user.id,
             email=user.email,
@@ -57,6 +64,7 @@ class AuthenticatedUser:
             team_id=user.team_id,
             scope=resolve_scope(user),
             credential=credential,
+            permission=permission,
         )
 
 
@@ -80,8 +88,8 @@ def get_optional_user(
     now = datetime.now(UTC)
     caller = None
     if bearer is not None:
-        user = find_token_user(db, bearer.credentials, now)
-        caller = AuthenticatedUser.of(user, "token") if user else None
+        holder = find_token_holder(db, bearer.credentials, now)
+        caller = AuthenticatedUser.of(holder.user, "token", holder.permission) if holder else None
     elif session_token:
         user = find_session_user(db, settings, session_token, now)
         caller = AuthenticatedUser.of(user, "session") if user else None
@@ -92,9 +100,19 @@ def get_optional_user(
 OptionalUser = Annotated[AuthenticatedUser | None, Depends(get_optional_user)]
 
 
+_INGEST_TOKEN_READS = ApiError(
+    403,
+    "forbidden",
+    "this API token has the ingest permission: it may only send data to POST /api/ingest/events; "
+    "reading needs a token created without --permission ingest",
+)
+
+
 async def get_current_user(caller: OptionalUser, bearer: BearerCredentials) -> AuthenticatedUser:
-    """The caller, or 401 {error: "unauthorized", detail}."""
+    """The caller, or 401 {error: "unauthorized", detail}; 403 for a token that may only send data."""
     if caller is not None:
+        if caller.permission is TokenPermission.ingest:
+            raise _INGEST_TOKEN_READS
         return caller
     if bearer is not None:
         detail = "the API token is unknown or revoked, or its user is deactivated"
@@ -106,6 +124,8 @@ async def get_current_user(caller: OptionalUser, bearer: BearerCredentials) -> A
 async def get_current_page_user(request: Request, caller: OptionalUser) -> AuthenticatedUser:
     """The caller, or a 303 to the sign-in form that comes back to this page afterwards."""
     if caller is not None:
+        if caller.permission is TokenPermission.ingest:
+            raise _INGEST_TOKEN_READS
         return caller
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     location = "/login" if here == "/" else "/login?" + urlencode({"next": here})
@@ -114,6 +134,39 @@ async def get_current_page_user(request: Request, caller: OptionalUser) -> Authe
 
 CurrentUser = Annotated[AuthenticatedUser, Depends(get_current_user)]
 CurrentPageUser = Annotated[AuthenticatedUser, Depends(get_current_page_user)]
+
+
+@dataclass(frozen=True)
+class IngestSender:
+    """A program allowed to send data: the token (the journal names it) and its user."""
+
+    token_id: int
+    user_id: str
+
+
+def get_ingest_sender(db: DbSession, bearer: BearerCredentials) -> IngestSender:
+    """The sender of an events API call: a valid API token with the ingest permission. No token or an unknown one ->
+    401; a read token -> 403. A session cookie is no credential here: programs send data, browsers do not."""
+    holder = find_token_holder(db, bearer.credentials, datetime.now(UTC)) if bearer is not None else None
+    release_connection(db)
+    if holder is None:
+        detail = (
+            "the API token is unknown or revoked, or its user is deactivated"
+            if bearer is not None
+            else "send an API token created with `pantau token create --permission ingest` as "
+            "`Authorization: Bearer <token>`"
+        )
+        raise ApiError(401, "unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+    if holder.permission is not TokenPermission.ingest:
+        raise ApiError(
+            403,
+            "forbidden",
+            "this API token may only read; sending data needs a token created with --permission ingest",
+        )
+    return IngestSender(token_id=holder.token_id, user_id=holder.user.id)
+
+
+IngestCredential = Annotated[IngestSender, Depends(get_ingest_sender)]
 
 
 async def refuse_cross_site_post(request: Request) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from pantau.core.database import write_apart
 from pantau.models import ApiToken, User
+from pantau.models.enums import TokenPermission
 
 TOKEN_PREFIX = "pt_"
 # "pt_" and 8 characters: enough to tell a user's tokens apart in a listing, far too little to guess the rest.
@@ -37,13 +38,25 @@ def api_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(db: Session, user: User, name: str, now: datetime) -> IssuedToken:
+@dataclass(frozen=True)
+class TokenHolder:
+    """A valid token's user, what the token may do, and the token's id (the ingest journal names it)."""
+
+    user: User
+    permission: TokenPermission
+    token_id: int
+
+
+def issue_token(
+    db: Session, user: User, name: str, now: datetime, permission: TokenPermission = TokenPermission.read
+) -> IssuedToken:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(
         user_id=user.id,
         name=name,
         prefix=token[:LISTED_PREFIX_LENGTH],
         token_hash=api_token_hash(token),
+        permission=permission,
         created_at=now,
     )
     db.add(record)
@@ -51,8 +64,9 @@ def issue_token(db: Session, user: User, name: str, now: datetime) -> IssuedToke
     return IssuedToken(token=token, record=record)
 
 
-def find_token_user(db: Session, token: str, now: datetime) -> User | None:
-    """The active user of a token that is known and not revoked; None otherwise. Notes when the token was used."""
+def find_token_holder(db: Session, token: str, now: datetime) -> TokenHolder | None:
+    """The active user of a token that is known and not revoked, with the token's permission; None otherwise. Notes
+    when the token was used."""
     row = db.execute(
         select(ApiToken, User)
         .join(User, User.id == ApiToken.user_id)
@@ -65,7 +79,7 @@ def find_token_user(db: Session, token: str, now: datetime) -> User | None:
         return None
     if record.last_used_at is None or now - record.last_used_at >= LAST_USED_PRECISION:
         write_apart(db, update(ApiToken).where(ApiToken.id == record.id).values(last_used_at=now))
-    return user
+    return TokenHolder(user=user, permission=TokenPermission(record.permission), token_id=record.id)
 
 
 def find_tokens(db: Session, reference: str) -> list[ApiToken]:

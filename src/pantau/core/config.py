@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         "authentication": Decimal("356.65"),
         "service": Decimal("0"),
     }
+
+    # Data in (SPEC §8.1). Secrets are SecretStr: a printed or logged Settings shows them as '**********'.
+    whatsapp_verify_token: SecretStr = SecretStr("")
+    whatsapp_app_secret: SecretStr = SecretStr("")
+    ingest_max_body_bytes: int = Field(1_048_576, ge=1024)
+    ingest_journal_days: int = Field(30, ge=1)
 
     @field_validator("timezone")
     @classmethod
@@ -195,6 +201,19 @@ class Settings(BaseSettings):
                 "reach the server; set a token or keep /metrics off the public network"
             )
         return warnings
+
+    @model_validator(mode="after")
+    def _refuse_example_webhook_secrets(self) -> Settings:
+        if self.environment == "development":
+            return self
+        for name in ("whatsapp_verify_token", "whatsapp_app_secret"):
+            value = getattr(self, name).get_secret_value()
+            if value and value in EXAMPLE_SECRETS:
+                raise ValueError(
+                    f"{name.upper()} is an example value; set the one your Meta app uses, or leave it empty to keep "
+                    f"the WhatsApp webhook closed (ENVIRONMENT={self.environment})"
+                )
+        return self
 
     @property
     def zone(self) -> ZoneInfo:

@@ -13,6 +13,7 @@ from pantau.models.crm import (
     User,
     WhatsappSession,
 )
+from pantau.models.ingest import IngestEvent, IngestJournalEntry, ParkedItem
 from pantau.models.pantau import (
     AnalyticsSnapshot,
     ApiToken,
@@ -35,9 +36,12 @@ __all__ = [
     "Broadcast",
     "Contact",
     "Conversation",
+    "IngestEvent",
+    "IngestJournalEntry",
     "Lead",
     "LoginFailure",
     "Message",
+    "ParkedItem",
     "Team",
     "Ticket",
     "User",

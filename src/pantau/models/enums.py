@@ -90,3 +90,42 @@ class ScopeType(StrEnum):
     org = "org"
     team = "team"
     agent = "agent"
+
+
+class TokenPermission(StrEnum):
+    """What an API token may do: read dashboards and exports, or send data to the events API (never both)."""
+
+    read = "read"
+    ingest = "ingest"
+
+
+class IngestSource(StrEnum):
+    whatsapp = "whatsapp"
+    events = "events"
+
+
+class JournalState(StrEnum):
+    received = "received"
+    applied = "applied"
+    duplicate = "duplicate"
+    failed = "failed"
+
+
+class EventOutcome(StrEnum):
+    accepted = "accepted"
+    duplicate = "duplicate"
+    rejected = "rejected"
+    parked = "parked"
+
+
+class ReferentKind(StrEnum):
+    """What a parked item waits for: a row of one of these, by id (`whatsapp_message`: a message by its wamid)."""
+
+    team = "team"
+    user = "user"
+    contact = "contact"
+    whatsapp_session = "whatsapp_session"
+    broadcast = "broadcast"
+    conversation = "conversation"
+    message = "message"
+    whatsapp_message = "whatsapp_message"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from pantau.core.types import JSONType, UTCDateTime
 from pantau.models.base import Base, checked_enum
 from pantau.models.crm import ID
-from pantau.models.enums import ScopeType, SnapshotType
+from pantau.models.enums import ScopeType, SnapshotType, TokenPermission
 
 
 class AnalyticsSnapshot(Base):
@@ -95,6 +95,12 @@ class ApiToken(Base):
     # The first characters of the token, shown in listings so a token can be recognised and revoked.
     prefix: Mapped[str] = mapped_column(String(16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # read: dashboards, exports and every read endpoint; ingest: only POST /api/ingest/events.
+    permission: Mapped[TokenPermission] = mapped_column(
+        checked_enum(TokenPermission, "permission"),
+        default=TokenPermission.read,
+        server_default=TokenPermission.read.value,
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
