@@ -1,0 +1,144 @@
+"""What applying one journaled body carries along: its transaction, what it did so far, and the rows it created,
+whose parked items are applied before the body's transaction ends.
+
+An item refers to rows (a status to its message, an event to its conversation, contact, agent...). When one of them
+is not known yet the item is parked under that referent's kind and id; creating a row of that kind and id later
+releases it. On PostgreSQL both sides hold the referent's advisory lock (`locks.lock_key`), so a status parked while
+its message is being created is seen by that creation, never left behind.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, insert, select
+
+from pantau.ingest.locks import lock_key
+from pantau.ingest.rows import RowChange, row_exists
+from pantau.models import (
+    Broadcast,
+    Contact,
+    Conversation,
+    Message,
+    ParkedItem,
+    Team,
+    User,
+    WhatsappSession,
+)
+from pantau.models.enums import IngestSource, ReferentKind
+
+_parked = ParkedItem.__table__
+
+# Where each kind of referent is looked up: its table and the column holding the id.
+REFERENT_COLUMNS = {
+    ReferentKind.team: (Team.__table__, "id"),
+    ReferentKind.user: (User.__table__, "id"),
+    ReferentKind.contact: (Contact.__table__, "id"),
+    ReferentKind.whatsapp_session: (WhatsappSession.__table__, "id"),
+    ReferentKind.broadcast: (Broadcast.__table__, "id"),
+    ReferentKind.conversation: (Conversation.__table__, "id"),
+    ReferentKind.message: (Message.__table__, "id"),
+    ReferentKind.whatsapp_message: (Message.__table__, "whatsapp_message_id"),
+}
+
+Referent = tuple[ReferentKind, str]
+
+
+@dataclass(frozen=True)
+class Parked:
+    """A parked item taken out of the table to be applied."""
+
+    source: IngestSource
+    event_id: str | None
+    item: dict
+    journal_id: int | None
+
+
+def referent_key(kind: ReferentKind, key: str) -> str:
+    return f"{kind.value}:{key}"
+
+
+class ApplyContext:
+    """One body's application, inside one transaction.
+
+    `tally` counts the body's items by outcome (accepted, duplicate, rejected, parked, ignored, and released: parked
+    items this body's rows let through); it becomes the journal entry's summary.
+    """
+
+    def __init__(self, connection: Connection, *, source: IngestSource, now: datetime, journal_id: int | None) -> None:
+        self.connection = connection
+        self.source = source
+        self.now = now
+        self.journal_id = journal_id
+        self.tally: Counter[str] = Counter()
+        self.changed = False
+        self._created: deque[Referent] = deque()
+
+    def note(self, change: RowChange) -> None:
+        if change.anything:
+            self.changed = True
+
+    def created(self, kind: ReferentKind, key: str) -> None:
+        """A row that items may be waiting for now exists."""
+        self.changed = True
+        self._created.append((kind, key))
+
+    def next_created(self) -> Referent | None:
+        return self._created.popleft() if self._created else None
+
+    def exists(self, kind: ReferentKind, key: str) -> bool:
+        table, column = REFERENT_COLUMNS[kind]
+        return row_exists(self.connection, table, column, key)
+
+    def missing(self, referents: Iterable[Referent]) -> Referent | None:
+        """The first referent not known yet, holding its lock (so its creation, if under way, sees what is parked)."""
+        for kind, key in referents:
+            if self.exists(kind, key):
+                continue
+            lock_key(self.connection, referent_key(kind, key))
+            if not self.exists(kind, key):
+                return kind, key
+        return None
+
+    def park(
+        self,
+        referent: Referent,
+        item: dict,
+        occurred_at: datetime,
+        *,
+        source: IngestSource,
+        event_id: str | None = None,
+    ) -> None:
+        kind, key = referent
+        self.connection.execute(
+            insert(_parked).values(
+                source=source,
+                waiting_kind=kind,
+                waiting_id=key,
+                event_id=event_id,
+                item=item,
+                occurred_at=occurred_at,
+                parked_at=self.now,
+                journal_id=self.journal_id,
+            )
+        )
+
+    def take_parked(self, referent: Referent) -> list[Parked]:
+        """The items waiting for the referent, oldest first, removed from the table (applying them may park them
+        again, on another referent)."""
+        kind, key = referent
+        lock_key(self.connection, referent_key(kind, key))
+        rows = self.connection.execute(
+            select(_parked.c.id, _parked.c.source, _parked.c.event_id, _parked.c.item, _parked.c.journal_id)
+            .where(_parked.c.waiting_kind == kind, _parked.c.waiting_id == key)
+            .order_by(_parked.c.occurred_at, _parked.c.id)
+        ).all()
+        if rows:
+            self.connection.execute(delete(_parked).where(_parked.c.id.in_([row.id for row in rows])))
+        return [
+            Parked(source=IngestSource(row.source), event_id=row.event_id, item=row.item, journal_id=row.journal_id)
+            for row in rows
+        ]

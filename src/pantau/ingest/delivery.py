@@ -1,0 +1,80 @@
+"""A delivery status for an outbound message, from the webhook or the events API (SPEC §8.1).
+
+Statuses arrive out of order and more than once. The first time a kind is seen fills its timestamp (`sent_at`,
+`delivered_at`, `read_at`, `failed_at`); `status` is the highest seen, read > delivered > failed > sent > queued, so a
+late `sent` never lowers a `read`. The rule is one UPDATE evaluated by the database on the row as it is at that
+moment: two statuses of one message applied at once cannot undo each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, case, func, literal, or_, update
+from sqlalchemy.sql.expression import ColumnElement
+
+from pantau.models import Message
+from pantau.models.enums import DeliveryStatus
+
+RANK = {
+    DeliveryStatus.queued: 0,
+    DeliveryStatus.sent: 1,
+    DeliveryStatus.failed: 2,
+    DeliveryStatus.delivered: 3,
+    DeliveryStatus.read: 4,
+}
+
+_messages = Message.__table__
+_TIMESTAMP = {
+    DeliveryStatus.sent: _messages.c.sent_at,
+    DeliveryStatus.delivered: _messages.c.delivered_at,
+    DeliveryStatus.read: _messages.c.read_at,
+    DeliveryStatus.failed: _messages.c.failed_at,
+}
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """One status of one message: when it was reached, and what came with it."""
+
+    status: DeliveryStatus
+    at: datetime
+    error_code: int | None = None
+    error_title: str | None = None
+    pricing_category: str | None = None
+    billable: bool | None = None
+
+
+def _rank(status: ColumnElement) -> ColumnElement[int]:
+    return case({value.value: rank for value, rank in RANK.items()}, value=status, else_=-1)
+
+
+def record_delivery(connection: Connection, message_id: str, report: DeliveryReport) -> bool:
+    """Apply the report to the message; True when it changed anything (a repeat changes nothing)."""
+    status = _messages.c.status
+    raises_status = _rank(status) < RANK[report.status]
+    values: dict = {status: case((raises_status, literal(report.status, status.type)), else_=status)}
+    changes = [raises_status]
+    timestamp = _TIMESTAMP.get(report.status)
+    if timestamp is not None:
+        values[timestamp] = func.coalesce(timestamp, literal(report.at, timestamp.type))
+        changes.append(timestamp.is_(None))
+    if report.status is DeliveryStatus.failed:
+        # The first failure's error is the one kept, like its time.
+        for column, value in (
+            (_messages.c.error_code, report.error_code),
+            (_messages.c.error_title, report.error_title),
+        ):
+            if value is not None:
+                values[column] = func.coalesce(column, literal(value, column.type))
+                changes.append(column.is_(None))
+    for column, value in (
+        (_messages.c.pricing_category, report.pricing_category),
+        (_messages.c.billable, report.billable),
+    ):
+        if value is not None:
+            values[column] = value
+            changes.append(column.is_distinct_from(value))
+    result = connection.execute(update(_messages).where(_messages.c.id == message_id, or_(*changes)).values(values))
+    return result.rowcount > 0

@@ -1,0 +1,199 @@
+"""Pantau's doors for data (SPEC §8.1): the WhatsApp Cloud API webhook and the events API.
+
+Both read the body themselves, counting its bytes as they arrive (a Content-Length may lie, or be absent), and
+refuse it past INGEST_MAX_BODY_BYTES with 413. A body that passes authentication is journaled before it is applied;
+the only 5xx is a journal that cannot be written (or, for the events API, a body that could not be applied now).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
+
+from pantau.auth.dependencies import IngestCredential
+from pantau.core.config import Settings
+from pantau.ingest import service, whatsapp
+from pantau.ingest.journal import JournalUnavailable
+from pantau.ingest.schemas import ErrorBody, EventsRequest, EventsResponse, WebhookAnswer
+from pantau.models.enums import IngestSource, JournalState
+from pantau.web.deps import SettingsDep
+from pantau.web.errors import ApiError, error_response
+
+log = logging.getLogger("pantau.ingest")
+
+router = APIRouter(prefix="/api/ingest", tags=["ingest"])
+
+# The headers worth keeping with a body; never Authorization.
+_KEPT_HEADERS = ("content-type", "user-agent", "x-hub-signature-256")
+
+
+def _errors(*statuses: int) -> dict[int | str, dict]:
+    descriptions = {
+        400: "The body is not what this endpoint takes (the detail names the problem).",
+        401: "Missing or wrong credentials.",
+        403: "The credentials may not do this.",
+        413: "The body is over INGEST_MAX_BODY_BYTES, or has more than 1,000 events.",
+        503: "Not configured, or the body could not be stored (send it again).",
+    }
+    return {status: {"model": ErrorBody, "description": descriptions[status]} for status in statuses}
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The raw body, up to `limit` bytes: past that, 413 before reading any further."""
+    too_large = ApiError(413, "body_too_large", f"body: larger than {limit:,} bytes (INGEST_MAX_BODY_BYTES)")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    return bytes(body)
+
+
+def _events_request_schema() -> dict:
+    """The events body's JSON schema for the OpenAPI page, its one nested model inlined (a `$defs` reference would
+    not resolve inside the OpenAPI document)."""
+    schema = EventsRequest.model_json_schema()
+    definitions = schema.pop("$defs")
+    schema["properties"]["events"]["items"] = definitions["EventIn"]
+    return schema
+
+
+def _kept_headers(request: Request) -> dict[str, str]:
+    return {name: request.headers[name] for name in _KEPT_HEADERS if name in request.headers}
+
+
+def _journal_down() -> ApiError:
+    return ApiError(503, "journal_unavailable", "the body could not be stored; nothing was applied, send it again")
+
+
+@router.get(
+    "/whatsapp",
+    response_class=PlainTextResponse,
+    summary="WhatsApp webhook verification (Meta's subscribe handshake)",
+    responses={200: {"content": {"text/plain": {}}, "description": "hub.challenge, echoed"}, **_errors(403, 503)},
+)
+def verify_whatsapp_webhook(
+    settings: SettingsDep,
+    mode: Annotated[str | None, Query(alias="hub.mode")] = None,
+    verify_token: Annotated[str | None, Query(alias="hub.verify_token")] = None,
+    challenge: Annotated[str, Query(alias="hub.challenge", max_length=200)] = "",
+) -> PlainTextResponse:
+    """Meta calls this once when the webhook is set up: with `hub.mode=subscribe` and `hub.verify_token` equal to
+    WHATSAPP_VERIFY_TOKEN, the answer is `hub.challenge` as text."""
+    expected = settings.whatsapp_verify_token.get_secret_value()
+    if not expected:
+        raise ApiError(503, "webhook_disabled", "WHATSAPP_VERIFY_TOKEN is not configured; the webhook is closed")
+    token_matches = hmac.compare_digest((verify_token or "").encode(), expected.encode())
+    if mode != "subscribe" or not token_matches:
+        raise ApiError(403, "forbidden", "hub.mode must be subscribe and hub.verify_token must match")
+    return PlainTextResponse(challenge)
+
+
+def _app_secret(settings: Settings) -> str:
+    secret = settings.whatsapp_app_secret.get_secret_value()
+    if not secret:
+        raise ApiError(503, "webhook_disabled", "WHATSAPP_APP_SECRET is not configured; the webhook is closed")
+    return secret
+
+
+@router.post(
+    "/whatsapp",
+    response_model=WebhookAnswer,
+    summary="WhatsApp Cloud API webhook: messages, statuses, number updates",
+    responses=_errors(401, 413, 503),
+)
+async def receive_whatsapp_webhook(
+    request: Request,
+    settings: SettingsDep,
+    signature: Annotated[str | None, Header(alias=whatsapp.SIGNATURE_HEADER)] = None,
+) -> WebhookAnswer:
+    """A body signed with the app secret (`X-Hub-Signature-256`), checked on its raw bytes before anything else.
+    A signed body that is not a webhook Pantau can apply is journaled as failed and answered 200: Meta retries
+    anything else for days, and the body would not improve."""
+    secret = _app_secret(settings)
+    refused = ApiError(
+        401, "unauthorized", f"{whatsapp.SIGNATURE_HEADER}: missing, or not the body's HMAC-SHA256 with the app secret"
+    )
+    if not signature:
+        raise refused
+    body = await _read_body(request, settings.ingest_max_body_bytes)
+    if not whatsapp.signature_matches(body, signature, secret):
+        raise refused
+    try:
+        applied = await run_in_threadpool(
+            service.receive,
+            request.app.state.engine,
+            source=IngestSource.whatsapp,
+            body=body,
+            headers=_kept_headers(request),
+            now=datetime.now(UTC),
+        )
+    except JournalUnavailable:
+        log.exception("a WhatsApp webhook body could not be journaled; Meta will send it again")
+        raise _journal_down() from None
+    except service.ApplyFailed:
+        # Journaled: a replay applies it. Answering an error would only make Meta send it again.
+        return WebhookAnswer(state=JournalState.failed.value)
+    if applied is None:
+        return WebhookAnswer(state=JournalState.received.value)
+    if applied.refusal is not None:
+        log.warning("WhatsApp webhook body %s journaled as failed: %s", applied.entry_id, applied.refusal.detail)
+    if applied.changed:
+        service.forget_cached_answers(request.app.state.cache)
+    return WebhookAnswer(state=applied.state.value)
+
+
+@router.post(
+    "/events",
+    response_model=EventsResponse,
+    summary="Send the CRM's events (at most 1,000 per request)",
+    responses=_errors(400, 401, 403, 413, 503),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _events_request_schema()}},
+        }
+    },
+)
+async def receive_events(request: Request, settings: SettingsDep, sender: IngestCredential) -> JSONResponse:
+    """`{"events": [{"id", "type", "occurredAt", "data"}, ...]}` with an API token created with the ingest
+    permission. Each event is answered in order: accepted, duplicate (its id was received before; nothing changes),
+    rejected (the reason names the field) or parked (it refers to a row not known yet, and is applied when that row
+    arrives)."""
+    body = await _read_body(request, settings.ingest_max_body_bytes)
+    try:
+        applied = await run_in_threadpool(
+            service.receive,
+            request.app.state.engine,
+            source=IngestSource.events,
+            body=body,
+            headers=_kept_headers(request),
+            now=datetime.now(UTC),
+            token_id=sender.token_id,
+        )
+    except JournalUnavailable:
+        log.exception("an events body could not be journaled")
+        raise _journal_down() from None
+    except service.ApplyFailed as exc:
+        raise ApiError(
+            503,
+            "ingest_unavailable",
+            f"the events are stored (journal entry {exc.entry_id}) but could not be applied now; send them again "
+            "(ids already applied answer duplicate)",
+        ) from None
+    if applied is None:
+        raise ApiError(503, "ingest_busy", "a replay is applying this body; send it again to see each event's outcome")
+    if applied.refusal is not None:
+        return error_response(applied.refusal.status, applied.refusal.error, applied.refusal.detail)
+    if applied.changed:
+        service.forget_cached_answers(request.app.state.cache)
+    return JSONResponse(EventsResponse(results=applied.results).model_dump(mode="json"))

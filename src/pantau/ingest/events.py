@@ -1,0 +1,359 @@
+"""Applying the events API's events (SPEC §8.1), each by its type.
+
+An event is checked (schemas), its id claimed (the same id again is a duplicate and changes nothing), its referents
+looked up (one not known yet parks it), then applied through `rows`. Each runs in a savepoint of the body's
+transaction: a rejected event never sinks the good ones.
+
+Facts never move backwards. Events that set a fact outright (an upsert, an assignment, resolving or reopening, a
+rating, an intent) carry a watermark naming that fact; one older than an event already applied to the same fact
+changes nothing (an upsert only fills what the row still lacks). The others are monotonic by themselves: a
+conversation is opened once, an escalation keeps its first time, a delivery status only goes up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.exc import IntegrityError
+
+from pantau.ingest import rows
+from pantau.ingest.context import ApplyContext, Parked, Referent
+from pantau.ingest.delivery import DeliveryReport, record_delivery
+from pantau.ingest.locks import insert_unless_present
+from pantau.ingest.schemas import (
+    AgentStatusData,
+    ConversationAssignedData,
+    ConversationData,
+    Event,
+    EventRejected,
+    EventResult,
+    MessageCreatedData,
+    MessageStatusData,
+    check_event,
+    event_id_of,
+)
+from pantau.models import IngestEvent
+from pantau.models.enums import ConversationStatus, EventOutcome, IngestSource, ReferentKind
+
+log = logging.getLogger("pantau.ingest")
+
+_events = IngestEvent.__table__
+
+Apply = Callable[[ApplyContext, Event, bool], rows.RowChange]
+
+
+@dataclass(frozen=True)
+class EventKind:
+    """How one event type is applied: the rows it refers to, the fact it sets (if it sets one outright), and the
+    write itself, told whether the event is older than the last one applied to that fact (`stale`)."""
+
+    referents: Callable[[Any], list[Referent]]
+    watermark: Callable[[Any], str | None]
+    apply: Apply
+
+
+def _given(*pairs: tuple[ReferentKind, str | None]) -> list[Referent]:
+    return [(kind, key) for kind, key in pairs if key is not None]
+
+
+def _none(_data: Any) -> list[Referent]:
+    return []
+
+
+def _no_watermark(_data: Any) -> None:
+    return None
+
+
+def _upsert(target: rows.RowTable, kind: ReferentKind | None = None) -> Apply:
+    """Upsert into `target`; a new row is announced as a referent of `kind` (tickets and leads are nobody's)."""
+
+    def apply(ctx: ApplyContext, event: Event, stale: bool) -> rows.RowChange:
+        change = rows.upsert_row(
+            ctx.connection, target, event.data.columns(), created_at=event.occurred_at, fill_only=stale
+        )
+        if change.created and kind is not None:
+            ctx.created(kind, event.data.id)
+        return change
+
+    return apply
+
+
+def _row_watermark(event_type: str) -> Callable[[Any], str]:
+    return lambda data: f"{event_type}:{data.id}"
+
+
+def _open_conversation(ctx: ApplyContext, event: Event, _stale: bool) -> rows.RowChange:
+    change = rows.open_conversation(ctx.connection, event.data.columns(), event.occurred_at)
+    if change.created:
+        ctx.created(ReferentKind.conversation, event.data.id)
+    return change
+
+
+def _unless_stale(write: Callable[[ApplyContext, Event], rows.RowChange]) -> Apply:
+    def apply(ctx: ApplyContext, event: Event, stale: bool) -> rows.RowChange:
+        return rows.UNCHANGED if stale else write(ctx, event)
+
+    return apply
+
+
+def _assign(ctx: ApplyContext, event: Event) -> rows.RowChange:
+    data: ConversationAssignedData = event.data
+    assignment = {name: value for name, value in data.columns().items() if name != "conversation_id"}
+    return rows.assign_conversation(ctx.connection, data.conversation_id, assignment)
+
+
+def _escalate(ctx: ApplyContext, event: Event, _stale: bool) -> rows.RowChange:
+    return rows.escalate_conversation(ctx.connection, event.data.conversation_id, event.occurred_at)
+
+
+def _finish(status: ConversationStatus) -> Callable[[ApplyContext, Event], rows.RowChange]:
+    def write(ctx: ApplyContext, event: Event) -> rows.RowChange:
+        return rows.finish_conversation(ctx.connection, event.data.conversation_id, status, event.occurred_at)
+
+    return write
+
+
+def _reopen(ctx: ApplyContext, event: Event) -> rows.RowChange:
+    return rows.reopen_conversation(ctx.connection, event.data.conversation_id)
+
+
+def _set_column(name: str) -> Callable[[ApplyContext, Event], rows.RowChange]:
+    def write(ctx: ApplyContext, event: Event) -> rows.RowChange:
+        return rows.set_conversation_column(ctx.connection, event.data.conversation_id, name, getattr(event.data, name))
+
+    return write
+
+
+def _create_message(ctx: ApplyContext, event: Event, _stale: bool) -> rows.RowChange:
+    data: MessageCreatedData = event.data
+    change = rows.create_message(ctx.connection, data.columns(), event.occurred_at)
+    if change.created:
+        ctx.created(ReferentKind.message, data.id)
+        if data.whatsapp_message_id is not None:
+            ctx.created(ReferentKind.whatsapp_message, data.whatsapp_message_id)
+    return change
+
+
+def _message_status(ctx: ApplyContext, event: Event, _stale: bool) -> rows.RowChange:
+    data: MessageStatusData = event.data
+    message_id = data.message_id or rows.message_id_by_whatsapp_id(ctx.connection, data.whatsapp_message_id)
+    report = DeliveryReport(
+        status=data.status,
+        at=event.occurred_at,
+        error_code=data.error_code,
+        error_title=data.error_title,
+        pricing_category=data.pricing_category,
+        billable=data.billable,
+    )
+    return rows.RowChange(changed=record_delivery(ctx.connection, message_id, report))
+
+
+def _agent_status(ctx: ApplyContext, event: Event, _stale: bool) -> rows.RowChange:
+    data: AgentStatusData = event.data
+    return rows.record_agent_status(ctx.connection, data.agent_id, data.status, event.occurred_at)
+
+
+def _conversation(data: ConversationData) -> list[Referent]:
+    return [(ReferentKind.conversation, data.conversation_id)]
+
+
+def _conversation_fact(fact: str) -> Callable[[Any], str]:
+    return lambda data: f"conversation.{fact}:{data.conversation_id}"
+
+
+def _message_referent(data: MessageStatusData) -> list[Referent]:
+    if data.message_id is not None:
+        return [(ReferentKind.message, data.message_id)]
+    return [(ReferentKind.whatsapp_message, data.whatsapp_message_id)]
+
+
+_lifecycle = _conversation_fact("lifecycle")
+
+KINDS: dict[str, EventKind] = {
+    "team.upserted": EventKind(_none, _row_watermark("team.upserted"), _upsert(rows.TEAMS, ReferentKind.team)),
+    "user.upserted": EventKind(
+        lambda d: _given((ReferentKind.team, d.team_id)),
+        _row_watermark("user.upserted"),
+        _upsert(rows.USERS, ReferentKind.user),
+    ),
+    "contact.upserted": EventKind(
+        _none, _row_watermark("contact.upserted"), _upsert(rows.CONTACTS, ReferentKind.contact)
+    ),
+    "whatsapp_session.upserted": EventKind(
+        _none,
+        _row_watermark("whatsapp_session.upserted"),
+        _upsert(rows.WHATSAPP_SESSIONS, ReferentKind.whatsapp_session),
+    ),
+    "broadcast.created": EventKind(
+        lambda d: _given((ReferentKind.whatsapp_session, d.whatsapp_session_id)),
+        _row_watermark("broadcast.created"),
+        _upsert(rows.BROADCASTS, ReferentKind.broadcast),
+    ),
+    "ticket.upserted": EventKind(
+        lambda d: _given(
+            (ReferentKind.conversation, d.conversation_id),
+            (ReferentKind.contact, d.contact_id),
+            (ReferentKind.team, d.team_id),
+            (ReferentKind.user, d.assigned_to),
+        ),
+        _row_watermark("ticket.upserted"),
+        _upsert(rows.TICKETS),
+    ),
+    "lead.upserted": EventKind(
+        lambda d: _given(
+            (ReferentKind.contact, d.contact_id),
+            (ReferentKind.conversation, d.conversation_id),
+            (ReferentKind.broadcast, d.broadcast_id),
+        ),
+        _row_watermark("lead.upserted"),
+        _upsert(rows.LEADS),
+    ),
+    "conversation.opened": EventKind(
+        lambda d: _given(
+            (ReferentKind.contact, d.contact_id),
+            (ReferentKind.whatsapp_session, d.whatsapp_session_id),
+            (ReferentKind.team, d.team_id),
+            (ReferentKind.user, d.assigned_to),
+            (ReferentKind.broadcast, d.broadcast_id),
+        ),
+        _no_watermark,
+        _open_conversation,
+    ),
+    "conversation.assigned": EventKind(
+        lambda d: _given(
+            (ReferentKind.conversation, d.conversation_id),
+            (ReferentKind.team, d.team_id),
+            (ReferentKind.user, d.assigned_to),
+        ),
+        _conversation_fact("assignment"),
+        _unless_stale(_assign),
+    ),
+    "conversation.escalated": EventKind(_conversation, _no_watermark, _escalate),
+    "conversation.resolved": EventKind(_conversation, _lifecycle, _unless_stale(_finish(ConversationStatus.resolved))),
+    "conversation.closed": EventKind(_conversation, _lifecycle, _unless_stale(_finish(ConversationStatus.closed))),
+    "conversation.reopened": EventKind(_conversation, _lifecycle, _unless_stale(_reopen)),
+    "conversation.rated": EventKind(
+        _conversation, _conversation_fact("rating"), _unless_stale(_set_column("csat_score"))
+    ),
+    "conversation.intent": EventKind(_conversation, _conversation_fact("intent"), _unless_stale(_set_column("intent"))),
+    "message.created": EventKind(
+        lambda d: _given(
+            (ReferentKind.conversation, d.conversation_id),
+            (ReferentKind.user, d.sender_id),
+            (ReferentKind.broadcast, d.broadcast_id),
+        ),
+        _no_watermark,
+        _create_message,
+    ),
+    "message.status": EventKind(_message_referent, _no_watermark, _message_status),
+    "agent.status": EventKind(lambda d: [(ReferentKind.user, d.agent_id)], _no_watermark, _agent_status),
+}
+
+
+def _is_stale(ctx: ApplyContext, event: Event, watermark: str | None) -> bool:
+    """An event applied before to the same fact happened later than this one."""
+    if watermark is None:
+        return False
+    return bool(
+        ctx.connection.execute(
+            select(
+                exists().where(
+                    _events.c.watermark == watermark,
+                    _events.c.outcome == EventOutcome.accepted,
+                    _events.c.occurred_at > event.occurred_at,
+                )
+            )
+        ).scalar()
+    )
+
+
+def _apply_claimed(ctx: ApplyContext, event: Event, raw: dict, *, was_parked: bool) -> EventResult:
+    """Apply an event whose id is claimed (recorded as accepted, or as parked when `was_parked`): park it if a
+    referent is missing, else write it."""
+    kind = KINDS[event.type]
+    missing = ctx.missing(kind.referents(event.data))
+    if missing is not None:
+        ctx.park(missing, raw, event.occurred_at, source=IngestSource.events, event_id=event.id)
+        if not was_parked:
+            _set_outcome(ctx, event.id, EventOutcome.parked)
+        return EventResult(
+            id=event.id, outcome=EventOutcome.parked, reason=f"waiting for {missing[0].value} {missing[1]}"
+        )
+    stale = _is_stale(ctx, event, kind.watermark(event.data))
+    ctx.note(kind.apply(ctx, event, stale))
+    if was_parked:
+        _set_outcome(ctx, event.id, EventOutcome.accepted)
+    reason = None
+    if stale:
+        reason = "a later change to the same fact was applied first: it is kept, only what was missing is filled"
+    return EventResult(id=event.id, outcome=EventOutcome.accepted, reason=reason)
+
+
+def _set_outcome(ctx: ApplyContext, event_id: str, outcome: EventOutcome) -> None:
+    ctx.connection.execute(update(_events).where(_events.c.id == event_id).values(outcome=outcome))
+
+
+def _conflict_reason(exc: IntegrityError) -> str:
+    """What an integrity error means for the sender, without the database's own words (they may quote values)."""
+    text = str(exc.orig).lower()
+    if "email" in text:
+        return "data.email: another user already has this e-mail address"
+    if "whatsapp_message_id" in text:
+        return "data.whatsappMessageId: another message already has this WhatsApp message id"
+    return "data: the row conflicts with what the database holds (a unique value or a check)"
+
+
+def apply_event(ctx: ApplyContext, raw: object) -> EventResult:
+    """One event sent to the API: checked, claimed by its id, then parked or applied."""
+    try:
+        event = check_event(raw)
+    except EventRejected as exc:
+        return EventResult(id=event_id_of(raw), outcome=EventOutcome.rejected, reason=exc.reason)
+    try:
+        with ctx.connection.begin_nested():
+            claimed = insert_unless_present(
+                ctx.connection,
+                _events,
+                {
+                    "id": event.id,
+                    "type": event.type,
+                    "occurred_at": event.occurred_at,
+                    "received_at": ctx.now,
+                    "journal_id": ctx.journal_id,
+                    "outcome": EventOutcome.accepted,
+                    "watermark": KINDS[event.type].watermark(event.data),
+                },
+                ["id"],
+            )
+            if not claimed:
+                return EventResult(id=event.id, outcome=EventOutcome.duplicate, reason="this id was received before")
+            return _apply_claimed(ctx, event, raw, was_parked=False)
+    except rows.MissingColumn as exc:
+        return EventResult(id=event.id, outcome=EventOutcome.rejected, reason=f"data.{_camel(str(exc))}")
+    except IntegrityError as exc:
+        return EventResult(id=event.id, outcome=EventOutcome.rejected, reason=_conflict_reason(exc))
+
+
+def apply_parked_event(ctx: ApplyContext, parked: Parked) -> EventResult:
+    """A parked event whose referent arrived: applied (or parked again, on another referent). Should it now be
+    refused (a conflict), its id is released, so the sender can send it again."""
+    event = check_event(parked.item)
+    try:
+        with ctx.connection.begin_nested():
+            return _apply_claimed(ctx, event, parked.item, was_parked=True)
+    except (rows.MissingColumn, IntegrityError) as exc:
+        ctx.connection.execute(delete(_events).where(_events.c.id == event.id))
+        reason = f"data.{_camel(str(exc))}" if isinstance(exc, rows.MissingColumn) else _conflict_reason(exc)
+        log.warning("parked event %s refused once its referent arrived: %s", event.id, reason)
+        return EventResult(id=event.id, outcome=EventOutcome.rejected, reason=reason)
+
+
+def _camel(message: str) -> str:
+    """`full_name: required ...` -> `fullName: required ...` (the sender's names)."""
+    column, sep, rest = message.partition(":")
+    head, *tail = column.split("_")
+    return head + "".join(part.title() for part in tail) + sep + rest

@@ -1,0 +1,152 @@
+"""The ingest service: journal a body, then apply it in one transaction; replay what is not applied; purge.
+
+This is what every door calls (the webhook, the events API, `pantau ingest replay`), and what a CSV import or the
+demo data can call to feed rows through the same rules.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NoReturn
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from pantau.cache.dashboard_cache import DashboardCache
+from pantau.cache.store import StoreUnavailable
+from pantau.ingest import journal
+from pantau.ingest.apply import BodyRefused, apply_body, final_state
+from pantau.ingest.context import ApplyContext
+from pantau.ingest.schemas import EventResult
+from pantau.models.enums import IngestSource, JournalState
+
+log = logging.getLogger("pantau.ingest")
+
+# PostgreSQL may pick one of two transactions that wait on each other (two bodies locking the same keys in turn)
+# and abort it; the body is simply applied again.
+_RETRIED_SQLSTATES = {"40P01", "40001"}
+ATTEMPTS = 3
+
+
+class ApplyFailed(RuntimeError):
+    """The body is journaled but applying it failed (the error is logged and on the entry); a replay retries it."""
+
+    def __init__(self, entry_id: int) -> None:
+        super().__init__(f"journal entry {entry_id} could not be applied")
+        self.entry_id = entry_id
+
+
+@dataclass(frozen=True)
+class Applied:
+    entry_id: int
+    state: JournalState
+    summary: dict[str, int]
+    results: list[EventResult] = field(default_factory=list)
+    changed: bool = False
+    refusal: BodyRefused | None = None
+
+
+def receive(
+    engine: Engine,
+    *,
+    source: IngestSource,
+    body: bytes,
+    headers: dict[str, str],
+    now: datetime,
+    token_id: int | None = None,
+) -> Applied | None:
+    """Journal the body (JournalUnavailable if that fails), then apply it. None when a replay applied it first."""
+    entry_id = journal.record(engine, source=source, body=body, headers=headers, received_at=now, token_id=token_id)
+    return apply_entry(engine, entry_id, now=now)
+
+
+def _retried(exc: OperationalError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in _RETRIED_SQLSTATES
+
+
+def apply_entry(
+    engine: Engine, entry_id: int, *, now: datetime, states: tuple[JournalState, ...] = (JournalState.received,)
+) -> Applied | None:
+    """Apply one journal entry if it is in one of `states`, in one transaction; None when it is not (any more).
+    Raises ApplyFailed, the entry marked failed, when applying fails."""
+    attempt = 1
+    while True:
+        try:
+            return _apply_once(engine, entry_id, now, states)
+        except OperationalError as exc:
+            if not _retried(exc) or attempt == ATTEMPTS:
+                _give_up(engine, entry_id, now, exc)
+            log.info("journal entry %s met a concurrent transaction; applying it again", entry_id)
+            attempt += 1
+        except Exception as exc:
+            _give_up(engine, entry_id, now, exc)
+
+
+def _apply_once(engine: Engine, entry_id: int, now: datetime, states: tuple[JournalState, ...]) -> Applied | None:
+    with engine.begin() as connection:
+        entry = journal.claim(connection, entry_id, states)
+        if entry is None:
+            return None
+        ctx = ApplyContext(connection, source=entry.source, now=now, journal_id=entry.id)
+        try:
+            results = apply_body(ctx, entry.body)
+        except BodyRefused as refusal:
+            journal.finish(connection, entry.id, JournalState.failed, at=now, error=refusal.detail)
+            return Applied(entry_id=entry.id, state=JournalState.failed, summary={}, refusal=refusal)
+        summary = {outcome: count for outcome, count in sorted(ctx.tally.items()) if count}
+        state = final_state(Counter(summary))
+        journal.finish(connection, entry.id, state, at=now, summary=summary)
+    return Applied(entry_id=entry.id, state=state, summary=summary, results=results, changed=ctx.changed)
+
+
+def _give_up(engine: Engine, entry_id: int, now: datetime, exc: Exception) -> NoReturn:
+    log.error("journal entry %s could not be applied", entry_id, exc_info=exc)
+    try:
+        journal.mark_failed(engine, entry_id, now, f"applying failed: {type(exc).__name__}")
+    except Exception:
+        log.exception("journal entry %s could not be marked failed; it stays pending for a replay", entry_id)
+    raise ApplyFailed(entry_id) from exc
+
+
+@dataclass(frozen=True)
+class Replayed:
+    by_state: dict[JournalState, int]
+    # Entries another process applied while the replay ran.
+    skipped: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_state.values()) + self.skipped
+
+
+def replay(engine: Engine, *, now: datetime, include_failed: bool = False, since: datetime | None = None) -> Replayed:
+    """Apply every entry not applied yet (with `include_failed`, also those that failed), oldest first. Applying is
+    idempotent and each entry is claimed, so running it twice, or beside live requests, applies each entry once."""
+    with engine.connect() as connection:
+        entry_ids = journal.pending_ids(connection, include_failed=include_failed, since=since)
+    states = (JournalState.received, JournalState.failed) if include_failed else (JournalState.received,)
+    by_state: Counter[JournalState] = Counter()
+    skipped = 0
+    for entry_id in entry_ids:
+        try:
+            applied = apply_entry(engine, entry_id, now=now, states=states)
+        except ApplyFailed:
+            by_state[JournalState.failed] += 1
+            continue
+        if applied is None:
+            skipped += 1
+        else:
+            by_state[applied.state] += 1
+    return Replayed(by_state=dict(by_state), skipped=skipped)
+
+
+def forget_cached_answers(cache: DashboardCache) -> None:
+    """After a commit that changed rows: the dashboards read them at once instead of within CACHE_TTL_SECONDS.
+    Bumping the cache's version is one call; if the cache's store is down, the answers expire on their own."""
+    try:
+        cache.invalidate()
+    except StoreUnavailable:
+        log.warning("the dashboard cache could not be invalidated after ingest; answers expire within the TTL")
