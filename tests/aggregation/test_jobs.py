@@ -245,6 +245,7 @@ def test_the_scheduler_runs_each_job_on_local_time(migrated):
         "aggregate-hourly": local("2026-03-10 11:00"),
         "aggregate-daily": local("2026-03-11 00:00"),
         "aggregate-weekly": local("2026-03-16 00:00"),  # Monday
+        "ingest-purge": local("2026-03-11 03:30"),
     }
 
 

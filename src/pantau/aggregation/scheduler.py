@@ -3,12 +3,14 @@
 Hourly at :00, daily at 00:00, weekly on Monday 00:00, in the organisation's time zone. Any number of schedulers may
 run (one per replica, say): each job takes its PostgreSQL advisory lock, so a job runs once whoever starts it. Jobs
 of different kinds due at once (00:00) take turns (see `jobs`). A job that fails is logged and retried at its next
-time; the scheduler itself keeps running.
+time; the scheduler itself keeps running. Daily at 03:30 it also purges the ingest journal (INGEST_JOURNAL_DAYS);
+purging twice is harmless, so that job takes no lock.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import typer
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -17,6 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from pantau.aggregation.jobs import run_aggregation
 from pantau.cli.common import ready_engine, settings_or_exit
 from pantau.core.config import Settings
+from pantau.ingest.journal import purge
 from pantau.models.enums import SnapshotType
 
 log = logging.getLogger("pantau.scheduler")
@@ -36,6 +39,15 @@ def run_job(engine, settings: Settings, kind: SnapshotType) -> None:
         log.exception("%s aggregation failed; it runs again at its next time", kind.value)
 
 
+def run_purge(engine, settings: Settings) -> None:
+    """The ingest journal's daily purge; failures are logged, never raised into the scheduler."""
+    try:
+        purged = purge(engine, datetime.now(UTC), settings.ingest_journal_days)
+        log.info("ingest journal purged: %s entries, %s event ids", purged.entries, purged.event_ids)
+    except Exception:
+        log.exception("the ingest journal purge failed; it runs again tomorrow")
+
+
 def build_scheduler(engine, settings: Settings) -> BlockingScheduler:
     scheduler_ = BlockingScheduler(timezone=settings.zone)
     for kind, fields in SCHEDULES.items():
@@ -49,15 +61,28 @@ def build_scheduler(engine, settings: Settings) -> BlockingScheduler:
             max_instances=1,
             misfire_grace_time=300,
         )
+    scheduler_.add_job(
+        run_purge,
+        CronTrigger(timezone=settings.zone, hour=3, minute=30),
+        args=(engine, settings),
+        id="ingest-purge",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=3600,
+    )
     return scheduler_
 
 
 def scheduler() -> None:
-    """Run the hourly, daily and weekly aggregation on their local schedule until stopped (Ctrl-C)."""
+    """Run the hourly, daily and weekly aggregation and the daily ingest journal purge on their local schedule until
+    stopped (Ctrl-C)."""
     settings = settings_or_exit()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     runner = build_scheduler(ready_engine(settings), settings)
-    typer.echo(f"Pantau scheduler running in {settings.timezone}: hourly at :00, daily at 00:00, weekly Monday 00:00")
+    typer.echo(
+        f"Pantau scheduler running in {settings.timezone}: hourly at :00, daily at 00:00, weekly Monday 00:00; "
+        "ingest journal purge daily at 03:30"
+    )
     try:
         runner.start()
     except (KeyboardInterrupt, SystemExit):

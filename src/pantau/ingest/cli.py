@@ -1,0 +1,102 @@
+"""`pantau ingest replay|status|purge`: the ingest journal, for operators."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import typer
+
+from pantau.cache.dashboard_cache import build_cache
+from pantau.cli.common import fail, ready_engine, settings_or_exit
+from pantau.core.config import Settings
+from pantau.ingest import journal, service
+from pantau.models.enums import JournalState
+
+ingest_app = typer.Typer(
+    help="The ingest journal: every body the webhook and the events API received, raw.", no_args_is_help=True
+)
+
+
+def _moment(value: str, settings: Settings) -> datetime:
+    """`YYYY-MM-DD` (local midnight in TIMEZONE) or an ISO 8601 time with its offset."""
+    try:
+        return datetime.combine(date.fromisoformat(value), time(), settings.zone).astimezone(UTC)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--since must be a date (YYYY-MM-DD) or a time with its offset, got {value!r}")
+    if moment.tzinfo is None:
+        fail(f"--since {value!r} has no offset; add one (like +07:00), or give a date")
+    return moment.astimezone(UTC)
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+@ingest_app.command()
+def replay(
+    failed: bool = typer.Option(False, "--failed", help="Also retry the entries that failed."),
+    since: str | None = typer.Option(
+        None, "--since", help="Only entries received from then on: YYYY-MM-DD (local) or an ISO 8601 time."
+    ),
+) -> None:
+    """Apply every journal entry not applied yet, oldest first. Safe to run again, or beside a running server:
+    each entry is applied once."""
+    settings = settings_or_exit()
+    engine = ready_engine(settings)
+    replayed = service.replay(
+        engine,
+        now=datetime.now(UTC),
+        include_failed=failed,
+        since=_moment(since, settings) if since is not None else None,
+    )
+    if replayed.total == 0:
+        typer.echo("nothing to replay")
+        return
+    counts = ", ".join(f"{replayed.by_state.get(state, 0)} {state.value}" for state in journal.FINISHED)
+    typer.echo(f"replayed {replayed.total} journal entries: {counts}")
+    if replayed.skipped:
+        typer.echo(f"{replayed.skipped} were applied meanwhile by another process")
+    if replayed.by_state and settings.redis_url:
+        service.forget_cached_answers(build_cache(settings))
+
+
+@ingest_app.command()
+def status() -> None:
+    """Journal entries by state, the oldest not applied yet, and the parked items (those waiting over 7 days are
+    listed: the row they wait for may never come)."""
+    settings = settings_or_exit()
+    now = datetime.now(UTC)
+    with ready_engine(settings).connect() as connection:
+        report = journal.status(connection, now)
+    typer.echo("journal entries: " + ", ".join(f"{count} {state.value}" for state, count in report.counts.items()))
+    if report.oldest_unapplied is None:
+        typer.echo("oldest not applied: none")
+    else:
+        entry_id, received_at = report.oldest_unapplied
+        typer.echo(f"oldest not applied: entry {entry_id}, received {_when(received_at)} (`pantau ingest replay`)")
+    typer.echo(f"parked items: {report.parked}, of which {report.parked_old_count} older than 7 days")
+    for item in report.parked_old:
+        event = f" (event {item.event_id})" if item.event_id else ""
+        typer.echo(
+            f"  {item.source.value}{event} waiting for {item.waiting_kind.value} {item.waiting_id} "
+            f"since {_when(item.parked_at)}"
+        )
+    if report.parked_old_count > len(report.parked_old):
+        typer.echo(f"  ... and {report.parked_old_count - len(report.parked_old)} more")
+    if report.counts[JournalState.failed]:
+        typer.echo("failed entries keep their error; `pantau ingest replay --failed` tries them again")
+
+
+@ingest_app.command()
+def purge() -> None:
+    """Delete what is older than INGEST_JOURNAL_DAYS now (the scheduler does it daily)."""
+    settings = settings_or_exit()
+    purged = journal.purge(ready_engine(settings), datetime.now(UTC), settings.ingest_journal_days)
+    typer.echo(
+        f"purged {purged.entries} journal entries and {purged.event_ids} event ids older than "
+        f"{settings.ingest_journal_days} days"
+    )
