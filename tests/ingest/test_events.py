@@ -452,6 +452,23 @@ def test_an_event_released_later_in_the_same_batch_answers_accepted(doors, inges
     assert journal(ingest_engine)[0]["summary"] == {"accepted": 4}
 
 
+def test_a_parked_event_found_incomplete_on_release_is_rejected_and_its_id_freed(doors, ingest_engine):
+    response = doors.events(
+        event("e-ticket", "ticket.upserted", at(1), id="tk-1", conversationId="c-1", status="open"),
+        *contact_and_conversation(),
+    )
+
+    assert response.json()["results"][0] == {
+        "id": "e-ticket",
+        "outcome": "rejected",
+        "reason": "data.priority: required to create ticket tk-1",
+    }
+    assert table(ingest_engine, Ticket) == [] and table(ingest_engine, ParkedItem) == []
+    assert doors.outcomes(
+        event("e-ticket", "ticket.upserted", at(1), id="tk-1", conversationId="c-1", status="open", priority="low")
+    ) == ["accepted"]
+
+
 def test_a_late_opened_never_reopens_a_resolved_conversation(doors, ingest_engine):
     doors.outcomes(*contact_and_conversation(), event("e-res", "conversation.resolved", at(9), conversationId="c-1"))
 
@@ -477,6 +494,17 @@ def test_a_late_resolved_after_reopened_keeps_it_open(doors, ingest_engine):
     assert response.json()["results"][0]["outcome"] == "accepted"
     assert "later change" in response.json()["results"][0]["reason"]
     assert table(ingest_engine, Conversation, "status", "resolved_at") == [{"status": "open", "resolved_at": None}]
+
+
+def test_a_conversation_keeps_its_first_hand_off_whatever_order_escalations_arrive_in(doors, ingest_engine):
+    doors.outcomes(*contact_and_conversation(), event("e-esc-1", "conversation.escalated", at(5), conversationId="c-1"))
+
+    doors.outcomes(event("e-esc-2", "conversation.escalated", at(12), conversationId="c-1"))
+    after_a_later_one = table(ingest_engine, Conversation, "escalated_at")
+    doors.outcomes(event("e-esc-0", "conversation.escalated", at(2), conversationId="c-1"))
+
+    assert after_a_later_one == [{"escalated_at": utc_at(5)}]
+    assert table(ingest_engine, Conversation, "escalated_at") == [{"escalated_at": utc_at(2)}]
 
 
 def test_a_late_message_status_keeps_the_highest_status(doors, ingest_engine):

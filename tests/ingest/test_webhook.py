@@ -194,6 +194,20 @@ def test_a_contact_s_messages_share_its_open_conversation_until_it_is_resolved(d
     assert len(table(ingest_engine, Contact)) == 1
 
 
+def test_a_message_sent_again_after_its_conversation_was_resolved_opens_nothing(doors, ingest_engine):
+    """Meta retries a body for days: the retry must not open a new conversation for a message already stored."""
+    body = webhook(messages_change(inbound("wamid.A", at=T0)))
+    doors.webhook(body)
+    [conversation] = table(ingest_engine, Conversation, "id")
+    doors.events(event("e-1", "conversation.resolved", T0 + timedelta(minutes=30), conversationId=conversation["id"]))
+
+    retried = doors.webhook(body)
+
+    assert retried.json() == {"state": "duplicate"}
+    assert table(ingest_engine, Conversation, "id", "status") == [{"id": conversation["id"], "status": "resolved"}]
+    assert len(table(ingest_engine, Message)) == 1
+
+
 def outbound_message(doors, wamid: str) -> None:
     """An agent's reply created by the CRM through the events API, its WhatsApp id known."""
     doors.events(
@@ -252,6 +266,19 @@ def test_statuses_out_of_order_and_repeated_never_move_a_message_backwards(doors
             "billable": True,
         }
     ]
+
+
+def test_a_repeated_status_keeps_its_first_time_even_when_it_brings_new_pricing(doors, ingest_engine):
+    outbound_message(doors, "wamid.OUT")
+    read = T0 + timedelta(minutes=2)
+    doors.webhook(webhook(statuses_change(status("wamid.OUT", "read", at=read, category="utility"))))
+
+    doors.webhook(
+        webhook(statuses_change(status("wamid.OUT", "read", at=read + timedelta(hours=1), category="marketing")))
+    )
+
+    [row] = delivery(ingest_engine)
+    assert (row["read_at"], row["pricing_category"]) == (read.astimezone(UTC), "marketing")
 
 
 def test_a_failed_status_records_the_error_and_ranks_below_delivered(doors, ingest_engine):

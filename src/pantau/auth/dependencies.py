@@ -100,19 +100,20 @@ def get_optional_user(
 OptionalUser = Annotated[AuthenticatedUser | None, Depends(get_optional_user)]
 
 
-_INGEST_TOKEN_READS = ApiError(
-    403,
-    "forbidden",
-    "this API token has the ingest permission: it may only send data to POST /api/ingest/events; "
-    "reading needs a token created without --permission ingest",
-)
+def _refuse_ingest_token() -> ApiError:
+    return ApiError(
+        403,
+        "forbidden",
+        "this API token has the ingest permission: it may only send data to POST /api/ingest/events; "
+        "reading needs a token created without --permission ingest",
+    )
 
 
 async def get_current_user(caller: OptionalUser, bearer: BearerCredentials) -> AuthenticatedUser:
     """The caller, or 401 {error: "unauthorized", detail}; 403 for a token that may only send data."""
     if caller is not None:
         if caller.permission is TokenPermission.ingest:
-            raise _INGEST_TOKEN_READS
+            raise _refuse_ingest_token()
         return caller
     if bearer is not None:
         detail = "the API token is unknown or revoked, or its user is deactivated"
@@ -125,7 +126,7 @@ async def get_current_page_user(request: Request, caller: OptionalUser) -> Authe
     """The caller, or a 303 to the sign-in form that comes back to this page afterwards."""
     if caller is not None:
         if caller.permission is TokenPermission.ingest:
-            raise _INGEST_TOKEN_READS
+            raise _refuse_ingest_token()
         return caller
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     location = "/login" if here == "/" else "/login?" + urlencode({"next": here})

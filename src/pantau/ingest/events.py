@@ -341,15 +341,19 @@ def apply_event(ctx: ApplyContext, raw: object) -> EventResult:
 def apply_parked_event(ctx: ApplyContext, parked: Parked) -> EventResult:
     """A parked event whose referent arrived: applied (or parked again, on another referent). Should it now be
     refused (a conflict), its id is released, so the sender can send it again."""
-    event = check_event(parked.item)
     try:
+        event = check_event(parked.item)
         with ctx.connection.begin_nested():
             return _apply_claimed(ctx, event, parked.item, was_parked=True)
-    except (rows.MissingColumn, IntegrityError) as exc:
-        ctx.connection.execute(delete(_events).where(_events.c.id == event.id))
-        reason = f"data.{_camel(str(exc))}" if isinstance(exc, rows.MissingColumn) else _conflict_reason(exc)
-        log.warning("parked event %s refused once its referent arrived: %s", event.id, reason)
-        return EventResult(id=event.id, outcome=EventOutcome.rejected, reason=reason)
+    except EventRejected as exc:
+        reason = exc.reason
+    except rows.MissingColumn as exc:
+        reason = f"data.{_camel(str(exc))}"
+    except IntegrityError as exc:
+        reason = _conflict_reason(exc)
+    ctx.connection.execute(delete(_events).where(_events.c.id == parked.event_id))
+    log.warning("parked event %s refused once its referent arrived: %s", parked.event_id, reason)
+    return EventResult(id=parked.event_id, outcome=EventOutcome.rejected, reason=reason)
 
 
 def _camel(message: str) -> str:
