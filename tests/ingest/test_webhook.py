@@ -3,6 +3,7 @@ updates, on SQLite and PostgreSQL, through real commits."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, timedelta
 
 from fastapi.testclient import TestClient
@@ -353,3 +354,14 @@ def test_other_fields_are_journaled_and_ignored(doors, ingest_engine):
 
     assert response.json() == {"state": "applied"}
     assert journal(ingest_engine)[0]["summary"] == {"ignored": 1}
+
+
+def test_the_access_log_never_shows_the_verify_token(caplog):
+    """uvicorn logs each request's path with its query; Meta's handshake carries the verify token there."""
+    path = f"{WEBHOOK}?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=1158201444"
+
+    with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+        logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:50000", "GET", path, "1.1", 200)
+
+    assert VERIFY_TOKEN not in caplog.text
+    assert "hub.verify_token=***&hub.challenge=1158201444" in caplog.text

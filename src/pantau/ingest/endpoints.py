@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -28,6 +29,23 @@ from pantau.web.errors import ApiError, error_response
 log = logging.getLogger("pantau.ingest")
 
 router = APIRouter(prefix="/api/ingest", tags=["ingest"])
+
+_VERIFY_TOKEN_IN_QUERY = re.compile(r"(hub\.verify_token=)[^&\s\"]*")
+
+
+class HideVerifyToken(logging.Filter):
+    """Meta sends WHATSAPP_VERIFY_TOKEN in the handshake's query string, which the access log would print: it is
+    blanked there, as every secret is kept out of the logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _VERIFY_TOKEN_IN_QUERY.sub(r"\1***", arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        return True
+
+
+logging.getLogger("uvicorn.access").addFilter(HideVerifyToken())
 
 # The headers worth keeping with a body; never Authorization.
 _KEPT_HEADERS = ("content-type", "user-agent", "x-hub-signature-256")
