@@ -45,6 +45,8 @@ _events = IngestEvent.__table__
 
 Apply = Callable[[ApplyContext, Event, bool], rows.RowChange]
 
+_SUPERSEDED = "a later change to the same fact was applied first and is kept (an upsert only fills what the row lacked)"
+
 
 @dataclass(frozen=True)
 class EventKind:
@@ -287,10 +289,7 @@ def _apply_claimed(ctx: ApplyContext, event: Event, raw: dict, *, was_parked: bo
     ctx.note(kind.apply(ctx, event, stale))
     if was_parked:
         _set_outcome(ctx, event.id, EventOutcome.accepted)
-    reason = None
-    if stale:
-        reason = "a later change to the same fact was applied first: it is kept, only what was missing is filled"
-    return EventResult(id=event.id, outcome=EventOutcome.accepted, reason=reason)
+    return EventResult(id=event.id, outcome=EventOutcome.accepted, reason=_SUPERSEDED if stale else None)
 
 
 def _set_outcome(ctx: ApplyContext, event_id: str, outcome: EventOutcome) -> None:
