@@ -22,7 +22,8 @@ from pantau.models import (
     User,
     WhatsappSession,
 )
-from tests.ingest.conftest import journal, table
+from pantau.models.enums import TokenPermission
+from tests.ingest.conftest import issue, journal, table
 from tests.ingest.payloads import EVENTS, event
 from tests.support.builders import local
 
@@ -270,9 +271,6 @@ def test_every_event_type_writes_its_row(doors, ingest_engine):
 
 
 def test_no_token_is_401_and_a_read_token_is_403(ingest_client, ingest_engine, crm_user):
-    from pantau.models.enums import TokenPermission
-    from tests.ingest.conftest import issue
-
     read_token = issue(ingest_engine, crm_user, TokenPermission.read)
     body = {"events": [event("e-1", "team.upserted", at(0), id="t-1", name="Sales")]}
 
