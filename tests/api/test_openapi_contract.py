@@ -36,6 +36,9 @@ from tests.web.server import serving
 
 CRON_SECRET = "cron-secret-of-the-schema-tests-0123456789"
 CRON_PATH = "/api/cron/aggregate-metrics"
+# The webhook is configured, as it is wherever it is used: closed, it answers every call 503 by design.
+WEBHOOK_VERIFY_TOKEN = "verify-token-of-the-schema-tests"
+WEBHOOK_APP_SECRET = "app-secret-of-the-schema-tests"
 # The schema under test, as the application builds it; `test_the_server_serves_the_schema_under_test` makes sure the
 # server answers the same one.
 SCHEMA_DOCUMENT = create_app(settings=make_settings("sqlite://")).openapi()
@@ -80,7 +83,12 @@ def server(request, tmp_path_factory) -> Iterator[Server]:
             session.commit()
             session.close()
         engine.dispose()
-        with serving(url, cron_secret=CRON_SECRET) as base_url:
+        with serving(
+            url,
+            cron_secret=CRON_SECRET,
+            whatsapp_verify_token=WEBHOOK_VERIFY_TOKEN,
+            whatsapp_app_secret=WEBHOOK_APP_SECRET,
+        ) as base_url:
             yield Server(base_url, tokens)
     finally:
         engine.dispose()

@@ -21,10 +21,10 @@ from pantau.auth.dependencies import IngestCredential
 from pantau.core.config import Settings
 from pantau.ingest import service, whatsapp
 from pantau.ingest.journal import JournalUnavailable
-from pantau.ingest.schemas import ErrorBody, EventsRequest, EventsResponse, WebhookAnswer
+from pantau.ingest.schemas import EventsRequest, EventsResponse, WebhookAnswer
 from pantau.models.enums import IngestSource, JournalState
 from pantau.web.deps import SettingsDep
-from pantau.web.errors import ApiError, error_response
+from pantau.web.errors import ApiError, Refusal, error_response, error_responses
 
 log = logging.getLogger("pantau.ingest")
 
@@ -51,15 +51,23 @@ logging.getLogger("uvicorn.access").addFilter(HideVerifyToken())
 _KEPT_HEADERS = ("content-type", "user-agent", "x-hub-signature-256")
 
 
+_WORDED = {
+    400: "The body is not what this endpoint takes (the detail names the problem).",
+    401: Refusal(
+        "Missing or wrong credentials.", "unauthorized", "send an API token as `Authorization: Bearer <token>`"
+    ),
+    403: "The credentials may not do this.",
+    413: "The body is over INGEST_MAX_BODY_BYTES, or has more than 1,000 events.",
+    503: Refusal(
+        "Not configured, or the body could not be stored (send it again).",
+        "journal_unavailable",
+        "the body could not be stored; nothing was applied, send it again",
+    ),
+}
+
+
 def _errors(*statuses: int) -> dict[int | str, dict]:
-    descriptions = {
-        400: "The body is not what this endpoint takes (the detail names the problem).",
-        401: "Missing or wrong credentials.",
-        403: "The credentials may not do this.",
-        413: "The body is over INGEST_MAX_BODY_BYTES, or has more than 1,000 events.",
-        503: "Not configured, or the body could not be stored (send it again).",
-    }
-    return {status: {"model": ErrorBody, "description": descriptions[status]} for status in statuses}
+    return error_responses(*statuses, worded={status: _WORDED[status] for status in statuses if status in _WORDED})
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -97,7 +105,7 @@ def _journal_down() -> ApiError:
     "/whatsapp",
     response_class=PlainTextResponse,
     summary="WhatsApp webhook verification (Meta's subscribe handshake)",
-    responses={200: {"content": {"text/plain": {}}, "description": "hub.challenge, echoed"}, **_errors(403, 503)},
+    responses={200: {"content": {"text/plain": {}}, "description": "hub.challenge, echoed"}, **_errors(403, 422, 503)},
 )
 def verify_whatsapp_webhook(
     settings: SettingsDep,

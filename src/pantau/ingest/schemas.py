@@ -355,8 +355,3 @@ class EventsRequest(BaseModel):
 
 class WebhookAnswer(BaseModel):
     state: Literal["applied", "duplicate", "failed", "received"]
-
-
-class ErrorBody(BaseModel):
-    error: str
-    detail: str

@@ -77,6 +77,11 @@ REFUSALS = {
         "teamId: this team is outside what you may see",
     ),
     404: Refusal("An id that names nothing.", "not_found", "teamId: no team with this id"),
+    413: Refusal(
+        "The body is larger than this endpoint takes.",
+        "body_too_large",
+        "body: larger than 1,048,576 bytes (INGEST_MAX_BODY_BYTES)",
+    ),
     422: Refusal(
         "A parameter of the wrong type, or outside its documented bounds. `detail` starts with the parameter's name.",
         "invalid_parameter",
