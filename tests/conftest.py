@@ -1,5 +1,7 @@
 """The test harness: real SQLite and PostgreSQL (every database test runs on both), real Redis.
 
+Passwords are hashed with cheap argon2 parameters (`use_hasher`), set before any test module hashes one.
+
 Fixtures:
 - `connection`: a connection inside a transaction that is rolled back after the test, on each dialect in turn.
 - `session`: an ORM session on that connection (its commits become savepoints).
@@ -17,10 +19,12 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
+from pantau.auth.passwords import use_hasher
 from pantau.core.config import Settings
 from pantau.migrations.runner import upgrade
 from pantau.web.app import create_app
@@ -38,6 +42,10 @@ from tests.support.databases import (
 )
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+# argon2id at its cheapest for the tests (Pantau keeps argon2-cffi's defaults, see tests/auth/test_passwords.py): a
+# dozen sign-ins at once then measure the app's locking and commits, not 64 MiB hashes competing for two cores.
+use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,10 @@ from tests.web.server import serving
 
 READERS = 12
 READS_EACH = 5
+# No client-side time limit decides these tests: a slow machine makes them slower, not red. A hung server is caught
+# by pytest-timeout (pyproject.toml). Passwords are hashed cheaply in the tests (tests/conftest.py), so the sign-ins
+# compete for the database, not for memory-hard hashing.
+NO_TIME_LIMIT = httpx2.Timeout(None)
 
 
 def test_concurrent_reads_of_business_impact_all_answer_and_are_all_recorded(fresh_database_url):
@@ -38,7 +42,9 @@ def test_concurrent_reads_of_business_impact_all_answer_and_are_all_recorded(fre
     with serving(fresh_database_url) as base_url:
 
         def reader(index: int) -> list[int]:
-            with httpx2.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}) as client:
+            with httpx2.Client(
+                base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=NO_TIME_LIMIT
+            ) as client:
                 # Distinct ranges per reader, so some reads compute while others write their entries.
                 ranges = ["today", "7d", "30d", "90d"]
                 return [
@@ -73,7 +79,9 @@ def test_concurrent_sign_ins_all_answer_and_are_all_recorded(fresh_database_url)
         def sign_in(index: int) -> int:
             password = PASSWORD if index % 2 == 0 else "wrong password"
             form = {"email": f"agent{index}@example.test", "password": password}
-            return httpx2.post(f"{base_url}/login", data=form, follow_redirects=False).status_code
+            return httpx2.post(
+                f"{base_url}/login", data=form, follow_redirects=False, timeout=NO_TIME_LIMIT
+            ).status_code
 
         with ThreadPoolExecutor(READERS) as pool:
             statuses = list(pool.map(sign_in, range(READERS)))

@@ -10,6 +10,14 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("pantau-no-such-account")
 
 
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Hash and verify with `hasher` from now on. Pantau itself never calls this (it keeps argon2-cffi's defaults);
+    the tests use cheap parameters so that many sign-ins at once measure the app, not the hash."""
+    global _hasher, _DUMMY_HASH
+    _hasher = hasher
+    _DUMMY_HASH = hasher.hash("pantau-no-such-account")
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
