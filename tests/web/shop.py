@@ -306,7 +306,7 @@ def whatsapp(shop: Shop) -> None:
     )
     data.make_message(waiting, shop.today(6), sender="system", status="queued")
     data.make_message(waiting, shop.today(4), sender="system", status="queued")
-    data.make_message(waiting, shop.today(12), sender="system", status="sent", sent_at=shop.now - timedelta(minutes=5))
+    data.make_message(waiting, shop.today(12), sender="system", status="sent", sent_at=shop.today(5))
 
 
 def tickets_and_leads(shop: Shop) -> None:
