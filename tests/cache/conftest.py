@@ -51,23 +51,34 @@ class PrivateRedis:
             raise RuntimeError("redis-server is needed for the tests; run the README's test command")
         self.port = _free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url, socket_timeout=1)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        client.close()
+        self._command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(self._command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.wait_until_answering()
+
+    def wait_until_answering(self) -> None:
+        """Return once the server answers a PING; refuse to carry on with a server that never did."""
+        client = redis.Redis.from_url(self.url, socket_timeout=5, socket_connect_timeout=5)
+        deadline = time.monotonic() + 60
+        try:
+            while True:
+                try:
+                    client.ping()
+                    return
+                except redis.ConnectionError as exc:
+                    if self.process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"the test's own redis-server on port {self.port} never answered") from exc
+                    time.sleep(0.05)
+        finally:
+            client.close()
 
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+
+    def restart(self) -> None:
+        """Start the server again on the same port (after `stop`), answering before this returns."""
+        self.process = subprocess.Popen(self._command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.wait_until_answering()
 
     def pause(self) -> None:
         """Freeze the server (SIGSTOP): connections are accepted by the kernel but nothing answers, as with a Redis

@@ -6,12 +6,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import types
+from collections.abc import Callable
 
 import pytest
 
+from pantau.cache import dashboard_cache
 from pantau.cache.dashboard_cache import (
     CACHE_ERRORS,
-    FLIGHT_WAIT_SECONDS,
     CacheKeyParts,
     DashboardCache,
     invalidate_dashboard_cache,
@@ -33,19 +35,81 @@ def make_cache(request, redis_url, cache_namespace):
 
 
 class Computation:
-    """Counts how often the answer is computed; each computation takes `seconds`."""
+    """Counts how often the answer is computed; each computation first waits for `until()` (when given), so a test
+    can hold it until the other callers are where the test needs them."""
 
-    def __init__(self, answer: bytes = b'{"value": 1}', seconds: float = 0) -> None:
+    def __init__(self, answer: bytes = b'{"value": 1}', until: Callable[[], None] | None = None) -> None:
         self.answer = answer
-        self.seconds = seconds
+        self.until = until
         self.calls = 0
         self._lock = threading.Lock()
 
     def __call__(self) -> bytes:
         with self._lock:
             self.calls += 1
-        time.sleep(self.seconds)
+        if self.until is not None:
+            self.until()
         return self.answer
+
+
+class Waiting:
+    """Counts the callers of this cache waiting for another thread's computation of the same entry (installed as
+    the cache module's flight event, see `waiting_followers`)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def wait_for(self, count: int) -> None:
+        with self.changed:
+            if not self.changed.wait_for(lambda: self.count >= count, timeout=30):
+                raise AssertionError(f"only {self.count} of {count} callers came to wait for the computation")
+
+
+@pytest.fixture
+def waiting_followers(monkeypatch) -> Waiting:
+    waiting = Waiting()
+
+    class CountedFlight(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            with waiting.changed:
+                waiting.count += 1
+                waiting.changed.notify_all()
+            return super().wait(timeout)
+
+    monkeypatch.setattr(dashboard_cache, "threading", types.SimpleNamespace(Event=CountedFlight, Lock=threading.Lock))
+    return waiting
+
+
+class ReadTally:
+    """How often the stores counted into it were read; a computation can be held until they were read enough."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+        self.changed = threading.Condition()
+
+    def wait_for(self, count: int) -> None:
+        with self.changed:
+            if not self.changed.wait_for(lambda: self.reads >= count, timeout=30):
+                raise AssertionError(f"the stores were read {self.reads} times, not {count}")
+
+
+class CountedReads:
+    """A real store whose reads are counted into a tally."""
+
+    def __init__(self, store, tally: ReadTally) -> None:
+        self._store = store
+        self._tally = tally
+
+    def get(self, key: str) -> bytes | None:
+        value = self._store.get(key)
+        with self._tally.changed:
+            self._tally.reads += 1
+            self._tally.changed.notify_all()
+        return value
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
 
 
 def test_a_miss_computes_and_stores_then_a_hit_serves_it(make_cache):
@@ -120,8 +184,10 @@ def _concurrently(*actions) -> list:
     return results
 
 
-def test_identical_concurrent_misses_compute_once(make_cache):
-    cache, compute = make_cache(), Computation(seconds=0.3)
+def test_identical_concurrent_misses_compute_once(make_cache, waiting_followers):
+    cache = make_cache()
+    # The first caller's computation goes on only once the seven others wait for it.
+    compute = Computation(until=lambda: waiting_followers.wait_for(7))
     results = _concurrently(*[lambda: cache.read_through(KPI, compute)] * 8)
     assert compute.calls == 1
     assert sorted(outcome for _, outcome in results) == ["hit"] * 7 + ["miss"]
@@ -130,16 +196,20 @@ def test_identical_concurrent_misses_compute_once(make_cache):
 
 def test_two_processes_sharing_redis_compute_once(redis_url, cache_namespace):
     """Two caches on one Redis stand for two web processes: their single flight goes through a Redis lock."""
-    first = DashboardCache(RedisStore(redis_url, 1), 30, cache_namespace)
-    second = DashboardCache(RedisStore(redis_url, 1), 30, cache_namespace)
-    compute = Computation(seconds=0.3)
+    reads = ReadTally()
+    first = DashboardCache(CountedReads(RedisStore(redis_url, 5), reads), 30, cache_namespace)
+    second = DashboardCache(CountedReads(RedisStore(redis_url, 5), reads), 30, cache_namespace)
+    # Whoever holds the lock has read once (its miss); it computes only once the other has missed too, found the
+    # lock taken and polled for the answer: three reads.
+    compute = Computation(until=lambda: reads.wait_for(3))
     results = _concurrently(lambda: first.read_through(KPI, compute), lambda: second.read_through(KPI, compute))
     assert compute.calls == 1
     assert sorted(outcome for _, outcome in results) == ["hit", "miss"]
 
 
 def test_a_stopped_redis_answers_uncached_warns_and_counts(private_redis, caplog):
-    cache = DashboardCache(RedisStore(private_redis.url, 0.1), 30, "pantau-test")
+    # A stopped server refuses at once: the generous timeout only keeps a busy machine from failing the first read.
+    cache = DashboardCache(RedisStore(private_redis.url, 5), 30, "pantau-test")
     compute = Computation()
     assert cache.read_through(KPI, compute)[1] == "miss"
     private_redis.stop()
@@ -154,27 +224,32 @@ def test_a_stopped_redis_answers_uncached_warns_and_counts(private_redis, caplog
 
 
 def test_a_stalled_redis_costs_its_timeout_not_the_request(private_redis):
+    """A server that accepts the connection and never answers: the read gives up after the store's timeout (never
+    sooner) and the answer is computed uncached."""
     cache = DashboardCache(RedisStore(private_redis.url, 0.1), 30, "pantau-test")
     compute = Computation()
-    cache.read_through(KPI, compute)  # connection established while the server still answers
+    errors_before = CACHE_ERRORS._value.get()
     private_redis.pause()
     try:
+        started = time.monotonic()
         assert cache.read_through(KPI, compute) == (b'{"value": 1}', "bypass")
+        waited = time.monotonic() - started
     finally:
         private_redis.resume()
-    assert compute.calls == 2
+    assert waited >= 0.1
+    assert CACHE_ERRORS._value.get() == errors_before + 1
+    assert compute.calls == 1
 
 
 def test_the_store_is_tried_again_after_the_back_off(private_redis, monkeypatch):
-    from pantau.cache import dashboard_cache
-
     monkeypatch.setattr(dashboard_cache, "BACKOFF_SECONDS", 0.2)
-    cache = DashboardCache(RedisStore(private_redis.url, 0.1), 30, "pantau-test")
+    cache = DashboardCache(RedisStore(private_redis.url, 5), 30, "pantau-test")
     compute = Computation()
-    private_redis.pause()
+    private_redis.stop()
     assert cache.read_through(KPI, compute)[1] == "bypass"
-    private_redis.resume()
-    time.sleep(0.3)
+    private_redis.restart()
+    assert cache.read_through(KPI, compute)[1] == "bypass", "within the back-off the store is not asked"
+    time.sleep(0.3)  # past the 0.2 s back-off, which is measured on the same monotonic clock
     assert cache.read_through(KPI, compute)[1] == "miss"
     assert cache.read_through(KPI, compute)[1] == "hit"
 
@@ -188,9 +263,11 @@ def test_a_failed_computation_releases_its_flight(make_cache):
 
     with pytest.raises(RuntimeError):
         cache.read_through(KPI, failing)
-    started = time.monotonic()
+
+    assert cache._flights == {}, "no thread of this process is left waiting for the failed computation"
+    assert cache.store.acquire(f"{cache._key(KPI)}:lock", 1), "the lock other processes wait on is free"
+    cache.store.release(f"{cache._key(KPI)}:lock")
     assert cache.read_through(KPI, Computation()) == (b'{"value": 1}', "miss")
-    assert time.monotonic() - started < FLIGHT_WAIT_SECONDS
 
 
 def test_invalidate_dashboard_cache_invalidates_every_section(make_cache):
