@@ -104,11 +104,27 @@ def test_runs_of_two_kinds_recomputing_one_broadcast_at_once_both_land(migrated)
         with ThreadPoolExecutor(1) as pool:
             # The second run waits on the first's rows, then updates them instead of failing on the unique key.
             other = pool.submit(_write_broadcast_results_in_own_transaction, engine, NOW + timedelta(minutes=1))
-            time.sleep(0.5)
+            _wait_until_a_writer_waits_on_a_lock(engine)
+            assert not other.done()
             first.commit()
             assert other.result(timeout=30) == 1
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(BroadcastResult)).scalar_one() == 1
+
+
+def _wait_until_a_writer_waits_on_a_lock(engine) -> None:
+    """Return once some session of this database waits for a lock (pg_locks), so the race is really run."""
+    waiting = text(
+        "SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid)"
+        " WHERE NOT pg_locks.granted AND pg_stat_activity.datname = current_database()"
+    )
+    deadline = time.monotonic() + 120
+    with engine.connect() as observer:
+        while observer.execute(waiting).scalar_one() == 0:
+            if time.monotonic() > deadline:
+                raise AssertionError("the second writer never waited for the first one's rows")
+            observer.rollback()
+            time.sleep(0.01)
 
 
 def _write_broadcast_results_in_own_transaction(engine, now) -> int:
