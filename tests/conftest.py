@@ -10,12 +10,15 @@ Fixtures:
 - `client`: a FastAPI TestClient whose requests use the test's `session`.
 - `redis_url`, `cache_namespace`: the real Redis, and a key namespace of the test's own (deleted afterwards).
 - `fresh_database_url`: a new, empty database (not migrated) of the test's dialect, dropped afterwards.
+- `pinned_now`: the instant the app takes for now (`pantau.core.clock`) for the test: noon in Jakarta, so data
+  planted "today" is today whenever the tests run.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import redis
@@ -25,6 +28,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from pantau.auth.passwords import use_hasher
+from pantau.core import clock
 from pantau.core.config import Settings
 from pantau.migrations.runner import upgrade
 from pantau.web.app import create_app
@@ -60,6 +64,17 @@ def _migrated_engines(tmp_path_factory) -> Iterator[dict[str, Engine]]:
     for engine in engines.values():
         engine.dispose()
     drop_postgres_database(postgres_name)
+
+
+# Noon in Asia/Jakarta on a weekday: far from midnight in either direction.
+PINNED_NOW = datetime(2026, 3, 4, 5, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def pinned_now(monkeypatch) -> datetime:
+    """The app's clock stands still at PINNED_NOW for the test (servers in threads of this process included)."""
+    monkeypatch.setattr(clock, "now", lambda: PINNED_NOW)
+    return PINNED_NOW
 
 
 @pytest.fixture(params=DIALECTS)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,15 +11,16 @@ from tests.api.organisation import Organisation, plant_organisation, plant_peopl
 
 
 @pytest.fixture
-def org(data, session) -> Organisation:
-    """The organisation of `tests.api.organisation`, planted in the test's transaction (rolled back afterwards)."""
-    return plant_organisation(data, session, now=datetime.now(UTC))
+def org(data, session, pinned_now) -> Organisation:
+    """The organisation of `tests.api.organisation`, planted in the test's transaction (rolled back afterwards), at
+    the instant the app's clock is pinned to."""
+    return plant_organisation(data, session, now=pinned_now)
 
 
 @pytest.fixture
-def people(data, session) -> Organisation:
+def people(data, session, pinned_now) -> Organisation:
     """Only the teams and people of the organisation, for tests whose requests are refused or need no rows."""
-    return plant_people(data, session, now=datetime.now(UTC))
+    return plant_people(data, session, now=pinned_now)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -26,10 +25,11 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 from sqlalchemy.orm import Session
 
+from pantau.core import clock
 from pantau.migrations.runner import upgrade
 from pantau.web.app import create_app
 from tests.api.organisation import plant_organisation
-from tests.conftest import make_settings
+from tests.conftest import PINNED_NOW, make_settings
 from tests.support.builders import Dataset
 from tests.support.databases import DIALECTS, dispose_database, engine_for, new_database_url
 from tests.web.server import serving
@@ -74,11 +74,13 @@ def server(request, tmp_path_factory) -> Iterator[Server]:
     """Pantau served on a new database of the dialect holding the organisation, committed; dropped afterwards."""
     url = new_database_url(request.param, tmp_path_factory.mktemp("schema"))
     engine = engine_for(url)
+    pinned = pytest.MonkeyPatch()
+    pinned.setattr(clock, "now", lambda: PINNED_NOW)
     try:
         upgrade(engine)
         with engine.connect() as connection, connection.begin():
             session = Session(bind=connection, join_transaction_mode="create_savepoint")
-            organisation = plant_organisation(Dataset(connection), session, now=datetime.now(UTC))
+            organisation = plant_organisation(Dataset(connection), session, now=PINNED_NOW)
             tokens = {role: organisation.bearer(role)["Authorization"].removeprefix("Bearer ") for role in CALLERS}
             session.commit()
             session.close()
@@ -91,6 +93,7 @@ def server(request, tmp_path_factory) -> Iterator[Server]:
         ) as base_url:
             yield Server(base_url, tokens)
     finally:
+        pinned.undo()
         engine.dispose()
         dispose_database(url)
 

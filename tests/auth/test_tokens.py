@@ -78,22 +78,31 @@ def test_a_bad_token_is_refused_even_alongside_a_good_session(client, data):
     assert client.get("/api/me", headers=bearer("pt_made-up")).status_code == 401
 
 
-def test_using_a_token_records_when_it_was_last_used(client, data, session):
+def test_using_a_token_records_when_it_was_last_used(client, data, session, pinned_now):
     data.make_user("owner", id="olga")
     token = token_for(session, "olga")
 
     client.get("/api/me", headers=bearer(token))
 
-    last_used = session.scalars(select(ApiToken.last_used_at)).one()
-    assert datetime.now(UTC) - last_used < timedelta(minutes=1)
+    assert session.scalars(select(ApiToken.last_used_at)).one() == pinned_now
 
 
-def test_last_used_is_rewritten_at_most_once_a_minute(client, data, session):
+def test_last_used_is_rewritten_at_most_once_a_minute(client, data, session, pinned_now):
     data.make_user("owner", id="olga")
     token = token_for(session, "olga")
-    thirty_seconds_ago = datetime.now(UTC) - timedelta(seconds=30)
+    thirty_seconds_ago = pinned_now - timedelta(seconds=30)
     session.execute(update(ApiToken).values(last_used_at=thirty_seconds_ago))
 
     client.get("/api/me", headers=bearer(token))
 
     assert session.scalars(select(ApiToken.last_used_at)).one() == thirty_seconds_ago
+
+
+def test_last_used_older_than_a_minute_is_rewritten(client, data, session, pinned_now):
+    data.make_user("owner", id="olga")
+    token = token_for(session, "olga")
+    session.execute(update(ApiToken).values(last_used_at=pinned_now - timedelta(seconds=61)))
+
+    client.get("/api/me", headers=bearer(token))
+
+    assert session.scalars(select(ApiToken.last_used_at)).one() == pinned_now

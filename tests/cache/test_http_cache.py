@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,10 +20,10 @@ from tests.support.auth import PASSWORD_HASH, sign_in
 
 
 @pytest.fixture
-def organisation(data):
+def organisation(data, pinned_now):
     """Team A (agents ana and adi, supervisors sri and sari), team B (agent budi), an owner; one open conversation
     for each agent today, so every scope counts a different number of them."""
-    now = datetime.now(UTC)
+    now = pinned_now
     team_a, team_b = data.make_team("A", id="team-a"), data.make_team("B", id="team-b")
     people = {
         "ana": ("agent", team_a),

@@ -32,6 +32,7 @@ from pantau.aggregation.buckets import bucket_start, buckets_between, next_bucke
 from pantau.aggregation.rewrite import Rewrite, write_rewrite
 from pantau.aggregation.snapshots import current_buckets, write_snapshots
 from pantau.auth.scope import conversation_scopes
+from pantau.core import clock
 from pantau.core.config import Settings
 from pantau.core.windows import local_midnight
 from pantau.dashboard.message_parts import messages_with_their_conversations
@@ -188,7 +189,7 @@ def _readers(engine: Engine) -> Engine | None:
 
 def run_aggregation(engine: Engine, settings: Settings, kind: SnapshotType, now: datetime | None = None) -> RunResult:
     """One run of a kind, in one transaction; raises on failure, leaving no row of it behind."""
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+    now = (now or clock.now()).astimezone(UTC)
     with engine.begin() as connection:
         if not _try_lock(connection, kind):
             log.info("%s aggregation skipped: another runner holds its lock", kind.value)
@@ -222,7 +223,7 @@ def backfill(
 ) -> int:
     """Rebuild the hourly, daily and weekly snapshots of every week that touches the days, a week per transaction;
     returns the rows written. Weekly buckets are whole weeks, so the span is widened to Mondays."""
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+    now = (now or clock.now()).astimezone(UTC)
     kinds = [SnapshotType.hourly, SnapshotType.daily, SnapshotType.weekly]
     written = 0
     for week_start, week_end in backfill_weeks(first_day, last_day, settings):

@@ -10,7 +10,6 @@ purging twice is harmless, so that job takes no lock.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 import typer
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -18,6 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from pantau.aggregation.jobs import run_aggregation
 from pantau.cli.common import ready_engine, settings_or_exit
+from pantau.core import clock
 from pantau.core.config import Settings
 from pantau.ingest.journal import purge
 from pantau.models.enums import SnapshotType
@@ -42,7 +42,7 @@ def run_job(engine, settings: Settings, kind: SnapshotType) -> None:
 def run_purge(engine, settings: Settings) -> None:
     """The ingest journal's daily purge; failures are logged, never raised into the scheduler."""
     try:
-        purged = purge(engine, datetime.now(UTC), settings.ingest_journal_days)
+        purged = purge(engine, clock.now(), settings.ingest_journal_days)
         log.info("ingest journal purged: %s entries, %s event ids", purged.entries, purged.event_ids)
     except Exception:
         log.exception("the ingest journal purge failed; it runs again tomorrow")

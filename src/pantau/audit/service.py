@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from pantau.core import clock
 from pantau.core.database import write_apart
 from pantau.models import AuditLogEntry, User
 
@@ -20,7 +19,7 @@ def record(session: Session, *, user_id: str, action: str, parameters: dict, add
     write_apart(
         session,
         insert(audit_log).values(
-            user_id=user_id, action=action, parameters=parameters, address=address, created_at=datetime.now(UTC)
+            user_id=user_id, action=action, parameters=parameters, address=address, created_at=clock.now()
         ),
     )
 

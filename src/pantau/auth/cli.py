@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import typer
 from sqlalchemy.orm import Session
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from pantau.auth import tokens, users
 from pantau.auth.users import MIN_PASSWORD_LENGTH, VALID_ROLES, AccountError
 from pantau.cli.common import database_session, fail
+from pantau.core import clock
 from pantau.models import User
 from pantau.models.enums import TokenPermission
 
@@ -64,7 +65,7 @@ def create_user(
     with database_session() as db:
         try:
             new_user = users.check_new_user(db, email=email, full_name=name, role=role, team_id=team)
-            user = users.create_user(db, new_user, _given_or_asked(password), datetime.now(UTC))
+            user = users.create_user(db, new_user, _given_or_asked(password), clock.now())
         except AccountError as exc:
             fail(str(exc))
         typer.echo(f"created {user.role.value} {user.email} (id {user.id})")
@@ -92,7 +93,7 @@ def set_password(
     with database_session() as db:
         user = _user_or_exit(db, email)
         try:
-            ended = users.set_password(db, user, _given_or_asked(password), datetime.now(UTC))
+            ended = users.set_password(db, user, _given_or_asked(password), clock.now())
         except AccountError as exc:
             fail(str(exc))
         typer.echo(f"password of {user.email} changed; {ended} open session(s) ended")
@@ -103,7 +104,7 @@ def deactivate(email: str = typer.Option(..., "--email", help="The user's sign-i
     """Stop a user from signing in, end their sessions and revoke their API tokens."""
     with database_session() as db:
         user = _user_or_exit(db, email)
-        outcome = users.deactivate_user(db, user, datetime.now(UTC))
+        outcome = users.deactivate_user(db, user, clock.now())
         typer.echo(
             f"{user.email} deactivated; {outcome.sessions_ended} open session(s) ended, "
             f"{outcome.tokens_revoked} API token(s) revoked"
@@ -130,7 +131,7 @@ def create_token(
         user = _user_or_exit(db, email)
         if not user.is_active:
             fail(f"{user.email} is deactivated; a token of theirs would not work")
-        issued = tokens.issue_token(db, user, name, datetime.now(UTC), chosen)
+        issued = tokens.issue_token(db, user, name, clock.now(), chosen)
     typer.echo(issued.token)
     typer.echo(
         f"API token {issued.record.prefix}… (id {issued.record.id}, {chosen.value}) for {user.email}. "
@@ -176,5 +177,5 @@ def revoke_token(
         if token.revoked_at is not None:
             typer.echo(f"API token {token.prefix}… (id {token.id}) was already revoked at {_when(token.revoked_at)}")
             return
-        token.revoked_at = datetime.now(UTC)
+        token.revoked_at = clock.now()
         typer.echo(f"API token {token.prefix}… (id {token.id}) revoked")

@@ -10,7 +10,7 @@ one dependency that accepts it, for the events API, and it accepts nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import urlencode, urlsplit
 
@@ -20,6 +20,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from pantau.auth.scope import Scope, resolve_scope
 from pantau.auth.sessions import SESSION_COOKIE, find_session_user
 from pantau.auth.tokens import find_token_holder
+from pantau.core import clock
 from pantau.core.database import release_connection
 from pantau.models import User
 from pantau.models.enums import Role, TokenPermission
@@ -70,7 +71,7 @@ class AuthenticatedUser:
 
 def current_time() -> datetime:
     """Now, in UTC: a dependency, so that a test can set the clock the sign-in throttle reads."""
-    return datetime.now(UTC)
+    return clock.now()
 
 
 Now = Annotated[datetime, Depends(current_time)]
@@ -85,7 +86,7 @@ def client_address(request: Request) -> str:
 def get_optional_user(
     db: DbSession, settings: SettingsDep, bearer: BearerCredentials, session_token: SessionToken
 ) -> AuthenticatedUser | None:
-    now = datetime.now(UTC)
+    now = clock.now()
     caller = None
     if bearer is not None:
         holder = find_token_holder(db, bearer.credentials, now)
@@ -148,7 +149,7 @@ class IngestSender:
 def get_ingest_sender(db: DbSession, bearer: BearerCredentials) -> IngestSender:
     """The sender of an events API call: a valid API token with the ingest permission. No token or an unknown one ->
     401; a read token -> 403. A session cookie is no credential here: programs send data, browsers do not."""
-    holder = find_token_holder(db, bearer.credentials, datetime.now(UTC)) if bearer is not None else None
+    holder = find_token_holder(db, bearer.credentials, clock.now()) if bearer is not None else None
     release_connection(db)
     if holder is None:
         detail = (

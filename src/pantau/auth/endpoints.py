@@ -11,7 +11,6 @@ answers are English. Signing out lands on the form with a note that it worked.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -34,6 +33,7 @@ from pantau.auth.sessions import (
     start_session,
 )
 from pantau.auth.sign_in import SignInRefused, SignInThrottled, authenticate
+from pantau.core import clock
 from pantau.web.deps import DbSession, SettingsDep
 from pantau.web.errors import Refusal, error_response, error_responses
 from pantau.web.i18n import wait_phrase
@@ -237,7 +237,7 @@ def sign_in(
 def sign_out(request: Request, db: DbSession, settings: SettingsDep, session_token: SessionToken) -> Response:
     """End the session on the server (the cookie stops working even if kept) and clear the cookie."""
     if session_token:
-        end_session(db, settings, session_token, datetime.now(UTC))
+        end_session(db, settings, session_token, clock.now())
     response = RedirectResponse("/login?signedOut=1", status_code=303)
     response.delete_cookie(
         SESSION_COOKIE,

@@ -24,7 +24,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import httpx2
 from sqlalchemy import Engine, func, select, text, update
@@ -33,6 +32,7 @@ from sqlalchemy.orm import Session
 from pantau.aggregation.jobs import backfill, run_aggregation
 from pantau.auth.scope import Scope, resolve_scope
 from pantau.auth.tokens import api_token_hash, issue_token
+from pantau.core import clock
 from pantau.core.config import Settings
 from pantau.core.windows import local_date, resolve_window
 from pantau.dashboard.context import SectionContext
@@ -135,13 +135,13 @@ def _owner(engine: Engine) -> User:
 
 def _token_for(engine: Engine, owner: User) -> str:
     with Session(engine) as session, session.begin():
-        return issue_token(session, session.get(User, owner.id), "pantau bench", datetime.now(UTC)).token
+        return issue_token(session, session.get(User, owner.id), "pantau bench", clock.now()).token
 
 
 def _revoke(engine: Engine, token: str) -> None:
     with Session(engine) as session, session.begin():
         session.execute(
-            update(ApiToken).where(ApiToken.token_hash == api_token_hash(token)).values(revoked_at=datetime.now(UTC))
+            update(ApiToken).where(ApiToken.token_hash == api_token_hash(token)).values(revoked_at=clock.now())
         )
 
 
@@ -161,7 +161,7 @@ def run_bench(
     if not conversations:
         raise RuntimeError("the database has no conversations; load demo data first (pantau demo --size M)")
 
-    now = datetime.now(UTC)
+    now = clock.now()
     backfill_seconds, days = 0.0, 0
     if backfill_snapshots:
         first_day, last_day = local_date(first, settings.zone), local_date(now, settings.zone)
@@ -338,7 +338,7 @@ def _measure_sections(
 
             def compute(use_snapshots: bool, preset=preset, section=section) -> None:
                 with engine.connect() as connection:
-                    window = resolve_window(now=datetime.now(UTC), zone=settings.zone, preset=preset)
+                    window = resolve_window(now=clock.now(), zone=settings.zone, preset=preset)
                     section.compute(SectionContext(connection, scope, window, settings, use_snapshots=use_snapshots))
 
             live = _timed(lambda: compute(False), repeat)

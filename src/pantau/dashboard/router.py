@@ -7,7 +7,6 @@ caller's scope, 404 for an unknown section or (for owners and admins) an id that
 # Annotations stay real objects here (no postponed evaluation): FastAPI reads the endpoints built in a loop below.
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -19,6 +18,7 @@ from pantau.auth.dependencies import CurrentUser, client_address
 from pantau.auth.scope import Scope
 from pantau.auth.scope_sql import ScopeRefused, narrow_scope
 from pantau.cache.dashboard_cache import CacheKeyParts, DashboardCache
+from pantau.core import clock
 from pantau.core.config import Settings
 from pantau.core.database import release_connection
 from pantau.core.windows import PRESETS, Window, WindowError, resolve_window
@@ -195,7 +195,7 @@ def section_request(section: Section) -> Callable[..., SectionRequest]:
     ) -> SectionRequest:
         if section.management and not caller.scope.can_read_management_sections:
             raise ApiError(403, "forbidden", f"{section.name}: agents cannot open this section")
-        now = datetime.now(UTC)
+        now = clock.now()
         try:
             if section.ranged:
                 preset, name = _preset(parameters)

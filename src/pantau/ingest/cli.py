@@ -8,6 +8,7 @@ import typer
 
 from pantau.cache.dashboard_cache import build_cache
 from pantau.cli.common import fail, ready_engine, settings_or_exit
+from pantau.core import clock
 from pantau.core.config import Settings
 from pantau.ingest import journal, service
 from pantau.models.enums import JournalState
@@ -49,7 +50,7 @@ def replay(
     engine = ready_engine(settings)
     replayed = service.replay(
         engine,
-        now=datetime.now(UTC),
+        now=clock.now(),
         include_failed=failed,
         since=_moment(since, settings) if since is not None else None,
     )
@@ -69,7 +70,7 @@ def status() -> None:
     """Journal entries by state, the oldest not applied yet, and the parked items (those waiting over 7 days are
     listed: the row they wait for may never come)."""
     settings = settings_or_exit()
-    now = datetime.now(UTC)
+    now = clock.now()
     with ready_engine(settings).connect() as connection:
         report = journal.status(connection, now)
     typer.echo("journal entries: " + ", ".join(f"{count} {state.value}" for state, count in report.counts.items()))
@@ -95,7 +96,7 @@ def status() -> None:
 def purge() -> None:
     """Delete what is older than INGEST_JOURNAL_DAYS now (the scheduler does it daily)."""
     settings = settings_or_exit()
-    purged = journal.purge(ready_engine(settings), datetime.now(UTC), settings.ingest_journal_days)
+    purged = journal.purge(ready_engine(settings), clock.now(), settings.ingest_journal_days)
     typer.echo(
         f"purged {purged.entries} journal entries and {purged.event_ids} event ids older than "
         f"{settings.ingest_journal_days} days"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hmac
 import logging
 import re
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
@@ -18,6 +17,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from pantau.auth.dependencies import IngestCredential
+from pantau.core import clock
 from pantau.core.config import Settings
 from pantau.ingest import service, whatsapp
 from pantau.ingest.journal import JournalUnavailable
@@ -161,7 +161,7 @@ async def receive_whatsapp_webhook(
             source=IngestSource.whatsapp,
             body=body,
             headers=_kept_headers(request),
-            now=datetime.now(UTC),
+            now=clock.now(),
         )
     except JournalUnavailable:
         log.exception("a WhatsApp webhook body could not be journaled; Meta will send it again")
@@ -203,7 +203,7 @@ async def receive_events(request: Request, settings: SettingsDep, sender: Ingest
             source=IngestSource.events,
             body=body,
             headers=_kept_headers(request),
-            now=datetime.now(UTC),
+            now=clock.now(),
             token_id=sender.token_id,
         )
     except JournalUnavailable:
