@@ -9,7 +9,6 @@ from collections.abc import Iterator
 import pytest
 
 from pantau.aggregation.jobs import run_aggregation
-from pantau.migrations.runner import upgrade
 from pantau.models.enums import SnapshotType
 from tests.conftest import make_settings
 from tests.support.cli import run_pantau
@@ -24,16 +23,6 @@ def dead_port() -> Iterator[int]:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
         holder.bind(("127.0.0.1", 0))
         yield holder.getsockname()[1]
-
-
-@pytest.fixture
-def migrated_url(fresh_database_url) -> str:
-    engine = engine_for(fresh_database_url)
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
-    return fresh_database_url
 
 
 def _aggregated(url: str) -> None:
