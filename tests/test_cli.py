@@ -52,7 +52,7 @@ def test_migrate_then_migrate_down(fresh_database_url):
 @pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
 def test_migrate_against_an_unreachable_server_says_so(dialect):
     result = run_pantau("migrate", database_url="postgresql://pantau:pw@127.0.0.1:1/pantau")
-    assert result.returncode == 1
+    assert result.returncode == 3
     assert "cannot reach the database at postgresql+psycopg://pantau:***@127.0.0.1:1/pantau" in result.stderr
     assert "Traceback" not in result.stderr
 

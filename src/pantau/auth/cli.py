@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from pantau.auth import tokens, users
 from pantau.auth.users import MIN_PASSWORD_LENGTH, VALID_ROLES, AccountError
 from pantau.cli.common import database_session, fail
+from pantau.cli.output import json_option, print_json
 from pantau.core import clock
 from pantau.models import User
 from pantau.models.enums import TokenPermission
@@ -72,13 +73,27 @@ def create_user(
 
 
 @user_app.command("list")
-def list_users() -> None:
+def list_users(as_json: bool = json_option()) -> None:
     """Every user, by e-mail."""
     with database_session() as db:
-        rows = [
-            (user.id, user.email, user.full_name, user.role.value, user.team_id or "-", _yes_no(user.is_active))
+        listed = [
+            {
+                "id": user.id,
+                "email": user.email,
+                "name": user.full_name,
+                "role": user.role.value,
+                "team": user.team_id,
+                "active": user.is_active,
+            }
             for user in users.list_users(db)
         ]
+    if as_json:
+        print_json(listed)
+        return
+    rows = [
+        (user["id"], user["email"], user["name"], user["role"], user["team"] or "-", _yes_no(user["active"]))
+        for user in listed
+    ]
     _print_table(("id", "email", "name", "role", "team", "active"), rows)
 
 
@@ -141,23 +156,42 @@ def create_token(
 
 
 @token_app.command("list")
-def list_tokens(email: str | None = typer.Option(None, "--email", help="Only this user's tokens.")) -> None:
+def list_tokens(
+    email: str | None = typer.Option(None, "--email", help="Only this user's tokens."), as_json: bool = json_option()
+) -> None:
     """API tokens (prefixes only, never the tokens), with when they were last used."""
     with database_session() as db:
         user_id = _user_or_exit(db, email).id if email is not None else None
-        rows = [
-            (
-                str(record.id),
-                record.prefix + "…",
-                record.name,
-                TokenPermission(record.permission).value,
-                user.email,
-                _when(record.created_at),
-                _when(record.last_used_at),
-                f"revoked {_when(record.revoked_at)}" if record.revoked_at else "active",
-            )
+        listed = [
+            {
+                "id": record.id,
+                "prefix": record.prefix,
+                "name": record.name,
+                "permission": TokenPermission(record.permission).value,
+                "user": user.email,
+                "created_at": record.created_at,
+                "last_used_at": record.last_used_at,
+                "revoked_at": record.revoked_at,
+                "status": "revoked" if record.revoked_at else "active",
+            }
             for record, user in tokens.list_tokens(db, user_id)
         ]
+    if as_json:
+        print_json(listed)
+        return
+    rows = [
+        (
+            str(token["id"]),
+            token["prefix"] + "…",
+            token["name"],
+            token["permission"],
+            token["user"],
+            _when(token["created_at"]),
+            _when(token["last_used_at"]),
+            f"revoked {_when(token['revoked_at'])}" if token["revoked_at"] else "active",
+        )
+        for token in listed
+    ]
     _print_table(("id", "prefix", "name", "permission", "user", "created", "last used", "status"), rows)
 
 

@@ -9,9 +9,55 @@ from rich.console import Console
 from rich.table import Table
 
 from pantau.cli.common import fail, ready_engine, settings_or_exit
+from pantau.cli.output import json_option, print_json
 
 if TYPE_CHECKING:
-    from pantau.bench.runner import BenchReport
+    from pantau.bench.runner import BenchReport, SectionTiming, Timing
+
+
+def _timing(timing: Timing) -> dict[str, float]:
+    return {"p50": timing.p50_ms, "p95": timing.p95_ms}
+
+
+def _ratio(row: SectionTiming) -> float:
+    return row.live.p50_ms / row.snapshots.p50_ms if row.snapshots.p50_ms else float("nan")
+
+
+def bench_document(report: BenchReport, *, ranges: list[str], repeat: int) -> dict:
+    """Every figure of the table, with the data set, the database and the machine (milliseconds unless named)."""
+    load = report.concurrent
+    return {
+        "database": report.database,
+        "machine": report.machine,
+        "data_set": {"conversations": report.conversations, "messages": report.messages},
+        "ranges": ranges,
+        "repeat": repeat,
+        "backfill": (
+            {"days": report.backfill_days, "seconds": report.backfill_seconds} if report.backfill_days else None
+        ),
+        "hourly_run_ms": _timing(report.hourly_run),
+        "sections": [
+            {
+                "section": row.section,
+                "range": row.range,
+                "miss_live_ms": _timing(row.live),
+                "miss_snapshots_ms": _timing(row.snapshots),
+                "live_over_snapshots": _ratio(row),
+                "cache_hit_ms": _timing(row.cache_hit),
+            }
+            for row in report.sections
+        ],
+        "concurrent": {
+            "users": load.users,
+            "refreshes": load.refreshes,
+            "refresh_seconds": report.refresh_seconds,
+            "steady_requests": load.steady_requests,
+            "steady_ms": _timing(load.steady),
+            "burst_requests": load.burst_requests,
+            "burst_ms": _timing(load.burst),
+        },
+        "worker_peak_mb": report.worker_peak_mb,
+    }
 
 
 def _render(report: BenchReport) -> None:
@@ -30,7 +76,7 @@ def _render(report: BenchReport) -> None:
     for column in ("section", "range", "miss, live", "miss, snapshots", "live ÷ snapshots", "cache hit"):
         table.add_column(column, justify="left" if column in ("section", "range") else "right")
     for row in report.sections:
-        ratio = row.live.p50_ms / row.snapshots.p50_ms if row.snapshots.p50_ms else float("nan")
+        ratio = _ratio(row)
         table.add_row(
             row.section,
             row.range,
@@ -59,6 +105,7 @@ def bench(
     backfill: bool = typer.Option(True, help="Rebuild every snapshot first (timed); --no-backfill reuses them."),
     refreshes: int = typer.Option(2, min=1, help="Page loads per user in the 50-user measurement."),
     refresh_seconds: float = typer.Option(30.0, min=0, help="Seconds between a user's page loads."),
+    as_json: bool = json_option(),
 ) -> None:
     """Time every section (cache miss from snapshots, live, cache hit), 50 users at once, the web worker's memory,
     aggregation and backfill on this database.
@@ -69,11 +116,12 @@ def bench(
 
     settings = settings_or_exit()
     engine = ready_engine(settings)
+    chosen = [r.strip() for r in ranges.split(",") if r.strip()]
     try:
         report = run_bench(
             engine,
             settings,
-            [r.strip() for r in ranges.split(",") if r.strip()],
+            chosen,
             repeat,
             backfill,
             refreshes=refreshes,
@@ -81,4 +129,7 @@ def bench(
         )
     except RuntimeError as exc:
         fail(str(exc))
+    if as_json:
+        print_json(bench_document(report, ranges=chosen, repeat=repeat))
+        return
     _render(report)

@@ -1,4 +1,5 @@
-"""`pantau cache clear [--section S]`: invalidate cached dashboard answers by bumping a version."""
+"""`pantau cache clear [--section S]`: invalidate cached dashboard answers by bumping a version;
+`pantau cache status`: where they live and their versions."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import typer
 from pantau.cache.dashboard_cache import build_cache
 from pantau.cache.store import StoreUnavailable
 from pantau.cli.common import fail, settings_or_exit
+from pantau.cli.output import EXIT_UNREACHABLE, json_option, print_json
 
 cache_app = typer.Typer(help="The dashboard's result cache.", no_args_is_help=True)
 
@@ -30,5 +32,47 @@ def clear(
     try:
         build_cache(settings).invalidate(section)
     except StoreUnavailable as exc:
-        fail(f"Redis at REDIS_URL did not answer ({exc}); nothing was cleared")
+        fail(f"Redis at REDIS_URL did not answer ({exc}); nothing was cleared", EXIT_UNREACHABLE)
     typer.echo(f"cleared the cached answers of {section or 'every section'}")
+
+
+@cache_app.command("status")
+def status(as_json: bool = json_option()) -> None:
+    """Where cached answers live, for how long, and their versions (each `cache clear` bumps one). Exit code 3 when
+    Redis does not answer."""
+    from pantau.dashboard.router import SECTIONS
+
+    settings = settings_or_exit()
+    shown: dict[str, object] = {
+        "store": "redis" if settings.redis_url else "memory",
+        "ttl_seconds": settings.cache_ttl_seconds,
+        "namespace": settings.cache_namespace,
+        "reachable": None,
+        "versions": None,
+    }
+    problem = None
+    if settings.redis_url:
+        cache = build_cache(settings)
+        names = [None, *SECTIONS]
+        try:
+            versions = cache.store.versions([cache.version_name(name) for name in names])
+        except StoreUnavailable as exc:
+            shown["reachable"] = False
+            problem = f"Redis at REDIS_URL did not answer ({exc})"
+        else:
+            shown["reachable"] = True
+            shown["versions"] = {name or "all": version for name, version in zip(names, versions, strict=True)}
+    if as_json:
+        print_json(shown)
+    else:
+        if settings.redis_url:
+            typer.echo(f"store: Redis, shared by every Pantau process (namespace {settings.cache_namespace})")
+        else:
+            typer.echo("store: each process's own memory (no REDIS_URL); a command cannot see a server's entries")
+        typer.echo(
+            f"answers kept: {settings.cache_ttl_seconds} s" + (" (cache off)" if not settings.cache_ttl_seconds else "")
+        )
+        if shown["versions"]:
+            typer.echo("versions: " + ", ".join(f"{name} {version}" for name, version in shown["versions"].items()))
+    if problem:
+        fail(problem, EXIT_UNREACHABLE)

@@ -85,12 +85,12 @@ class DashboardCache:
     def _usable(self) -> bool:
         return self.enabled and time.monotonic() >= self._unavailable_until
 
-    def _version_name(self, section: str | None) -> str:
+    def version_name(self, section: str | None) -> str:
         return f"{self.namespace}:version" + ("" if section is None else f":{section}")
 
     def _key(self, parts: CacheKeyParts) -> str:
         global_version, section_version = self.store.versions(
-            [self._version_name(None), self._version_name(parts.section)]
+            [self.version_name(None), self.version_name(parts.section)]
         )
         return f"{self.namespace}:{global_version}.{section_version}:{parts.section}:{parts.digest()}"
 
@@ -174,7 +174,7 @@ class DashboardCache:
 
     def invalidate(self, section: str | None = None) -> None:
         """Bump the global version (every section) or one section's; raises StoreUnavailable if the store is down."""
-        self.store.bump(self._version_name(section))
+        self.store.bump(self.version_name(section))
 
 
 def build_cache(settings: Settings) -> DashboardCache:

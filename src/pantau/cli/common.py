@@ -10,11 +10,12 @@ import typer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from pantau.cli.output import EXIT_FAILED, EXIT_UNREACHABLE
 from pantau.core.config import Settings, SettingsError, get_settings
 from pantau.core.database import DatabaseNotReady, check_ready, get_engine, session_scope
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
+def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
 
@@ -28,13 +29,13 @@ def settings_or_exit() -> Settings:
 
 def ready_engine(settings: Settings | None = None) -> Engine:
     """The configured database's engine; exits with a readable message when the settings are invalid or the database
-    is unreachable or not migrated."""
+    is unreachable (exit code 3) or not migrated (1)."""
     settings = settings or settings_or_exit()
     engine = get_engine()
     try:
         check_ready(engine)
     except DatabaseNotReady as exc:
-        fail(str(exc))
+        fail(str(exc), EXIT_UNREACHABLE if exc.unreachable else EXIT_FAILED)
     return engine
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from pantau.cli.common import fail, ready_engine, settings_or_exit
+from pantau.cli.doctor import doctor
 
 app = typer.Typer(help="Pantau: CRM effectiveness dashboard for WhatsApp customer service.", no_args_is_help=True)
 
@@ -17,6 +18,7 @@ def migrate(
     """Create or update the database schema (SQLite or PostgreSQL, from DATABASE_URL)."""
     from sqlalchemy.exc import OperationalError
 
+    from pantau.cli.output import EXIT_UNREACHABLE
     from pantau.core.database import describe_url, make_engine
     from pantau.migrations import runner
 
@@ -29,7 +31,7 @@ def migrate(
             runner.upgrade(engine, revision)
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
-        fail(f"cannot reach the database at {describe_url(engine)}: {reason}")
+        fail(f"cannot reach the database at {describe_url(engine)}: {reason}", EXIT_UNREACHABLE)
     typer.echo(f"database {describe_url(engine)} is at revision {revision if down else runner.head_revision()}")
 
 
@@ -70,6 +72,7 @@ app.add_typer(aggregate_app, name="aggregate")
 app.add_typer(ingest_app, name="ingest")
 app.command()(scheduler)
 app.command()(bench)
+app.command()(doctor)
 
 from pantau.demo.cli import demo  # noqa: E402
 

@@ -27,6 +27,11 @@ class DatabaseNotReady(RuntimeError):
         super().__init__(message)
         self.public = public
 
+    @property
+    def unreachable(self) -> bool:
+        """The database did not answer (rather than answering unmigrated)."""
+        return self.public == _UNREACHABLE
+
 
 _UNREACHABLE = "the database is not reachable"
 _NOT_MIGRATED = "the database is not migrated to this version; run `pantau migrate`"

@@ -8,6 +8,7 @@ import typer
 
 from pantau.cache.dashboard_cache import build_cache
 from pantau.cli.common import fail, ready_engine, settings_or_exit
+from pantau.cli.output import json_option, print_json
 from pantau.core import clock
 from pantau.core.config import Settings
 from pantau.ingest import journal, service
@@ -66,13 +67,25 @@ def replay(
 
 
 @ingest_app.command()
-def status() -> None:
+def status(as_json: bool = json_option()) -> None:
     """Journal entries by state, the oldest not applied yet, and the parked items (those waiting over 7 days are
     listed: the row they wait for may never come)."""
     settings = settings_or_exit()
     now = clock.now()
     with ready_engine(settings).connect() as connection:
         report = journal.status(connection, now)
+    if as_json:
+        oldest = report.oldest_unapplied
+        print_json(
+            {
+                "counts": report.counts,
+                "oldest_unapplied": None if oldest is None else {"id": oldest[0], "received_at": oldest[1]},
+                "parked": report.parked,
+                "parked_old_count": report.parked_old_count,
+                "parked_old": report.parked_old,
+            }
+        )
+        return
     typer.echo("journal entries: " + ", ".join(f"{count} {state.value}" for state, count in report.counts.items()))
     if report.oldest_unapplied is None:
         typer.echo("oldest not applied: none")
