@@ -243,6 +243,7 @@ DATA_MODELS: dict[str, type[_Data]] = {
     "conversation.resolved": ConversationData,
     "conversation.closed": ConversationData,
     "conversation.reopened": ConversationData,
+    "conversation.pending": ConversationData,
     "conversation.rated": ConversationRatedData,
     "conversation.intent": ConversationIntentData,
     "message.created": MessageCreatedData,
