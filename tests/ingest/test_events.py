@@ -494,6 +494,24 @@ def test_a_late_resolved_after_reopened_keeps_it_open(doors, ingest_engine):
     assert table(ingest_engine, Conversation, "status", "resolved_at") == [{"status": "open", "resolved_at": None}]
 
 
+def test_pending_is_a_lifecycle_event_the_latest_of_which_holds(doors, ingest_engine):
+    doors.outcomes(
+        *contact_and_conversation(),
+        event("e-res", "conversation.resolved", at(9), conversationId="c-1"),
+        event("e-pending", "conversation.pending", at(12), conversationId="c-1"),
+    )
+    after_pending = table(ingest_engine, Conversation, "status", "resolved_at")
+
+    doors.outcomes(event("e-res-late", "conversation.resolved", at(10), conversationId="c-1"))
+    assert table(ingest_engine, Conversation, "status", "resolved_at") == after_pending
+    doors.outcomes(event("e-res-2", "conversation.resolved", at(15), conversationId="c-1"))
+
+    assert after_pending == [{"status": "pending", "resolved_at": None}]
+    assert table(ingest_engine, Conversation, "status", "resolved_at") == [
+        {"status": "resolved", "resolved_at": utc_at(15)}
+    ]
+
+
 def test_a_conversation_keeps_its_first_hand_off_whatever_order_escalations_arrive_in(doors, ingest_engine):
     doors.outcomes(*contact_and_conversation(), event("e-esc-1", "conversation.escalated", at(5), conversationId="c-1"))
 

@@ -63,7 +63,7 @@ from pantau.aggregation.scheduler import scheduler  # noqa: E402
 from pantau.auth.cli import token_app, user_app  # noqa: E402
 from pantau.bench.cli import bench  # noqa: E402
 from pantau.cache.cli import cache_app  # noqa: E402
-from pantau.ingest.cli import ingest_app  # noqa: E402
+from pantau.ingest.cli import import_file, ingest_app  # noqa: E402
 
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
@@ -73,6 +73,7 @@ app.add_typer(ingest_app, name="ingest")
 app.command()(scheduler)
 app.command()(bench)
 app.command()(doctor)
+app.command("import")(import_file)
 
 from pantau.demo.cli import demo  # noqa: E402
 

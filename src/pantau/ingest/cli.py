@@ -1,17 +1,21 @@
-"""`pantau ingest replay|status|purge`: the ingest journal, for operators."""
+"""`pantau ingest replay|status|purge`: the ingest journal, for operators; `pantau import`: history from CSV."""
 
 from __future__ import annotations
 
+import sys
+import time as time_module
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 
 import typer
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from pantau.cache.dashboard_cache import build_cache
 from pantau.cli.common import fail, ready_engine, settings_or_exit
 from pantau.cli.output import json_option, print_json
 from pantau.core import clock
 from pantau.core.config import Settings
-from pantau.ingest import journal, service
+from pantau.ingest import csv_import, import_tables, journal, service
 from pantau.models.enums import JournalState
 
 ingest_app = typer.Typer(
@@ -114,3 +118,80 @@ def purge() -> None:
         f"purged {purged.entries} journal entries and {purged.event_ids} event ids older than "
         f"{settings.ingest_journal_days} days"
     )
+
+
+class _PlainProgress:
+    """Progress for a log or a pipe: a line at most every few seconds."""
+
+    EVERY_SECONDS = 5.0
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.last = time_module.monotonic()
+
+    def __call__(self, progress: csv_import.Progress) -> None:
+        now = time_module.monotonic()
+        if now - self.last < self.EVERY_SECONDS:
+            return
+        self.last = now
+        share = f" ({progress.bytes_read / self.size:.0%})" if self.size else ""
+        typer.echo(f"read {progress.rows:,} rows{share}, {progress.rejected:,} rejected")
+
+
+def import_file(
+    table: str = typer.Argument(..., metavar="TABLE", help=f"The table to fill: {', '.join(import_tables.TABLES)}."),
+    file_name: str = typer.Argument(..., metavar="FILE", help="A CSV file whose header names the table's columns."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check every row and write nothing."),
+    rejects: str | None = typer.Option(
+        None, "--rejects", help="Where rejected rows go (line, reason, the row); default FILE.rejects.csv."
+    ),
+) -> None:
+    """Import history from a CSV file: upsert by id (importing it again changes nothing), each row checked like the
+    events API, rejected rows with their line number and reason in the rejects file. Import teams, users, contacts,
+    whatsapp_sessions, broadcasts, conversations, messages, tickets, leads, agent_activity_logs in that order.
+    Exits 2 when some rows were rejected."""
+    settings = settings_or_exit()
+    file = Path(file_name)
+    rejects_path = Path(rejects) if rejects else None
+    if not file.is_file():
+        fail(f"{file}: no such file")
+    engine = ready_engine(settings)
+    size = file.stat().st_size
+    try:
+        if sys.stdout.isatty():
+            with Progress(
+                TextColumn(f"{table}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[rows]:,} rows, {task.fields[rejected]:,} rejected"),
+                TimeRemainingColumn(),
+            ) as bar:
+                task = bar.add_task(table, total=size, rows=0, rejected=0)
+
+                def advance(progress: csv_import.Progress) -> None:
+                    bar.update(task, completed=progress.bytes_read, rows=progress.rows, rejected=progress.rejected)
+
+                summary = csv_import.import_csv(
+                    engine, table, file, rejects_path=rejects_path, dry_run=dry_run, on_progress=advance
+                )
+        else:
+            summary = csv_import.import_csv(
+                engine, table, file, rejects_path=rejects_path, dry_run=dry_run, on_progress=_PlainProgress(size)
+            )
+    except csv_import.ImportRefused as exc:
+        fail(str(exc))
+    if dry_run:
+        typer.echo(
+            f"{file}: {summary.rows:,} rows read: {summary.rows - summary.rejected:,} valid, "
+            f"{summary.rejected:,} rejected; nothing written (--dry-run)"
+        )
+    else:
+        typer.echo(
+            f"{file}: {summary.rows:,} rows read: {summary.written:,} written (new or changed), "
+            f"{summary.unchanged:,} unchanged, {summary.rejected:,} rejected"
+        )
+        if summary.written and settings.redis_url:
+            service.forget_cached_answers(build_cache(settings))
+    if summary.rejects_path is not None:
+        typer.echo(f"rejected rows, with their line and reason: {summary.rejects_path}")
+        raise typer.Exit(2)

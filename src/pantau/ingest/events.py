@@ -119,8 +119,11 @@ def _finish(status: ConversationStatus) -> Callable[[ApplyContext, Event], rows.
     return write
 
 
-def _reopen(ctx: ApplyContext, event: Event) -> rows.RowChange:
-    return rows.reopen_conversation(ctx.connection, event.data.conversation_id)
+def _reopen(status: ConversationStatus) -> Callable[[ApplyContext, Event], rows.RowChange]:
+    def write(ctx: ApplyContext, event: Event) -> rows.RowChange:
+        return rows.reopen_conversation(ctx.connection, event.data.conversation_id, status)
+
+    return write
 
 
 def _set_column(name: str) -> Callable[[ApplyContext, Event], rows.RowChange]:
@@ -237,7 +240,8 @@ KINDS: dict[str, EventKind] = {
     "conversation.escalated": EventKind(_conversation, _no_watermark, _escalate),
     "conversation.resolved": EventKind(_conversation, _lifecycle, _unless_stale(_finish(ConversationStatus.resolved))),
     "conversation.closed": EventKind(_conversation, _lifecycle, _unless_stale(_finish(ConversationStatus.closed))),
-    "conversation.reopened": EventKind(_conversation, _lifecycle, _unless_stale(_reopen)),
+    "conversation.reopened": EventKind(_conversation, _lifecycle, _unless_stale(_reopen(ConversationStatus.open))),
+    "conversation.pending": EventKind(_conversation, _lifecycle, _unless_stale(_reopen(ConversationStatus.pending))),
     "conversation.rated": EventKind(
         _conversation, _conversation_fact("rating"), _unless_stale(_set_column("csat_score"))
     ),

@@ -158,14 +158,17 @@ def finish_conversation(
     return _update_conversation(connection, conversation_id, values, or_(status_column != status, ~already_finished))
 
 
-def reopen_conversation(connection: Connection, conversation_id: str) -> RowChange:
+def reopen_conversation(
+    connection: Connection, conversation_id: str, status: ConversationStatus = ConversationStatus.open
+) -> RowChange:
+    """Active again: open (the customer's turn), or pending (waiting for the customer); `resolved_at` cleared."""
     status_column = _conversations.c.status
-    values = {status_column: ConversationStatus.open, _conversations.c.resolved_at: None}
+    values = {status_column: status, _conversations.c.resolved_at: None}
     return _update_conversation(
         connection,
         conversation_id,
         values,
-        or_(status_column != ConversationStatus.open, _conversations.c.resolved_at.is_not(None)),
+        or_(status_column != status, _conversations.c.resolved_at.is_not(None)),
     )
 
 

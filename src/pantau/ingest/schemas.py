@@ -243,6 +243,7 @@ DATA_MODELS: dict[str, type[_Data]] = {
     "conversation.resolved": ConversationData,
     "conversation.closed": ConversationData,
     "conversation.reopened": ConversationData,
+    "conversation.pending": ConversationData,
     "conversation.rated": ConversationRatedData,
     "conversation.intent": ConversationIntentData,
     "message.created": MessageCreatedData,
@@ -289,7 +290,7 @@ def _location(parts: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in parts) or "event"
 
 
-def _reason(error: ValidationError, prefix: tuple[str, ...] = ()) -> str:
+def reason_for(error: ValidationError, prefix: tuple[str, ...] = ()) -> str:
     """The first problem, as `field: message`."""
     first = error.errors()[0]
     location = prefix + tuple(first["loc"])
@@ -317,14 +318,14 @@ def check_event(raw: object) -> Event:
     try:
         envelope = _Envelope.model_validate(raw)
     except ValidationError as exc:
-        raise EventRejected(_reason(exc)) from None
+        raise EventRejected(reason_for(exc)) from None
     model = DATA_MODELS.get(envelope.type)
     if model is None:
         raise EventRejected(f"type: unknown event type {envelope.type!r}; use one of {', '.join(EVENT_TYPES)}")
     try:
         data = model.model_validate(envelope.data)
     except ValidationError as exc:
-        raise EventRejected(_reason(exc, ("data",))) from None
+        raise EventRejected(reason_for(exc, ("data",))) from None
     return Event(id=envelope.id, type=envelope.type, occurred_at=envelope.occurred_at, data=data)
 
 

@@ -1,0 +1,312 @@
+"""`pantau import TABLE FILE.csv` (SPEC §8.1): history in bulk, checked row by row like the events API.
+
+The file is read as a stream and written in batches, each its own transaction, so memory stays flat whatever the
+file's size. A row is upserted by its id: a new id inserts, a known one takes the file's values, and a row whose
+values are already there is not touched, so importing the same file again changes nothing. A row that cannot be
+stored (a bad value, a reference to a row that does not exist, a unique value another row holds) is written to the
+rejects file with its line number and the reason, and never stops the others.
+
+The file itself is the record of what was sent: an import is not journaled body by body; running it again after a
+crash applies what was missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from pydantic import ValidationError
+from pydantic.alias_generators import to_snake
+from sqlalchemy import JSON, Connection, Engine, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from pantau.ingest.import_tables import REFUSED_COLUMNS, TABLES, ImportTable
+from pantau.ingest.schemas import reason_for
+
+BATCH_ROWS = 2000
+
+
+class ImportRefused(Exception):
+    """The file as a whole cannot be imported (an unknown table, a header that does not fit): nothing is written."""
+
+
+@dataclass
+class ImportSummary:
+    rows: int = 0
+    written: int = 0
+    rejected: int = 0
+    rejects_path: Path | None = None
+    dry_run: bool = False
+
+    @property
+    def unchanged(self) -> int:
+        """Rows already in the database exactly as the file has them (on a dry run: rows that would be written)."""
+        return self.rows - self.written - self.rejected
+
+
+@dataclass(frozen=True)
+class Progress:
+    rows: int
+    bytes_read: int
+    rejected: int
+
+
+@dataclass
+class _Row:
+    line: int
+    cells: list[str]
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+class _CountingReader(io.RawIOBase):
+    """The file's bytes, counted as they are read (how far the import is, for the progress bar)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        read = self.raw.readinto(buffer)
+        self.count += read or 0
+        return read
+
+
+class _Rejects:
+    """The rejects file, opened at the first rejected row: line, reason, then the row as it was."""
+
+    def __init__(self, path: Path, header: list[str]) -> None:
+        self.path = path
+        self.header = header
+        self.count = 0
+        self._file = None
+        self._writer = None
+
+    def add(self, row: _Row, reason: str) -> None:
+        if self._writer is None:
+            self._file = self.path.open("w", newline="", encoding="utf-8")
+            self._writer = csv.writer(self._file)
+            self._writer.writerow(["line", "reason", *self.header])
+        self._writer.writerow([row.line, reason, *row.cells])
+        self.count += 1
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+def default_rejects_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.rejects.csv")
+
+
+def _check_header(spec: ImportTable, header: list[str]) -> None:
+    unknown = [name for name in header if name not in spec.table.c or name in REFUSED_COLUMNS]
+    for name in unknown:
+        if name in REFUSED_COLUMNS:
+            raise ImportRefused(f"column {name}: {REFUSED_COLUMNS[name]}")
+    if unknown:
+        raise ImportRefused(
+            f"column {', '.join(unknown)}: not a column of {spec.name}; "
+            f"its columns are {', '.join(c.name for c in spec.table.c if c.name not in REFUSED_COLUMNS)}"
+        )
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise ImportRefused(f"column {', '.join(repeated)}: given more than once in the header")
+    missing = [name for name in spec.required if name not in header]
+    if missing:
+        raise ImportRefused(f"column {', '.join(missing)}: required in a file of {spec.name}")
+
+
+def _records(text: io.TextIOBase) -> Iterator[tuple[int, list[str]]]:
+    """Each record with the line it starts on (a quoted cell may span lines); line 1 is the header."""
+    reader = csv.reader(text)
+    last_line = 0
+    for cells in reader:
+        start, last_line = last_line + 1, reader.line_num
+        if cells:
+            yield start, cells
+
+
+class _Checker:
+    """A CSV row to the values of its table's columns, or the reason it cannot be."""
+
+    def __init__(self, spec: ImportTable, header: list[str]) -> None:
+        self.spec = spec
+        self.header = header
+        self.json_columns = {name for name in header if isinstance(spec.column(name).type, JSON)}
+
+    def values(self, cells: list[str]) -> dict[str, Any]:
+        """Raises ValueError with a reason naming the column."""
+        if len(cells) != len(self.header):
+            raise ValueError(f"row: {len(cells)} cells where the header has {len(self.header)}")
+        given: dict[str, Any] = {}
+        for name, cell in zip(self.header, cells, strict=True):
+            if cell == "":
+                continue
+            if name in self.json_columns:
+                try:
+                    given[name] = json.loads(cell)
+                except ValueError:
+                    raise ValueError(f'{name}: not JSON (write a list like ["vip", "reseller"])') from None
+            else:
+                given[name] = cell
+        for name in self.spec.required:
+            if name not in given:
+                raise ValueError(f"{name}: required")
+        try:
+            checked = self.spec.model.model_validate(given).model_dump(exclude_unset=True)
+        except ValidationError as exc:
+            column, sep, rest = reason_for(exc).partition(": ")
+            raise ValueError(f"{to_snake(column)}{sep}{rest}") from None
+        return {name: checked.get(name, self.spec.default(name)) for name in self.header}
+
+
+def _upsert_statement(connection: Connection, spec: ImportTable, columns: list[str]):
+    """INSERT ... ON CONFLICT (id) DO UPDATE the file's columns WHERE one of them differs, RETURNING id: the ids
+    returned are the rows inserted or changed."""
+    table = spec.table
+    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = dialect_insert(table)
+    updated = [name for name in columns if name != "id"]
+    if not updated:
+        return statement.on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+    return statement.on_conflict_do_update(
+        index_elements=["id"],
+        set_={name: statement.excluded[name] for name in updated},
+        where=or_(*(table.c[name].is_distinct_from(statement.excluded[name]) for name in updated)),
+    ).returning(table.c.id)
+
+
+class _Importer:
+    def __init__(self, engine: Engine, spec: ImportTable, header: list[str], rejects: _Rejects, dry_run: bool):
+        self.engine = engine
+        self.spec = spec
+        self.header = header
+        self.rejects = rejects
+        self.dry_run = dry_run
+        self.references = spec.references(header)
+        self.written = 0
+
+    def flush(self, batch: dict[str, _Row]) -> None:
+        """Write the batch (rows by id, the last line of an id winning) in one transaction."""
+        if not batch:
+            return
+        with self.engine.begin() as connection:
+            rows = self._with_referents(connection, list(batch.values()))
+            if self.dry_run or not rows:
+                return
+            statement = _upsert_statement(connection, self.spec, self.header)
+            try:
+                with connection.begin_nested():
+                    self.written += len(connection.execute(statement, [row.values for row in rows]).all())
+                return
+            except IntegrityError:
+                pass
+            # Some row breaks a rule only the database knows (a unique value): find it, row by row.
+            for row in rows:
+                try:
+                    with connection.begin_nested():
+                        self.written += len(connection.execute(statement, [row.values]).all())
+                except IntegrityError as exc:
+                    self.rejects.add(row, _conflict_reason(exc))
+
+    def _with_referents(self, connection: Connection, rows: list[_Row]) -> list[_Row]:
+        """The rows whose references exist; the others rejected, naming what they point at."""
+        for column, target in self.references:
+            wanted = {row.values[column] for row in rows if row.values.get(column) is not None}
+            if not wanted:
+                continue
+            found = set(connection.execute(select(target.c.id).where(target.c.id.in_(wanted))).scalars())
+            kept = []
+            for row in rows:
+                value = row.values.get(column)
+                if value is None or value in found:
+                    kept.append(row)
+                else:
+                    noun = target.name.removesuffix("s").replace("_", " ")
+                    self.rejects.add(row, f"{column}: no {noun} {value!r} (import {target.name} first)")
+            rows = kept
+        return rows
+
+
+def _conflict_reason(exc: IntegrityError) -> str:
+    """The rule the row broke, without the database's own words (they may quote other rows' values)."""
+    text = str(exc.orig).lower()
+    if "email" in text:
+        return "email: another user already has this e-mail address"
+    if "whatsapp_message_id" in text:
+        return "whatsapp_message_id: another message already has this WhatsApp message id"
+    return "row: conflicts with what the database holds (a unique value or a check)"
+
+
+def import_csv(
+    engine: Engine,
+    table_name: str,
+    path: Path,
+    *,
+    rejects_path: Path | None = None,
+    dry_run: bool = False,
+    on_progress: Callable[[Progress], None] | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> ImportSummary:
+    """Import the file into the table; raises ImportRefused (nothing written) when the file as a whole does not fit.
+    `on_progress` is called after each batch."""
+    spec = TABLES.get(table_name)
+    if spec is None:
+        raise ImportRefused(f"table {table_name!r}: not a table Pantau imports; use one of {', '.join(TABLES)}")
+    rejects_path = rejects_path or default_rejects_path(path)
+    summary = ImportSummary(dry_run=dry_run)
+    with path.open("rb") as raw:
+        counted = _CountingReader(raw)
+        text = io.TextIOWrapper(io.BufferedReader(counted), encoding="utf-8-sig", newline="")
+        records = _records(text)
+        try:
+            _, header = next(records)
+        except StopIteration:
+            raise ImportRefused(f"{path}: empty; the first line must be the header") from None
+        except UnicodeDecodeError:
+            raise ImportRefused(f"{path}: not UTF-8 text") from None
+        header = [name.strip() for name in header]
+        _check_header(spec, header)
+        checker = _Checker(spec, header)
+        rejects = _Rejects(rejects_path, header)
+        importer = _Importer(engine, spec, header, rejects, dry_run)
+        batch: dict[str, _Row] = {}
+        try:
+            while True:
+                try:
+                    line, cells = next(records)
+                except StopIteration:
+                    break
+                except (UnicodeDecodeError, csv.Error) as exc:
+                    raise ImportRefused(f"{path}, after line {summary.rows + 1}: unreadable ({exc})") from None
+                summary.rows += 1
+                row = _Row(line=line, cells=cells)
+                try:
+                    row.values = checker.values(cells)
+                except ValueError as exc:
+                    rejects.add(row, str(exc))
+                    continue
+                batch[row.values["id"]] = row
+                if len(batch) >= batch_rows:
+                    importer.flush(batch)
+                    batch = {}
+                    if on_progress is not None:
+                        on_progress(Progress(summary.rows, counted.count, rejects.count))
+            importer.flush(batch)
+        finally:
+            rejects.close()
+    summary.written = importer.written
+    summary.rejected = rejects.count
+    summary.rejects_path = rejects_path if rejects.count else None
+    if on_progress is not None:
+        on_progress(Progress(summary.rows, counted.count, rejects.count))
+    return summary
