@@ -12,6 +12,8 @@ PG_HOST=127.0.0.1 PG_PORT=5432 REDIS_HOST=127.0.0.1 REDIS_PORT=6379
 need_package chromium "headless browser for the page tests" test -x /usr/bin/chromium
 need_package postgresql "PostgreSQL server" sh -c 'ls /etc/postgresql/*/main >/dev/null 2>&1 || pg_isready -q -h 127.0.0.1'
 need_package redis-server "Redis server" sh -c 'command -v redis-server || redis-cli -h 127.0.0.1 ping'
+need_package fonts-dejavu-core "the fonts embedded in the PDF summary" test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+need_package poppler-utils "pdftoppm, to render the PDF summary in the tests" sh -c 'command -v pdftoppm'
 report_missing
 
 ensure_venv "[test]"

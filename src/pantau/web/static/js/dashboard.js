@@ -6,7 +6,7 @@ import { getJson } from "./core/api.js";
 import { ChartHost } from "./core/charts.js";
 import { figure, h } from "./core/dom.js";
 import { calendarDate, clockTime, setTimeZone } from "./core/format.js";
-import { startLanguage, t } from "./core/i18n.js";
+import { currentLanguage, startLanguage, t } from "./core/i18n.js";
 import { wirePreferences } from "./core/preferences.js";
 import { PRESETS, readFilters, sectionParameters, writeFilters } from "./core/url-state.js";
 import agentProductivity from "./sections/agent-productivity.js";
@@ -189,6 +189,7 @@ class Dashboard {
       agent: document.getElementById("agent"),
       agentField: document.getElementById("agent-field"),
       form: document.getElementById("filters"),
+      summaryPdf: document.getElementById("summary-pdf"),
     };
   }
 
@@ -250,6 +251,12 @@ class Dashboard {
       this.fillAgents();
     });
     agent.addEventListener("change", () => this.apply({ agentId: agent.value }));
+    // The summary follows the filters and the page's language at the moment it is asked for.
+    this.controls.summaryPdf.addEventListener("click", () => {
+      const parameters = Object.entries({ ...sectionParameters(this.filters, true), lang: currentLanguage() });
+      const query = new URLSearchParams(parameters.filter(([, value]) => value));
+      this.controls.summaryPdf.href = `/api/export/summary.pdf?${query}`;
+    });
   }
 
   /** Say what is wrong with the custom dates (`problem` {field, key}), or clear it (null). */
