@@ -11,6 +11,8 @@ from pantau.cli.common import fail, ready_engine, settings_or_exit
 from pantau.core.config import Settings
 from pantau.ingest import journal, service
 from pantau.models.enums import JournalState
+from pantau.realtime.changes import Change
+from pantau.realtime.service import announce_elsewhere
 
 ingest_app = typer.Typer(
     help="The ingest journal: every body the webhook and the events API received, raw.", no_args_is_help=True
@@ -62,6 +64,7 @@ def replay(
         typer.echo(f"{replayed.skipped} were applied meanwhile by another process")
     if replayed.by_state and settings.redis_url:
         service.forget_cached_answers(build_cache(settings))
+        announce_elsewhere(settings, Change.of("ingest"))
 
 
 @ingest_app.command()

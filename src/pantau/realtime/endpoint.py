@@ -125,6 +125,7 @@ async def realtime_socket(websocket: WebSocket) -> None:
         await websocket.close(code=POLICY_VIOLATION, reason=str(refused))
         return
     await websocket.accept()
+    websocket.app.state.realtime.start()
     hub = websocket.app.state.realtime.hub
     subscriber = Subscriber(websocket.send_text)
     outbox = asyncio.create_task(subscriber.run_outbox())

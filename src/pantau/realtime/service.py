@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from pantau.core.config import Settings
 from pantau.core.database import release_connection
 from pantau.dashboard.router import SectionRequest, section_body, section_window
-from pantau.realtime.bus import LocalBus
+from pantau.realtime.bus import LocalBus, build_bus
 from pantau.realtime.changes import Change
 from pantau.realtime.hub import Hub, Subscription
 
@@ -26,6 +26,10 @@ class Realtime:
         self.bus = bus
         self.hub = Hub(self._compute, degraded=lambda: bus.degraded)
         bus.listen(self.hub.notify)
+
+    def start(self) -> None:
+        """The first socket of the process starts the bus's listener."""
+        self.bus.start()
 
     def publish(self, change: Change) -> None:
         """After a commit: every process's subscribers whose scope the change touches are pushed the new answer."""
@@ -51,7 +55,7 @@ class Realtime:
 
 
 def install_realtime(app: FastAPI, settings: Settings) -> Realtime:
-    realtime = Realtime(app, LocalBus())
+    realtime = Realtime(app, build_bus(settings))
     app.state.realtime = realtime
     return realtime
 
@@ -61,3 +65,15 @@ def announce(app: FastAPI, change: Change) -> None:
     realtime: Realtime | None = getattr(app.state, "realtime", None)
     if realtime is not None:
         realtime.publish(change)
+
+
+def announce_elsewhere(settings: Settings, change: Change) -> None:
+    """Announce a committed change from outside the servers (the CLI, the scheduler): through Redis when REDIS_URL
+    is set; without it there is no other process to tell, and the servers' periodic refresh shows it."""
+    if not settings.redis_url:
+        return
+    bus = build_bus(settings)
+    try:
+        bus.publish(Change(change.reason, change.scopes, change.at or time.time()))
+    finally:
+        bus.close()
