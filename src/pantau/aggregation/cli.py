@@ -10,6 +10,8 @@ from rich.progress import Progress
 from pantau.aggregation.jobs import backfill, backfill_weeks, run_aggregation
 from pantau.cli.common import fail, ready_engine, settings_or_exit
 from pantau.models.enums import SnapshotType
+from pantau.realtime.changes import Change
+from pantau.realtime.service import announce_elsewhere
 
 aggregate_app = typer.Typer(help="Snapshots per hour, day and week that keep the dashboard fast.", no_args_is_help=True)
 
@@ -17,6 +19,7 @@ aggregate_app = typer.Typer(help="Snapshots per hour, day and week that keep the
 def _run(kind: SnapshotType) -> None:
     settings = settings_or_exit()
     result = run_aggregation(ready_engine(settings), settings, kind)
+    announce_elsewhere(settings, Change.of("aggregation"))
     if not result.ran:
         typer.echo(f"{kind.value} aggregation skipped: another runner holds its lock")
         return

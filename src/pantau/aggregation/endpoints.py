@@ -19,6 +19,8 @@ from sqlalchemy.exc import OperationalError
 
 from pantau.aggregation.jobs import run_aggregation
 from pantau.models.enums import SnapshotType
+from pantau.realtime.changes import Change
+from pantau.realtime.service import announce
 from pantau.web.deps import SettingsDep
 from pantau.web.errors import ApiError, Refusal, error_responses
 
@@ -105,6 +107,7 @@ def aggregate_metrics(
         raise ApiError(400, "invalid_parameter", f"type: use hourly, daily or weekly, got {kind!r}") from None
     try:
         result = run_aggregation(request.app.state.engine, settings, snapshot_type)
+        announce(request.app, Change.of("aggregation"))
     except OperationalError:
         raise  # the database is not answering: 503, like every other endpoint
     except Exception as exc:

@@ -21,6 +21,8 @@ from pantau.core import clock
 from pantau.core.config import Settings
 from pantau.ingest.journal import purge
 from pantau.models.enums import SnapshotType
+from pantau.realtime.changes import Change
+from pantau.realtime.service import announce_elsewhere
 
 log = logging.getLogger("pantau.scheduler")
 
@@ -35,6 +37,7 @@ def run_job(engine, settings: Settings, kind: SnapshotType) -> None:
     """One scheduled run; failures are logged, never raised into the scheduler."""
     try:
         run_aggregation(engine, settings, kind)
+        announce_elsewhere(settings, Change.of("aggregation"))
     except Exception:
         log.exception("%s aggregation failed; it runs again at its next time", kind.value)
 

@@ -9,6 +9,8 @@ from pantau.cache.dashboard_cache import build_cache
 from pantau.cache.store import StoreUnavailable
 from pantau.cli.common import fail, settings_or_exit
 from pantau.cli.output import EXIT_UNREACHABLE, json_option, print_json
+from pantau.realtime.changes import Change
+from pantau.realtime.service import announce_elsewhere
 
 cache_app = typer.Typer(help="The dashboard's result cache.", no_args_is_help=True)
 
@@ -31,6 +33,7 @@ def clear(
         return
     try:
         build_cache(settings).invalidate(section)
+        announce_elsewhere(settings, Change.of("cache"))
     except StoreUnavailable as exc:
         fail(f"Redis at REDIS_URL did not answer ({exc}); nothing was cleared", EXIT_UNREACHABLE)
     typer.echo(f"cleared the cached answers of {section or 'every section'}")

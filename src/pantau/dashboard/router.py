@@ -12,12 +12,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import WithJsonSchema
 from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
 from pantau.audit import service as audit
 from pantau.auth.dependencies import CurrentUser, client_address
 from pantau.auth.scope import Scope
 from pantau.auth.scope_sql import ScopeRefused, narrow_scope
-from pantau.cache.dashboard_cache import CacheKeyParts, DashboardCache
+from pantau.cache.dashboard_cache import CacheKeyParts, CacheOutcome, DashboardCache
 from pantau.core import clock
 from pantau.core.config import Settings
 from pantau.core.database import release_connection
@@ -185,6 +186,51 @@ class SectionRequest:
         return SectionContext(connection=connection, scope=self.scope, window=self.window, settings=self.settings)
 
 
+def section_window(section: Section, settings: Settings, parameters: RangeParameters) -> Window:
+    """The window the parameters name now (400 for a bad range); kpi's is always today."""
+    now = clock.now()
+    try:
+        if not section.ranged:
+            return resolve_window(now=now, zone=settings.zone, preset=section.default_range)
+        preset, name = _preset(parameters)
+        return resolve_window(
+            now=now,
+            zone=settings.zone,
+            preset=preset,
+            start_date=parameters.start_date,
+            end_date=parameters.end_date,
+            default=section.default_range,
+            preset_parameter=name,
+        )
+    except WindowError as exc:
+        raise ApiError(400, "invalid_parameter", exc.detail) from None
+
+
+def check_section_request(
+    section: Section,
+    caller: Scope,
+    session: Session,
+    settings: Settings,
+    parameters: RangeParameters,
+    filters: ScopeFilters,
+) -> SectionRequest:
+    """Who may read the section, over which window and rows: the checks of `GET /api/dashboard/<section>`, shared
+    with the live dashboard's subscriptions (`pantau.realtime`). Raises ApiError (400, 403, 404) as the API answers."""
+    if section.management and not caller.can_read_management_sections:
+        raise ApiError(403, "forbidden", f"{section.name}: agents cannot open this section")
+    window = section_window(section, settings, parameters)
+    scope = caller
+    if filters.team_id is not None or filters.agent_id is not None:
+        try:
+            scope = narrow_scope(session.connection(), caller, filters.team_id, filters.agent_id)
+        except ScopeRefused as exc:
+            error = {403: "forbidden", 404: "not_found"}.get(exc.status, "invalid_parameter")
+            raise ApiError(exc.status, error, exc.detail) from None
+        finally:
+            release_connection(session)
+    return SectionRequest(scope=scope, window=window, settings=settings)
+
+
 def section_request(section: Section) -> Callable[..., SectionRequest]:
     def dependency(
         caller: CurrentUser,
@@ -193,36 +239,26 @@ def section_request(section: Section) -> Callable[..., SectionRequest]:
         parameters: Annotated[RangeParameters, Depends(range_parameters if section.ranged else no_range)],
         filters: Annotated[ScopeFilters, Depends(scope_filters)],
     ) -> SectionRequest:
-        if section.management and not caller.scope.can_read_management_sections:
-            raise ApiError(403, "forbidden", f"{section.name}: agents cannot open this section")
-        now = clock.now()
-        try:
-            if section.ranged:
-                preset, name = _preset(parameters)
-                window = resolve_window(
-                    now=now,
-                    zone=settings.zone,
-                    preset=preset,
-                    start_date=parameters.start_date,
-                    end_date=parameters.end_date,
-                    default=section.default_range,
-                    preset_parameter=name,
-                )
-            else:
-                window = resolve_window(now=now, zone=settings.zone, preset=section.default_range)
-        except WindowError as exc:
-            raise ApiError(400, "invalid_parameter", exc.detail) from None
-        scope = caller.scope
-        if filters.team_id is not None or filters.agent_id is not None:
-            try:
-                scope = narrow_scope(session.connection(), caller.scope, filters.team_id, filters.agent_id)
-            except ScopeRefused as exc:
-                error = {403: "forbidden", 404: "not_found"}.get(exc.status, "invalid_parameter")
-                raise ApiError(exc.status, error, exc.detail) from None
-            release_connection(session)
-        return SectionRequest(scope=scope, window=window, settings=settings)
+        return check_section_request(section, caller.scope, session, settings, parameters, filters)
 
     return dependency
+
+
+def section_body(
+    cache: DashboardCache, section: Section, checked: SectionRequest, session: Session
+) -> tuple[bytes, CacheOutcome]:
+    """The section's JSON answer, through the cache: what the API sends, and what the live dashboard pushes."""
+    key = CacheKeyParts(
+        section=section.name,
+        parameters={"range": checked.window.cache_token},
+        scope_key=checked.scope.cache_key,
+        timezone=checked.window.zone.key,
+    )
+
+    def compute() -> bytes:
+        return section.compute(checked.on(session.connection())).model_dump_json(by_alias=True).encode()
+
+    return cache.read_through(key, compute)
 
 
 def _endpoint(section: Section) -> Callable[..., Response]:
@@ -236,18 +272,7 @@ def _endpoint(section: Section) -> Callable[..., Response]:
         takes no database connection). Each step that uses the database releases its connection before handing back
         to the event loop: with more requests in flight than worker threads, one that holds a connection while it
         waits for a thread could leave the threads waiting for connections, and nobody would move."""
-        cache: DashboardCache = request.app.state.cache
-        key = CacheKeyParts(
-            section=section.name,
-            parameters={"range": checked.window.cache_token},
-            scope_key=checked.scope.cache_key,
-            timezone=checked.window.zone.key,
-        )
-
-        def compute() -> bytes:
-            return section.compute(checked.on(session.connection())).model_dump_json(by_alias=True).encode()
-
-        body, outcome = cache.read_through(key, compute)
+        body, outcome = section_body(request.app.state.cache, section, checked, session)
         if section.audited:
             audit.record(
                 session,

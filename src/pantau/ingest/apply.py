@@ -104,6 +104,8 @@ def apply_body(ctx: ApplyContext, body: bytes) -> list[EventResult]:
         envelope = parse_webhook(body)
     except WebhookRejected as exc:
         raise BodyRefused(400, "invalid_body", str(exc)) from None
+    # Statuses, sessions and contacts are not tied to one conversation: the webhook's changes concern everyone.
+    ctx.touch_everything()
     apply_webhook(ctx, envelope)
     release_parked(ctx)
     return []

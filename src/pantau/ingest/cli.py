@@ -17,6 +17,8 @@ from pantau.core import clock
 from pantau.core.config import Settings
 from pantau.ingest import csv_import, import_tables, journal, service
 from pantau.models.enums import JournalState
+from pantau.realtime.changes import Change
+from pantau.realtime.service import announce_elsewhere
 
 ingest_app = typer.Typer(
     help="The ingest journal: every body the webhook and the events API received, raw.", no_args_is_help=True
@@ -68,6 +70,7 @@ def replay(
         typer.echo(f"{replayed.skipped} were applied meanwhile by another process")
     if replayed.by_state and settings.redis_url:
         service.forget_cached_answers(build_cache(settings))
+        announce_elsewhere(settings, Change.of("ingest"))
 
 
 @ingest_app.command()

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select
 
+from pantau.auth.scope import conversation_scopes
 from pantau.ingest.locks import lock_key
 from pantau.ingest.rows import RowChange, row_exists
 from pantau.models import (
@@ -28,7 +29,7 @@ from pantau.models import (
     User,
     WhatsappSession,
 )
-from pantau.models.enums import IngestSource, ReferentKind
+from pantau.models.enums import IngestSource, ReferentKind, ScopeType
 
 _parked = ParkedItem.__table__
 
@@ -57,6 +58,23 @@ class Parked:
     journal_id: int | None
 
 
+def touched_scopes(connection: Connection, conversation_ids: list[str]) -> set[tuple[ScopeType, str]]:
+    """The stored scopes the conversations count in now (`conversation_scopes`), the organisation's among them."""
+    if not conversation_ids:
+        return set()
+    conversations = Conversation.__table__
+    assignees = User.__table__
+    found = connection.execute(
+        select(conversations.c.team_id, conversations.c.assigned_to, assignees.c.team_id)
+        .select_from(conversations.outerjoin(assignees, assignees.c.id == conversations.c.assigned_to))
+        .where(conversations.c.id.in_(conversation_ids))
+    )
+    scopes: set[tuple[ScopeType, str]] = {(ScopeType.org, "")}
+    for team_id, assignee_id, assignee_team in found:
+        scopes.update(conversation_scopes(team_id, assignee_id, assignee_team))
+    return scopes
+
+
 def referent_key(kind: ReferentKind, key: str) -> str:
     return f"{kind.value}:{key}"
 
@@ -76,6 +94,11 @@ class ApplyContext:
         self.tally: Counter[str] = Counter()
         self.changed = False
         self._created: deque[Referent] = deque()
+        # Who the body's changes concern (`pantau.realtime`): the stored scopes of the conversations and people it
+        # touched, before and after; `everything` when it touched rows not tied to one conversation.
+        self.everything = False
+        self._touched_conversations: set[str] = set()
+        self.scopes: set[tuple[ScopeType, str]] = set()
 
     def note(self, change: RowChange) -> None:
         if change.anything:
@@ -85,6 +108,31 @@ class ApplyContext:
         """A row that items may be waiting for now exists."""
         self.changed = True
         self._created.append((kind, key))
+
+    def touch_conversation(self, conversation_id: str) -> None:
+        """The conversation is about to change: the scopes it counts in now count as touched, and so will those it
+        counts in once the body is applied (a reassignment touches the old assignee and the new one)."""
+        if conversation_id not in self._touched_conversations:
+            self._touched_conversations.add(conversation_id)
+            self.scopes.update(touched_scopes(self.connection, [conversation_id]))
+
+    def touch_person(self, user_id: str) -> None:
+        """A person's own figures change (a message they sent): their scope and their team's."""
+        self.scopes.add((ScopeType.agent, user_id))
+        team_id = self.connection.execute(select(User.__table__.c.team_id).where(User.__table__.c.id == user_id))
+        team = team_id.scalar()
+        if team is not None:
+            self.scopes.add((ScopeType.team, team))
+
+    def touch_everything(self) -> None:
+        self.everything = True
+
+    def touched(self) -> frozenset[tuple[ScopeType, str]] | None:
+        """After applying, before the commit: the scopes the body touched, or None for every scope."""
+        if self.everything:
+            return None
+        self.scopes.update(touched_scopes(self.connection, sorted(self._touched_conversations)))
+        return frozenset(self.scopes)
 
     def next_created(self) -> Referent | None:
         return self._created.popleft() if self._created else None

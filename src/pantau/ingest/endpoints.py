@@ -23,6 +23,8 @@ from pantau.ingest import service, whatsapp
 from pantau.ingest.journal import JournalUnavailable
 from pantau.ingest.schemas import EventsRequest, EventsResponse, WebhookAnswer
 from pantau.models.enums import IngestSource, JournalState
+from pantau.realtime.changes import Change
+from pantau.realtime.service import announce
 from pantau.web.deps import SettingsDep
 from pantau.web.errors import ApiError, Refusal, error_response, error_responses
 
@@ -175,6 +177,7 @@ async def receive_whatsapp_webhook(
         log.warning("WhatsApp webhook body %s journaled as failed: %s", applied.entry_id, applied.refusal.detail)
     if applied.changed:
         service.forget_cached_answers(request.app.state.cache)
+        announce(request.app, Change.of("ingest", applied.touched))
     return WebhookAnswer(state=applied.state.value)
 
 
@@ -222,4 +225,5 @@ async def receive_events(request: Request, settings: SettingsDep, sender: Ingest
         return error_response(applied.refusal.status, applied.refusal.error, applied.refusal.detail)
     if applied.changed:
         service.forget_cached_answers(request.app.state.cache)
+        announce(request.app, Change.of("ingest", applied.touched))
     return JSONResponse(EventsResponse(results=applied.results).model_dump(mode="json"))

@@ -290,10 +290,26 @@ def _apply_claimed(ctx: ApplyContext, event: Event, raw: dict, *, was_parked: bo
             id=event.id, outcome=EventOutcome.parked, reason=f"waiting for {missing[0].value} {missing[1]}"
         )
     stale = _is_stale(ctx, event, kind.watermark(event.data))
+    _touch(ctx, event)
     ctx.note(kind.apply(ctx, event, stale))
     if was_parked:
         _set_outcome(ctx, event.id, EventOutcome.accepted)
     return EventResult(id=event.id, outcome=EventOutcome.accepted, reason=_SUPERSEDED if stale else None)
+
+
+def _touch(ctx: ApplyContext, event: Event) -> None:
+    """Name who the event's change concerns, for the live dashboard: a conversation's scopes (and a message's sender),
+    or everyone for rows not tied to one conversation (teams, people, tickets, statuses...)."""
+    if event.type == "conversation.opened":
+        ctx.touch_conversation(event.data.id)
+    elif event.type.startswith("conversation."):
+        ctx.touch_conversation(event.data.conversation_id)
+    elif event.type == "message.created":
+        ctx.touch_conversation(event.data.conversation_id)
+        if event.data.sender_id is not None:
+            ctx.touch_person(event.data.sender_id)
+    else:
+        ctx.touch_everything()
 
 
 def _set_outcome(ctx: ApplyContext, event_id: str, outcome: EventOutcome) -> None:

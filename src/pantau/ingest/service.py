@@ -21,7 +21,7 @@ from pantau.ingest import journal
 from pantau.ingest.apply import BodyRefused, apply_body, final_state
 from pantau.ingest.context import ApplyContext
 from pantau.ingest.schemas import EventResult
-from pantau.models.enums import IngestSource, JournalState
+from pantau.models.enums import IngestSource, JournalState, ScopeType
 
 log = logging.getLogger("pantau.ingest")
 
@@ -47,6 +47,8 @@ class Applied:
     results: list[EventResult] = field(default_factory=list)
     changed: bool = False
     refusal: BodyRefused | None = None
+    # The stored scopes the changes touched (None: every scope), for the live dashboard.
+    touched: frozenset[tuple[ScopeType, str]] | None = None
 
 
 def receive(
@@ -99,7 +101,10 @@ def _apply_once(engine: Engine, entry_id: int, now: datetime, states: tuple[Jour
         summary = {outcome: count for outcome, count in sorted(ctx.tally.items()) if count}
         state = final_state(Counter(summary))
         journal.finish(connection, entry.id, state, at=now, summary=summary)
-    return Applied(entry_id=entry.id, state=state, summary=summary, results=results, changed=ctx.changed)
+        touched = ctx.touched() if ctx.changed else frozenset()
+    return Applied(
+        entry_id=entry.id, state=state, summary=summary, results=results, changed=ctx.changed, touched=touched
+    )
 
 
 def _give_up(engine: Engine, entry_id: int, now: datetime, exc: Exception) -> NoReturn:

@@ -17,6 +17,8 @@ from pantau.core.config import Settings, get_settings
 from pantau.core.database import get_engine, make_engine
 from pantau.dashboard.router import router as dashboard_router
 from pantau.ingest import endpoints as ingest_endpoints
+from pantau.realtime import endpoint as realtime_endpoint
+from pantau.realtime.service import install_realtime
 from pantau.reports import endpoints as report_endpoints
 from pantau.web import api_docs, dashboard_page, health, metrics
 from pantau.web.assets import install_assets
@@ -44,11 +46,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
     app.state.cache = process_cache(settings) if settings is get_settings() else build_cache(settings)
 
+    install_realtime(app, settings)
     install_error_handlers(app)
     app.add_middleware(PageSecurityHeaders)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(auth_endpoints.router)
+    app.include_router(realtime_endpoint.router)
     app.include_router(dashboard_router)
     app.include_router(audit_endpoints.router)
     app.include_router(cron_endpoints.router)

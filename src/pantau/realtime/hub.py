@@ -1,0 +1,225 @@
+"""Subscriptions, grouped so that one computation serves everyone who would get the same answer, and the pushes.
+
+- A *topic* is a section + the subscriber's effective scope (its `cache_key`: rows and phone masking) + the range
+  parameters. Every subscriber of a topic gets the same bytes, computed once per change by `section_body`, the
+  function (and cache) of `GET /api/dashboard/<section>`: what is pushed is byte-for-byte the HTTP answer.
+- A change marks dirty the topics whose scope it touches (`Change.touches`); the others are not recomputed.
+- A topic computes at most once a second; a subscriber gets at most one push per section per second, and only when
+  the bytes differ from what it was last sent for that section.
+- Windows slide: every `REFRESH_SECONDS` each topic is recomputed (pushed only if its answer changed); every
+  `DEGRADED_REFRESH_SECONDS` while the bus may be missing other processes' changes (Redis down).
+
+Everything here runs on the server's event loop; the computation runs on a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from pantau.auth.scope import Scope
+from pantau.core import clock
+from pantau.dashboard.router import RangeParameters, Section
+from pantau.realtime.changes import Change
+
+log = logging.getLogger("pantau.realtime")
+
+PUSH_INTERVAL_SECONDS = 1.0
+REFRESH_SECONDS = 30.0
+DEGRADED_REFRESH_SECONDS = 5.0
+# A client that lets this many messages pile up unread is disconnected rather than buffered without end.
+OUTBOX_LIMIT = 64
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One section of a subscribe message, checked: the effective scope (filters applied) and the range."""
+
+    section: Section
+    scope: Scope
+    parameters: RangeParameters
+
+    @property
+    def topic_key(self) -> tuple:
+        p = self.parameters
+        return (self.section.name, self.scope.cache_key, p.date_range, p.period, p.start_date, p.end_date)
+
+
+Compute = Callable[[Subscription], Awaitable[bytes]]
+
+
+def section_message(section: str, body: bytes, timestamp: str) -> str:
+    """`{type, section, data, timestamp}` with `data` the answer's bytes as they are (never decoded and re-encoded)."""
+    return f'{{"type":"section","section":"{section}","data":{body.decode()},"timestamp":"{timestamp}"}}'
+
+
+class Subscriber:
+    """One socket: what it is subscribed to, what it was sent, and its outbox (written by `run_outbox`)."""
+
+    def __init__(self, send: Callable[[str], Awaitable[None]]) -> None:
+        self._send = send
+        self.topics: dict[str, Topic] = {}
+        self._sent: dict[str, tuple[float, bytes]] = {}
+        self._held: dict[str, tuple[bytes, str]] = {}
+        self._outbox: asyncio.Queue[str | None] = asyncio.Queue()
+        self.closed = False
+
+    def queue(self, message: str) -> None:
+        if self.closed:
+            return
+        if self._outbox.qsize() >= OUTBOX_LIMIT:
+            log.warning("a realtime client stopped reading; closing its socket")
+            self.close()
+            return
+        self._outbox.put_nowait(message)
+
+    def close(self) -> None:
+        self.closed = True
+        self._outbox.put_nowait(None)
+
+    async def run_outbox(self) -> None:
+        """Send what is queued, in order, until the subscriber is closed."""
+        while (message := await self._outbox.get()) is not None:
+            await self._send(message)
+
+    def push(self, section: str, body: bytes, timestamp: str) -> None:
+        """Send the section's answer if it differs from the last one sent, at most once a second per section."""
+        last = self._sent.get(section)
+        if last is not None and last[1] == body:
+            self._held.pop(section, None)
+            return
+        wait = 0.0 if last is None else last[0] + PUSH_INTERVAL_SECONDS - time.monotonic()
+        if wait > 0:
+            held = section in self._held
+            self._held[section] = (body, timestamp)
+            if not held:
+                asyncio.get_running_loop().call_later(wait, self._release, section)
+            return
+        self._sent[section] = (time.monotonic(), body)
+        self.queue(section_message(section, body, timestamp))
+
+    def _release(self, section: str) -> None:
+        held = self._held.pop(section, None)
+        if held is not None and section in self.topics:
+            self.push(section, *held)
+
+    def forget(self, section: str) -> None:
+        """Unsubscribed: a later subscription to the section starts with a push."""
+        self._sent.pop(section, None)
+        self._held.pop(section, None)
+
+
+class Topic:
+    """Subscribers who get the same bytes, and the one computation that serves them."""
+
+    def __init__(self, hub: Hub, subscription: Subscription) -> None:
+        self.hub = hub
+        self.subscription = subscription
+        self.subscribers: set[Subscriber] = set()
+        self.body: bytes | None = None
+        self.timestamp = ""
+        self._dirty = False
+        self._task: asyncio.Task | None = None
+        self._last_run = 0.0
+
+    @property
+    def section(self) -> str:
+        return self.subscription.section.name
+
+    def mark(self) -> None:
+        self._dirty = True
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        try:
+            while self._dirty and self.subscribers:
+                # Coalescing: changes arriving within a second of the last computation are served by one more.
+                wait = self._last_run + PUSH_INTERVAL_SECONDS - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self._dirty = False
+                self._last_run = time.monotonic()
+                try:
+                    body = await self.hub.compute(self.subscription)
+                except Exception:
+                    log.exception("the realtime %s answer could not be computed", self.section)
+                    continue
+                self.hub.computations += 1
+                self.body = body
+                self.timestamp = clock.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+                for subscriber in list(self.subscribers):
+                    subscriber.push(self.section, body, self.timestamp)
+        finally:
+            self._task = None
+
+
+class Hub:
+    """This process's subscribers and topics."""
+
+    def __init__(self, compute: Compute, degraded: Callable[[], bool] = lambda: False) -> None:
+        self._compute = compute
+        self._degraded = degraded
+        self.topics: dict[tuple, Topic] = {}
+        self.computations = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ticker: asyncio.Task | None = None
+
+    async def compute(self, subscription: Subscription) -> bytes:
+        return await self._compute(subscription)
+
+    def _started(self) -> None:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+            self._ticker = self._loop.create_task(self._tick())
+
+    def subscribe(self, subscriber: Subscriber, subscriptions: list[Subscription]) -> None:
+        """Replace the subscriber's subscriptions; each section is pushed as soon as it is computed."""
+        self._started()
+        self.unsubscribe(subscriber)
+        for subscription in subscriptions:
+            topic = self.topics.get(subscription.topic_key)
+            if topic is None:
+                topic = self.topics[subscription.topic_key] = Topic(self, subscription)
+            topic.subscribers.add(subscriber)
+            subscriber.topics[topic.section] = topic
+            # A fresh answer for the newcomer; those already subscribed are pushed only if it differs.
+            topic.mark()
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        for section, topic in list(subscriber.topics.items()):
+            topic.subscribers.discard(subscriber)
+            subscriber.forget(section)
+            if not topic.subscribers:
+                self.topics.pop(topic.subscription.topic_key, None)
+        subscriber.topics.clear()
+
+    def notify(self, change: Change) -> None:
+        """From any thread: the change reaches the loop, where the topics it touches are marked."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(self.changed, change)
+
+    def changed(self, change: Change) -> None:
+        for topic in list(self.topics.values()):
+            if change.touches(topic.subscription.scope):
+                topic.mark()
+
+    async def _tick(self) -> None:
+        """Sliding windows, and the fallback while the bus is degraded: recompute every topic now and then."""
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(1.0)
+            every = DEGRADED_REFRESH_SECONDS if self._degraded() else REFRESH_SECONDS
+            if time.monotonic() - last >= every:
+                last = time.monotonic()
+                for topic in list(self.topics.values()):
+                    topic.mark()
+
+    def close(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()

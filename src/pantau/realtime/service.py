@@ -1,0 +1,79 @@
+"""The live dashboard of one server process: its bus and its hub, kept on `app.state.realtime`.
+
+Code that changes what the dashboards show announces it with `announce(app, change)` after its commit; code outside
+the server (the CLI, the scheduler) with `announce_elsewhere(settings, change)`, which reaches the servers through
+Redis when REDIS_URL is set.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from pantau.core.config import Settings
+from pantau.core.database import release_connection
+from pantau.dashboard.router import SectionRequest, section_body, section_window
+from pantau.realtime.bus import LocalBus, build_bus
+from pantau.realtime.changes import Change
+from pantau.realtime.hub import Hub, Subscription
+
+
+class Realtime:
+    def __init__(self, app: FastAPI, bus: LocalBus) -> None:
+        self.app = app
+        self.bus = bus
+        self.hub = Hub(self._compute, degraded=lambda: bus.degraded)
+        bus.listen(self.hub.notify)
+
+    def start(self) -> None:
+        """The first socket of the process starts the bus's listener."""
+        self.bus.start()
+
+    def publish(self, change: Change) -> None:
+        """After a commit: every process's subscribers whose scope the change touches are pushed the new answer."""
+        if change.at is None:
+            change = Change(change.reason, change.scopes, time.time())
+        self.bus.publish(change)
+
+    async def _compute(self, subscription: Subscription) -> bytes:
+        return await run_in_threadpool(self._compute_now, subscription)
+
+    def _compute_now(self, subscription: Subscription) -> bytes:
+        settings: Settings = self.app.state.settings
+        window = section_window(subscription.section, settings, subscription.parameters)
+        checked = SectionRequest(scope=subscription.scope, window=window, settings=settings)
+        with self.app.state.session_factory() as session:
+            body, _outcome = section_body(self.app.state.cache, subscription.section, checked, session)
+            release_connection(session)
+        return body
+
+    def close(self) -> None:
+        self.hub.close()
+        self.bus.close()
+
+
+def install_realtime(app: FastAPI, settings: Settings) -> Realtime:
+    realtime = Realtime(app, build_bus(settings))
+    app.state.realtime = realtime
+    return realtime
+
+
+def announce(app: FastAPI, change: Change) -> None:
+    """Announce a committed change from inside a server process."""
+    realtime: Realtime | None = getattr(app.state, "realtime", None)
+    if realtime is not None:
+        realtime.publish(change)
+
+
+def announce_elsewhere(settings: Settings, change: Change) -> None:
+    """Announce a committed change from outside the servers (the CLI, the scheduler): through Redis when REDIS_URL
+    is set; without it there is no other process to tell, and the servers' periodic refresh shows it."""
+    if not settings.redis_url:
+        return
+    bus = build_bus(settings)
+    try:
+        bus.publish(Change(change.reason, change.scopes, change.at or time.time()))
+    finally:
+        bus.close()
