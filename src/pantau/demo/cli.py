@@ -16,6 +16,17 @@ class SizeName(StrEnum):
     L = "L"
 
 
+class _RowCount:
+    """Rows written so far, for the progress line."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def add(self, batch) -> int:
+        self.total += len(batch.rows)
+        return self.total
+
+
 def demo(
     size: Annotated[
         SizeName,
@@ -35,10 +46,10 @@ def demo(
     from datetime import UTC, datetime
 
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
     from pantau.auth.passwords import hash_password
+    from pantau.cli.progress import Progress, stopped_cleanly
     from pantau.core.database import DatabaseNotReady, check_ready, describe_url, make_engine
     from pantau.demo.catalog import DEMO_PASSWORD
     from pantau.demo.columns import COLUMNS
@@ -61,24 +72,24 @@ def demo(
         chosen, seed=seed, now=datetime.now(UTC), zone=settings.zone, password_hash=hash_password(DEMO_PASSWORD)
     )
     console = Console()
-    progress = Progress(
-        TextColumn("[bold]demo {task.fields[size]}[/bold] day"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[table]}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    )
-    with progress:
-        task = progress.add_task("load", total=generator.day_count, size=chosen.name, table="")
+    rows = _RowCount()
+
+    def outcome() -> str:
+        return (
+            f"stopped after {progress.done()}; the load is one transaction, so nothing of it was kept "
+            "(the database is as it was)"
+        )
+
+    with (
+        Progress(f"demo {chosen.name}", total=generator.day_count, unit="days") as progress,
+        stopped_cleanly(progress, outcome),
+    ):
         try:
             written = load(
                 engine,
                 generator.batches(),
                 reset=reset,
-                on_batch=lambda batch: progress.update(task, completed=batch.day, table=batch.table),
+                on_batch=lambda batch: progress.update(batch.day, note=f"{rows.add(batch):,} rows"),
             )
         except DemoRefused as exc:
             progress.stop()

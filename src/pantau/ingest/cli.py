@@ -9,6 +9,7 @@ import typer
 from pantau.cache.dashboard_cache import build_cache
 from pantau.cli.common import fail, ready_engine, settings_or_exit
 from pantau.cli.output import json_option, print_json
+from pantau.cli.progress import Progress, stopped_cleanly
 from pantau.core.config import Settings
 from pantau.ingest import journal, service
 from pantau.models.enums import JournalState
@@ -48,12 +49,22 @@ def replay(
     each entry is applied once."""
     settings = settings_or_exit()
     engine = ready_engine(settings)
-    replayed = service.replay(
-        engine,
-        now=datetime.now(UTC),
-        include_failed=failed,
-        since=_moment(since, settings) if since is not None else None,
-    )
+    start = _moment(since, settings) if since is not None else None
+
+    def outcome() -> str:
+        return (
+            f"{progress.done()} replayed, each applied whole; the rest wait in the journal for the next "
+            "`pantau ingest replay`"
+        )
+
+    with Progress("replay", unit="journal entries") as progress, stopped_cleanly(progress, outcome):
+        replayed = service.replay(
+            engine,
+            now=datetime.now(UTC),
+            include_failed=failed,
+            since=start,
+            on_entry=lambda done, total: progress.report("replay", done, total),
+        )
     if replayed.total == 0:
         typer.echo("nothing to replay")
         return
