@@ -13,9 +13,18 @@ from pantau.cli.output import EXIT_UNREACHABLE, json_option, print_json
 cache_app = typer.Typer(help="The dashboard's result cache.", no_args_is_help=True)
 
 
+def _sections(incomplete: str) -> list[str]:
+    """The section names, for shell completion of --section."""
+    from pantau.dashboard.router import SECTIONS
+
+    return [name for name in SECTIONS if name.startswith(incomplete)]
+
+
 @cache_app.command("clear")
 def clear(
-    section: str | None = typer.Option(None, "--section", help="Only this section, e.g. kpi; default: every section."),
+    section: str | None = typer.Option(
+        None, "--section", help="Only this section, e.g. kpi; default: every section.", autocompletion=_sections
+    ),
 ) -> None:
     """Invalidate cached answers (all sections, or one). O(1): a version bump, old entries expire on their own."""
     from pantau.dashboard.router import SECTIONS
