@@ -7,7 +7,7 @@ from datetime import date, datetime
 import typer
 
 from pantau.aggregation.jobs import backfill, backfill_weeks, run_aggregation
-from pantau.cli.common import fail, ready_engine, settings_or_exit
+from pantau.cli.common import fail, ready_engine, settings_or_exit, usage_error
 from pantau.cli.progress import Progress, stopped_cleanly
 from pantau.models.enums import SnapshotType
 
@@ -45,7 +45,7 @@ def _day(value: str, option: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        fail(f"{option} must be a date as YYYY-MM-DD, got {value!r}")
+        usage_error(f"{option} must be a date as YYYY-MM-DD, got {value!r}")
 
 
 @aggregate_app.command("backfill")
@@ -56,7 +56,7 @@ def backfill_command(
     """Rebuild hourly, daily and weekly snapshots for the whole weeks covering the days."""
     first_day, last_day = _day(first, "--from"), _day(last, "--to")
     if first_day > last_day:
-        fail(f"--from {first_day} is after --to {last_day}")
+        usage_error(f"--from {first_day} is after --to {last_day}")
     settings = settings_or_exit()
     engine = ready_engine(settings)
     weeks = backfill_weeks(first_day, last_day, settings)

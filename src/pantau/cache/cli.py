@@ -7,7 +7,7 @@ import typer
 
 from pantau.cache.dashboard_cache import build_cache
 from pantau.cache.store import StoreUnavailable
-from pantau.cli.common import fail, settings_or_exit
+from pantau.cli.common import fail, settings_or_exit, usage_error
 from pantau.cli.output import EXIT_UNREACHABLE, json_option, print_json
 
 cache_app = typer.Typer(help="The dashboard's result cache.", no_args_is_help=True)
@@ -31,7 +31,7 @@ def clear(
 
     settings = settings_or_exit()
     if section is not None and section not in SECTIONS:
-        fail(f"unknown section {section!r}; use one of {', '.join(SECTIONS)}")
+        usage_error(f"unknown section {section!r}; use one of {', '.join(SECTIONS)}")
     if not settings.redis_url:
         typer.echo(
             "no REDIS_URL: each Pantau process keeps its own in-memory cache, which a separate command cannot reach; "

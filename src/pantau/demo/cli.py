@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pantau.cli.common import fail, settings_or_exit
+from pantau.cli.common import fail, settings_or_exit, usage_error
 
 
 class SizeName(StrEnum):
@@ -60,7 +60,9 @@ def demo(
     settings = settings_or_exit()
     chosen = SIZES[size.value]
     if chosen.postgres_only and settings.is_sqlite:
-        fail(f"--size {chosen.name} needs PostgreSQL (DATABASE_URL=postgresql://...); SQLite mode is for S and M")
+        usage_error(
+            f"--size {chosen.name} needs PostgreSQL (DATABASE_URL=postgresql://...); SQLite mode is for S and M"
+        )
     engine = make_engine(settings.database_url)
     try:
         check_ready(engine)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 import typer
 
 from pantau.cache.dashboard_cache import build_cache
-from pantau.cli.common import fail, ready_engine, settings_or_exit
+from pantau.cli.common import ready_engine, settings_or_exit, usage_error
 from pantau.cli.output import json_option, print_json
 from pantau.cli.progress import Progress, stopped_cleanly
 from pantau.core.config import Settings
@@ -28,9 +28,9 @@ def _moment(value: str, settings: Settings) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        fail(f"--since must be a date (YYYY-MM-DD) or a time with its offset, got {value!r}")
+        usage_error(f"--since must be a date (YYYY-MM-DD) or a time with its offset, got {value!r}")
     if moment.tzinfo is None:
-        fail(f"--since {value!r} has no offset; add one (like +07:00), or give a date")
+        usage_error(f"--since {value!r} has no offset; add one (like +07:00), or give a date")
     return moment.astimezone(UTC)
 
 
