@@ -223,3 +223,43 @@ def _wait_until_a_statement_waits_for_a_lock(engine: Engine, process: subprocess
             if time.monotonic() > deadline:
                 raise AssertionError("the backfill never waited for the held row")
             time.sleep(0.05)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_a_demo_load_stopped_by_sigint_keeps_nothing(dialect, tmp_path, migrated_url):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pantau", "demo", "--size", "S"],
+        env=pantau_env(migrated_url),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = []
+        for line in process.stderr:  # plain lines: the third day has been written, five remain
+            lines.append(line)
+            if line.startswith("demo S: 3/8 days"):
+                process.send_signal(signal.SIGINT)
+                break
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert process.returncode == 130, "".join(lines) + stderr
+    assert re.fullmatch(
+        r"interrupted: stopped after [3-7] of 8 days; the load is one transaction, so nothing of it was kept "
+        r"\(the database is as it was\)\n",
+        stderr,
+    )
+    assert stdout == ""
+    engine = engine_for(migrated_url)
+    with engine.connect() as connection:
+        counts = {
+            table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("users", "contacts", "conversations", "messages")
+        }
+    engine.dispose()
+    assert counts == {"users": 0, "contacts": 0, "conversations": 0, "messages": 0}
