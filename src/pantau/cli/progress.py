@@ -64,6 +64,7 @@ class Progress:
         self._last_line = self._started
         self._last_tenth = -1
         self._reported = -1
+        self._never_counted = total is None  # a command whose stages come later
         self._bar: RichProgress | None = None
         self._task = None
 
@@ -111,14 +112,18 @@ class Progress:
         self._started = self._last_line = time.monotonic()
         self._last_tenth = -1
         if self._bar is not None:
+            if self._never_counted:
+                self._bar.remove_task(self._task)  # the command's own bar, before its first stage: nothing to keep
             self._task = self._bar.add_task(what, total=total, unit=unit, note="")
         else:
             self._line()
+        self._never_counted = False
 
     def advance(self, steps: int = 1, note: str | None = None) -> None:
         self.update(self.completed + steps, note)
 
     def update(self, completed: int, note: str | None = None) -> None:
+        self._never_counted = False
         self.completed = completed
         if note is not None:
             self.note = note
@@ -131,8 +136,8 @@ class Progress:
             self._line()
 
     def report(self, stage: str, done: int, total: int | None) -> None:
-        """A callback for code that names its stages: `(stage, done, total)`, a new stage (with the stage's name for
-        its unit) when the name changes."""
+        """A callback for code that names its stages: `(stage, done, total)`, a new stage when the name changes (its
+        name says what is counted: "backfill weeks")."""
         if stage != self.what:
             self.stage(stage, total, "")
         elif total != self.total:
