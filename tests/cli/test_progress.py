@@ -263,3 +263,20 @@ def test_a_demo_load_stopped_by_sigint_keeps_nothing(dialect, tmp_path, migrated
         }
     engine.dispose()
     assert counts == {"users": 0, "contacts": 0, "conversations": 0, "messages": 0}
+
+
+def test_stages_each_get_their_own_plain_lines():
+    stream = io.StringIO()
+    with Progress("bench", unit="", stream=stream, every_seconds=float("inf")) as progress:
+        for done in range(3):
+            progress.report("hourly runs", done, 2)
+        progress.report("sections measured", 0, 1)
+        progress.report("sections measured", 1, 1)
+    assert [line.split(",")[0] for line in stream.getvalue().splitlines()] == [
+        "hourly runs: 0/2 (0%)",
+        "hourly runs: 1/2 (50%)",
+        "hourly runs: 2/2 (100%)",
+        "sections measured: 0/1 (0%)",
+        "sections measured: 1/1 (100%)",
+    ]
+    assert progress.done() == "1 of 1"
