@@ -181,3 +181,15 @@ def test_the_read_replica_is_checked_when_set(dialect, tmp_path, migrated_url, d
     assert dead.returncode == 3, dead.stdout + dead.stderr
     assert _line(dead.stdout, "read replica").startswith("✗ read replica: cannot reach the database at ")
     assert "fix: start the database server, or correct DATABASE_READ_URL" in dead.stdout
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_an_unknown_time_zone_is_named_and_nothing_else_is_checked(dialect, tmp_path, migrated_url):
+    result = run_pantau("doctor", database_url=migrated_url, cwd=tmp_path, extra_env={"TIMEZONE": "Asia/Atlantis"})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.splitlines() == [
+        "✗ settings: TIMEZONE: unknown IANA time zone 'Asia/Atlantis'",
+        "    fix: correct the named settings (.env or the environment)",
+        "– other checks: not run: they need settings that parse",
+        "1 of 2 checks failed",
+    ]
