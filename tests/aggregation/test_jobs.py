@@ -307,11 +307,11 @@ def test_backfill_refuses_reversed_or_malformed_days(migrated, fresh_database_ur
     reversed_ = run_pantau(
         "aggregate", "backfill", "--from", "2026-03-05", "--to", "2026-03-01", database_url=fresh_database_url
     )
-    assert reversed_.returncode == 1 and "--from 2026-03-05 is after --to 2026-03-01" in reversed_.stderr
+    assert reversed_.returncode == 2 and "--from 2026-03-05 is after --to 2026-03-01" in reversed_.stderr
     malformed = run_pantau(
         "aggregate", "backfill", "--from", "March", "--to", "2026-03-01", database_url=fresh_database_url
     )
-    assert malformed.returncode == 1 and "--from must be a date as YYYY-MM-DD" in malformed.stderr
+    assert malformed.returncode == 2 and "--from must be a date as YYYY-MM-DD" in malformed.stderr
 
 
 def test_backfill_rebuilds_whole_weeks(migrated):

@@ -7,6 +7,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from pantau.aggregation.jobs import run_aggregation
 from pantau.models.enums import SnapshotType
@@ -129,3 +130,66 @@ def test_an_unreachable_smtp_server_is_named(dialect, tmp_path, migrated_url, de
     assert _line(result.stdout, "smtp") == (
         f"✗ smtp: the SMTP server 127.0.0.1:{dead_port} did not answer (ConnectionRefusedError)"
     )
+
+
+class _Inbox:
+    """aiosmtpd's handler: keeps what it is sent (doctor sends nothing; it greets with EHLO and quits)."""
+
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.messages.append(envelope.content)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[str, int]]:
+    """A real SMTP server on a free local port (aiosmtpd checks its own start by connecting to the port it was given,
+    so it is given a port that was free a moment before)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(_Inbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield "127.0.0.1", port
+    finally:
+        controller.stop()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_an_smtp_server_that_greets_passes(dialect, tmp_path, migrated_url, smtp_server):
+    _aggregated(migrated_url)
+    host, port = smtp_server
+    result = run_pantau(
+        "doctor", database_url=migrated_url, cwd=tmp_path, extra_env={"SMTP_HOST": host, "SMTP_PORT": str(port)}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _line(result.stdout, "smtp") == f"✓ smtp: the SMTP server {host}:{port} answers EHLO"
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+def test_the_read_replica_is_checked_when_set(dialect, tmp_path, migrated_url, dead_port):
+    _aggregated(migrated_url)
+    same = run_pantau("doctor", database_url=migrated_url, cwd=tmp_path, extra_env={"DATABASE_READ_URL": migrated_url})
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert _line(same.stdout, "read replica").startswith("✓ read replica: postgresql+psycopg://")
+
+    replica = f"postgresql://pantau:pw@127.0.0.1:{dead_port}/pantau"
+    dead = run_pantau("doctor", database_url=migrated_url, cwd=tmp_path, extra_env={"DATABASE_READ_URL": replica})
+    assert dead.returncode == 3, dead.stdout + dead.stderr
+    assert _line(dead.stdout, "read replica").startswith("✗ read replica: cannot reach the database at ")
+    assert "fix: start the database server, or correct DATABASE_READ_URL" in dead.stdout
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_an_unknown_time_zone_is_named_and_nothing_else_is_checked(dialect, tmp_path, migrated_url):
+    result = run_pantau("doctor", database_url=migrated_url, cwd=tmp_path, extra_env={"TIMEZONE": "Asia/Atlantis"})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.splitlines() == [
+        "✗ settings: TIMEZONE: unknown IANA time zone 'Asia/Atlantis'",
+        "    fix: correct the named settings (.env or the environment)",
+        "– other checks: not run: they need settings that parse",
+        "1 of 2 checks failed",
+    ]

@@ -60,7 +60,7 @@ def test_size_s_loads_a_week_and_prints_counts_and_sign_ins_then_refuses_a_secon
 def test_size_l_is_refused_on_sqlite(pantau, migrated_sqlite_url):
     result = pantau(migrated_sqlite_url, "demo", "--size", "L")
 
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "needs PostgreSQL" in result.output
 
 

@@ -104,7 +104,7 @@ def test_replay_since_leaves_older_entries_alone(cli):
 def test_replay_refuses_a_since_without_an_offset(cli):
     result = pantau("ingest", "replay", "--since", "2026-03-02T09:00")
 
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "--since '2026-03-02T09:00' has no offset" in result.stderr
 
 

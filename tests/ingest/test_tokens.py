@@ -57,7 +57,7 @@ def test_token_create_with_the_ingest_permission_and_token_list_shows_it(
 
     assert created.exit_code == 0, created.output
     assert "(id 1, ingest) for crm@example.test" in created.stderr
-    assert refused.exit_code == 1
+    assert refused.exit_code == 2
     assert refused.stderr == "error: --permission must be one of: read, ingest; got 'write'\n"
     assert listed.stdout.splitlines()[0].split() == [
         "id",

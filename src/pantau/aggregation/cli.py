@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import typer
-from rich.progress import Progress
 
 from pantau.aggregation.jobs import backfill, backfill_weeks, run_aggregation
-from pantau.cli.common import fail, ready_engine, settings_or_exit
+from pantau.cli.common import fail, ready_engine, settings_or_exit, usage_error
+from pantau.cli.progress import Progress, stopped_cleanly
 from pantau.models.enums import SnapshotType
 from pantau.realtime.changes import Change
 from pantau.realtime.service import announce_elsewhere
@@ -48,7 +48,7 @@ def _day(value: str, option: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        fail(f"{option} must be a date as YYYY-MM-DD, got {value!r}")
+        usage_error(f"{option} must be a date as YYYY-MM-DD, got {value!r}")
 
 
 @aggregate_app.command("backfill")
@@ -59,14 +59,24 @@ def backfill_command(
     """Rebuild hourly, daily and weekly snapshots for the whole weeks covering the days."""
     first_day, last_day = _day(first, "--from"), _day(last, "--to")
     if first_day > last_day:
-        fail(f"--from {first_day} is after --to {last_day}")
+        usage_error(f"--from {first_day} is after --to {last_day}")
     settings = settings_or_exit()
     engine = ready_engine(settings)
     weeks = backfill_weeks(first_day, last_day, settings)
-    with Progress(transient=False) as progress:
-        task = progress.add_task("backfilling weeks", total=len(weeks))
+    zone = settings.zone
+
+    def week_done(week_start: datetime) -> None:
+        progress.advance(note=f"week of {week_start.astimezone(zone):%Y-%m-%d}")
+
+    def outcome() -> str:
+        return (
+            f"{progress.done()} rebuilt; the week in progress was rolled back, its snapshots are as before. "
+            f"Run the same backfill again to finish."
+        )
+
+    with Progress("backfill", total=len(weeks), unit="weeks") as progress, stopped_cleanly(progress, outcome):
         try:
-            rows = backfill(engine, settings, first_day, last_day, on_week_done=lambda _: progress.advance(task))
+            rows = backfill(engine, settings, first_day, last_day, on_week_done=week_done)
         except RuntimeError as exc:
             fail(str(exc))
     typer.echo(f"backfill {first_day}..{last_day}: {len(weeks)} weeks, {rows} rows")

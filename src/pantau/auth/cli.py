@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from pantau.auth import tokens, users
 from pantau.auth.users import MIN_PASSWORD_LENGTH, VALID_ROLES, AccountError
-from pantau.cli.common import database_session, fail
+from pantau.cli.common import database_session, fail, usage_error
 from pantau.cli.output import json_option, print_json
 from pantau.core import clock
 from pantau.models import User
@@ -141,7 +141,7 @@ def create_token(
     try:
         chosen = TokenPermission(permission)
     except ValueError:
-        fail(f"--permission must be one of: {', '.join(TokenPermission)}; got {permission!r}")
+        usage_error(f"--permission must be one of: {', '.join(TokenPermission)}; got {permission!r}")
     with database_session() as db:
         user = _user_or_exit(db, email)
         if not user.is_active:

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from pantau.cli.common import fail, ready_engine, settings_or_exit
 from pantau.cli.output import json_option, print_json
+from pantau.cli.progress import Progress, stopped_cleanly
 
 if TYPE_CHECKING:
     from pantau.bench.runner import BenchReport, SectionTiming, Timing
@@ -117,18 +118,27 @@ def bench(
     settings = settings_or_exit()
     engine = ready_engine(settings)
     chosen = [r.strip() for r in ranges.split(",") if r.strip()]
-    try:
-        report = run_bench(
-            engine,
-            settings,
-            chosen,
-            repeat,
-            backfill,
-            refreshes=refreshes,
-            refresh_seconds=refresh_seconds,
+
+    def outcome() -> str:
+        return (
+            f"stopped during {progress.what} after {progress.done()}; no figures are reported (the measuring server "
+            "was stopped and its API token revoked)"
         )
-    except RuntimeError as exc:
-        fail(str(exc))
+
+    with Progress("bench", unit="") as progress, stopped_cleanly(progress, outcome):
+        try:
+            report = run_bench(
+                engine,
+                settings,
+                chosen,
+                repeat,
+                backfill,
+                refreshes=refreshes,
+                refresh_seconds=refresh_seconds,
+                on_progress=progress.report,
+            )
+        except RuntimeError as exc:
+            fail(str(exc))
     if as_json:
         print_json(bench_document(report, ranges=chosen, repeat=repeat))
         return

@@ -29,7 +29,7 @@ import httpx2
 from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session
 
-from pantau.aggregation.jobs import backfill, run_aggregation
+from pantau.aggregation.jobs import backfill, backfill_weeks, run_aggregation
 from pantau.auth.scope import Scope, resolve_scope
 from pantau.auth.tokens import api_token_hash, issue_token
 from pantau.core import clock
@@ -96,12 +96,22 @@ class BenchReport:
     worker_peak_mb: float | None
 
 
-def _timed(action: Callable[[], object], repeat: int) -> list[float]:
+# Told (stage, done, total) as the measurement goes, for a progress display; total None: not known.
+OnProgress = Callable[[str, int, int | None], None]
+
+
+def _untold(stage: str, done: int, total: int | None) -> None:
+    """No progress display."""
+
+
+def _timed(action: Callable[[], object], repeat: int, on_each: Callable[[int], None] | None = None) -> list[float]:
     durations = []
-    for _ in range(repeat):
+    for done in range(1, repeat + 1):
         started = time.perf_counter()
         action()
         durations.append(time.perf_counter() - started)
+        if on_each is not None:
+            on_each(done)
     return durations
 
 
@@ -153,6 +163,7 @@ def run_bench(
     backfill_snapshots: bool,
     refreshes: int = 2,
     refresh_seconds: float = REFRESH_SECONDS,
+    on_progress: OnProgress = _untold,
 ) -> BenchReport:
     with engine.connect() as connection:
         conversations = connection.execute(select(func.count()).select_from(Conversation)).scalar_one()
@@ -166,10 +177,27 @@ def run_bench(
     if backfill_snapshots:
         first_day, last_day = local_date(first, settings.zone), local_date(now, settings.zone)
         days = (last_day - first_day).days + 1
+        weeks = len([week for week in backfill_weeks(first_day, last_day, settings) if week[0] < now])
+        built = iter(range(1, weeks + 1))
+        on_progress("backfill weeks", 0, weeks)
         started = time.perf_counter()
-        backfill(engine, settings, first_day, last_day, now=now)
+        backfill(
+            engine,
+            settings,
+            first_day,
+            last_day,
+            now=now,
+            on_week_done=lambda _: on_progress("backfill weeks", next(built), weeks),
+        )
         backfill_seconds = time.perf_counter() - started
-    hourly_run = Timing.of(_timed(lambda: run_aggregation(engine, settings, SnapshotType.hourly), repeat))
+    on_progress("hourly runs", 0, repeat)
+    hourly_run = Timing.of(
+        _timed(
+            lambda: run_aggregation(engine, settings, SnapshotType.hourly),
+            repeat,
+            lambda done: on_progress("hourly runs", done, repeat),
+        )
+    )
 
     owner = _owner(engine)
     scope = resolve_scope(owner)
@@ -178,8 +206,8 @@ def run_bench(
     headers = {"Authorization": f"Bearer {token}"}
     try:
         with _served(settings) as (base_url, pid), httpx2.Client(base_url=base_url, headers=headers) as client:
-            results = _measure_sections(engine, settings, scope, client, ranges, repeat)
-            concurrent = asyncio.run(_concurrent_users(base_url, headers, refreshes, refresh_seconds))
+            results = _measure_sections(engine, settings, scope, client, ranges, repeat, on_progress)
+            concurrent = asyncio.run(_concurrent_users(base_url, headers, refreshes, refresh_seconds, on_progress))
             peak_mb = _peak_memory_mb(pid)
     finally:
         _revoke(engine, token)  # the owner's token lives only as long as the measurement
@@ -279,7 +307,11 @@ async def _load_page(client: httpx2.AsyncClient, durations: list[float]) -> None
 
 
 async def _concurrent_users(
-    base_url: str, headers: dict[str, str], refreshes: int, refresh_seconds: float = REFRESH_SECONDS
+    base_url: str,
+    headers: dict[str, str],
+    refreshes: int,
+    refresh_seconds: float = REFRESH_SECONDS,
+    on_progress: OnProgress = _untold,
 ) -> ConcurrentTiming:
     """CONCURRENT_USERS users, each a browser of its own (BROWSER_CONNECTIONS connections), the answers cached by
     one page load before. Steady: each user loads the page `refreshes` times, every `refresh_seconds`, starting at
@@ -294,6 +326,10 @@ async def _concurrent_users(
         await _load_page(client, [])  # fill the cache
 
     steady: list[float] = []
+    steady_stage = f"page loads, {CONCURRENT_USERS} users refreshing"
+    loads = CONCURRENT_USERS * refreshes
+    loaded = iter(range(1, loads + 1))
+    on_progress(steady_stage, 0, loads)
 
     async def user(index: int) -> None:
         async with browser() as client:
@@ -301,14 +337,23 @@ async def _concurrent_users(
             for _ in range(refreshes):
                 started = time.perf_counter()
                 await _load_page(client, steady)
+                on_progress(steady_stage, next(loaded), loads)
                 await asyncio.sleep(max(0.0, refresh_seconds - (time.perf_counter() - started)))
 
     await asyncio.gather(*(user(index) for index in range(CONCURRENT_USERS)))
 
     burst: list[float] = []
+    burst_stage = f"page loads, {CONCURRENT_USERS} users at once"
+    opened = iter(range(1, CONCURRENT_USERS + 1))
+    on_progress(burst_stage, 0, CONCURRENT_USERS)
+
+    async def open_page(client: httpx2.AsyncClient) -> None:
+        await _load_page(client, burst)
+        on_progress(burst_stage, next(opened), CONCURRENT_USERS)
+
     clients = [browser() for _ in range(CONCURRENT_USERS)]
     try:
-        await asyncio.gather(*(_load_page(client, burst) for client in clients))
+        await asyncio.gather(*(open_page(client) for client in clients))
     finally:
         await asyncio.gather(*(client.aclose() for client in clients))
     return ConcurrentTiming(
@@ -328,29 +373,42 @@ def _measure_sections(
     client: httpx2.Client,
     ranges: list[str],
     repeat: int,
+    on_progress: OnProgress = _untold,
 ) -> list[SectionTiming]:
     results = []
+    measured = _section_ranges(ranges)
+    on_progress("sections and ranges measured", 0, len(measured))
+    for name, preset in measured:
+        section = SECTIONS[name]
+
+        def compute(use_snapshots: bool, preset=preset, section=section) -> None:
+            with engine.connect() as connection:
+                window = resolve_window(now=clock.now(), zone=settings.zone, preset=preset)
+                section.compute(SectionContext(connection, scope, window, settings, use_snapshots=use_snapshots))
+
+        live = _timed(lambda: compute(False), repeat)
+        snapshots = _timed(lambda: compute(True), repeat)
+        url = f"/api/dashboard/{name}?dateRange={preset}"
+        client.get(url, timeout=600).raise_for_status()  # fill the cache
+
+        def hit(url=url) -> None:
+            response = client.get(url)
+            if response.headers.get("X-Cache") != "hit":
+                raise RuntimeError(f"{url} was not served from the cache ({response.headers.get('X-Cache')})")
+
+        hits = _timed(hit, max(repeat, 50))
+        results.append(SectionTiming(name, preset, Timing.of(live), Timing.of(snapshots), Timing.of(hits)))
+        on_progress("sections and ranges measured", len(results), len(measured))
+    return results
+
+
+def _section_ranges(ranges: list[str]) -> list[tuple[str, str]]:
+    """Each section with each range asked for (`default`: its own), in order, each once (a section's default may
+    be 30d itself); a section without ranges with its default only."""
+    measured = []
     for name, section in SECTIONS.items():
         presets = [section.default_range if requested == "default" else requested for requested in ranges]
         if not section.ranged:
             presets = [section.default_range]
-        for preset in dict.fromkeys(presets):  # in order, each once (a section's default may be 30d itself)
-
-            def compute(use_snapshots: bool, preset=preset, section=section) -> None:
-                with engine.connect() as connection:
-                    window = resolve_window(now=clock.now(), zone=settings.zone, preset=preset)
-                    section.compute(SectionContext(connection, scope, window, settings, use_snapshots=use_snapshots))
-
-            live = _timed(lambda: compute(False), repeat)
-            snapshots = _timed(lambda: compute(True), repeat)
-            url = f"/api/dashboard/{name}?dateRange={preset}"
-            client.get(url, timeout=600).raise_for_status()  # fill the cache
-
-            def hit(url=url) -> None:
-                response = client.get(url)
-                if response.headers.get("X-Cache") != "hit":
-                    raise RuntimeError(f"{url} was not served from the cache ({response.headers.get('X-Cache')})")
-
-            hits = _timed(hit, max(repeat, 50))
-            results.append(SectionTiming(name, preset, Timing.of(live), Timing.of(snapshots), Timing.of(hits)))
-    return results
+        measured += [(name, preset) for preset in dict.fromkeys(presets)]
+    return measured

@@ -7,7 +7,7 @@ import typer
 
 from pantau.cache.dashboard_cache import build_cache
 from pantau.cache.store import StoreUnavailable
-from pantau.cli.common import fail, settings_or_exit
+from pantau.cli.common import fail, settings_or_exit, usage_error
 from pantau.cli.output import EXIT_UNREACHABLE, json_option, print_json
 from pantau.realtime.changes import Change
 from pantau.realtime.service import announce_elsewhere
@@ -15,16 +15,25 @@ from pantau.realtime.service import announce_elsewhere
 cache_app = typer.Typer(help="The dashboard's result cache.", no_args_is_help=True)
 
 
+def _sections(incomplete: str) -> list[str]:
+    """The section names, for shell completion of --section."""
+    from pantau.dashboard.router import SECTIONS
+
+    return [name for name in SECTIONS if name.startswith(incomplete)]
+
+
 @cache_app.command("clear")
 def clear(
-    section: str | None = typer.Option(None, "--section", help="Only this section, e.g. kpi; default: every section."),
+    section: str | None = typer.Option(
+        None, "--section", help="Only this section, e.g. kpi; default: every section.", autocompletion=_sections
+    ),
 ) -> None:
     """Invalidate cached answers (all sections, or one). O(1): a version bump, old entries expire on their own."""
     from pantau.dashboard.router import SECTIONS
 
     settings = settings_or_exit()
     if section is not None and section not in SECTIONS:
-        fail(f"unknown section {section!r}; use one of {', '.join(SECTIONS)}")
+        usage_error(f"unknown section {section!r}; use one of {', '.join(SECTIONS)}")
     if not settings.redis_url:
         typer.echo(
             "no REDIS_URL: each Pantau process keeps its own in-memory cache, which a separate command cannot reach; "

@@ -10,7 +10,7 @@ import typer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from pantau.cli.output import EXIT_FAILED, EXIT_UNREACHABLE
+from pantau.cli.output import EXIT_FAILED, EXIT_UNREACHABLE, EXIT_USAGE
 from pantau.core.config import Settings, SettingsError, get_settings
 from pantau.core.database import DatabaseNotReady, check_ready, get_engine, session_scope
 
@@ -18,6 +18,11 @@ from pantau.core.database import DatabaseNotReady, check_ready, get_engine, sess
 def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
+
+
+def usage_error(message: str) -> NoReturn:
+    """An option's value the command cannot use (exit code 2, as for an unknown option)."""
+    fail(message, EXIT_USAGE)
 
 
 def settings_or_exit() -> Settings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pantau.cli.common import fail, ready_engine, settings_or_exit
+from pantau.cli.common import fail, ready_engine, settings_or_exit, usage_error
 from pantau.cli.doctor import doctor
 
 app = typer.Typer(help="Pantau: CRM effectiveness dashboard for WhatsApp customer service.", no_args_is_help=True)
@@ -48,7 +48,7 @@ def serve(
 
     settings = settings_or_exit()
     if settings.is_sqlite and workers > 1:
-        fail("SQLite mode runs one process; use PostgreSQL (DATABASE_URL) for --workers > 1")
+        usage_error("SQLite mode runs one process; use PostgreSQL (DATABASE_URL) for --workers > 1")
     problem = port_problem(host, port)
     if problem is not None:
         fail(f"{problem}; is Pantau already running? Stop it (Ctrl-C where it runs) or choose another --port")

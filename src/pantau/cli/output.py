@@ -1,7 +1,8 @@
 """Output a script can read: `--json` on listings and reports, and the exit codes every command keeps.
 
 Exit codes (README, "Exit codes"): 0 ok, 1 failed, 2 bad usage (Typer's own code for a wrong option or argument),
-3 a service Pantau needs (the database, Redis, an SMTP server) did not answer.
+3 a service Pantau needs (the database, Redis, an SMTP server) did not answer; 130 stopped by Ctrl-C, after
+saying what was done.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
+# Stopped by Ctrl-C (SIGINT), as shells report it: 128 + the signal's number.
+EXIT_INTERRUPTED = 130
 
 JSON_HELP = "Print JSON for scripts instead of the table."
 

@@ -7,13 +7,24 @@ from typing import Annotated
 
 import typer
 
-from pantau.cli.common import fail, settings_or_exit
+from pantau.cli.common import fail, settings_or_exit, usage_error
 
 
 class SizeName(StrEnum):
     S = "S"
     M = "M"
     L = "L"
+
+
+class _RowCount:
+    """Rows written so far, for the progress line."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def add(self, batch) -> int:
+        self.total += len(batch.rows)
+        return self.total
 
 
 def demo(
@@ -35,10 +46,10 @@ def demo(
     from datetime import UTC, datetime
 
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
     from pantau.auth.passwords import hash_password
+    from pantau.cli.progress import Progress, stopped_cleanly
     from pantau.core.database import DatabaseNotReady, check_ready, describe_url, make_engine
     from pantau.demo.catalog import DEMO_PASSWORD
     from pantau.demo.columns import COLUMNS
@@ -49,7 +60,9 @@ def demo(
     settings = settings_or_exit()
     chosen = SIZES[size.value]
     if chosen.postgres_only and settings.is_sqlite:
-        fail(f"--size {chosen.name} needs PostgreSQL (DATABASE_URL=postgresql://...); SQLite mode is for S and M")
+        usage_error(
+            f"--size {chosen.name} needs PostgreSQL (DATABASE_URL=postgresql://...); SQLite mode is for S and M"
+        )
     engine = make_engine(settings.database_url)
     try:
         check_ready(engine)
@@ -61,24 +74,24 @@ def demo(
         chosen, seed=seed, now=datetime.now(UTC), zone=settings.zone, password_hash=hash_password(DEMO_PASSWORD)
     )
     console = Console()
-    progress = Progress(
-        TextColumn("[bold]demo {task.fields[size]}[/bold] day"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[table]}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    )
-    with progress:
-        task = progress.add_task("load", total=generator.day_count, size=chosen.name, table="")
+    rows = _RowCount()
+
+    def outcome() -> str:
+        return (
+            f"stopped after {progress.done()}; the load is one transaction, so nothing of it was kept "
+            "(the database is as it was)"
+        )
+
+    with (
+        Progress(f"demo {chosen.name}", total=generator.day_count, unit="days") as progress,
+        stopped_cleanly(progress, outcome),
+    ):
         try:
             written = load(
                 engine,
                 generator.batches(),
                 reset=reset,
-                on_batch=lambda batch: progress.update(task, completed=batch.day, table=batch.table),
+                on_batch=lambda batch: progress.update(batch.day, note=f"{rows.add(batch):,} rows"),
             )
         except DemoRefused as exc:
             progress.stop()

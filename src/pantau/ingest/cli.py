@@ -8,11 +8,13 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.progress import Progress as RichProgress
 
 from pantau.cache.dashboard_cache import build_cache
-from pantau.cli.common import fail, ready_engine, settings_or_exit
+from pantau.cli.common import fail, ready_engine, settings_or_exit, usage_error
 from pantau.cli.output import json_option, print_json
+from pantau.cli.progress import Progress, stopped_cleanly
 from pantau.core import clock
 from pantau.core.config import Settings
 from pantau.ingest import csv_import, import_tables, journal, service
@@ -34,9 +36,9 @@ def _moment(value: str, settings: Settings) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        fail(f"--since must be a date (YYYY-MM-DD) or a time with its offset, got {value!r}")
+        usage_error(f"--since must be a date (YYYY-MM-DD) or a time with its offset, got {value!r}")
     if moment.tzinfo is None:
-        fail(f"--since {value!r} has no offset; add one (like +07:00), or give a date")
+        usage_error(f"--since {value!r} has no offset; add one (like +07:00), or give a date")
     return moment.astimezone(UTC)
 
 
@@ -55,12 +57,22 @@ def replay(
     each entry is applied once."""
     settings = settings_or_exit()
     engine = ready_engine(settings)
-    replayed = service.replay(
-        engine,
-        now=clock.now(),
-        include_failed=failed,
-        since=_moment(since, settings) if since is not None else None,
-    )
+    start = _moment(since, settings) if since is not None else None
+
+    def outcome() -> str:
+        return (
+            f"{progress.done()} replayed, each applied whole; the rest wait in the journal for the next "
+            "`pantau ingest replay`"
+        )
+
+    with Progress("replay", unit="journal entries") as progress, stopped_cleanly(progress, outcome):
+        replayed = service.replay(
+            engine,
+            now=clock.now(),
+            include_failed=failed,
+            since=start,
+            on_entry=lambda done, total: progress.report("replay", done, total),
+        )
     if replayed.total == 0:
         typer.echo("nothing to replay")
         return
@@ -162,7 +174,7 @@ def import_file(
     size = file.stat().st_size
     try:
         if sys.stdout.isatty():
-            with Progress(
+            with RichProgress(
                 TextColumn(f"{table}"),
                 BarColumn(),
                 TaskProgressColumn(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NoReturn
@@ -127,24 +128,36 @@ class Replayed:
         return sum(self.by_state.values()) + self.skipped
 
 
-def replay(engine: Engine, *, now: datetime, include_failed: bool = False, since: datetime | None = None) -> Replayed:
+def replay(
+    engine: Engine,
+    *,
+    now: datetime,
+    include_failed: bool = False,
+    since: datetime | None = None,
+    on_entry: Callable[[int, int], None] | None = None,
+) -> Replayed:
     """Apply every entry not applied yet (with `include_failed`, also those that failed), oldest first. Applying is
-    idempotent and each entry is claimed, so running it twice, or beside live requests, applies each entry once."""
+    idempotent and each entry is claimed, so running it twice, or beside live requests, applies each entry once.
+    Each entry is its own transaction; `on_entry(done, total)` is called after each."""
     with engine.connect() as connection:
         entry_ids = journal.pending_ids(connection, include_failed=include_failed, since=since)
+    if on_entry is not None:
+        on_entry(0, len(entry_ids))
     states = (JournalState.received, JournalState.failed) if include_failed else (JournalState.received,)
     by_state: Counter[JournalState] = Counter()
     skipped = 0
-    for entry_id in entry_ids:
+    for done, entry_id in enumerate(entry_ids, start=1):
         try:
             applied = apply_entry(engine, entry_id, now=now, states=states)
         except ApplyFailed:
             by_state[JournalState.failed] += 1
-            continue
-        if applied is None:
-            skipped += 1
         else:
-            by_state[applied.state] += 1
+            if applied is None:
+                skipped += 1
+            else:
+                by_state[applied.state] += 1
+        if on_entry is not None:
+            on_entry(done, len(entry_ids))
     return Replayed(by_state=dict(by_state), skipped=skipped)
 
 
