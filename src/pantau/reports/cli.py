@@ -7,15 +7,18 @@ from datetime import UTC, datetime
 import typer
 from sqlalchemy import func, select
 
-from pantau.cli.common import database_session, fail, settings_or_exit
+from pantau.cli.common import database_session, fail, ready_engine, settings_or_exit
 from pantau.models import User
+from pantau.models.enums import ReportRunState
 from pantau.reports.cadence import Cadence, CadenceError
+from pantau.reports.delivery import run_now, send_due_reports
 from pantau.reports.schedules import (
     ScheduleRefused,
     ScheduleRequest,
     cadence_of,
     create_schedule,
     delete_schedule,
+    schedule_for,
     visible_schedules,
 )
 
@@ -82,3 +85,39 @@ def delete(schedule_id: int = typer.Argument(..., metavar="ID", help="The schedu
         except ScheduleRefused as exc:
             fail(exc.detail)
     typer.echo(f"deleted report schedule {schedule_id}")
+
+
+@report_app.command()
+def run(schedule_id: int = typer.Argument(..., metavar="ID", help="The schedule's id.")) -> None:
+    """Send the schedule's report now, for its latest whole period (a failure is retried by the scheduler)."""
+    settings = settings_or_exit()
+    engine = ready_engine(settings)
+    if not settings.smtp_configured:
+        fail("SMTP_HOST is not set: Pantau cannot send mail (see docs/reports.md)")
+    with database_session() as session:
+        try:
+            schedule_for(session, None, schedule_id)
+        except ScheduleRefused as exc:
+            fail(exc.detail)
+    outcome = run_now(engine, settings, schedule_id, datetime.now(UTC))
+    if outcome.state is ReportRunState.sent:
+        typer.echo(f"report run {outcome.run_id} sent")
+    elif outcome.state is ReportRunState.pending:
+        fail(f"report run {outcome.run_id} not sent yet, the scheduler tries again: {outcome.error}")
+    else:
+        fail(f"report run {outcome.run_id} failed: {outcome.error}")
+
+
+@report_app.command("send-due")
+def send_due() -> None:
+    """Send every report that is due now, once across schedulers: what `pantau scheduler` does every minute (for an
+    external cron instead)."""
+    settings = settings_or_exit()
+    engine = ready_engine(settings)
+    if not settings.smtp_configured:
+        fail("SMTP_HOST is not set: Pantau cannot send mail (see docs/reports.md)")
+    outcomes = send_due_reports(engine, settings, datetime.now(UTC))
+    for outcome in outcomes:
+        typer.echo(
+            f"report run {outcome.run_id}: {outcome.state.value}" + (f" ({outcome.error})" if outcome.error else "")
+        )

@@ -6,16 +6,20 @@ their team); agents get 403."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html import escape
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
 from pydantic import Field
 from sqlalchemy import select
 
 from pantau.auth.dependencies import CurrentUser, refuse_cross_site_post
+from pantau.core.database import release_connection
 from pantau.dashboard.schemas import CamelModel
 from pantau.models import ReportRun, ReportSchedule, User
 from pantau.reports.cadence import WEEKDAYS, Cadence, CadenceError
+from pantau.reports.delivery import run_now
 from pantau.reports.schedules import (
     ScheduleRefused,
     ScheduleRequest,
@@ -24,10 +28,12 @@ from pantau.reports.schedules import (
     delete_schedule,
     may_schedule,
     recent_runs,
+    schedule_for,
     visible_schedules,
 )
+from pantau.reports.unsubscribe import InvalidUnsubscribeToken, Unsubscription, read_unsubscribe_token
 from pantau.web.deps import DbSession, SettingsDep
-from pantau.web.errors import ApiError, error_responses
+from pantau.web.errors import ApiError, Refusal, error_responses
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
@@ -166,7 +172,7 @@ def make_schedule(body: ScheduleIn, user: Scheduler, session: DbSession, setting
     status_code=204,
     summary="Delete a report schedule and its history",
     dependencies=[Depends(refuse_cross_site_post)],
-    responses=error_responses(401, 403, 404, 503),
+    responses=error_responses(400, 401, 403, 404, 422, 503),
 )
 def remove_schedule(
     schedule_id: Annotated[int, Path(ge=1, le=2**31 - 1)], user: Scheduler, session: DbSession
@@ -176,3 +182,97 @@ def remove_schedule(
     except ScheduleRefused as exc:
         raise _refused(exc) from None
     return Response(status_code=204)
+
+
+@router.post(
+    "/schedules/{schedule_id}/run",
+    response_model=RunOut,
+    summary="Send a schedule's report now, for its latest whole period",
+    dependencies=[Depends(refuse_cross_site_post)],
+    responses=error_responses(
+        400,
+        401,
+        403,
+        422,
+        404,
+        503,
+        worded={
+            409: Refusal(
+                "Mail cannot be sent: SMTP_HOST is not set.",
+                "smtp_not_configured",
+                "SMTP_HOST: not set; Pantau cannot send mail",
+            )
+        },
+    ),
+)
+def run_schedule_now(
+    request: Request,
+    schedule_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    user: Scheduler,
+    session: DbSession,
+    settings: SettingsDep,
+) -> RunOut:
+    try:
+        schedule_for(session, user, schedule_id)
+    except ScheduleRefused as exc:
+        raise _refused(exc) from None
+    if not settings.smtp_configured:
+        raise ApiError(409, "smtp_not_configured", "SMTP_HOST: not set; Pantau cannot send mail")
+    release_connection(session)
+    # The run takes its own transactions (its claim must be the first statement of one), on the app's engine.
+    outcome = run_now(request.app.state.engine, settings, schedule_id, datetime.now(UTC))
+    return _run_out(session.get(ReportRun, outcome.run_id))
+
+
+_UNSUBSCRIBE_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Pantau</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><h1>Pantau</h1>{body}</body></html>"""
+
+
+def _unsubscription(settings: SettingsDep, token: Annotated[str, Query(max_length=1000)]) -> Unsubscription:
+    try:
+        return read_unsubscribe_token(settings, token)
+    except InvalidUnsubscribeToken as exc:
+        raise ApiError(400, "invalid_token", str(exc)) from None
+
+
+@router.get(
+    "/unsubscribe",
+    response_class=HTMLResponse,
+    summary="The page an unsubscribe link opens: it asks to confirm (a link scanner's visit changes nothing)",
+    responses=error_responses(400, 422),
+)
+def confirm_unsubscribe(unsubscription: Annotated[Unsubscription, Depends(_unsubscription)]) -> HTMLResponse:
+    address = escape(unsubscription.address)
+    return HTMLResponse(
+        _UNSUBSCRIBE_PAGE.format(
+            body=f"<p>Stop sending this scheduled report to <b>{address}</b>? / Berhenti mengirim laporan terjadwal "
+            f'ini ke <b>{address}</b>?</p><form method="post"><button type="submit">Unsubscribe / Berhenti '
+            "berlangganan</button></form>"
+        ),
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
+@router.post(
+    "/unsubscribe",
+    response_class=HTMLResponse,
+    summary="One-click unsubscribe (RFC 8058): the address no longer receives this schedule's report",
+    responses=error_responses(400, 422, 503),
+)
+def unsubscribe(
+    unsubscription: Annotated[Unsubscription, Depends(_unsubscription)], session: DbSession
+) -> HTMLResponse:
+    schedule = session.get(ReportSchedule, unsubscription.schedule_id)
+    if schedule is not None and unsubscription.address in schedule.recipients:
+        schedule.recipients = [address for address in schedule.recipients if address != unsubscription.address]
+        session.flush()
+    address = escape(unsubscription.address)
+    return HTMLResponse(
+        _UNSUBSCRIBE_PAGE.format(
+            body=f"<p><b>{address}</b> will not receive this report any more. / <b>{address}</b> tidak akan menerima "
+            "laporan ini lagi.</p>"
+        ),
+        headers={"Cache-Control": "no-store"},
+    )
