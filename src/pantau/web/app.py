@@ -18,6 +18,7 @@ from pantau.core.database import get_engine, make_engine
 from pantau.dashboard.router import router as dashboard_router
 from pantau.ingest import endpoints as ingest_endpoints
 from pantau.reports import endpoints as report_endpoints
+from pantau.reports import page as reports_page
 from pantau.reports import schedule_endpoints
 from pantau.web import api_docs, dashboard_page, health, metrics
 from pantau.web.assets import install_assets
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(report_endpoints.router)
     app.include_router(schedule_endpoints.router)
     app.include_router(dashboard_page.router)
+    app.include_router(reports_page.router)
     app.include_router(api_docs.router)
     install_assets(app)
     return app
