@@ -28,7 +28,7 @@ from pantau.reports.delivery import send_due_reports
 from pantau.reports.schedules import ScheduleRequest, create_schedule
 from pantau.web.app import create_app
 from tests.conftest import TEST_SECRET, make_settings
-from tests.reports.smtp import smtp_server
+from tests.reports.smtp import self_signed_certificate, smtp_server
 from tests.support.builders import Dataset
 from tests.support.databases import engine_for
 
@@ -82,15 +82,14 @@ def weekly_schedule(engine: Engine, settings, *, format: str = "pdf", recipients
 
 
 def smtp_settings(engine: Engine, port: int, **overrides):
-    return make_settings(
-        engine.url.render_as_string(hide_password=False),
-        smtp_host="127.0.0.1",
-        smtp_port=port,
-        smtp_starttls=False,
-        smtp_from="Pantau <reports@example.test>",
-        public_url="http://testserver",
-        **overrides,
-    )
+    values = {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": port,
+        "smtp_starttls": False,
+        "smtp_from": "Pantau <reports@example.test>",
+        "public_url": "http://testserver",
+    }
+    return make_settings(engine.url.render_as_string(hide_password=False), **{**values, **overrides})
 
 
 def runs_of(engine: Engine, schedule_id: int) -> list[ReportRun]:
@@ -241,3 +240,22 @@ def test_a_deactivated_owners_schedule_stops(engine):
             session.get(User, "sari").is_active = False
         assert send_due_reports(engine, settings, now) == []
         assert runs_of(engine, schedule_id) == [] and box.received == []
+
+
+def test_mail_goes_over_starttls_with_the_certificate_checked_and_signed_in(engine, tmp_path, monkeypatch):
+    now = datetime.now(UTC)
+    plant(engine, now)
+    certificate, key = self_signed_certificate(tmp_path)
+    with smtp_server(tls=(certificate, key), login=("pantau", "s3cret-pass")) as (box, port):
+        settings = smtp_settings(engine, port, smtp_starttls=True, smtp_username="pantau", smtp_password="s3cret-pass")
+        weekly_schedule(engine, settings, recipients=["sari@example.test"])
+        (untrusted,) = send_due_reports(engine, settings, now)
+        assert untrusted.state is ReportRunState.pending
+        assert "CERTIFICATE_VERIFY_FAILED" in untrusted.error
+        assert box.received == []
+
+        # Trusted once its certificate is among the authorities the client checks against, as a real one would be.
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
+        (sent,) = send_due_reports(engine, settings, now + timedelta(seconds=settings.report_retry_seconds))
+        assert sent.state is ReportRunState.sent
+        assert [message["To"] for message in box.received] == ["sari@example.test"]
