@@ -259,3 +259,31 @@ def test_mail_goes_over_starttls_with_the_certificate_checked_and_signed_in(engi
         (sent,) = send_due_reports(engine, settings, now + timedelta(seconds=settings.report_retry_seconds))
         assert sent.state is ReportRunState.sent
         assert [message["To"] for message in box.received] == ["sari@example.test"]
+
+
+def test_a_schedule_with_chosen_sections_mails_only_those_parts(engine):
+    now = datetime.now(UTC)
+    plant(engine, now)
+    with smtp_server() as (box, port):
+        settings = smtp_settings(engine, port)
+        with Session(engine) as session, session.begin():
+            schedule = create_schedule(
+                session,
+                settings,
+                session.get(User, "olga"),
+                ScheduleRequest(
+                    recipients=["olga@example.test"],
+                    cadence=Cadence.parse("daily", "07:00"),
+                    language="en",
+                    sections=["business", "kpi"],
+                ),
+                now - timedelta(days=2),
+            )
+            assert schedule.sections == ["kpi", "business"]  # kept in the summary's order
+        (sent,) = send_due_reports(engine, settings, now)
+        assert sent.state is ReportRunState.sent
+        (attachment,) = list(box.received[0].iter_attachments())
+        text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(attachment.get_content())).pages)
+        assert "Today at a glance" in text and "Business" in text and "Leads generated" in text
+        for left_out in ("Conversations in the range", "Top and bottom agents", "WhatsApp health", "Automation"):
+            assert left_out not in text

@@ -32,6 +32,8 @@ class ReportSchedule(Base):
     format: Mapped[ReportFormat] = mapped_column(checked_enum(ReportFormat, "format"))
     language: Mapped[str] = mapped_column(String(2))
     team_id: Mapped[str | None] = mapped_column(ID)
+    # The summary's parts to include (pantau.reports.figures.SUMMARY_PARTS); null: all of them.
+    sections: Mapped[list | None] = mapped_column(JSONType)
     # When the next run is due; a scheduler claims it by moving this forward only if it still holds the value it read.
     next_run_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -12,6 +12,7 @@ from pantau.models import User
 from pantau.models.enums import ReportRunState
 from pantau.reports.cadence import Cadence, CadenceError
 from pantau.reports.delivery import run_now, send_due_reports
+from pantau.reports.figures import SUMMARY_PARTS
 from pantau.reports.schedules import (
     ScheduleRefused,
     ScheduleRequest,
@@ -36,6 +37,9 @@ def create(
     format_: str = typer.Option("pdf", "--format", help="pdf (the summary attached) or html (in the mail's body)."),
     lang: str = typer.Option("id", "--lang", help="id or en."),
     team: str | None = typer.Option(None, "--team", help="Narrow the report to this team (inside the owner's scope)."),
+    sections: str | None = typer.Option(
+        None, "--sections", help=f"Parts of the summary, comma-separated: {', '.join(SUMMARY_PARTS)} (default: all)."
+    ),
 ) -> None:
     """Make a schedule; prints its id."""
     settings = settings_or_exit()
@@ -50,6 +54,7 @@ def create(
                 format=format_,
                 language=lang,
                 team_id=team,
+                sections=[part.strip() for part in sections.split(",") if part.strip()] if sections else None,
             )
             schedule = create_schedule(session, settings, user, request, datetime.now(UTC))
         except (CadenceError, ScheduleRefused) as exc:

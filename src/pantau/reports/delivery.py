@@ -26,7 +26,7 @@ from pantau.core.config import Settings
 from pantau.core.windows import resolve_window
 from pantau.models import ReportRun, ReportSchedule, User
 from pantau.models.enums import ReportFormat, ReportRunState
-from pantau.reports.figures import summary_figures
+from pantau.reports.figures import SUMMARY_PARTS, summary_figures
 from pantau.reports.mail import DeliveryFailed, report_message, send_messages
 from pantau.reports.pdf import render_summary
 from pantau.reports.schedules import ScheduleRefused, cadence_of, schedule_scope
@@ -156,6 +156,7 @@ def _attempt(engine: Engine, settings: Settings, cache: DashboardCache, run_id: 
         owner = session.get(User, schedule.owner_id)
         attempts, schedule_id, owner_name = run.attempts, schedule.id, owner.full_name
         language, wants_pdf = schedule.language, schedule.format is ReportFormat.pdf
+        parts = tuple(schedule.sections or SUMMARY_PARTS)
         already_sent = set(run.recipients or [])
         pending = [address for address in schedule.recipients if address not in already_sent]
         try:
@@ -176,7 +177,7 @@ def _attempt(engine: Engine, settings: Settings, cache: DashboardCache, run_id: 
             return _finish(engine, run_id, ReportRunState.failed, exc.detail, now)
         session.rollback()
 
-    pdf = render_summary(figures, language, now) if wants_pdf else None
+    pdf = render_summary(figures, language, now, parts) if wants_pdf else None
     messages = [
         report_message(
             settings,
@@ -187,6 +188,7 @@ def _attempt(engine: Engine, settings: Settings, cache: DashboardCache, run_id: 
             owner_name=owner_name,
             unsubscribe_link=unsubscribe_url(settings, schedule_id, address),
             pdf=pdf,
+            parts=parts,
         )
         for address in pending
     ]

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
 from html import escape
 
 from pantau.core.config import Settings
-from pantau.reports.figures import SummaryFigures
+from pantau.reports.figures import SUMMARY_PARTS, SummaryFigures
 from pantau.reports.pdf import scope_words
 from pantau.reports.words import number, word
 from pantau.web.i18n import Language
@@ -36,26 +36,39 @@ def _say(language: Language, key: str, **values: object) -> str:
     return MAIL_WORDS[key][language].format(**values)
 
 
-def headline_figures(figures: SummaryFigures, language: Language) -> list[tuple[str, str]]:
-    """The summary's main figures, as the PDF writes them, for the mail's body."""
-    conversations = figures.conversations
-    rows = [
-        ("conversations", number(language, conversations.totals.value)),
-        ("resolved", number(language, conversations.resolved_vs_open.resolved)),
-        ("resolutionRate", number(language, conversations.resolved_vs_open.percentage)),
-        ("slaCompliance", number(language, conversations.sla_compliance.percentage)),
-    ]
-    if figures.whatsapp is not None and figures.automation is not None and figures.business is not None:
+def headline_figures(
+    figures: SummaryFigures, language: Language, parts: Sequence[str] = SUMMARY_PARTS
+) -> list[tuple[str, str]]:
+    """The main figures of the chosen parts, as the PDF writes them, for the mail's body."""
+    rows: list[tuple[str, str]] = []
+    if "kpi" in parts:
         rows += [
-            ("whatsapp.deliveryRate", number(language, figures.whatsapp.message_funnel.delivery_rate)),
+            ("kpi.activeConversations", number(language, figures.kpi.active_conversations.value)),
+            ("kpi.openTickets", number(language, figures.kpi.open_tickets.value)),
+        ]
+    if "conversations" in parts:
+        conversations = figures.conversations
+        rows += [
+            ("conversations", number(language, conversations.totals.value)),
+            ("resolved", number(language, conversations.resolved_vs_open.resolved)),
+            ("resolutionRate", number(language, conversations.resolved_vs_open.percentage)),
+            ("slaCompliance", number(language, conversations.sla_compliance.percentage)),
+        ]
+    ranked = sorted(figures.agents.agent_metrics, key=lambda agent: agent.rank)
+    if "agents" in parts and ranked:
+        rows.append(("agents.top", f"{ranked[0].agent_name} ({number(language, ranked[0].productivity_score)})"))
+    if "whatsapp" in parts and figures.whatsapp is not None:
+        rows.append(("whatsapp.deliveryRate", number(language, figures.whatsapp.message_funnel.delivery_rate)))
+    if "automation" in parts and figures.automation is not None:
+        rows += [
             ("automation.botShare", number(language, figures.automation.chatbot_vs_human.percentage)),
             ("automation.escalation", number(language, figures.automation.escalation_rate.percentage)),
+        ]
+    if "business" in parts and figures.business is not None:
+        rows += [
             ("business.leads", number(language, figures.business.leads_generated.total)),
             ("business.won", number(language, figures.business.leads_generated.won)),
         ]
-    ranked = sorted(figures.agents.agent_metrics, key=lambda agent: agent.rank)
-    if ranked:
-        rows.append(("agents.top", f"{ranked[0].agent_name} ({number(language, ranked[0].productivity_score)})"))
     return [(word(language, key), value) for key, value in rows]
 
 
@@ -69,6 +82,7 @@ def report_message(
     owner_name: str,
     unsubscribe_link: str,
     pdf: bytes | None,
+    parts: Sequence[str] = SUMMARY_PARTS,
 ) -> EmailMessage:
     first, last = (day.isoformat() for day in dates)
     scope = scope_words(language, figures)
@@ -81,7 +95,7 @@ def report_message(
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
 
-    rows = headline_figures(figures, language)
+    rows = headline_figures(figures, language, parts)
     footer = _say(language, "unsubscribe", owner=owner_name, link=unsubscribe_link)
     plain = [f"Pantau · {word(language, 'title')}", f"{word(language, 'range')}: {first} – {last}", scope, ""]
     plain += [f"{label}: {value}" for label, value in rows]

@@ -47,6 +47,11 @@ class ScheduleIn(CamelModel):
     format: str = Field("pdf", description="pdf (attached) or html (in the mail's body)")
     lang: str = Field("id", description="id or en")
     team_id: str | None = Field(None, description="narrow the report to this team, inside your scope")
+    sections: list[str] | None = Field(
+        None,
+        max_length=6,
+        description="parts of the summary: kpi, conversations, agents, whatsapp, automation, business",
+    )
 
 
 class ScheduleOut(CamelModel):
@@ -61,6 +66,7 @@ class ScheduleOut(CamelModel):
     format: str
     lang: str
     team_id: str | None
+    sections: list[str] | None
     description: str
     next_run_at: datetime
 
@@ -110,6 +116,7 @@ def _schedule_out(schedule: ReportSchedule, emails: dict[str, str]) -> ScheduleO
         format=schedule.format.value,
         lang=schedule.language,
         team_id=schedule.team_id,
+        sections=schedule.sections,
         description=cadence_of(schedule).describe(),
         next_run_at=schedule.next_run_at,
     )
@@ -160,6 +167,7 @@ def make_schedule(body: ScheduleIn, user: Scheduler, session: DbSession, setting
             format=body.format,
             language=body.lang,
             team_id=body.team_id or None,
+            sections=body.sections,
         )
         schedule = create_schedule(session, settings, user, request, datetime.now(UTC))
     except (CadenceError, ScheduleRefused) as exc:

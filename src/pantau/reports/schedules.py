@@ -18,6 +18,7 @@ from pantau.core.config import Settings
 from pantau.models import ReportRun, ReportSchedule, User
 from pantau.models.enums import ReportFormat, Role
 from pantau.reports.cadence import Cadence
+from pantau.reports.figures import SUMMARY_PARTS
 from pantau.web.i18n import LANGUAGES
 
 MAX_RECIPIENTS = 50
@@ -41,6 +42,7 @@ class ScheduleRequest:
     format: str = "pdf"
     language: str = "id"
     team_id: str | None = None
+    sections: list[str] | None = None
 
 
 def may_schedule(user: User) -> bool:
@@ -104,6 +106,16 @@ def create_schedule(
         raise ScheduleRefused(
             400, "invalid_parameter", f"lang: must be one of {', '.join(LANGUAGES)}, got {request.language!r}"
         )
+    sections = None
+    if request.sections:
+        unknown = [part for part in request.sections if part not in SUMMARY_PARTS]
+        if unknown:
+            raise ScheduleRefused(
+                400,
+                "invalid_parameter",
+                f"sections: unknown {', '.join(unknown)}; choose from {', '.join(SUMMARY_PARTS)}",
+            )
+        sections = [part for part in SUMMARY_PARTS if part in request.sections]
     schedule_scope(session, owner, request.team_id)
     recipients = check_recipients(session, settings, request.recipients)
     cadence = request.cadence
@@ -117,6 +129,7 @@ def create_schedule(
         format=ReportFormat(request.format),
         language=request.language,
         team_id=request.team_id,
+        sections=sections,
         next_run_at=cadence.next_run_after(now, settings.zone),
         created_at=now,
     )

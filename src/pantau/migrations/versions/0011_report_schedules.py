@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("format", _enum("format", "pdf", "html"), nullable=False),
         sa.Column("language", sa.String(length=2), nullable=False),
         sa.Column("team_id", sa.String(length=100), nullable=True),
+        sa.Column("sections", JSON, nullable=True),
         sa.Column("next_run_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
