@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ from pantau.models.enums import ReportRunState
 from pantau.reports.cadence import Cadence
 from pantau.reports.delivery import send_due_reports
 from pantau.reports.schedules import ScheduleRequest, create_schedule
+from pantau.reports.workbook import safe_text
 from pantau.web.app import create_app
 from tests.conftest import TEST_SECRET, make_settings
 from tests.reports.smtp import self_signed_certificate, smtp_server
@@ -287,3 +289,38 @@ def test_a_schedule_with_chosen_sections_mails_only_those_parts(engine):
         assert "Today at a glance" in text and "Business" in text and "Leads generated" in text
         for left_out in ("Conversations in the range", "Top and bottom agents", "WhatsApp health", "Automation"):
             assert left_out not in text
+
+
+def test_an_xlsx_report_holds_the_api_figures_as_numbers(engine):
+    now = datetime.now(UTC)
+    plant(engine, now)
+    with smtp_server() as (box, port):
+        settings = smtp_settings(engine, port)
+        schedule_id = weekly_schedule(engine, settings, format="xlsx", recipients=["sari@example.test"])
+        (sent,) = send_due_reports(engine, settings, now)
+        assert sent.state is ReportRunState.sent
+        (attachment,) = list(box.received[0].iter_attachments())
+        assert attachment.get_filename().endswith(".xlsx")
+        workbook = load_workbook(io.BytesIO(attachment.get_content()))
+
+    figures = {row[0]: row[1:] for row in workbook["Executive summary"].iter_rows(min_row=2, values_only=True)}
+    assert figures["Conversations"][0] == 7  # Sari's team, one conversation on each day of the week reported
+    assert figures["Resolved"][0] == 0
+    agents = {row[1] for row in workbook["Agent"].iter_rows(min_row=2, values_only=True)}
+    assert agents == {"Ani Alpha", "Sari Alpha"}  # team Alpha's people, nobody of Bravo
+    about = {row[0]: row[1] for row in workbook["About"].iter_rows(values_only=True) if row and row[0]}
+    assert about["Scope"] == "Team: Alpha"
+    assert about["TIMEZONE"] == "Asia/Jakarta"
+    assert runs_of(engine, schedule_id)[0].recipients == ["sari@example.test"]
+
+
+def test_text_that_would_start_a_formula_is_neutralised():
+    assert [safe_text(value) for value in ("=HYPERLINK(1)", "+1", "-2", "@a", "Ani", 5, None)] == [
+        "'=HYPERLINK(1)",
+        "'+1",
+        "'-2",
+        "'@a",
+        "Ani",
+        5,
+        None,
+    ]

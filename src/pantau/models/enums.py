@@ -138,9 +138,11 @@ class ReportCadence(StrEnum):
 
 
 class ReportFormat(StrEnum):
-    """What a scheduled mail carries: the PDF summary attached, or the summary's figures in the mail's body."""
+    """What a scheduled mail carries: the PDF summary or the workbook attached, or the summary's figures in the mail's
+    body (every mail has them in its body too)."""
 
     pdf = "pdf"
+    xlsx = "xlsx"
     html = "html"
 
 

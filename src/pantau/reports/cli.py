@@ -34,7 +34,9 @@ def create(
     at: str = typer.Option(..., "--at", help="Local time of day in TIMEZONE, HH:MM."),
     weekday: str | None = typer.Option(None, "--weekday", help="For weekly: mon, tue, wed, thu, fri, sat or sun."),
     day: int | None = typer.Option(None, "--day", help="For monthly: the day of the month, 1 to 28."),
-    format_: str = typer.Option("pdf", "--format", help="pdf (the summary attached) or html (in the mail's body)."),
+    format_: str = typer.Option(
+        "pdf", "--format", help="pdf or xlsx (the summary attached), or html (only in the mail's body)."
+    ),
     lang: str = typer.Option("id", "--lang", help="id or en."),
     team: str | None = typer.Option(None, "--team", help="Narrow the report to this team (inside the owner's scope)."),
     sections: str | None = typer.Option(

@@ -27,10 +27,11 @@ from pantau.core.windows import resolve_window
 from pantau.models import ReportRun, ReportSchedule, User
 from pantau.models.enums import ReportFormat, ReportRunState
 from pantau.reports.figures import SUMMARY_PARTS, summary_figures
-from pantau.reports.mail import DeliveryFailed, report_message, send_messages
+from pantau.reports.mail import XLSX_MEDIA_TYPE, Attachment, DeliveryFailed, report_message, send_messages
 from pantau.reports.pdf import render_summary
 from pantau.reports.schedules import ScheduleRefused, cadence_of, schedule_scope
 from pantau.reports.unsubscribe import unsubscribe_url
+from pantau.reports.workbook import render_workbook
 
 log = logging.getLogger("pantau.reports")
 
@@ -155,7 +156,7 @@ def _attempt(engine: Engine, settings: Settings, cache: DashboardCache, run_id: 
         schedule = session.get(ReportSchedule, run.schedule_id)
         owner = session.get(User, schedule.owner_id)
         attempts, schedule_id, owner_name = run.attempts, schedule.id, owner.full_name
-        language, wants_pdf = schedule.language, schedule.format is ReportFormat.pdf
+        language, report_format = schedule.language, schedule.format
         parts = tuple(schedule.sections or SUMMARY_PARTS)
         already_sent = set(run.recipients or [])
         pending = [address for address in schedule.recipients if address not in already_sent]
@@ -177,7 +178,11 @@ def _attempt(engine: Engine, settings: Settings, cache: DashboardCache, run_id: 
             return _finish(engine, run_id, ReportRunState.failed, exc.detail, now)
         session.rollback()
 
-    pdf = render_summary(figures, language, now, parts) if wants_pdf else None
+    attachment = None
+    if report_format is ReportFormat.pdf:
+        attachment = Attachment("pdf", "application/pdf", render_summary(figures, language, now, parts))
+    elif report_format is ReportFormat.xlsx:
+        attachment = Attachment("xlsx", XLSX_MEDIA_TYPE, render_workbook(figures, language, now, parts))
     messages = [
         report_message(
             settings,
@@ -187,7 +192,7 @@ def _attempt(engine: Engine, settings: Settings, cache: DashboardCache, run_id: 
             recipient=address,
             owner_name=owner_name,
             unsubscribe_link=unsubscribe_url(settings, schedule_id, address),
-            pdf=pdf,
+            attachment=attachment,
             parts=parts,
         )
         for address in pending

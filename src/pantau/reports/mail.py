@@ -6,6 +6,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
@@ -19,13 +20,27 @@ from pantau.web.i18n import Language
 
 MAIL_WORDS: dict[str, dict[Language, str]] = {
     "subject": {"en": "Pantau report {first} – {last}: {scope}", "id": "Laporan Pantau {first} – {last}: {scope}"},
-    "attached": {"en": "The executive summary is attached as a PDF.", "id": "Ringkasan eksekutif terlampir (PDF)."},
+    "attached.pdf": {"en": "The executive summary is attached as a PDF.", "id": "Ringkasan eksekutif terlampir (PDF)."},
+    "attached.xlsx": {
+        "en": "The summary's figures are attached as a workbook (XLSX).",
+        "id": "Angka ringkasan terlampir sebagai buku kerja (XLSX).",
+    },
     "unsubscribe": {
         "en": "You receive this report because {owner} scheduled it for you. Unsubscribe: {link}",
         "id": "Anda menerima laporan ini karena {owner} menjadwalkannya untuk Anda. Berhenti berlangganan: {link}",
     },
     "unsubscribe.link": {"en": "Unsubscribe", "id": "Berhenti berlangganan"},
 }
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: str  # pdf or xlsx: the file's extension
+    media_type: str
+    content: bytes
+
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class DeliveryFailed(Exception):
@@ -81,7 +96,7 @@ def report_message(
     recipient: str,
     owner_name: str,
     unsubscribe_link: str,
-    pdf: bytes | None,
+    attachment: Attachment | None,
     parts: Sequence[str] = SUMMARY_PARTS,
 ) -> EmailMessage:
     first, last = (day.isoformat() for day in dates)
@@ -99,8 +114,8 @@ def report_message(
     footer = _say(language, "unsubscribe", owner=owner_name, link=unsubscribe_link)
     plain = [f"Pantau · {word(language, 'title')}", f"{word(language, 'range')}: {first} – {last}", scope, ""]
     plain += [f"{label}: {value}" for label, value in rows]
-    if pdf is not None:
-        plain += ["", _say(language, "attached")]
+    if attachment is not None:
+        plain += ["", _say(language, f"attached.{attachment.kind}")]
     message.set_content("\n".join([*plain, "", footer]) + "\n")
 
     table = "".join(
@@ -108,7 +123,7 @@ def report_message(
         f'<td style="padding:4px 0;text-align:right"><b>{escape(value)}</b></td></tr>'
         for label, value in rows
     )
-    attached = f"<p>{escape(_say(language, 'attached'))}</p>" if pdf is not None else ""
+    attached = f"<p>{escape(_say(language, f'attached.{attachment.kind}'))}</p>" if attachment is not None else ""
     html = (
         f'<html><body style="font-family:sans-serif;color:#1f2933">'
         f'<h2 style="color:#0b7a75">Pantau · {escape(word(language, "title"))}</h2>'
@@ -120,9 +135,13 @@ def report_message(
         f"</body></html>"
     )
     message.add_alternative(html, subtype="html")
-    if pdf is not None:
+    if attachment is not None:
+        maintype, subtype = attachment.media_type.split("/")
         message.add_attachment(
-            pdf, maintype="application", subtype="pdf", filename=f"pantau-summary-{first}-{last}.pdf"
+            attachment.content,
+            maintype=maintype,
+            subtype=subtype,
+            filename=f"pantau-summary-{first}-{last}.{attachment.kind}",
         )
     return message
 

@@ -44,7 +44,7 @@ class ScheduleIn(CamelModel):
     at: str = Field(description="local time of day in TIMEZONE, HH:MM", examples=["08:00"])
     weekday: str | None = Field(None, description="weekly: mon..sun", examples=["mon"])
     day: int | None = Field(None, description="monthly: 1..28")
-    format: str = Field("pdf", description="pdf (attached) or html (in the mail's body)")
+    format: str = Field("pdf", description="pdf or xlsx (attached), or html (only in the mail's body)")
     lang: str = Field("id", description="id or en")
     team_id: str | None = Field(None, description="narrow the report to this team, inside your scope")
     sections: list[str] | None = Field(

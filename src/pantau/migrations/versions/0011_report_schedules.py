@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("at_time", sa.String(length=5), nullable=False),
         sa.Column("weekday", sa.Integer(), nullable=True),
         sa.Column("month_day", sa.Integer(), nullable=True),
-        sa.Column("format", _enum("format", "pdf", "html"), nullable=False),
+        sa.Column("format", _enum("format", "pdf", "xlsx", "html"), nullable=False),
         sa.Column("language", sa.String(length=2), nullable=False),
         sa.Column("team_id", sa.String(length=100), nullable=True),
         sa.Column("sections", JSON, nullable=True),
