@@ -324,3 +324,19 @@ def test_text_that_would_start_a_formula_is_neutralised():
         5,
         None,
     ]
+
+
+def test_the_owners_scope_is_checked_at_run_time(engine):
+    now = datetime.now(UTC)
+    plant(engine, now)
+    with smtp_server() as (box, port):
+        settings = smtp_settings(engine, port)
+        schedule_id = weekly_schedule(engine, settings)
+        with Session(engine) as session, session.begin():
+            session.get(User, "sari").team_id = "team-b"  # Sari now supervises Bravo: Alpha is outside her scope
+        (refused,) = send_due_reports(engine, settings, now)
+        assert refused.state is ReportRunState.failed
+        assert refused.error.startswith("teamId:")
+        assert box.received == []
+    (run,) = runs_of(engine, schedule_id)
+    assert (run.state, run.attempts) == (ReportRunState.failed, 1)

@@ -33,11 +33,14 @@ def test_an_owner_makes_a_weekly_schedule_and_is_told_nothing_will_be_sent(brows
         page.select_option("#weekday", "fri")
         page.fill("#at", "07:30")
         page.select_option("#format", "html")
+        page.uncheck("input[name=section][value=whatsapp]")
+        page.uncheck("input[name=section][value=automation]")
         page.click("#schedule-form button[type=submit]")
         row = page.locator("#schedules tbody tr").last
         expect(row).to_contain_text("weekly on fri at 07:30")
         expect(row).to_contain_text("olivia@example.test, sri@example.test")
         expect(row).to_contain_text(ENGLISH["reports.format.html"])
+        expect(row).to_contain_text("Today at a glance, Conversations, Agents, Business")
         page.screenshot(path=tmp_path / "reports.png", full_page=True)
 
         expect(row.get_by_role("button", name=ENGLISH["reports.sendNow"])).to_have_count(0)  # nothing can be sent

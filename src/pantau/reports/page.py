@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pantau.auth.dependencies import CurrentPageUser
 from pantau.models.enums import Role
 from pantau.reports.cadence import WEEKDAYS
+from pantau.reports.figures import SUMMARY_PARTS
 from pantau.web.deps import SettingsDep
 from pantau.web.pages import templates
 
@@ -25,5 +26,6 @@ def reports_page(request: Request, caller: CurrentPageUser, settings: SettingsDe
         "smtp_configured": settings.smtp_configured,
         "weekdays": WEEKDAYS,
         "timezone": settings.timezone,
+        "parts": SUMMARY_PARTS,
     }
     return templates.TemplateResponse(request, "reports.html", context)

@@ -60,7 +60,13 @@ function scheduleRow(schedule, canSend) {
     { "data-schedule": schedule.id },
     h("td", {}, schedule.description),
     h("td", {}, schedule.recipients.join(", ")),
-    h("td", {}, t(`reports.format.${schedule.format}`), ` · ${schedule.lang}`),
+    h(
+      "td",
+      {},
+      t(`reports.format.${schedule.format}`),
+      ` · ${schedule.lang}`,
+      schedule.sections ? ` · ${schedule.sections.map((part) => t(`reports.part.${part}`)).join(", ")}` : "",
+    ),
     h("td", {}, schedule.teamId ?? "–"),
     h("td", {}, h("time", { datetime: schedule.nextRunAt }, dateTime(schedule.nextRunAt))),
     h(
@@ -127,6 +133,7 @@ controls.form.addEventListener("submit", async (event) => {
     format: controls.format.value,
     lang: controls.lang.value,
     teamId: controls.team.value || null,
+    sections: [...controls.form.querySelectorAll("input[name=section]:checked")].map((box) => box.value),
   };
   try {
     showError(null);
