@@ -3,10 +3,19 @@ a supervisor refused another team, and the way there from the dashboard."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
 import pytest
 from playwright.sync_api import expect
 
+from pantau.migrations.runner import upgrade
+from tests.reports.smtp import MailBox, smtp_server
+from tests.support.builders import Dataset
+from tests.support.databases import engine_for, new_database_url
 from tests.web.browsing import DESKTOP, Dashboard, phrases
+from tests.web.server import serving
+from tests.web.shop import plant_shop
 
 pytestmark = pytest.mark.browser
 ENGLISH = phrases("en")
@@ -65,5 +74,42 @@ def test_a_supervisor_cannot_schedule_another_teams_report(browser, shop_url):
         expect(page.locator("#schedule-error")).to_contain_text("recipients: someone@elsewhere.test")
         page.locator("#schedules tbody tr").first.get_by_role("button", name=ENGLISH["reports.delete"]).click()
         expect(page.locator("#schedules tbody tr[data-schedule]")).to_have_count(0)
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def shop_with_mail(tmp_path) -> Iterator[tuple[str, MailBox]]:
+    """The shop served with SMTP pointing at a real SMTP server of the test's own."""
+    url = new_database_url("sqlite", tmp_path)
+    engine = engine_for(url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        plant_shop(Dataset(connection), datetime.now(UTC))
+    engine.dispose()
+    with smtp_server() as (box, port), serving(url, smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False) as base:
+        yield base, box
+
+
+def test_send_now_mails_the_report_and_the_history_shows_it_sent(browser, shop_with_mail):
+    base_url, box = shop_with_mail
+    context, board = open_reports(browser, base_url, "owner")
+    try:
+        page = board.page
+        expect(page.locator("#smtp-banner")).to_have_count(0)
+        page.fill("#recipients", "olivia@example.test")
+        page.select_option("#format", "pdf")
+        page.click("#schedule-form button[type=submit]")
+        row = page.locator("#schedules tbody tr[data-schedule]")
+        expect(row).to_have_count(1)
+        row.get_by_role("button", name=ENGLISH["reports.sendNow"]).click()
+        run = page.locator("#runs tbody tr[data-run]")
+        expect(run).to_have_count(1)
+        expect(run).to_have_attribute("data-state", "sent")
+        expect(run).to_contain_text(ENGLISH["reports.state.sent"])
+        assert [message["To"] for message in box.received] == ["olivia@example.test"]
+        (attachment,) = list(box.received[0].iter_attachments())
+        assert attachment.get_content_type() == "application/pdf"
+        assert board.console_errors == []
     finally:
         context.close()
