@@ -25,7 +25,7 @@ from pantau.migrations.runner import upgrade
 from pantau.models import ReportRun, ReportSchedule, User
 from pantau.models.enums import ReportRunState
 from pantau.reports.cadence import Cadence
-from pantau.reports.delivery import send_due_reports
+from pantau.reports.delivery import claim_due_schedules, send_due_reports
 from pantau.reports.schedules import ScheduleRequest, create_schedule
 from pantau.reports.workbook import safe_text
 from pantau.web.app import create_app
@@ -340,3 +340,28 @@ def test_the_owners_scope_is_checked_at_run_time(engine):
         assert box.received == []
     (run,) = runs_of(engine, schedule_id)
     assert (run.state, run.attempts) == (ReportRunState.failed, 1)
+
+
+def test_a_run_whose_last_attempt_never_finished_is_taken_over_then_given_up(engine):
+    now = datetime.now(UTC)
+    plant(engine, now)
+    with smtp_server() as (box, port):
+        settings = smtp_settings(engine, port, report_max_attempts=2)
+        schedule_id = weekly_schedule(engine, settings, recipients=["sari@example.test"])
+        (run_id,) = claim_due_schedules(engine, settings, now)
+        # A scheduler claimed the first attempt and died while sending: nobody else takes it while the claim holds.
+        with Session(engine) as session, session.begin():
+            run = session.get(ReportRun, run_id)
+            run.state, run.attempts, run.next_attempt_at = ReportRunState.sending, 1, now + timedelta(minutes=10)
+        assert send_due_reports(engine, settings, now + timedelta(minutes=9)) == []
+        (taken_over,) = send_due_reports(engine, settings, now + timedelta(minutes=10))
+        assert taken_over.state is ReportRunState.sent
+        assert [message["To"] for message in box.received] == ["sari@example.test"]
+
+        with Session(engine) as session, session.begin():
+            run = session.get(ReportRun, run_id)
+            run.state, run.attempts, run.next_attempt_at = ReportRunState.sending, 2, now + timedelta(minutes=20)
+        (given_up,) = send_due_reports(engine, settings, now + timedelta(minutes=20))
+        assert given_up.state is ReportRunState.failed
+        assert given_up.error == "stopped after 2 attempts; the last one did not finish"
+    assert runs_of(engine, schedule_id)[0].attempts == 3

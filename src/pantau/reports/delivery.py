@@ -124,8 +124,14 @@ def send_due_reports(
     cache = cache or build_cache(settings)
     outcomes = []
     for run_id, seen in attempts:
-        if _claim_attempt(engine, run_id, seen, now):
-            outcomes.append(_attempt(engine, settings, cache, run_id, now))
+        if not _claim_attempt(engine, run_id, seen, now):
+            continue
+        if seen >= settings.report_max_attempts:
+            # Its last attempt was claimed and never finished (the process died while sending): no more tries.
+            error = f"stopped after {seen} attempts; the last one did not finish"
+            outcomes.append(_finish(engine, run_id, ReportRunState.failed, error, now))
+            continue
+        outcomes.append(_attempt(engine, settings, cache, run_id, now))
     return outcomes
 
 
