@@ -99,6 +99,9 @@ RELATIVE_WITHOUT_SLASHES = (
         ["scheduler"],
         ["cache", "clear"],
         ["bench"],
+        ["bench", "report"],
+        ["report", "list"],
+        ["report", "send-due"],
     ],
     ids=" ".join,
 )

@@ -17,12 +17,13 @@ def test_the_pdf_button_downloads_the_summary_of_the_chosen_filters(browser, sho
     context = browser.new_context(viewport=DESKTOP, color_scheme="light", accept_downloads=True)
     try:
         board = Dashboard(page=context.new_page(), base_url=shop_url)
-        board.watch()
+        board.watch(keep_answers=False)
         board.sign_in("owner")
         page = board.page
         page.select_option("#range", "30d")
         page.select_option("#team", "care")
         page.wait_for_url(re.compile(r"/\?dateRange=30d&teamId=care$"))
+        board.settle()
         with page.expect_download() as download_info:
             page.click("#summary-pdf")
         download = download_info.value

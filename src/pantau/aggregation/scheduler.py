@@ -4,7 +4,8 @@ Hourly at :00, daily at 00:00, weekly on Monday 00:00, in the organisation's tim
 run (one per replica, say): each job takes its PostgreSQL advisory lock, so a job runs once whoever starts it. Jobs
 of different kinds due at once (00:00) take turns (see `jobs`). A job that fails is logged and retried at its next
 time; the scheduler itself keeps running. Daily at 03:30 it also purges the ingest journal (INGEST_JOURNAL_DAYS);
-purging twice is harmless, so that job takes no lock.
+purging twice is harmless, so that job takes no lock. Every minute it sends the scheduled reports that are due
+(`pantau.reports.delivery`: each claimed once across schedulers by a conditional UPDATE).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pantau.ingest.journal import purge
 from pantau.models.enums import SnapshotType
 from pantau.realtime.changes import Change
 from pantau.realtime.service import announce_elsewhere
+from pantau.reports.delivery import run_due_reports_job
 
 log = logging.getLogger("pantau.scheduler")
 
@@ -73,6 +75,15 @@ def build_scheduler(engine, settings: Settings) -> BlockingScheduler:
         max_instances=1,
         misfire_grace_time=3600,
     )
+    scheduler_.add_job(
+        run_due_reports_job,
+        CronTrigger(timezone=settings.zone, minute="*"),
+        args=(engine, settings),
+        id="reports-send-due",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=60,
+    )
     return scheduler_
 
 
@@ -84,7 +95,8 @@ def scheduler() -> None:
     runner = build_scheduler(ready_engine(settings), settings)
     typer.echo(
         f"Pantau scheduler running in {settings.timezone}: hourly at :00, daily at 00:00, weekly Monday 00:00; "
-        "ingest journal purge daily at 03:30"
+        "ingest journal purge daily at 03:30; due reports every minute"
+        + ("" if settings.smtp_configured else " (SMTP_HOST is not set: no report will be sent)")
     )
     try:
         runner.start()

@@ -61,17 +61,19 @@ def serve(
 from pantau.aggregation.cli import aggregate_app  # noqa: E402
 from pantau.aggregation.scheduler import scheduler  # noqa: E402
 from pantau.auth.cli import token_app, user_app  # noqa: E402
-from pantau.bench.cli import bench  # noqa: E402
+from pantau.bench.cli import bench_app  # noqa: E402
 from pantau.cache.cli import cache_app  # noqa: E402
 from pantau.ingest.cli import import_file, ingest_app  # noqa: E402
+from pantau.reports.cli import report_app  # noqa: E402
 
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(cache_app, name="cache")
 app.add_typer(aggregate_app, name="aggregate")
 app.add_typer(ingest_app, name="ingest")
+app.add_typer(report_app, name="report")
 app.command()(scheduler)
-app.command()(bench)
+app.add_typer(bench_app, name="bench")
 app.command()(doctor)
 app.command("import")(import_file)
 

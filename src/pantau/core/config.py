@@ -80,6 +80,23 @@ class Settings(BaseSettings):
     ingest_max_body_bytes: int = Field(1_048_576, ge=1024)
     ingest_journal_days: int = Field(30, ge=1)
 
+    # Scheduled reports (SPEC §8.4): mail goes out over SMTP when SMTP_HOST is set; without it schedules can be made
+    # but nothing is sent (the page says so).
+    smtp_host: str = ""
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = True
+    smtp_from: str = "Pantau <pantau@localhost>"
+    smtp_timeout_seconds: float = Field(30, gt=0)
+    # Addresses on these domains may receive reports without being Pantau users (`example.com,shop.co.id`).
+    report_recipient_domains: Annotated[list[str], NoDecode] = []
+    # A failed delivery is tried again after this many seconds, doubling each time, up to REPORT_MAX_ATTEMPTS tries.
+    report_retry_seconds: int = Field(60, ge=0)
+    report_max_attempts: int = Field(4, ge=1, le=10)
+    # Where links in mails point (the unsubscribe link): Pantau's address as recipients reach it.
+    public_url: str = "http://127.0.0.1:8000"
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -118,6 +135,22 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_redis_is_none(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("report_recipient_domains", mode="before")
+    @classmethod
+    def _parse_domains(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().lower().lstrip("@") for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def smtp_configured(self) -> bool:
+        return bool(self.smtp_host)
 
     @field_validator("peak_hours", mode="before")
     @classmethod

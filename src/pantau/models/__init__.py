@@ -22,6 +22,7 @@ from pantau.models.pantau import (
     BroadcastResult,
     LoginFailure,
 )
+from pantau.models.reports import ReportRun, ReportSchedule
 
 metadata = Base.metadata
 
@@ -38,6 +39,8 @@ __all__ = [
     "Conversation",
     "IngestEvent",
     "IngestJournalEntry",
+    "ReportRun",
+    "ReportSchedule",
     "Lead",
     "LoginFailure",
     "Message",

@@ -129,3 +129,28 @@ class ReferentKind(StrEnum):
     conversation = "conversation"
     message = "message"
     whatsapp_message = "whatsapp_message"
+
+
+class ReportCadence(StrEnum):
+    daily = "daily"
+    weekly = "weekly"
+    monthly = "monthly"
+
+
+class ReportFormat(StrEnum):
+    """What a scheduled mail carries: the PDF summary or the workbook attached, or the summary's figures in the mail's
+    body (every mail has them in its body too)."""
+
+    pdf = "pdf"
+    xlsx = "xlsx"
+    html = "html"
+
+
+class ReportRunState(StrEnum):
+    """pending: due to be (re)tried at `next_attempt_at`; sending: claimed by a scheduler until `next_attempt_at`;
+    sent; failed: every attempt failed (the last SMTP error is kept)."""
+
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"

@@ -22,6 +22,10 @@ from pantau.dashboard.schemas import SectionResponse
 from pantau.dashboard.whatsapp_performance import WhatsappPerformanceResponse
 from pantau.models import Team, User
 
+# The summary's parts, in the order the PDF draws them; a schedule may pick some (its sections).
+SUMMARY_PARTS = ("kpi", "conversations", "agents", "whatsapp", "automation", "business")
+MANAGEMENT_PARTS = frozenset({"whatsapp", "automation", "business"})
+
 teams = Team.__table__
 users = User.__table__
 
@@ -39,6 +43,10 @@ class SummaryFigures:
     whatsapp: WhatsappPerformanceResponse | None
     automation: AutomationImpactResponse | None
     business: BusinessImpactResponse | None
+
+    @property
+    def management(self) -> bool:
+        return self.whatsapp is not None and self.automation is not None and self.business is not None
 
 
 def section_answer(

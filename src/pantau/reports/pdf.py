@@ -5,6 +5,7 @@ Every figure comes from `SummaryFigures`, i.e. the sections' own answers; this m
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -22,8 +23,11 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from pantau.dashboard import conversation_effectiveness
+from pantau.dashboard.automation_impact import AutomationImpactResponse
+from pantau.dashboard.business_impact import BusinessImpactResponse
 from pantau.dashboard.schemas import Comparison
-from pantau.reports.figures import SummaryFigures
+from pantau.dashboard.whatsapp_performance import WhatsappPerformanceResponse
+from pantau.reports.figures import MANAGEMENT_PARTS, SUMMARY_PARTS, SummaryFigures
 from pantau.reports.words import DEFINITIONS, money, number, word
 from pantau.web.i18n import Language
 
@@ -174,8 +178,7 @@ def scope_words(language: Language, figures: SummaryFigures) -> str:
     return word(language, f"scope.{figures.scope.level}", name=figures.scope_label)
 
 
-def _story(figures: SummaryFigures, language: Language, generated_at: datetime) -> list:
-    styles = _styles()
+def _heading(figures: SummaryFigures, language: Language, generated_at: datetime, styles) -> list:
     window = figures.window
     local = window.zone
     story: list = [
@@ -194,9 +197,12 @@ def _story(figures: SummaryFigures, language: Language, generated_at: datetime) 
             styles["body"],
         ),
     ]
+    return story
 
+
+def _kpi(figures: SummaryFigures, language: Language, styles) -> list:
     kpi = figures.kpi
-    story += [
+    return [
         Paragraph(word(language, "kpi.title"), styles["heading"]),
         _comparison_table(
             language,
@@ -210,9 +216,12 @@ def _story(figures: SummaryFigures, language: Language, generated_at: datetime) 
         ),
     ]
 
+
+def _conversations(figures: SummaryFigures, language: Language, styles) -> list:
+    window = figures.window
     conversations = figures.conversations
     sla = conversations.sla_compliance
-    story += [
+    story = [
         Paragraph(word(language, "range.title"), styles["heading"]),
         _comparison_table(language, [_comparison_row(language, "conversations", conversations.totals)]),
         Spacer(1, 4),
@@ -247,12 +256,30 @@ def _story(figures: SummaryFigures, language: Language, generated_at: datetime) 
             label_every=max(1, len(over_time) // 12),
         )
     )
+    return story
 
-    story += _agents(figures, language, styles)
-    if figures.whatsapp is None or figures.automation is None or figures.business is None:
+
+def _story(figures: SummaryFigures, language: Language, generated_at: datetime, parts: Sequence[str]) -> list:
+    styles = _styles()
+    story = _heading(figures, language, generated_at, styles)
+    drawn = {
+        "kpi": lambda: _kpi(figures, language, styles),
+        "conversations": lambda: _conversations(figures, language, styles),
+        "agents": lambda: _agents(figures, language, styles),
+        "whatsapp": lambda: _whatsapp(figures.whatsapp, language, styles),
+        "automation": lambda: _automation(figures.automation, language, styles),
+        "business": lambda: _business(figures.business, language, styles),
+    }
+    hidden = False
+    for part in SUMMARY_PARTS:
+        if part not in parts:
+            continue
+        if part in MANAGEMENT_PARTS and not figures.management:
+            hidden = True
+            continue
+        story += drawn[part]()
+    if hidden:
         story.append(Paragraph(word(language, "management.hidden"), styles["body"]))
-    else:
-        story += _management(figures, language, styles)
 
     story.append(Paragraph(word(language, "definitions.title"), styles["heading"]))
     for key, definition in DEFINITIONS:
@@ -295,17 +322,11 @@ def _agents(figures: SummaryFigures, language: Language, styles: dict[str, Parag
     return [*parts, table]
 
 
-def _management(figures: SummaryFigures, language: Language, styles: dict[str, ParagraphStyle]) -> list:
-    whatsapp, automation, business = figures.whatsapp, figures.automation, figures.business
-    assert whatsapp is not None and automation is not None and business is not None
+def _whatsapp(whatsapp: WhatsappPerformanceResponse, language: Language, styles) -> list:
     funnel = whatsapp.message_funnel
     connected = sum(1 for line in whatsapp.active_sessions if line.status == "connected")
     failure = max(whatsapp.failure_reasons, key=lambda reason: reason.count, default=None)
     failure_words = "–" if failure is None else f"{failure.error_code or ''} {failure.error or ''} ({failure.count})"
-    split = automation.chatbot_vs_human
-    leads = business.leads_generated
-    cost = business.cost_per_conversation
-    revenue = business.revenue_attributed
     return [
         Paragraph(word(language, "whatsapp.title"), styles["heading"]),
         _figure_table(
@@ -325,6 +346,12 @@ def _management(figures: SummaryFigures, language: Language, styles: dict[str, P
                 ("whatsapp.topFailure", _escape(failure_words.strip())),
             ],
         ),
+    ]
+
+
+def _automation(automation: AutomationImpactResponse, language: Language, styles) -> list:
+    split = automation.chatbot_vs_human
+    return [
         Paragraph(word(language, "automation.title"), styles["heading"]),
         _figure_table(
             language,
@@ -347,6 +374,14 @@ def _management(figures: SummaryFigures, language: Language, styles: dict[str, P
             [split.chatbot, split.hybrid, split.human],
             language,
         ),
+    ]
+
+
+def _business(business: BusinessImpactResponse, language: Language, styles) -> list:
+    leads = business.leads_generated
+    cost = business.cost_per_conversation
+    revenue = business.revenue_attributed
+    return [
         Paragraph(word(language, "business.title"), styles["heading"]),
         _comparison_table(
             language,
@@ -403,7 +438,10 @@ def _numbered_canvas(language: Language, footer: str) -> type[Canvas]:
     return NumberedCanvas
 
 
-def render_summary(figures: SummaryFigures, language: Language, generated_at: datetime) -> bytes:
+def render_summary(
+    figures: SummaryFigures, language: Language, generated_at: datetime, parts: Sequence[str] = SUMMARY_PARTS
+) -> bytes:
+    """The PDF; `parts` picks the summary's parts (a schedule's sections), in their fixed order."""
     register_fonts()
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
@@ -422,5 +460,5 @@ def render_summary(figures: SummaryFigures, language: Language, generated_at: da
     )
     generated = generated_at.astimezone(figures.window.zone)
     footer = f"Pantau · {scope_words(language, figures)} · {generated:%Y-%m-%d %H:%M}"
-    document.build(_story(figures, language, generated_at), canvasmaker=_numbered_canvas(language, footer))
+    document.build(_story(figures, language, generated_at, parts), canvasmaker=_numbered_canvas(language, footer))
     return buffer.getvalue()

@@ -20,6 +20,8 @@ from pantau.ingest import endpoints as ingest_endpoints
 from pantau.realtime import endpoint as realtime_endpoint
 from pantau.realtime.service import install_realtime
 from pantau.reports import endpoints as report_endpoints
+from pantau.reports import page as reports_page
+from pantau.reports import schedule_endpoints
 from pantau.web import api_docs, dashboard_page, health, metrics
 from pantau.web.assets import install_assets
 from pantau.web.errors import install_error_handlers
@@ -58,7 +60,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(cron_endpoints.router)
     app.include_router(ingest_endpoints.router)
     app.include_router(report_endpoints.router)
+    app.include_router(schedule_endpoints.router)
     app.include_router(dashboard_page.router)
+    app.include_router(reports_page.router)
     app.include_router(api_docs.router)
     install_assets(app)
     return app

@@ -106,8 +106,8 @@ def error_responses(*statuses: int, worded: dict[int, str | Refusal] | None = No
     way no longer shows FastAPI's own list-shaped one, which this API never answers."""
     worded = worded or {}
     documented = {}
-    for status in statuses:
-        refusal = worded.get(status, REFUSALS[status])
+    for status in sorted({*statuses, *worded}):
+        refusal = worded[status] if status in worded else REFUSALS[status]
         if isinstance(refusal, str):
             refusal = replace(REFUSALS[status], description=refusal)
         documented[status] = {
