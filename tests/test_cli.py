@@ -99,6 +99,7 @@ RELATIVE_WITHOUT_SLASHES = (
         ["scheduler"],
         ["cache", "clear"],
         ["bench"],
+        ["bench", "realtime"],
     ],
     ids=" ".join,
 )

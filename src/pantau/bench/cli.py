@@ -11,6 +11,7 @@ from rich.table import Table
 from pantau.cli.common import fail, ready_engine, settings_or_exit
 
 if TYPE_CHECKING:
+    from pantau.bench.realtime import RealtimeReport
     from pantau.bench.runner import BenchReport
 
 
@@ -53,7 +54,12 @@ def _render(report: BenchReport) -> None:
         console.print(f"web worker peak memory: {report.worker_peak_mb:.0f} MB")
 
 
+bench_app = typer.Typer(help="Measurements on this database: the sections (default) and the live dashboard.")
+
+
+@bench_app.callback(invoke_without_command=True)
 def bench(
+    ctx: typer.Context,
     ranges: str = typer.Option("default,30d", help="Comma-separated ranges; `default` is each section's own."),
     repeat: int = typer.Option(5, min=1, help="Runs per measurement."),
     backfill: bool = typer.Option(True, help="Rebuild every snapshot first (timed); --no-backfill reuses them."),
@@ -63,8 +69,10 @@ def bench(
     """Time every section (cache miss from snapshots, live, cache hit), 50 users at once, the web worker's memory,
     aggregation and backfill on this database.
 
-    Load data first, e.g. `pantau demo --size M`.
+    Load data first, e.g. `pantau demo --size M`. `pantau bench realtime` measures the live dashboard instead.
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from pantau.bench.runner import run_bench  # the sections and the HTTP client load only when benchmarking
 
     settings = settings_or_exit()
@@ -82,3 +90,43 @@ def bench(
     except RuntimeError as exc:
         fail(str(exc))
     _render(report)
+
+
+def _render_realtime(report: RealtimeReport) -> None:
+    console = Console(width=None if Console().is_terminal else 132)
+    levels = ", ".join(f"{count} {level}" for level, count in report.by_level.items())
+    console.print(f"[bold]{report.database}[/bold]; {report.machine}")
+    console.print(
+        f"{report.subscribers} subscribers over 2 server processes sharing Redis ({levels} scope), KPI strip; "
+        f"{report.writes} writes in {report.write_seconds:.1f} s ({report.writes / report.write_seconds:.1f}/s)"
+    )
+    console.print(
+        f"write sent -> push received, {report.deliveries:,} deliveries: p50 {report.latency.p50_ms:.0f} ms, "
+        f"p95 {report.latency.p95_ms:.0f} ms, p99 {report.p99_ms:.0f} ms; not delivered: {report.undelivered}"
+    )
+    console.print(
+        f"{report.pushes:,} pushes; memory per socket {report.memory_per_socket_kb:.0f} KB; "
+        f"CPU per push {report.cpu_ms_per_push:.2f} ms"
+    )
+
+
+@bench_app.command("realtime")
+def bench_realtime(
+    subscribers: int = typer.Option(200, min=2, help="Sockets, spread over the two server processes."),
+    rate: float = typer.Option(20.0, min=0.1, help="Writes per second."),
+    seconds: float = typer.Option(60.0, min=1, help="How long the writes go on."),
+) -> None:
+    """The live dashboard: subscribers of mixed roles on two `pantau serve` processes sharing Redis, writes at a
+    steady rate; time from a write to the push that shows it (p50, p95, p99), memory per socket, CPU per push.
+
+    Needs REDIS_URL and data (e.g. `pantau demo`).
+    """
+    from pantau.bench.realtime import run_realtime_bench
+
+    settings = settings_or_exit()
+    engine = ready_engine(settings)
+    try:
+        report = run_realtime_bench(engine, settings, subscribers, rate, seconds)
+    except RuntimeError as exc:
+        fail(str(exc))
+    _render_realtime(report)
