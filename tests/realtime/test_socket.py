@@ -9,8 +9,11 @@ from datetime import UTC, datetime
 import httpx2
 import psycopg
 import pytest
+from sqlalchemy import update
 from websockets.exceptions import ConnectionClosed
 
+from pantau.models import ApiToken
+from pantau.realtime import endpoint
 from pantau.realtime.database_watch import CHANNEL, libpq_url
 from tests.realtime.conftest import Socket, http_section, open_socket
 from tests.realtime.world import PEOPLE, opened
@@ -191,3 +194,21 @@ def test_ingest_commits_do_not_notify_they_announce_their_scopes_themselves(worl
             assert first.payload == "teams"
     finally:
         engine.dispose()
+
+
+def test_a_socket_whose_token_is_revoked_is_closed(world_url, monkeypatch):
+    base_url, world, database_url = world_url
+    # The server runs in this process: its sockets check their credential every 0.2 s instead of every minute.
+    monkeypatch.setattr(endpoint, "CREDENTIAL_CHECK_SECONDS", 0.2)
+    socket = open_socket(base_url, world.headers("ana"))
+    assert socket.subscribe(["kpi"])["type"] == "subscribed"
+    engine = engine_for(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(update(ApiToken).values(revoked_at=datetime.now(UTC)))
+    finally:
+        engine.dispose()
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            socket.receive()
+    assert closed.value.rcvd.code == 1008
