@@ -17,7 +17,7 @@ from pantau.cache.store import StoreUnavailable
 from pantau.core.config import Settings
 from pantau.core.database import release_connection
 from pantau.dashboard.router import SectionRequest, section_body, section_window
-from pantau.realtime.bus import LocalBus, build_bus
+from pantau.realtime.bus import PUBLISH_TIMEOUT_SECONDS, LocalBus, RedisBus, build_bus, realtime_channel
 from pantau.realtime.changes import Change
 from pantau.realtime.database_watch import DatabaseWatch
 from pantau.realtime.hub import Hub, Subscription
@@ -93,8 +93,8 @@ def announce_elsewhere(settings: Settings, change: Change) -> None:
     is set; without it there is no other process to tell, and the servers' periodic refresh shows it."""
     if not settings.redis_url:
         return
-    bus = build_bus(settings)
+    bus = RedisBus(settings.redis_url, realtime_channel(settings), PUBLISH_TIMEOUT_SECONDS)
     try:
-        bus.publish(Change(change.reason, change.scopes, change.at or time.time()))
+        bus.publish_now(Change(change.reason, change.scopes, change.at or time.time()))
     finally:
         bus.close()
