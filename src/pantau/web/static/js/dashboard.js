@@ -112,6 +112,10 @@ class Panel {
       if (signal?.aborted) {
         return null;
       }
+      if (this.isNewer(filters, data)) {
+        // A push brought a later answer while this one was on its way: the later one stays.
+        return true;
+      }
       this.data = data;
       this.dataText = JSON.stringify(data);
       this.filters = filters;
@@ -129,10 +133,18 @@ class Panel {
     return this.failure === null;
   }
 
-  /** A pushed answer: drawn only when it differs from what is shown. Resolves with whether it was drawn. */
+  /** Whether what is shown for `filters` was computed after `data`. */
+  isNewer(filters, data) {
+    return (
+      this.data !== null && this.filters === filters && Date.parse(this.data.generatedAt) > Date.parse(data.generatedAt)
+    );
+  }
+
+  /** A pushed answer: drawn only when it differs from what is shown and is not older than it. Resolves with whether
+   * it was drawn. */
   async receive(data, filters) {
     const text = JSON.stringify(data);
-    if (this.data !== null && this.failure === null && text === this.dataText) {
+    if (this.data !== null && this.failure === null && (text === this.dataText || this.isNewer(filters, data))) {
       return false;
     }
     this.data = data;
@@ -410,8 +422,7 @@ class Dashboard {
 
   async receivePush(name, data) {
     const panel = this.panels.find((each) => each.name === name);
-    if (panel === undefined || this.cycle !== null) {
-      // A full load is under way: it brings the same answer.
+    if (panel === undefined) {
       return;
     }
     if (await panel.receive(data, this.filters)) {
