@@ -102,6 +102,7 @@ RELATIVE_WITHOUT_SLASHES = (
         ["bench", "report"],
         ["report", "list"],
         ["report", "send-due"],
+        ["bench", "realtime"],
     ],
     ids=" ".join,
 )

@@ -7,12 +7,19 @@ import json
 from datetime import UTC, datetime
 
 import httpx2
+import psycopg
 import pytest
+from sqlalchemy import update
 from websockets.exceptions import ConnectionClosed
 
+from pantau.models import ApiToken
+from pantau.realtime import endpoint
+from pantau.realtime.database_watch import CHANNEL, libpq_url
 from tests.realtime.conftest import Socket, http_section, open_socket
 from tests.realtime.world import PEOPLE, opened
 from tests.support.auth import PASSWORD
+from tests.support.builders import Dataset
+from tests.support.databases import engine_for
 
 ALL_SECTIONS = [
     "kpi",
@@ -154,3 +161,54 @@ def test_bad_subscribe_messages_get_an_error_and_the_socket_stays_usable(world_u
     assert socket.subscribe(["kpi"], dateRange="")["type"] == "subscribed"
     assert _active(socket.until(lambda m: m.get("type") == "section")) == 1
     socket.connection.close()
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"])
+def test_rows_a_crm_writes_straight_into_postgresql_are_pushed(world_url):
+    base_url, world, database_url = world_url
+    owner = open_socket(base_url, world.headers("owner"))
+    owner.subscribe(["kpi"])
+    assert _active(owner.until(lambda m: m.get("section") == "kpi")) == 3
+    engine = engine_for(database_url)
+    try:
+        with engine.begin() as connection:
+            Dataset(connection).make_conversation(datetime.now(UTC), id="conv-crm-1", team="team-b", contact="cust-9")
+    finally:
+        engine.dispose()
+    assert _active(owner.until(lambda m: m.get("section") == "kpi" and _active(m) == 4)) == 4
+    owner.connection.close()
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"])
+def test_ingest_commits_do_not_notify_they_announce_their_scopes_themselves(world_url):
+    base_url, world, database_url = world_url
+    engine = engine_for(database_url)
+    try:
+        with psycopg.connect(libpq_url(engine.url), autocommit=True) as listener:
+            listener.execute(f"LISTEN {CHANNEL}")
+            _send_events(base_url, world.ingest_token, opened("ana", "conv-ana-9", "cust-8", datetime.now(UTC)))
+            with engine.begin() as connection:
+                Dataset(connection).make_team("Team Gamma", id="team-c")
+            # Notifications come in commit order: the first one is the direct write's.
+            first = next(listener.notifies(timeout=30, stop_after=1))
+            assert first.payload == "teams"
+    finally:
+        engine.dispose()
+
+
+def test_a_socket_whose_token_is_revoked_is_closed(world_url, monkeypatch):
+    base_url, world, database_url = world_url
+    # The server runs in this process: its sockets check their credential every 0.2 s instead of every minute.
+    monkeypatch.setattr(endpoint, "CREDENTIAL_CHECK_SECONDS", 0.2)
+    socket = open_socket(base_url, world.headers("ana"))
+    assert socket.subscribe(["kpi"])["type"] == "subscribed"
+    engine = engine_for(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(update(ApiToken).values(revoked_at=datetime.now(UTC)))
+    finally:
+        engine.dispose()
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            socket.receive()
+    assert closed.value.rcvd.code == 1008

@@ -195,11 +195,18 @@ def test_the_range_and_the_team_go_into_the_url_and_change_the_figures_or_say_th
         assert board.console_errors == []
 
 
+def _silent_socket(socket) -> None:
+    """A live socket that acknowledges each subscription and pushes nothing."""
+    socket.on_message(lambda _message: socket.send('{"type": "subscribed", "sections": []}'))
+
+
 def test_a_section_whose_api_fails_shows_its_error_while_the_others_render(browser, shop_url):
     failure = {"error": "internal_error", "detail": "the request failed; the error is logged on the server"}
     with dashboard(browser, shop_url) as board:
         page = board.page
         page.route("**/api/dashboard/customer-load*", lambda route: route.fulfill(status=500, json=failure))
+        # The live socket subscribes but pushes nothing here: the panels show what their loads answered.
+        page.route_web_socket(re.compile(r".*/api/dashboard/realtime$"), _silent_socket)
         board.sign_in("supervisor")
 
         panels = board.panels()
@@ -261,17 +268,22 @@ def test_the_language_and_dark_mode_switch_the_page_and_are_remembered_on_the_si
         assert board.console_errors == []
 
 
-def test_the_page_refreshes_every_30_seconds_and_says_when_it_last_did(browser, shop_url):
+def test_without_the_live_socket_the_page_polls_every_30_seconds_and_says_when_it_last_did(browser, shop_url):
     with dashboard(browser, shop_url) as board:
         page = board.page
         page.clock.install()
+        # A proxy that does not pass the WebSocket upgrade: every socket closes at once.
+        page.route_web_socket(re.compile(r".*/api/dashboard/realtime$"), lambda socket: socket.close())
         board.sign_in("agent")
-        expect(page.locator("#live")).to_have_attribute("data-state", "live")
-        assert page.text_content("#live-state") == INDONESIAN["live.live"]
+        expect(page.locator("#live")).to_have_attribute("data-state", "reconnecting")
+        assert page.text_content("#live-state") == INDONESIAN["live.reconnecting"]
         updated = page.text_content("#last-updated")
         answers = {section: len(board.answers(section)) for section in SECTIONS_OF["agent"]}
 
         page.clock.run_for(30_000)
+
+        expect(page.locator("#live")).to_have_attribute("data-state", "polling")
+        assert page.text_content("#live-state") == INDONESIAN["live.polling"]
 
         expect(page.locator("#last-updated")).not_to_have_text(updated)
         assert {section: len(board.answers(section)) for section in SECTIONS_OF["agent"]} == {

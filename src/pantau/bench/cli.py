@@ -13,6 +13,7 @@ from pantau.cli.output import json_option, print_json
 from pantau.cli.progress import Progress, stopped_cleanly
 
 if TYPE_CHECKING:
+    from pantau.bench.realtime import RealtimeReport
     from pantau.bench.runner import BenchReport, SectionTiming, Timing
 
 
@@ -100,7 +101,9 @@ def _render(report: BenchReport) -> None:
         console.print(f"web worker peak memory: {report.worker_peak_mb:.0f} MB")
 
 
-bench_app = typer.Typer(help="Measure Pantau on the configured database (SPEC §10).")
+bench_app = typer.Typer(
+    help="Measurements on this database: the sections (default), the PDF summary and the live dashboard."
+)
 
 
 @bench_app.callback(invoke_without_command=True)
@@ -116,7 +119,8 @@ def bench(
     """Time every section (cache miss from snapshots, live, cache hit), 50 users at once, the web worker's memory,
     aggregation and backfill on this database.
 
-    Load data first, e.g. `pantau demo --size M`. `pantau bench report` times the PDF summary instead.
+    Load data first, e.g. `pantau demo --size M`. `pantau bench report` times the PDF summary
+    and `pantau bench realtime` the live dashboard instead.
     """
     if context.invoked_subcommand is not None:
         return
@@ -171,3 +175,43 @@ def bench_report(
         f"drawing {summary['render_median']:.2f} s), slowest {summary['max']:.2f} s over {repeat} runs; "
         f"{timings[-1].pages} pages, {timings[-1].size_bytes / 1024:.0f} KiB"
     )
+
+
+def _render_realtime(report: RealtimeReport) -> None:
+    console = Console(width=None if Console().is_terminal else 132)
+    levels = ", ".join(f"{count} {level}" for level, count in report.by_level.items())
+    console.print(f"[bold]{report.database}[/bold]; {report.machine}")
+    console.print(
+        f"{report.subscribers} subscribers over 2 server processes sharing Redis ({levels} scope), KPI strip; "
+        f"{report.writes} writes in {report.write_seconds:.1f} s ({report.writes / report.write_seconds:.1f}/s)"
+    )
+    console.print(
+        f"write sent -> push received, {report.deliveries:,} deliveries: p50 {report.latency.p50_ms:.0f} ms, "
+        f"p95 {report.latency.p95_ms:.0f} ms, p99 {report.p99_ms:.0f} ms; not delivered: {report.undelivered}"
+    )
+    console.print(
+        f"{report.pushes:,} pushes; memory per socket {report.memory_per_socket_kb:.0f} KB; "
+        f"CPU per push {report.cpu_ms_per_push:.2f} ms"
+    )
+
+
+@bench_app.command("realtime")
+def bench_realtime(
+    subscribers: int = typer.Option(200, min=2, help="Sockets, spread over the two server processes."),
+    rate: float = typer.Option(20.0, min=0.1, help="Writes per second."),
+    seconds: float = typer.Option(60.0, min=1, help="How long the writes go on."),
+) -> None:
+    """The live dashboard: subscribers of mixed roles on two `pantau serve` processes sharing Redis, writes at a
+    steady rate; time from a write to the push that shows it (p50, p95, p99), memory per socket, CPU per push.
+
+    Needs REDIS_URL and data (e.g. `pantau demo`).
+    """
+    from pantau.bench.realtime import run_realtime_bench
+
+    settings = settings_or_exit()
+    engine = ready_engine(settings)
+    try:
+        report = run_realtime_bench(engine, settings, subscribers, rate, seconds)
+    except RuntimeError as exc:
+        fail(str(exc))
+    _render_realtime(report)

@@ -90,6 +90,9 @@ def apply_entry(
 
 def _apply_once(engine: Engine, entry_id: int, now: datetime, states: tuple[JournalState, ...]) -> Applied | None:
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # The tables' change triggers (migration 0012) leave this transaction to the announcement below.
+            connection.exec_driver_sql("SET LOCAL pantau.writer = 'ingest'")
         entry = journal.claim(connection, entry_id, states)
         if entry is None:
             return None

@@ -8,6 +8,7 @@ change to their own loop themselves.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable
 
@@ -58,6 +59,8 @@ class LocalBus:
 
 
 LISTEN_POLL_SECONDS = 1.0
+# A publish is off the request's path (its own thread), so it may wait longer than a cache read.
+PUBLISH_TIMEOUT_SECONDS = 1.0
 RECONNECT_FIRST_SECONDS = 0.5
 RECONNECT_MAX_SECONDS = 5.0
 
@@ -80,6 +83,8 @@ class RedisBus(LocalBus):
         self._thread: threading.Thread | None = None
         self._connected = threading.Event()
         self._start_guard = threading.Lock()
+        self._outgoing: queue.SimpleQueue[Change | None] = queue.SimpleQueue()
+        self._publisher: threading.Thread | None = None
 
     @property
     def degraded(self) -> bool:
@@ -93,13 +98,26 @@ class RedisBus(LocalBus):
                 self._thread.start()
 
     def publish(self, change: Change) -> None:
+        """Hand the change to the publishing thread: a request never waits on Redis."""
+        with self._start_guard:
+            if self._publisher is None:
+                self._publisher = threading.Thread(target=self._publish_queued, name="pantau-realtime-pub", daemon=True)
+                self._publisher.start()
+        self._outgoing.put(change)
+
+    def publish_now(self, change: Change) -> bool:
+        """Publish on this thread; False (the change delivered to this process only) when Redis did not take it."""
         try:
             self._client.publish(self._channel, change.encode())
+            return True
         except redis.RedisError as exc:
             log.warning("realtime change not published to Redis (%s); other processes catch up periodically", exc)
-            self._connected.clear()
             self._deliver(change)
-            return
+            return False
+
+    def _publish_queued(self) -> None:
+        while (change := self._outgoing.get()) is not None:
+            self.publish_now(change)
 
     def _listen(self) -> None:
         backoff = RECONNECT_FIRST_SECONDS
@@ -144,13 +162,15 @@ class RedisBus(LocalBus):
 
     def close(self) -> None:
         self._stop.set()
+        self._outgoing.put(None)
         super().close()
-        self._client.close()
+
+
+def realtime_channel(settings: Settings) -> str:
+    return f"{settings.cache_namespace}:realtime"
 
 
 def build_bus(settings: Settings) -> LocalBus:
     if settings.redis_url:
-        return RedisBus(
-            settings.redis_url, f"{settings.cache_namespace}:realtime", settings.cache_redis_timeout_ms / 1000
-        )
+        return RedisBus(settings.redis_url, realtime_channel(settings), PUBLISH_TIMEOUT_SECONDS)
     return LocalBus()

@@ -2,8 +2,8 @@
 
 Credentials are those of the JSON API, never in the URL: a browser's session cookie with an `Origin` equal to the
 site's, or `Authorization: Bearer` for a program (an ingest token reads nothing). Without them the socket is closed
-with 1008 before anything is sent. The credential is checked again on every subscribe message, so a session that
-ended or a token revoked since stops getting new subscriptions.
+with 1008 before anything is sent. The credential is checked again on every subscribe message and every minute in
+between: a session that ended or a token revoked since gets its socket closed (1008).
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ log = logging.getLogger("pantau.realtime")
 router = APIRouter()
 
 POLICY_VIOLATION = 1008
+# How often the credential of a socket is checked again between its messages.
+CREDENTIAL_CHECK_SECONDS = 60.0
 
 
 class Refused(Exception):
@@ -129,14 +131,26 @@ async def realtime_socket(websocket: WebSocket) -> None:
     hub = websocket.app.state.realtime.hub
     subscriber = Subscriber(websocket.send_text)
     outbox = asyncio.create_task(subscriber.run_outbox())
+    receiving: asyncio.Task | None = None
     try:
         while not subscriber.closed:
-            receiving = asyncio.create_task(websocket.receive())
-            done, _ = await asyncio.wait({receiving, outbox}, return_when=asyncio.FIRST_COMPLETED)
-            if receiving not in done:
-                receiving.cancel()
+            if receiving is None:
+                receiving = asyncio.create_task(websocket.receive())
+            done, _ = await asyncio.wait(
+                {receiving, outbox}, timeout=CREDENTIAL_CHECK_SECONDS, return_when=asyncio.FIRST_COMPLETED
+            )
+            if outbox in done:
                 break
+            if receiving not in done:
+                # A quiet socket: is its credential still good (session not ended, token not revoked)?
+                try:
+                    await run_in_threadpool(authenticate, websocket)
+                except Refused as refused:
+                    await websocket.close(code=POLICY_VIOLATION, reason=str(refused))
+                    break
+                continue
             received = receiving.result()
+            receiving = None
             if received["type"] == "websocket.disconnect":
                 break
             try:
@@ -154,6 +168,8 @@ async def realtime_socket(websocket: WebSocket) -> None:
             hub.subscribe(subscriber, subscriptions)
             subscriber.queue(json.dumps({"type": "subscribed", "sections": [s.section.name for s in subscriptions]}))
     finally:
+        if receiving is not None:
+            receiving.cancel()
         hub.unsubscribe(subscriber)
         subscriber.close()
         outbox.cancel()

@@ -7,17 +7,22 @@ Redis when REDIS_URL is set.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from pantau.cache.store import StoreUnavailable
 from pantau.core.config import Settings
 from pantau.core.database import release_connection
 from pantau.dashboard.router import SectionRequest, section_body, section_window
-from pantau.realtime.bus import LocalBus, build_bus
+from pantau.realtime.bus import PUBLISH_TIMEOUT_SECONDS, LocalBus, RedisBus, build_bus, realtime_channel
 from pantau.realtime.changes import Change
+from pantau.realtime.database_watch import DatabaseWatch
 from pantau.realtime.hub import Hub, Subscription
+
+log = logging.getLogger("pantau.realtime")
 
 
 class Realtime:
@@ -26,10 +31,24 @@ class Realtime:
         self.bus = bus
         self.hub = Hub(self._compute, degraded=lambda: bus.degraded)
         bus.listen(self.hub.notify)
+        engine = app.state.engine
+        self.database_watch = (
+            DatabaseWatch(engine.url, self._database_changed) if engine.dialect.name == "postgresql" else None
+        )
+
+    def _database_changed(self, change: Change) -> None:
+        """Rows written behind ingest's back: cached answers are stale too, so they go before the recomputation."""
+        try:
+            self.app.state.cache.invalidate()
+        except StoreUnavailable:
+            log.warning("the dashboard cache could not be invalidated after a change in the database")
+        self.hub.notify(change)
 
     def start(self) -> None:
-        """The first socket of the process starts the bus's listener."""
+        """The first socket of the process starts the bus's listener (and, on PostgreSQL, the database's)."""
         self.bus.start()
+        if self.database_watch is not None:
+            self.database_watch.start()
 
     def publish(self, change: Change) -> None:
         """After a commit: every process's subscribers whose scope the change touches are pushed the new answer."""
@@ -50,6 +69,8 @@ class Realtime:
         return body
 
     def close(self) -> None:
+        if self.database_watch is not None:
+            self.database_watch.close()
         self.hub.close()
         self.bus.close()
 
@@ -72,8 +93,8 @@ def announce_elsewhere(settings: Settings, change: Change) -> None:
     is set; without it there is no other process to tell, and the servers' periodic refresh shows it."""
     if not settings.redis_url:
         return
-    bus = build_bus(settings)
+    bus = RedisBus(settings.redis_url, realtime_channel(settings), PUBLISH_TIMEOUT_SECONDS)
     try:
-        bus.publish(Change(change.reason, change.scopes, change.at or time.time()))
+        bus.publish_now(Change(change.reason, change.scopes, change.at or time.time()))
     finally:
         bus.close()

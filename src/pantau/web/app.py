@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -28,6 +30,13 @@ from pantau.web.errors import install_error_handlers
 from pantau.web.security import PageSecurityHeaders
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # The live dashboard's listeners (Redis, PostgreSQL) end with the server.
+    app.state.realtime.close()
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     if engine is None:
@@ -42,6 +51,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         # Served by `pantau.web.api_docs` instead: FastAPI's own pages load from a CDN and run inline scripts.
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -1,12 +1,14 @@
 // The dashboard page: one panel per section the caller may open (the server rendered only those), filters kept in
-// the URL, a quiet refresh every 30 seconds with a live indicator, and per-panel loading, empty and error states so
-// one failing section never blanks the others.
+// the URL, pushed answers over the live socket (a panel redraws only when its data changed) with a quiet refresh
+// every 30 seconds whenever the socket is not live, a Live / Reconnecting / Polling indicator, and per-panel
+// loading, empty and error states so one failing section never blanks the others.
 
 import { getJson } from "./core/api.js";
 import { ChartHost } from "./core/charts.js";
 import { figure, h } from "./core/dom.js";
 import { calendarDate, clockTime, setTimeZone } from "./core/format.js";
 import { currentLanguage, startLanguage, t } from "./core/i18n.js";
+import { LiveConnection } from "./core/live.js";
 import { wirePreferences } from "./core/preferences.js";
 import { PRESETS, readFilters, sectionParameters, writeFilters } from "./core/url-state.js";
 import agentProductivity from "./sections/agent-productivity.js";
@@ -110,7 +112,12 @@ class Panel {
       if (signal?.aborted) {
         return null;
       }
+      if (this.isNewer(filters, data)) {
+        // A push brought a later answer while this one was on its way: the later one stays.
+        return true;
+      }
       this.data = data;
+      this.dataText = JSON.stringify(data);
       this.filters = filters;
       this.failure = null;
     } catch (error) {
@@ -124,6 +131,29 @@ class Panel {
     }
     await this.render();
     return this.failure === null;
+  }
+
+  /** Whether what is shown for `filters` was computed after `data`. */
+  isNewer(filters, data) {
+    return (
+      this.data !== null && this.filters === filters && Date.parse(this.data.generatedAt) > Date.parse(data.generatedAt)
+    );
+  }
+
+  /** A pushed answer: drawn only when it differs from what is shown and is not older than it. Resolves with whether
+   * it was drawn. */
+  async receive(data, filters) {
+    const text = JSON.stringify(data);
+    if (this.data !== null && this.failure === null && (text === this.dataText || this.isNewer(filters, data))) {
+      return false;
+    }
+    this.data = data;
+    this.dataText = text;
+    this.filters = filters;
+    this.failure = null;
+    await this.render();
+    this.element.dataset.pushes = String(Number(this.element.dataset.pushes ?? 0) + 1);
+    return true;
   }
 
   showLoading() {
@@ -175,6 +205,18 @@ class Dashboard {
     this.controller = null;
     this.timer = null;
     this.lastUpdated = null;
+    // How the page is kept fresh: null until known, then "live" (pushes), "reconnecting" or "polling".
+    this.liveMode = null;
+    // What the last load over HTTP said: "live" (all answered), "stale" (some failed), "offline" (none did).
+    this.loadState = "live";
+    this.connection = new LiveConnection(
+      this.panels.map((panel) => panel.name),
+      {
+        onSection: (name, data) => this.receivePush(name, data),
+        onError: (message) => console.warn("live updates refused", message.detail),
+        onState: (mode) => this.followLiveMode(mode),
+      },
+    );
     this.live = document.getElementById("live");
     this.liveState = document.getElementById("live-state");
     this.lastUpdatedElement = document.getElementById("last-updated");
@@ -201,6 +243,7 @@ class Dashboard {
       this.filters = readFilters();
       this.showFilters();
       this.refresh({ quiet: false });
+      this.connection.subscribe(this.filters);
     });
     document.addEventListener("visibilitychange", () => this.followVisibility());
     document.addEventListener("keydown", (event) => {
@@ -210,6 +253,7 @@ class Dashboard {
     });
     this.loadFilterOptions();
     this.refresh({ quiet: false });
+    this.connection.subscribe(this.filters);
     this.startTimer();
   }
 
@@ -279,6 +323,7 @@ class Dashboard {
     this.filters = { ...this.filters, ...change };
     writeFilters(this.filters);
     this.refresh({ quiet: false });
+    this.connection.subscribe(this.filters);
   }
 
   showFilters() {
@@ -359,13 +404,56 @@ class Dashboard {
     if (failed < results.length) {
       this.lastUpdated = new Date();
     }
-    let state = "live";
+    this.loadState = "live";
     if (failed === results.length) {
-      state = "offline";
+      this.loadState = "offline";
     } else if (failed > 0) {
-      state = "stale";
+      this.loadState = "stale";
     }
-    this.setLive(document.hidden ? "paused" : state);
+    this.setLive(this.liveIndicator());
+  }
+
+  /** The indicator: a failed load first, then how the page is kept fresh (paused when hidden and not pushed to). */
+  liveIndicator() {
+    if (this.loadState !== "live") {
+      return this.loadState;
+    }
+    if (this.liveMode === "live") {
+      return "live";
+    }
+    if (document.hidden) {
+      return "paused";
+    }
+    return this.liveMode ?? "loading";
+  }
+
+  async receivePush(name, data) {
+    const panel = this.panels.find((each) => each.name === name);
+    if (panel === undefined) {
+      return;
+    }
+    if (await panel.receive(data, this.filters)) {
+      this.lastUpdated = new Date();
+      this.loadState = this.panels.some((each) => each.failure !== null) ? "stale" : "live";
+      this.setLive(this.liveIndicator());
+    }
+  }
+
+  /** Pushes replace the 30-second polling while the socket is live; polling comes back when it is not. */
+  followLiveMode(mode) {
+    const wasLive = this.liveMode === "live";
+    this.liveMode = mode;
+    if (mode === "live") {
+      clearInterval(this.timer);
+      this.timer = null;
+    } else if (wasLive || this.timer === null) {
+      // What changed while the socket was away is loaded now; then every 30 seconds.
+      if (wasLive) {
+        this.refresh({ quiet: true });
+      }
+      this.startTimer();
+    }
+    this.setLive(this.liveIndicator());
   }
 
   setLive(state) {
@@ -380,13 +468,18 @@ class Dashboard {
 
   startTimer() {
     clearInterval(this.timer);
+    if (this.liveMode === "live") {
+      this.timer = null;
+      return;
+    }
     this.timer = setInterval(() => this.refresh({ quiet: true }), config.refreshSeconds * 1000);
   }
 
   followVisibility() {
     if (document.hidden) {
       clearInterval(this.timer);
-      this.setLive("paused");
+      this.timer = null;
+      this.setLive(this.liveIndicator());
     } else {
       this.refresh({ quiet: true });
       this.startTimer();
