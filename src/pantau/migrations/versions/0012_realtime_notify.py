@@ -6,7 +6,7 @@ folded into one per transaction by PostgreSQL when the payloads are equal). Inge
 SQLite has no such thing and gets nothing.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-04 19:30:00.000000
 """
 
