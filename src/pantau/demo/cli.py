@@ -29,6 +29,14 @@ def demo(
     reset: Annotated[
         bool, typer.Option("--reset", help="Delete the CRM data and demo users first, then load.")
     ] = False,
+    via_ingest: Annotated[
+        bool,
+        typer.Option(
+            "--via-ingest",
+            help="Send the data through the events API and the WhatsApp webhook (journaled, applied by their rules) "
+            "instead of inserting it: slower, the same figures.",
+        ),
+    ] = False,
 ) -> None:
     """Load realistic demo data (an Indonesian online shop on WhatsApp) that runs up to the current minute."""
     import time
@@ -45,6 +53,7 @@ def demo(
     from pantau.demo.generator import DemoGenerator
     from pantau.demo.loader import DemoRefused, load
     from pantau.demo.sizes import SIZES
+    from pantau.demo.via_ingest import FeedFailed, feed
 
     settings = settings_or_exit()
     chosen = SIZES[size.value]
@@ -73,14 +82,20 @@ def demo(
     )
     with progress:
         task = progress.add_task("load", total=generator.day_count, size=chosen.name, table="")
+        on_batch = lambda batch: progress.update(task, completed=batch.day, table=batch.table)  # noqa: E731
         try:
-            written = load(
-                engine,
-                generator.batches(),
-                reset=reset,
-                on_batch=lambda batch: progress.update(task, completed=batch.day, table=batch.table),
-            )
-        except DemoRefused as exc:
+            if via_ingest:
+                written, bodies = feed(
+                    engine,
+                    generator.batches(),
+                    start=generator.period_start,
+                    now=generator.calendar.now,
+                    reset=reset,
+                    on_batch=on_batch,
+                )
+            else:
+                written = load(engine, generator.batches(), reset=reset, on_batch=on_batch)
+        except (DemoRefused, FeedFailed) as exc:
             progress.stop()
             fail(str(exc))
     elapsed = time.perf_counter() - started
@@ -95,6 +110,11 @@ def demo(
     for table in COLUMNS:
         counts.add_row(table, f"{written[table]:,}")
     console.print(counts)
+    if via_ingest:
+        console.print(
+            f"Sent through the doors: {bodies['events']:,} bodies to the events API, "
+            f"{bodies['whatsapp']:,} to the WhatsApp webhook, each journaled (`pantau ingest status`)."
+        )
     sign_ins = Table("role", "e-mail", "password", title="Sign in", title_justify="left", box=None)
     for sign_in in generator.sign_ins:
         sign_ins.add_row(sign_in.role, sign_in.email, DEMO_PASSWORD)
