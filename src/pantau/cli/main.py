@@ -59,7 +59,7 @@ def serve(
 from pantau.aggregation.cli import aggregate_app  # noqa: E402
 from pantau.aggregation.scheduler import scheduler  # noqa: E402
 from pantau.auth.cli import token_app, user_app  # noqa: E402
-from pantau.bench.cli import bench  # noqa: E402
+from pantau.bench.cli import bench_app  # noqa: E402
 from pantau.cache.cli import cache_app  # noqa: E402
 from pantau.ingest.cli import import_file, ingest_app  # noqa: E402
 
@@ -69,7 +69,7 @@ app.add_typer(cache_app, name="cache")
 app.add_typer(aggregate_app, name="aggregate")
 app.add_typer(ingest_app, name="ingest")
 app.command()(scheduler)
-app.command()(bench)
+app.add_typer(bench_app, name="bench")
 app.command("import")(import_file)
 
 from pantau.demo.cli import demo  # noqa: E402
