@@ -200,8 +200,10 @@ class _Stage:
         self.columns = columns
         self.json_positions = [i for i, name in enumerate(columns) if isinstance(spec.column(name).type, JSON)]
         listed = ", ".join(f'"{name}"' for name in columns)
+        # A pooled connection may hold the table of an earlier import of other columns.
+        connection.exec_driver_sql(f'DROP TABLE IF EXISTS pg_temp."{self.name}"')
         connection.exec_driver_sql(
-            f'CREATE TEMPORARY TABLE IF NOT EXISTS "{self.name}" ON COMMIT DELETE ROWS '
+            f'CREATE TEMPORARY TABLE "{self.name}" ON COMMIT DELETE ROWS '
             f'AS SELECT {listed} FROM "{spec.name}" WITH NO DATA'
         )
         stage = table(self.name, *(column(name) for name in columns))
