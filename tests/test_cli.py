@@ -99,6 +99,8 @@ RELATIVE_WITHOUT_SLASHES = (
         ["scheduler"],
         ["cache", "clear"],
         ["bench"],
+        ["bench", "ingest"],
+        ["import", "teams", "teams.csv"],
     ],
     ids=" ".join,
 )
