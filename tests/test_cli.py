@@ -103,6 +103,8 @@ RELATIVE_WITHOUT_SLASHES = (
         ["report", "list"],
         ["report", "send-due"],
         ["bench", "realtime"],
+        ["bench", "ingest"],
+        ["import", "teams", "teams.csv"],
     ],
     ids=" ".join,
 )

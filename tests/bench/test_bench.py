@@ -65,3 +65,39 @@ def test_bench_needs_data(fresh_database_url):
     with pytest.raises(RuntimeError, match="no conversations"):
         run_bench(engine, make_settings(fresh_database_url), ["default"], repeat=1, backfill_snapshots=False)
     engine.dispose()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_bench_ingest_measures_each_door_and_leaves_nothing_behind(fresh_database_url):
+    from pantau.bench.ingest import run_ingest_bench
+    from pantau.models import Contact, IngestEvent, IngestJournalEntry, Message
+
+    engine = engine_for(fresh_database_url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        Dataset(connection).make_user("owner", id="olga")
+
+    report = run_ingest_bench(
+        engine,
+        make_settings(fresh_database_url),
+        statuses=30,
+        statuses_per_body=2,
+        clients=2,
+        event_batches=2,
+        csv_rows=50,
+    )
+
+    assert (report.webhook.items, report.webhook_bodies) == (30, 15)
+    assert report.events.items == 1000 and report.csv.items == 50
+    assert report.webhook.answer.p95_ms >= report.webhook.answer.p50_ms > 0
+    with engine.connect() as connection:
+        left = {
+            model.__tablename__: connection.execute(select(func.count()).select_from(model)).scalar_one()
+            for model in (Contact, Message, IngestEvent, IngestJournalEntry)
+        }
+        active_tokens = connection.execute(
+            select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None))
+        ).scalar_one()
+    engine.dispose()
+    assert left == {"contacts": 0, "messages": 0, "ingest_events": 0, "ingest_journal": 0}
+    assert active_tokens == 0

@@ -97,6 +97,21 @@ def test_a_known_id_takes_the_files_values_and_keeps_the_columns_the_file_lacks(
     ]
 
 
+def test_files_of_the_same_table_with_other_columns_import_one_after_another(history, ingest_engine):
+    narrow = write_csv(
+        history, "narrow.csv", f"id,email,full_name,role,created_at\nu-3,citra@shop.test,Citra,agent,{AT}\n"
+    )
+    wide = write_csv(history, "wide.csv", "id,email,full_name,role,created_at,team_id,is_active\n"
+                     f"u-3,citra@shop.test,Citra Dewi,agent,{AT},t-1,false\n")  # fmt: skip
+
+    assert import_csv(ingest_engine, "users", narrow).written == 1
+    assert import_csv(ingest_engine, "users", wide).written == 1
+    assert import_csv(ingest_engine, "users", narrow).written == 1
+    assert table(ingest_engine, User, "id", "full_name", "team_id", "is_active")[-1] == {
+        "id": "u-3", "full_name": "Citra", "team_id": "t-1", "is_active": False
+    }  # fmt: skip
+
+
 def test_each_bad_row_is_rejected_with_its_line_and_a_reason_naming_the_column(history, ingest_engine):
     long_id = "m" * 101
     path = write_csv(

@@ -102,7 +102,10 @@ def _render(report: BenchReport) -> None:
 
 
 bench_app = typer.Typer(
-    help="Measurements on this database: the sections (default), the PDF summary and the live dashboard."
+    help=(
+        "Measurements on this database: the sections (default), the PDF summary, the live dashboard and how fast "
+        "data comes in."
+    )
 )
 
 
@@ -215,3 +218,46 @@ def bench_realtime(
     except RuntimeError as exc:
         fail(str(exc))
     _render_realtime(report)
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    statuses: int = typer.Option(30_000, min=3, help="Delivery statuses sent to the webhook (3 per message)."),
+    statuses_per_body: int = typer.Option(1, min=1, help="Statuses per webhook body (Meta sends 1 to a few)."),
+    clients: int = typer.Option(8, min=1, help="Webhook bodies in flight at once."),
+    batches: int = typer.Option(20, min=1, help="Events API batches of 500 events."),
+    csv_rows: int = typer.Option(200_000, min=1, help="Messages in the CSV file imported."),
+) -> None:
+    """How fast data comes in: WhatsApp webhook statuses per second (with each answer's p50/p95), events per second
+    in batches of 500, CSV import rows per second, against a `pantau serve` of its own. Writes its own rows into the
+    configured database and deletes them afterwards; run it on PostgreSQL for the figures that matter."""
+    from pantau.bench.ingest import run_ingest_bench
+
+    settings = settings_or_exit()
+    engine = ready_engine(settings)
+    try:
+        report = run_ingest_bench(
+            engine,
+            settings,
+            statuses=statuses,
+            statuses_per_body=statuses_per_body,
+            clients=clients,
+            event_batches=batches,
+            csv_rows=csv_rows,
+        )
+    except RuntimeError as exc:
+        fail(str(exc))
+    webhook, events, imported = report.webhook, report.events, report.csv
+    typer.echo(f"{report.database}")
+    typer.echo(
+        f"webhook: {webhook.items:,} statuses in {report.webhook_bodies:,} bodies of {report.statuses_per_body}, "
+        f"{report.clients} at a time: {webhook.per_second:,.0f} statuses/s; answer p50 {webhook.answer.p50_ms:.1f} "
+        f"ms, p95 {webhook.answer.p95_ms:.1f} ms"
+    )
+    typer.echo(
+        f"events API: {events.items:,} events in {report.events_batches} batches of 500: {events.per_second:,.0f} "
+        f"events/s; a batch p50 {events.answer.p50_ms:.0f} ms, p95 {events.answer.p95_ms:.0f} ms"
+    )
+    typer.echo(
+        f"CSV import: {imported.items:,} messages in {imported.seconds:.1f} s: {imported.per_second:,.0f} rows/s"
+    )

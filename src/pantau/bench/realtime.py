@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from websockets.asyncio.client import connect
 
 from pantau.auth.tokens import api_token_hash, issue_token
-from pantau.bench.runner import Timing, _database, _machine, _served
+from pantau.bench.runner import Timing, _database, _machine, served
 from pantau.core.config import Settings
 from pantau.models import ApiToken, Contact, User
 from pantau.models.enums import Role, TokenPermission
@@ -297,7 +297,7 @@ def run_realtime_bench(
     tokens, ingest_token = _tokens(engine, distinct, people["organisation"][0])
     try:
         with ExitStack() as stack:
-            servers = [stack.enter_context(_served(settings)) for _ in range(2)]
+            servers = [stack.enter_context(served(settings)) for _ in range(2)]
             writes, write_seconds, rss_kb, cpu_seconds = asyncio.run(
                 _run(servers, chosen, tokens, ingest_token, people["agent"], _contacts(engine), rate, seconds)
             )

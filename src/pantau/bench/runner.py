@@ -205,7 +205,7 @@ def run_bench(
     token = _token_for(engine, owner)
     headers = {"Authorization": f"Bearer {token}"}
     try:
-        with _served(settings) as (base_url, pid), httpx2.Client(base_url=base_url, headers=headers) as client:
+        with served(settings) as (base_url, pid), httpx2.Client(base_url=base_url, headers=headers) as client:
             results = _measure_sections(engine, settings, scope, client, ranges, repeat, on_progress)
             concurrent = asyncio.run(_concurrent_users(base_url, headers, refreshes, refresh_seconds, on_progress))
             peak_mb = _peak_memory_mb(pid)
@@ -226,16 +226,17 @@ def run_bench(
     )
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
 @contextmanager
-def _served(settings: Settings) -> Iterator[tuple[str, int]]:
-    """`pantau serve` in its own process on a free local port, with these settings; yields (base URL, pid)."""
-    port = _free_port()
+def served(settings: Settings, extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
+    """`pantau serve` in its own process on a free local port, with these settings (and `extra_env`); yields
+    (base URL, pid)."""
+    port = free_port()
     environment = {
         **os.environ,
         "ENVIRONMENT": settings.environment,
@@ -245,6 +246,7 @@ def _served(settings: Settings) -> Iterator[tuple[str, int]]:
         "TIMEZONE": settings.timezone,
         "CACHE_NAMESPACE": settings.cache_namespace,
         "CACHE_TTL_SECONDS": "3600",
+        **(extra_env or {}),
     }
     command = [sys.executable, "-m", "pantau", "serve", "--host", "127.0.0.1", "--port", str(port)]
     base_url = f"http://127.0.0.1:{port}"

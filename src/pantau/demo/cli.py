@@ -40,6 +40,14 @@ def demo(
     reset: Annotated[
         bool, typer.Option("--reset", help="Delete the CRM data and demo users first, then load.")
     ] = False,
+    via_ingest: Annotated[
+        bool,
+        typer.Option(
+            "--via-ingest",
+            help="Send the data through the events API and the WhatsApp webhook (journaled, applied by their rules) "
+            "instead of inserting it: slower, the same figures.",
+        ),
+    ] = False,
 ) -> None:
     """Load realistic demo data (an Indonesian online shop on WhatsApp) that runs up to the current minute."""
     import time
@@ -56,6 +64,7 @@ def demo(
     from pantau.demo.generator import DemoGenerator
     from pantau.demo.loader import DemoRefused, load
     from pantau.demo.sizes import SIZES
+    from pantau.demo.via_ingest import FeedFailed, feed
 
     settings = settings_or_exit()
     chosen = SIZES[size.value]
@@ -77,6 +86,11 @@ def demo(
     rows = _RowCount()
 
     def outcome() -> str:
+        if via_ingest:
+            return (
+                f"stopped after {progress.done()}; the bodies sent so far are journaled and applied, each whole "
+                "(`pantau demo --via-ingest --reset` starts again)"
+            )
         return (
             f"stopped after {progress.done()}; the load is one transaction, so nothing of it was kept "
             "(the database is as it was)"
@@ -86,14 +100,23 @@ def demo(
         Progress(f"demo {chosen.name}", total=generator.day_count, unit="days") as progress,
         stopped_cleanly(progress, outcome),
     ):
+
+        def on_batch(batch) -> None:
+            progress.update(batch.day, note=f"{rows.add(batch):,} rows")
+
         try:
-            written = load(
-                engine,
-                generator.batches(),
-                reset=reset,
-                on_batch=lambda batch: progress.update(batch.day, note=f"{rows.add(batch):,} rows"),
-            )
-        except DemoRefused as exc:
+            if via_ingest:
+                written, bodies = feed(
+                    engine,
+                    generator.batches(),
+                    start=generator.period_start,
+                    now=generator.calendar.now,
+                    reset=reset,
+                    on_batch=on_batch,
+                )
+            else:
+                written = load(engine, generator.batches(), reset=reset, on_batch=on_batch)
+        except (DemoRefused, FeedFailed) as exc:
             progress.stop()
             fail(str(exc))
     elapsed = time.perf_counter() - started
@@ -108,6 +131,11 @@ def demo(
     for table in COLUMNS:
         counts.add_row(table, f"{written[table]:,}")
     console.print(counts)
+    if via_ingest:
+        console.print(
+            f"Sent through the doors: {bodies['events']:,} bodies to the events API, "
+            f"{bodies['whatsapp']:,} to the WhatsApp webhook, each journaled (`pantau ingest status`)."
+        )
     sign_ins = Table("role", "e-mail", "password", title="Sign in", title_justify="left", box=None)
     for sign_in in generator.sign_ins:
         sign_ins.add_row(sign_in.role, sign_in.email, DEMO_PASSWORD)

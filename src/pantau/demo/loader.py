@@ -106,27 +106,36 @@ def load(
     """
     written: Counter[str] = Counter()
     with engine.begin() as connection:
-        present = existing_rows(connection)
-        if present and not reset:
-            listing = ", ".join(f"{table}: {count:,}" for table, count in present.items())
-            raise DemoRefused(
-                f"the database already holds CRM data ({listing}); "
-                "`pantau demo --reset` deletes it (and the demo users) and loads the demo"
-            )
-        # Also on an empty database: snapshots aggregated before the demo existed would hide its history.
-        clear(connection)
+        make_room(connection, reset=reset)
         for batch in _generated_ahead(batches):
             write(connection, batch)
             written[batch.table] += len(batch.rows)
             if on_batch is not None:
                 on_batch(batch)
-    # Fresh statistics, or the planner treats the new tables as empty; on PostgreSQL also the visibility map, which
-    # index-only scans need (autovacuum would get there, later). VACUUM runs outside a transaction.
+    refresh_statistics(engine)
+    return written
+
+
+def make_room(connection: Connection, *, reset: bool) -> None:
+    """Refuse (DemoRefused) when CRM data is present, unless `reset`; then clear what the demo replaces."""
+    present = existing_rows(connection)
+    if present and not reset:
+        listing = ", ".join(f"{table}: {count:,}" for table, count in present.items())
+        raise DemoRefused(
+            f"the database already holds CRM data ({listing}); "
+            "`pantau demo --reset` deletes it (and the demo users) and loads the demo"
+        )
+    # Also on an empty database: snapshots aggregated before the demo existed would hide its history.
+    clear(connection)
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Fresh statistics, or the planner treats the new tables as empty; on PostgreSQL also the visibility map, which
+    index-only scans need (autovacuum would get there, later). VACUUM runs outside a transaction."""
     maintenance = "VACUUM (ANALYZE)" if engine.dialect.name == "postgresql" else "ANALYZE"
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         for table in COLUMNS:
             connection.exec_driver_sql(f"{maintenance} {table}")
-    return written
 
 
 _END = object()

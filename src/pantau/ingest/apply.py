@@ -75,8 +75,8 @@ class _Batch:
 
 def release_parked(ctx: ApplyContext, batch: _Batch | None = None) -> None:
     """Apply what waited for the rows created so far, and for the rows those create in turn."""
-    while (referent := ctx.next_created()) is not None:
-        for parked in ctx.take_parked(referent):
+    while referents := ctx.take_created():
+        for parked in ctx.take_parked(referents):
             if parked.source is IngestSource.whatsapp:
                 apply_parked_status(ctx, parked)
                 continue

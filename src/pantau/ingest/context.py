@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, tuple_
 
 from pantau.auth.scope import conversation_scopes
-from pantau.ingest.locks import lock_key
+from pantau.ingest.locks import lock_key, lock_keys
 from pantau.ingest.rows import RowChange, row_exists
 from pantau.models import (
     Broadcast,
@@ -75,6 +75,10 @@ def touched_scopes(connection: Connection, conversation_ids: list[str]) -> set[t
     return scopes
 
 
+class NeedsIsolation(Exception):
+    """An event the database refused while the body was applied without savepoints: apply it again with them."""
+
+
 def referent_key(kind: ReferentKind, key: str) -> str:
     return f"{kind.value}:{key}"
 
@@ -86,8 +90,19 @@ class ApplyContext:
     items this body's rows let through); it becomes the journal entry's summary.
     """
 
-    def __init__(self, connection: Connection, *, source: IngestSource, now: datetime, journal_id: int | None) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        source: IngestSource,
+        now: datetime,
+        journal_id: int | None,
+        isolated: bool = True,
+    ) -> None:
         self.connection = connection
+        # Each event in a savepoint of its own. Without (two statements fewer per event), an event the database
+        # refuses aborts the body's transaction (NeedsIsolation), and the body is applied again with them.
+        self.isolated = isolated
         self.source = source
         self.now = now
         self.journal_id = journal_id
@@ -99,6 +114,8 @@ class ApplyContext:
         self.everything = False
         self._touched_conversations: set[str] = set()
         self.scopes: set[tuple[ScopeType, str]] = set()
+        # Referents seen to exist (or created) in this transaction: rows are never deleted while a body applies.
+        self._known: set[Referent] = set()
 
     def note(self, change: RowChange) -> None:
         if change.anything:
@@ -108,6 +125,7 @@ class ApplyContext:
         """A row that items may be waiting for now exists."""
         self.changed = True
         self._created.append((kind, key))
+        self._known.add((kind, key))
 
     def touch_conversation(self, conversation_id: str) -> None:
         """The conversation is about to change: the scopes it counts in now count as touched, and so will those it
@@ -134,12 +152,20 @@ class ApplyContext:
         self.scopes.update(touched_scopes(self.connection, sorted(self._touched_conversations)))
         return frozenset(self.scopes)
 
-    def next_created(self) -> Referent | None:
-        return self._created.popleft() if self._created else None
+    def take_created(self) -> list[Referent]:
+        """The referents created since the last call."""
+        created = list(self._created)
+        self._created.clear()
+        return created
 
     def exists(self, kind: ReferentKind, key: str) -> bool:
+        if (kind, key) in self._known:
+            return True
         table, column = REFERENT_COLUMNS[kind]
-        return row_exists(self.connection, table, column, key)
+        found = row_exists(self.connection, table, column, key)
+        if found:
+            self._known.add((kind, key))
+        return found
 
     def missing(self, referents: Iterable[Referent]) -> Referent | None:
         """The first referent not known yet, holding its lock (so its creation, if under way, sees what is parked)."""
@@ -174,14 +200,16 @@ class ApplyContext:
             )
         )
 
-    def take_parked(self, referent: Referent) -> list[Parked]:
-        """The items waiting for the referent, oldest first, removed from the table (applying them may park them
-        again, on another referent)."""
-        kind, key = referent
-        lock_key(self.connection, referent_key(kind, key))
+    def take_parked(self, referents: list[Referent]) -> list[Parked]:
+        """The items waiting for any of the referents, oldest first, removed from the table (applying them may park
+        them again, on another referent). One lock statement and one query, however many referents."""
+        if not referents:
+            return []
+        lock_keys(self.connection, [referent_key(kind, key) for kind, key in referents])
+        waiting = tuple_(_parked.c.waiting_kind, _parked.c.waiting_id)
         rows = self.connection.execute(
             select(_parked.c.id, _parked.c.source, _parked.c.event_id, _parked.c.item, _parked.c.journal_id)
-            .where(_parked.c.waiting_kind == kind, _parked.c.waiting_id == key)
+            .where(waiting.in_(referents))
             .order_by(_parked.c.occurred_at, _parked.c.id)
         ).all()
         if rows:

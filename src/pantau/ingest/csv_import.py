@@ -17,12 +17,14 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 from pydantic.alias_generators import to_snake
-from sqlalchemy import JSON, Connection, Engine, or_, select
+from sqlalchemy import JSON, Connection, Engine, column, or_, select, table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -142,6 +144,8 @@ class _Checker:
         self.spec = spec
         self.header = header
         self.json_columns = {name for name in header if isinstance(spec.column(name).type, JSON)}
+        self.defaults = {name: spec.default(name) for name in header}
+        self.required = spec.required
 
     def values(self, cells: list[str]) -> dict[str, Any]:
         """Raises ValueError with a reason naming the column."""
@@ -158,7 +162,7 @@ class _Checker:
                     raise ValueError(f'{name}: not JSON (write a list like ["vip", "reseller"])') from None
             else:
                 given[name] = cell
-        for name in self.spec.required:
+        for name in self.required:
             if name not in given:
                 raise ValueError(f"{name}: required")
         try:
@@ -166,47 +170,91 @@ class _Checker:
         except ValidationError as exc:
             column, sep, rest = reason_for(exc).partition(": ")
             raise ValueError(f"{to_snake(column)}{sep}{rest}") from None
-        return {name: checked.get(name, self.spec.default(name)) for name in self.header}
+        return {name: checked.get(name, self.defaults[name]) for name in self.header}
 
 
-def _upsert_statement(connection: Connection, spec: ImportTable, columns: list[str]):
-    """INSERT ... ON CONFLICT (id) DO UPDATE the file's columns WHERE one of them differs, RETURNING id: the ids
-    returned are the rows inserted or changed."""
+def _upsert(connection: Connection, spec: ImportTable, columns: list[str], source=None):
+    """INSERT ... ON CONFLICT (id) DO UPDATE the file's columns WHERE one of them differs: the rows it counts are
+    those inserted or changed. From `source` (a SELECT of the staged rows) when given, else from parameters."""
     table = spec.table
     dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     statement = dialect_insert(table)
+    if source is not None:
+        statement = statement.from_select(columns, source)
     updated = [name for name in columns if name != "id"]
     if not updated:
-        return statement.on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+        return statement.on_conflict_do_nothing(index_elements=["id"])
     return statement.on_conflict_do_update(
         index_elements=["id"],
         set_={name: statement.excluded[name] for name in updated},
         where=or_(*(table.c[name].is_distinct_from(statement.excluded[name]) for name in updated)),
-    ).returning(table.c.id)
+    )
+
+
+class _Stage:
+    """PostgreSQL: a batch travels by COPY into a temporary table of the file's columns, then one INSERT ... SELECT
+    upserts it. Parsing one huge multi-row INSERT costs more than the rows themselves."""
+
+    def __init__(self, connection: Connection, spec: ImportTable, columns: list[str]) -> None:
+        self.name = f"pantau_import_{spec.name}"
+        self.columns = columns
+        self.json_positions = [i for i, name in enumerate(columns) if isinstance(spec.column(name).type, JSON)]
+        listed = ", ".join(f'"{name}"' for name in columns)
+        # A pooled connection may hold the table of an earlier import of other columns.
+        connection.exec_driver_sql(f'DROP TABLE IF EXISTS pg_temp."{self.name}"')
+        connection.exec_driver_sql(
+            f'CREATE TEMPORARY TABLE "{self.name}" ON COMMIT DELETE ROWS '
+            f'AS SELECT {listed} FROM "{spec.name}" WITH NO DATA'
+        )
+        stage = table(self.name, *(column(name) for name in columns))
+        self.upsert = _upsert(connection, spec, columns, select(*(stage.c[name] for name in columns)))
+        self.copy_statement = f'COPY "{self.name}" ({listed}) FROM STDIN'
+
+    def write(self, connection: Connection, rows: list[_Row]) -> int:
+        driver = connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(self.copy_statement) as copy:
+            for row in rows:
+                values = [_plain(row.values[name]) for name in self.columns]
+                for position in self.json_positions:
+                    if values[position] is not None:
+                        values[position] = Jsonb(values[position])
+                copy.write_row(values)
+        return connection.execute(self.upsert).rowcount
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
 
 
 class _Importer:
-    def __init__(self, engine: Engine, spec: ImportTable, header: list[str], rejects: _Rejects, dry_run: bool):
-        self.engine = engine
+    def __init__(self, connection: Connection, spec: ImportTable, header: list[str], rejects: _Rejects, dry_run: bool):
+        self.connection = connection
         self.spec = spec
         self.header = header
         self.rejects = rejects
         self.dry_run = dry_run
         self.references = spec.references(header)
+        self.upsert = _upsert(connection, spec, header)
+        self.stage = _Stage(connection, spec, header) if connection.dialect.name == "postgresql" else None
+        if self.stage is not None:
+            connection.commit()
         self.written = 0
 
     def flush(self, batch: dict[str, _Row]) -> None:
         """Write the batch (rows by id, the last line of an id winning) in one transaction."""
         if not batch:
             return
-        with self.engine.begin() as connection:
+        connection = self.connection
+        with connection.begin():
             rows = self._with_referents(connection, list(batch.values()))
             if self.dry_run or not rows:
                 return
-            statement = _upsert_statement(connection, self.spec, self.header)
             try:
                 with connection.begin_nested():
-                    self.written += len(connection.execute(statement, [row.values for row in rows]).all())
+                    if self.stage is not None:
+                        self.written += self.stage.write(connection, rows)
+                    else:
+                        self.written += connection.execute(self.upsert, [row.values for row in rows]).rowcount
                 return
             except IntegrityError:
                 pass
@@ -214,25 +262,25 @@ class _Importer:
             for row in rows:
                 try:
                     with connection.begin_nested():
-                        self.written += len(connection.execute(statement, [row.values]).all())
+                        self.written += connection.execute(self.upsert, [row.values]).rowcount
                 except IntegrityError as exc:
                     self.rejects.add(row, _conflict_reason(exc))
 
     def _with_referents(self, connection: Connection, rows: list[_Row]) -> list[_Row]:
         """The rows whose references exist; the others rejected, naming what they point at."""
-        for column, target in self.references:
-            wanted = {row.values[column] for row in rows if row.values.get(column) is not None}
+        for column_name, target in self.references:
+            wanted = {row.values[column_name] for row in rows if row.values.get(column_name) is not None}
             if not wanted:
                 continue
             found = set(connection.execute(select(target.c.id).where(target.c.id.in_(wanted))).scalars())
             kept = []
             for row in rows:
-                value = row.values.get(column)
+                value = row.values.get(column_name)
                 if value is None or value in found:
                     kept.append(row)
                 else:
                     noun = target.name.removesuffix("s").replace("_", " ")
-                    self.rejects.add(row, f"{column}: no {noun} {value!r} (import {target.name} first)")
+                    self.rejects.add(row, f"{column_name}: no {noun} {value!r} (import {target.name} first)")
             rows = kept
         return rows
 
@@ -278,7 +326,9 @@ def import_csv(
         _check_header(spec, header)
         checker = _Checker(spec, header)
         rejects = _Rejects(rejects_path, header)
-        importer = _Importer(engine, spec, header, rejects, dry_run)
+        # The number of rows an INSERT wrote (SQLAlchemy keeps it only when asked).
+        connection = engine.connect().execution_options(preserve_rowcount=True)
+        importer = _Importer(connection, spec, header, rejects, dry_run)
         batch: dict[str, _Row] = {}
         try:
             while True:
@@ -304,6 +354,7 @@ def import_csv(
             importer.flush(batch)
         finally:
             rejects.close()
+            connection.close()
     summary.written = importer.written
     summary.rejected = rejects.count
     summary.rejects_path = rejects_path if rejects.count else None

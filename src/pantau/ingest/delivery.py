@@ -50,8 +50,11 @@ def _rank(status: ColumnElement) -> ColumnElement[int]:
     return case({value.value: rank for value, rank in RANK.items()}, value=status, else_=-1)
 
 
-def record_delivery(connection: Connection, message_id: str, report: DeliveryReport) -> bool:
-    """Apply the report to the message; True when it changed anything (a repeat changes nothing)."""
+def record_delivery(
+    connection: Connection, message_id: str | None, report: DeliveryReport, *, whatsapp_message_id: str | None = None
+) -> bool:
+    """Apply the report to the message (by its id, or by its WhatsApp id); True when it changed anything (a repeat
+    changes nothing, and so does a message not known)."""
     status = _messages.c.status
     raises_status = _rank(status) < RANK[report.status]
     values: dict = {status: case((raises_status, literal(report.status, status.type)), else_=status)}
@@ -76,5 +79,10 @@ def record_delivery(connection: Connection, message_id: str, report: DeliveryRep
         if value is not None:
             values[column] = value
             changes.append(column.is_distinct_from(value))
-    result = connection.execute(update(_messages).where(_messages.c.id == message_id, or_(*changes)).values(values))
+    target = (
+        _messages.c.id == message_id
+        if message_id is not None
+        else _messages.c.whatsapp_message_id == whatsapp_message_id
+    )
+    result = connection.execute(update(_messages).where(target, or_(*changes)).values(values))
     return result.rowcount > 0

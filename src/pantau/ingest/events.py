@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pantau.ingest import rows
-from pantau.ingest.context import ApplyContext, Parked, Referent
+from pantau.ingest.context import ApplyContext, NeedsIsolation, Parked, Referent
 from pantau.ingest.delivery import DeliveryReport, record_delivery
 from pantau.ingest.locks import insert_unless_present
 from pantau.ingest.schemas import (
@@ -333,7 +334,7 @@ def apply_event(ctx: ApplyContext, raw: object) -> EventResult:
     except EventRejected as exc:
         return EventResult(id=event_id_of(raw), outcome=EventOutcome.rejected, reason=exc.reason)
     try:
-        with ctx.connection.begin_nested():
+        with _isolated(ctx):
             claimed = insert_unless_present(
                 ctx.connection,
                 _events,
@@ -352,9 +353,18 @@ def apply_event(ctx: ApplyContext, raw: object) -> EventResult:
                 return EventResult(id=event.id, outcome=EventOutcome.duplicate, reason="this id was received before")
             return _apply_claimed(ctx, event, raw, was_parked=False)
     except rows.MissingColumn as exc:
+        if not ctx.isolated:
+            # Refused before writing its row: only its id's claim is to be taken back.
+            ctx.connection.execute(delete(_events).where(_events.c.id == event.id))
         return EventResult(id=event.id, outcome=EventOutcome.rejected, reason=f"data.{_camel(str(exc))}")
     except IntegrityError as exc:
+        if not ctx.isolated:
+            raise NeedsIsolation from exc
         return EventResult(id=event.id, outcome=EventOutcome.rejected, reason=_conflict_reason(exc))
+
+
+def _isolated(ctx: ApplyContext) -> AbstractContextManager:
+    return ctx.connection.begin_nested() if ctx.isolated else nullcontext()
 
 
 def apply_parked_event(ctx: ApplyContext, parked: Parked) -> EventResult:
@@ -362,13 +372,15 @@ def apply_parked_event(ctx: ApplyContext, parked: Parked) -> EventResult:
     refused (a conflict), its id is released, so the sender can send it again."""
     try:
         event = check_event(parked.item)
-        with ctx.connection.begin_nested():
+        with _isolated(ctx):
             return _apply_claimed(ctx, event, parked.item, was_parked=True)
     except EventRejected as exc:
         reason = exc.reason
     except rows.MissingColumn as exc:
         reason = f"data.{_camel(str(exc))}"
     except IntegrityError as exc:
+        if not ctx.isolated:
+            raise NeedsIsolation from exc
         reason = _conflict_reason(exc)
     ctx.connection.execute(delete(_events).where(_events.c.id == parked.event_id))
     log.warning("parked event %s refused once its referent arrived: %s", parked.event_id, reason)

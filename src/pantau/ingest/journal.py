@@ -71,18 +71,14 @@ def record(
 
 def claim(connection: Connection, entry_id: int, states: tuple[JournalState, ...]) -> JournalEntry | None:
     """The entry, if it is in one of `states`; None when it is not (applied meanwhile, by a replay or a request)."""
-    claimed = connection.execute(
+    row = connection.execute(
         update(_journal)
         .where(_journal.c.id == entry_id, _journal.c.state.in_(states))
         .values(attempts=_journal.c.attempts + 1)
-    )
-    if claimed.rowcount == 0:
+        .returning(_journal.c.id, _journal.c.source, _journal.c.body, _journal.c.received_at, _journal.c.token_id)
+    ).first()
+    if row is None:
         return None
-    row = connection.execute(
-        select(_journal.c.id, _journal.c.source, _journal.c.body, _journal.c.received_at, _journal.c.token_id).where(
-            _journal.c.id == entry_id
-        )
-    ).one()
     return JournalEntry(
         id=row.id, source=IngestSource(row.source), body=row.body, received_at=row.received_at, token_id=row.token_id
     )

@@ -23,6 +23,15 @@ def lock_key(connection: Connection, key: str) -> None:
         connection.execute(select(func.pg_advisory_xact_lock(_LOCK_SPACE, func.hashtext(key))))
 
 
+def lock_keys(connection: Connection, keys: list[str]) -> None:
+    """`lock_key` for each key, in one statement; in a fixed order, so two transactions locking some of the same
+    keys wait for each other instead of deadlocking."""
+    if connection.dialect.name == "postgresql" and keys:
+        connection.execute(
+            select(*(func.pg_advisory_xact_lock(_LOCK_SPACE, func.hashtext(key)) for key in sorted(set(keys))))
+        )
+
+
 def insert_unless_present(connection: Connection, table: Table, values: dict, key_columns: list[str]) -> bool:
     """INSERT ... ON CONFLICT (key_columns) DO NOTHING; True when the row was inserted (told by RETURNING: an
     INSERT's rowcount is not reported on every driver)."""

@@ -109,13 +109,10 @@ def open_conversation(connection: Connection, values: dict[str, Any], created_at
     """A new open conversation; one that exists already only gets the details it lacks (its status, assignment and
     times come from the events that changed them, whatever order they arrived in)."""
     conversation_id = values["id"]
-    current = (
-        connection.execute(select(_conversations).where(_conversations.c.id == conversation_id)).mappings().first()
-    )
-    if current is None:
-        row = {"status": ConversationStatus.open, "created_at": created_at, **values}
-        connection.execute(insert(_conversations).values(**row))
+    row = {"status": ConversationStatus.open, "created_at": created_at, **values}
+    if insert_unless_present(connection, _conversations, row, ["id"]):
         return RowChange(created=True)
+    current = connection.execute(select(_conversations).where(_conversations.c.id == conversation_id)).mappings().one()
     updates = {name: value for name, value in values.items() if current[name] is None and value is not None}
     if values.get("handled_by_bot") and not current["handled_by_bot"]:
         updates["handled_by_bot"] = True
@@ -181,10 +178,9 @@ def set_conversation_column(connection: Connection, conversation_id: str, name: 
 def create_message(connection: Connection, values: dict[str, Any], created_at: datetime) -> RowChange:
     """A new message; one that exists already only gets the details it lacks (its delivery moves by statuses)."""
     message_id = values["id"]
-    current = connection.execute(select(_messages).where(_messages.c.id == message_id)).mappings().first()
-    if current is None:
-        connection.execute(insert(_messages).values(created_at=created_at, **values))
+    if insert_unless_present(connection, _messages, {"created_at": created_at, **values}, ["id"]):
         return RowChange(created=True)
+    current = connection.execute(select(_messages).where(_messages.c.id == message_id)).mappings().one()
     updates = {
         name: value
         for name, value in values.items()

@@ -20,7 +20,7 @@ from pantau.cache.dashboard_cache import DashboardCache
 from pantau.cache.store import StoreUnavailable
 from pantau.ingest import journal
 from pantau.ingest.apply import BodyRefused, apply_body, final_state
-from pantau.ingest.context import ApplyContext
+from pantau.ingest.context import ApplyContext, NeedsIsolation
 from pantau.ingest.schemas import EventResult
 from pantau.models.enums import IngestSource, JournalState, ScopeType
 
@@ -76,9 +76,14 @@ def apply_entry(
     """Apply one journal entry if it is in one of `states`, in one transaction; None when it is not (any more).
     Raises ApplyFailed, the entry marked failed, when applying fails."""
     attempt = 1
+    isolated = False
     while True:
         try:
-            return _apply_once(engine, entry_id, now, states)
+            return _apply_once(engine, entry_id, now, states, isolated)
+        except NeedsIsolation:
+            # An event the database refuses (a unique value): applied again, each event in a savepoint, so that
+            # only that event is rejected.
+            isolated = True
         except OperationalError as exc:
             if not _retried(exc) or attempt == ATTEMPTS:
                 _give_up(engine, entry_id, now, exc)
@@ -88,7 +93,9 @@ def apply_entry(
             _give_up(engine, entry_id, now, exc)
 
 
-def _apply_once(engine: Engine, entry_id: int, now: datetime, states: tuple[JournalState, ...]) -> Applied | None:
+def _apply_once(
+    engine: Engine, entry_id: int, now: datetime, states: tuple[JournalState, ...], isolated: bool
+) -> Applied | None:
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # The tables' change triggers (migration 0012) leave this transaction to the announcement below.
@@ -96,7 +103,7 @@ def _apply_once(engine: Engine, entry_id: int, now: datetime, states: tuple[Jour
         entry = journal.claim(connection, entry_id, states)
         if entry is None:
             return None
-        ctx = ApplyContext(connection, source=entry.source, now=now, journal_id=entry.id)
+        ctx = ApplyContext(connection, source=entry.source, now=now, journal_id=entry.id, isolated=isolated)
         try:
             results = apply_body(ctx, entry.body)
         except BodyRefused as refusal:

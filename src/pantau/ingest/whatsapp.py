@@ -324,15 +324,15 @@ def _apply_status(ctx: ApplyContext, status: Status) -> None:
         ctx.tally["ignored"] += 1
         return
     report = _report(status)
-    message_id = rows.message_id_by_whatsapp_id(ctx.connection, status.id)
-    if message_id is None:
+    # One UPDATE by the wamid in the usual case: a status that changes its message.
+    changed = record_delivery(ctx.connection, None, report, whatsapp_message_id=status.id)
+    if not changed and not ctx.exists(ReferentKind.whatsapp_message, status.id):
         waiting = ctx.missing([(ReferentKind.whatsapp_message, status.id)])
         if waiting is not None:
             ctx.park(waiting, _report_item(report, status.id), report.at, source=IngestSource.whatsapp)
             ctx.tally["parked"] += 1
             return
-        message_id = rows.message_id_by_whatsapp_id(ctx.connection, status.id)
-    changed = record_delivery(ctx.connection, message_id, report)
+        changed = record_delivery(ctx.connection, None, report, whatsapp_message_id=status.id)
     ctx.note(rows.RowChange(changed=changed))
     ctx.tally["accepted" if changed else "duplicate"] += 1
 
