@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -289,18 +290,27 @@ def test_aggregate_commands(migrated, fresh_database_url):
     # The run started somewhere between the two readings of the clock (an hour may turn in between).
     counts = {sum(buckets_of_a_run_at("hourly", moment).values()) for moment in (before, after)}
     assert any(f"hourly aggregation: {count} buckets" in hourly.stdout for count in counts), hourly.stdout
-    today = datetime.now(UTC).date()
+
+
+def test_backfill_command_writes_the_snapshots_it_reports(migrated, fresh_database_url):
+    """Backfill over the days of `migrated`'s four conversations (NOW minus 1, 5, 30 and 60 hours): the rows it
+    says it wrote are in the table, and the organisation's weeks count all four conversations."""
+    engine, _ = migrated
     backfill = run_pantau(
-        "aggregate",
-        "backfill",
-        "--from",
-        str(today - timedelta(days=3)),
-        "--to",
-        str(today),
-        database_url=fresh_database_url,
+        "aggregate", "backfill", "--from", "2026-03-07", "--to", "2026-03-10", database_url=fresh_database_url
     )
     assert backfill.returncode == 0, backfill.stderr
-    assert f"backfill {today - timedelta(days=3)}..{today}:" in backfill.stdout
+    reported = re.search(r"backfill 2026-03-07\.\.2026-03-10: (\d+) weeks, (\d+) rows", backfill.stdout)
+    assert reported is not None, backfill.stdout
+    assert int(reported[2]) == snapshot_count(engine) > 0
+    with engine.connect() as connection:
+        weeks = connection.scalars(
+            select(AnalyticsSnapshot.metrics).where(
+                AnalyticsSnapshot.snapshot_type == SnapshotType.weekly.value, AnalyticsSnapshot.scope_type == "org"
+            )
+        ).all()
+    assert len(weeks) == int(reported[1])
+    assert sum(week["conversations"]["conversations"] for week in weeks) == 4
 
 
 def test_backfill_refuses_reversed_or_malformed_days(migrated, fresh_database_url):
