@@ -6,11 +6,15 @@ import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from pantau.auth.dependencies import CurrentPageUser
 from pantau.models import AuthSession, User
 from tests.support.auth import PASSWORD_HASH, sign_in
+
+# Writes through the app: real commits on a throw-away database (tests/conftest.py).
+pytestmark = pytest.mark.commits
 
 
 def signed_in_as_ana(client, data) -> str:
