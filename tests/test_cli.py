@@ -56,6 +56,20 @@ def test_migrate_then_migrate_down(fresh_database_url):
         engine.dispose()
 
 
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_serve_refuses_more_than_one_worker_on_sqlite(fresh_database_url):
+    upgrade_engine = engine_for(fresh_database_url)
+    upgrade(upgrade_engine)
+    upgrade_engine.dispose()
+
+    result = run_pantau("serve", "--port", "0", "--workers", "2", database_url=fresh_database_url)
+
+    assert (result.returncode, result.stderr.strip()) == (
+        1,
+        "error: SQLite mode runs one process; use PostgreSQL (DATABASE_URL) for --workers > 1",
+    )
+
+
 @pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
 def test_migrate_against_an_unreachable_server_says_so(dialect):
     result = run_pantau("migrate", database_url="postgresql://pantau:pw@127.0.0.1:1/pantau")
