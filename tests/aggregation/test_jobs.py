@@ -313,6 +313,25 @@ def test_backfill_command_writes_the_snapshots_it_reports(migrated, fresh_databa
     assert sum(week["conversations"]["conversations"] for week in weeks) == 4
 
 
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+def test_backfill_is_refused_while_a_run_holds_its_lock_and_writes_nothing(migrated, fresh_database_url):
+    engine, _ = migrated
+    with engine.connect() as daily_run:
+        daily_run.execute(text("SELECT pg_advisory_lock(:id)"), {"id": LOCK_IDS[SnapshotType.daily]})
+        try:
+            backfill = run_pantau(
+                "aggregate", "backfill", "--from", "2026-03-07", "--to", "2026-03-10", database_url=fresh_database_url
+            )
+        finally:
+            daily_run.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": LOCK_IDS[SnapshotType.daily]})
+            daily_run.commit()
+
+    assert backfill.returncode == 1
+    assert "the daily aggregation is running; try the backfill again after it" in backfill.stderr
+    assert "Traceback" not in backfill.stderr
+    assert snapshot_count(engine) == 0
+
+
 def test_backfill_refuses_reversed_or_malformed_days(migrated, fresh_database_url):
     reversed_ = run_pantau(
         "aggregate", "backfill", "--from", "2026-03-05", "--to", "2026-03-01", database_url=fresh_database_url
