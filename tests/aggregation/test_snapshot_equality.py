@@ -7,7 +7,7 @@ import random
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from pantau.aggregation.buckets import bucket_start
 from pantau.aggregation.jobs import aggregate
@@ -242,6 +242,47 @@ def test_the_snapshot_path_really_reads_snapshots(connection, data, organisation
     live = run_section(conversation_effectiveness.compute, connection, now=NOW, use_snapshots=False, **window)
     snapshot = run_section(conversation_effectiveness.compute, connection, now=NOW, use_snapshots=True, **window)
     assert live["totals"]["value"] == snapshot["totals"]["value"] + 1
+
+
+def _late_arrival_window(data) -> dict:
+    """A conversation slipped into a past, already aggregated day (missing from the snapshots); the window over it."""
+    data.make_conversation(local("2026-03-04 12:00"), id="late-arrival")
+    return {"start_date": "2026-03-03", "end_date": "2026-03-05"}
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [{"sla_first_response_seconds": 600}, {"zone": "Asia/Kolkata"}],
+    ids=["another-sla-target", "another-time-zone"],
+)
+def test_snapshots_made_with_another_sla_target_or_time_zone_are_not_used(connection, data, organisation, changed):
+    """Aggregated with a 300 s target in Asia/Jakarta; read after SLA_FIRST_RESPONSE_SECONDS or TIMEZONE changed (a
+    zone whose hours start at half past): the answer is the live one, late arrival included."""
+    from pantau.dashboard import conversation_effectiveness
+
+    window = _late_arrival_window(data)
+    live = run_section(
+        conversation_effectiveness.compute, connection, now=NOW, use_snapshots=False, **window, **changed
+    )
+    read = run_section(conversation_effectiveness.compute, connection, now=NOW, use_snapshots=True, **window, **changed)
+    assert read == live
+
+
+def test_snapshots_of_another_parts_version_are_not_used(connection, data, organisation):
+    from pantau.aggregation.snapshots import PARTS_VERSION
+    from pantau.dashboard import conversation_effectiveness
+
+    window = _late_arrival_window(data)
+    for snapshot_id, metrics in connection.execute(select(AnalyticsSnapshot.id, AnalyticsSnapshot.metrics)).all():
+        connection.execute(
+            update(AnalyticsSnapshot)
+            .where(AnalyticsSnapshot.id == snapshot_id)
+            .values(metrics={**metrics, "version": PARTS_VERSION - 1})
+        )
+    live = run_section(conversation_effectiveness.compute, connection, now=NOW, use_snapshots=False, **window)
+    read = run_section(conversation_effectiveness.compute, connection, now=NOW, use_snapshots=True, **window)
+    assert read == live
+    assert live["totals"]["value"] > 0
 
 
 def test_kpi_reads_live_even_when_snapshots_may_be_used(connection, data, organisation):
