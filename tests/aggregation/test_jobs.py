@@ -7,11 +7,13 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
@@ -251,6 +253,48 @@ def test_cron_endpoint_answers_503_when_the_database_does_not_answer(dialect, tm
         "error": "database_unavailable",
         "detail": "the database is not answering; try again shortly",
     }
+
+
+class SchedulerEvents:
+    """What the running scheduler reports (APScheduler's listener), waited on by condition, not by time."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, int]] = []
+        self.changed = threading.Condition()
+
+    def __call__(self, event) -> None:
+        with self.changed:
+            self.seen.append((event.job_id, event.code))
+            self.changed.notify_all()
+
+    def wait_for(self, job_id: str, code: int) -> None:
+        with self.changed:
+            if not self.changed.wait_for(lambda: (job_id, code) in self.seen, timeout=120):
+                raise AssertionError(f"the scheduler never reported {code} for {job_id}; it reported {self.seen}")
+
+
+def test_the_started_scheduler_runs_a_job_late_within_its_grace_and_skips_one_missed_beyond_it(migrated):
+    """The real scheduler, started: an hourly run due a minute ago (inside the 300 s grace) runs and writes its
+    snapshots; a daily run due ten minutes ago (beyond the grace) is reported missed and does not run."""
+    engine, settings = migrated
+    runner = build_scheduler(engine, settings)
+    events = SchedulerEvents()
+    runner.add_listener(events, EVENT_JOB_EXECUTED | EVENT_JOB_MISSED | EVENT_JOB_ERROR)
+    thread = threading.Thread(target=runner.start, daemon=True)
+    thread.start()
+    try:
+        now = datetime.now(settings.zone)
+        runner.modify_job("aggregate-hourly", next_run_time=now - timedelta(minutes=1))
+        runner.modify_job("aggregate-daily", next_run_time=now - timedelta(minutes=10))
+        events.wait_for("aggregate-hourly", EVENT_JOB_EXECUTED)
+        events.wait_for("aggregate-daily", EVENT_JOB_MISSED)
+    finally:
+        runner.shutdown(wait=True)
+        thread.join(timeout=60)
+
+    assert snapshot_count(engine, SnapshotType.hourly) > 0
+    assert ("aggregate-daily", EVENT_JOB_EXECUTED) not in events.seen
+    assert not thread.is_alive()
 
 
 def test_the_scheduler_runs_each_job_on_local_time(migrated):
