@@ -8,6 +8,10 @@ Fixtures:
 - `data`: a `Dataset` builder writing through `connection`.
 - `settings`: settings for the test (development, Asia/Jakarta, the test database).
 - `client`: a FastAPI TestClient whose requests use the test's `session`.
+
+A test module marked `pytestmark = pytest.mark.commits` (every test that writes through the app) gets the same
+fixtures on a throw-away copy of a migrated database: `connection` in autocommit, the app's real `get_db`, real
+commits and rollbacks.
 - `redis_url`, `cache_namespace`: the real Redis, and a key namespace of the test's own (deleted afterwards).
 - `fresh_database_url`: a new, empty database (not migrated) of the test's dialect, dropped afterwards.
 - `pinned_now`: the instant the app takes for now (`pantau.core.clock`) for the test: noon in Jakarta, so data
@@ -16,6 +20,7 @@ Fixtures:
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -25,6 +30,7 @@ import redis
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from pantau.auth.passwords import use_hasher
@@ -40,6 +46,7 @@ from tests.support.databases import (
     create_postgres_database,
     dispose_database,
     drop_postgres_database,
+    empty_postgres_tables,
     engine_for,
     new_database_url,
     worker_suffix,
@@ -82,13 +89,55 @@ def dialect(request) -> str:
     return request.param
 
 
-@pytest.fixture
-def engine(_migrated_engines, dialect) -> Engine:
-    return _migrated_engines[dialect]
+def commits(request) -> bool:
+    """Whether the test is marked `commits` (its module says `pytestmark = pytest.mark.commits`)."""
+    return request.node.get_closest_marker("commits") is not None
+
+
+@pytest.fixture(scope="session")
+def _committing_databases(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """For `commits` tests: a migrated SQLite file that each test gets a copy of, and a migrated PostgreSQL database
+    emptied after each test (copying a database is quick there, dropping one waits for a checkpoint)."""
+    sqlite_url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'pantau-template.db'}"
+    postgres_name = f"pantau_commits_{worker_suffix()}"
+    urls = {"sqlite": sqlite_url, "postgresql": create_postgres_database(postgres_name)}
+    for url in urls.values():
+        migrated = engine_for(url)
+        upgrade(migrated)
+        migrated.dispose()
+    yield urls
+    drop_postgres_database(postgres_name)
 
 
 @pytest.fixture
-def connection(engine) -> Iterator[Connection]:
+def engine(request, _migrated_engines, dialect, tmp_path) -> Iterator[Engine]:
+    """The shared migrated database; for a `commits` test, a clean migrated database of its own whose rows do not
+    outlive the test."""
+    if not commits(request):
+        yield _migrated_engines[dialect]
+        return
+    url = request.getfixturevalue("_committing_databases")[dialect]
+    if dialect == "sqlite":
+        copy = tmp_path / "pantau-commits.db"
+        shutil.copyfile(make_url(url).database, copy)
+        url = f"sqlite:///{copy}"
+    committing = engine_for(url)
+    try:
+        yield committing
+    finally:
+        if dialect == "postgresql":
+            empty_postgres_tables(committing)
+        committing.dispose()
+
+
+@pytest.fixture
+def connection(request, engine) -> Iterator[Connection]:
+    """Inside a transaction rolled back after the test; for a `commits` test, in autocommit, so what the test plants
+    is committed and the app (on connections of its own) sees it."""
+    if commits(request):
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            yield conn
+        return
     with engine.connect() as conn:
         transaction = conn.begin()
         try:
@@ -98,8 +147,10 @@ def connection(engine) -> Iterator[Connection]:
 
 
 @pytest.fixture
-def session(connection) -> Iterator[Session]:
-    with Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False) as orm_session:
+def session(request, connection) -> Iterator[Session]:
+    # In a `commits` test the connection is in autocommit: every statement is committed as it runs, no savepoints.
+    joining = "rollback_only" if commits(request) else "create_savepoint"
+    with Session(bind=connection, join_transaction_mode=joining, expire_on_commit=False) as orm_session:
         yield orm_session
 
 
@@ -127,8 +178,12 @@ def settings(engine) -> Settings:
 
 
 @pytest.fixture
-def app(settings, engine, session):
+def app(request, settings, engine, session):
+    """The app; its requests use the test's `session` (commits become savepoints), except in a `commits` test, where
+    they use the app's own `get_db` and really commit or roll back."""
     application = create_app(settings=settings, engine=engine)
+    if commits(request):
+        return application
 
     def _test_session() -> Iterator[Session]:
         yield session

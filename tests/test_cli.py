@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from sqlalchemy import inspect
 from typer.testing import CliRunner
 
 from pantau.cli.main import app
@@ -45,8 +46,28 @@ def test_migrate_then_migrate_down(fresh_database_url):
     up = run_pantau("migrate", database_url=fresh_database_url)
     assert up.returncode == 0, up.stderr
     assert "is at revision" in up.stdout
-    down = run_pantau("migrate", "base", "--down", database_url=fresh_database_url)
-    assert down.returncode == 0, down.stderr
+    engine = engine_for(fresh_database_url)
+    try:
+        assert {"conversations", "messages", "analytics_snapshots"} <= set(inspect(engine).get_table_names())
+        down = run_pantau("migrate", "base", "--down", database_url=fresh_database_url)
+        assert down.returncode == 0, down.stderr
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_serve_refuses_more_than_one_worker_on_sqlite(fresh_database_url):
+    upgrade_engine = engine_for(fresh_database_url)
+    upgrade(upgrade_engine)
+    upgrade_engine.dispose()
+
+    result = run_pantau("serve", "--port", "0", "--workers", "2", database_url=fresh_database_url)
+
+    assert (result.returncode, result.stderr.strip()) == (
+        1,
+        "error: SQLite mode runs one process; use PostgreSQL (DATABASE_URL) for --workers > 1",
+    )
 
 
 @pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
+from apscheduler.triggers.date import DateTrigger
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
@@ -252,6 +256,50 @@ def test_cron_endpoint_answers_503_when_the_database_does_not_answer(dialect, tm
     }
 
 
+class SchedulerEvents:
+    """What the running scheduler reports (APScheduler's listener), waited on by condition, not by time."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, int]] = []
+        self.changed = threading.Condition()
+
+    def __call__(self, event) -> None:
+        with self.changed:
+            self.seen.append((event.job_id, event.code))
+            self.changed.notify_all()
+
+    def wait_for(self, job_id: str, code: int) -> None:
+        with self.changed:
+            if not self.changed.wait_for(lambda: (job_id, code) in self.seen, timeout=120):
+                raise AssertionError(f"the scheduler never reported {code} for {job_id}; it reported {self.seen}")
+
+
+def test_the_started_scheduler_runs_a_job_late_within_its_grace_and_skips_one_missed_beyond_it(migrated):
+    """The real scheduler, started: an hourly run due a minute ago (inside the 300 s grace) runs and writes its
+    snapshots; a daily run due ten minutes ago (beyond the grace) is reported missed and does not run."""
+    engine, settings = migrated
+    runner = build_scheduler(engine, settings)
+    events = SchedulerEvents()
+    runner.add_listener(events, EVENT_JOB_EXECUTED | EVENT_JOB_MISSED | EVENT_JOB_ERROR)
+    thread = threading.Thread(target=runner.start, daemon=True)
+    thread.start()
+    try:
+        # One past fire time each (a date trigger), so no cron time of the real clock can add a second one; the
+        # jobs keep their own grace and coalescing.
+        now = datetime.now(settings.zone)
+        runner.reschedule_job("aggregate-hourly", trigger=DateTrigger(now - timedelta(minutes=1)))
+        runner.reschedule_job("aggregate-daily", trigger=DateTrigger(now - timedelta(minutes=10)))
+        events.wait_for("aggregate-hourly", EVENT_JOB_EXECUTED)
+        events.wait_for("aggregate-daily", EVENT_JOB_MISSED)
+    finally:
+        runner.shutdown(wait=True)
+        thread.join(timeout=60)
+
+    assert snapshot_count(engine, SnapshotType.hourly) > 0
+    assert ("aggregate-daily", EVENT_JOB_EXECUTED) not in events.seen
+    assert not thread.is_alive()
+
+
 def test_the_scheduler_runs_each_job_on_local_time(migrated):
     engine, settings = migrated
     runner = build_scheduler(engine, settings)
@@ -290,18 +338,46 @@ def test_aggregate_commands(migrated, fresh_database_url):
     # The run started somewhere between the two readings of the clock (an hour may turn in between).
     counts = {sum(buckets_of_a_run_at("hourly", moment).values()) for moment in (before, after)}
     assert any(f"hourly aggregation: {count} buckets" in hourly.stdout for count in counts), hourly.stdout
-    today = datetime.now(UTC).date()
+
+
+def test_backfill_command_writes_the_snapshots_it_reports(migrated, fresh_database_url):
+    """Backfill over the days of `migrated`'s four conversations (NOW minus 1, 5, 30 and 60 hours): the rows it
+    says it wrote are in the table, and the organisation's weeks count all four conversations."""
+    engine, _ = migrated
     backfill = run_pantau(
-        "aggregate",
-        "backfill",
-        "--from",
-        str(today - timedelta(days=3)),
-        "--to",
-        str(today),
-        database_url=fresh_database_url,
+        "aggregate", "backfill", "--from", "2026-03-07", "--to", "2026-03-10", database_url=fresh_database_url
     )
     assert backfill.returncode == 0, backfill.stderr
-    assert f"backfill {today - timedelta(days=3)}..{today}:" in backfill.stdout
+    reported = re.search(r"backfill 2026-03-07\.\.2026-03-10: (\d+) weeks, (\d+) rows", backfill.stdout)
+    assert reported is not None, backfill.stdout
+    assert int(reported[2]) == snapshot_count(engine) > 0
+    with engine.connect() as connection:
+        weeks = connection.scalars(
+            select(AnalyticsSnapshot.metrics).where(
+                AnalyticsSnapshot.snapshot_type == SnapshotType.weekly.value, AnalyticsSnapshot.scope_type == "org"
+            )
+        ).all()
+    assert len(weeks) == int(reported[1])
+    assert sum(week["conversations"]["conversations"] for week in weeks) == 4
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+def test_backfill_is_refused_while_a_run_holds_its_lock_and_writes_nothing(migrated, fresh_database_url):
+    engine, _ = migrated
+    with engine.connect() as daily_run:
+        daily_run.execute(text("SELECT pg_advisory_lock(:id)"), {"id": LOCK_IDS[SnapshotType.daily]})
+        try:
+            backfill = run_pantau(
+                "aggregate", "backfill", "--from", "2026-03-07", "--to", "2026-03-10", database_url=fresh_database_url
+            )
+        finally:
+            daily_run.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": LOCK_IDS[SnapshotType.daily]})
+            daily_run.commit()
+
+    assert backfill.returncode == 1
+    assert "the daily aggregation is running; try the backfill again after it" in backfill.stderr
+    assert "Traceback" not in backfill.stderr
+    assert snapshot_count(engine) == 0
 
 
 def test_backfill_refuses_reversed_or_malformed_days(migrated, fresh_database_url):

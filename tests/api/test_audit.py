@@ -15,6 +15,9 @@ from pantau.models import AuditLogEntry
 from tests.api.organisation import SECTIONS, TEAM_A, TEAM_B
 from tests.api.responses import answer, assert_refused
 
+# Writes through the app: real commits on a throw-away database (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 audit_log = AuditLogEntry.__table__
 
 

@@ -18,6 +18,9 @@ from pantau.auth.dependencies import current_time
 from pantau.models import AuthSession, LoginFailure
 from tests.support.auth import PASSWORD_HASH, sign_in
 
+# Writes through the app: real commits on a throw-away database (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 FREE_FAILURES = 3
 FREE_FAILURES_PER_ADDRESS = 6
 FREE_ADDRESSES_PER_ACCOUNT = 3

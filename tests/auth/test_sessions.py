@@ -6,11 +6,15 @@ import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from pantau.auth.dependencies import CurrentPageUser
 from pantau.models import AuthSession, User
 from tests.support.auth import PASSWORD_HASH, sign_in
+
+# Writes through the app: real commits on a throw-away database (tests/conftest.py).
+pytestmark = pytest.mark.commits
 
 
 def signed_in_as_ana(client, data) -> str:
@@ -54,6 +58,17 @@ def test_signing_out_ends_the_session_even_for_a_copy_of_the_cookie(client, data
     assert session.scalars(select(AuthSession.ended_at)).one() is not None
     replayed = client.get("/api/me", headers=with_cookie(token))
     assert replayed.status_code == 401
+
+
+def test_a_sign_out_posted_from_another_site_is_refused_and_the_session_goes_on(client, data, session):
+    token = signed_in_as_ana(client, data)
+
+    response = client.post("/logout", headers={"Origin": "https://evil.example"}, follow_redirects=False)
+
+    assert (response.status_code, response.json()["error"]) == (403, "cross_site_request")
+    assert "set-cookie" not in response.headers
+    assert session.scalars(select(AuthSession.ended_at)).one() is None
+    assert client.get("/api/me", headers=with_cookie(token)).status_code == 200
 
 
 def test_an_expired_session_is_refused(client, data, session):

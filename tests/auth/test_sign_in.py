@@ -9,6 +9,9 @@ from sqlalchemy import func, select
 from pantau.models import AuthSession
 from tests.support.auth import PASSWORD_HASH, sign_in
 
+# Writes through the app: real commits on a throw-away database (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 
 def cookie_attributes(set_cookie: str) -> dict[str, str]:
     """`a=b; HttpOnly; Max-Age=60` → {"httponly": "", "max-age": "60"} (the attributes after the value)."""

@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from pantau.auth.tokens import issue_token
 from pantau.models import ApiToken, User
 from tests.support.auth import PASSWORD_HASH, sign_in
+
+# Writes through the app: real commits on a throw-away database (tests/conftest.py).
+pytestmark = pytest.mark.commits
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -101,3 +101,54 @@ def test_bench_ingest_measures_each_door_and_leaves_nothing_behind(fresh_databas
     engine.dispose()
     assert left == {"contacts": 0, "messages": 0, "ingest_events": 0, "ingest_journal": 0}
     assert active_tokens == 0
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_the_bench_command_prints_its_report_and_leaves_no_token(fresh_database_url):
+    """`pantau bench` itself, a tiny run: one repeat, the default ranges, no backfill, one page load per user."""
+    from tests.test_cli import run_pantau
+
+    engine = engine_for(fresh_database_url)
+    upgrade(engine)
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        data = Dataset(connection)
+        data.make_user("owner", id="olga")
+        for hours_ago in (1, 30):
+            data.make_conversation(now - timedelta(hours=hours_ago))
+
+    result = run_pantau(
+        "bench",
+        *("--ranges", "default", "--repeat", "1", "--no-backfill", "--refreshes", "1", "--refresh-seconds", "0"),
+        database_url=fresh_database_url,
+        extra_env={"COLUMNS": "200"},  # the table's rows unwrapped, whatever terminal runs the tests
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert ", 2 conversations, " in result.stdout
+    printed_rows = {
+        tuple(cell.strip() for cell in line.split("│")[1:3]) for line in result.stdout.splitlines() if "│" in line
+    }
+    assert {(name, section.default_range) for name, section in SECTIONS.items()} <= printed_rows
+    assert "50 users opening the page at the same instant (400 cached requests)" in result.stdout
+    with engine.connect() as connection:
+        active_tokens = connection.execute(
+            select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None))
+        ).scalar_one()
+    engine.dispose()
+    assert active_tokens == 0
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_the_bench_command_on_an_empty_database_says_to_load_data(fresh_database_url):
+    from tests.test_cli import run_pantau
+
+    engine = engine_for(fresh_database_url)
+    upgrade(engine)
+    engine.dispose()
+
+    result = run_pantau("bench", "--repeat", "1", "--no-backfill", database_url=fresh_database_url)
+
+    assert result.returncode == 1
+    assert "no conversations" in result.stderr
+    assert "Traceback" not in result.stderr

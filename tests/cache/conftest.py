@@ -15,16 +15,18 @@ import redis
 
 from pantau.web.app import create_app
 from pantau.web.deps import get_db
-from tests.conftest import make_settings
+from tests.conftest import commits, make_settings
 
 
 @pytest.fixture
-def cached_app(engine, session, settings):
-    """`cached_app(**settings)`: the app on the test's transaction with the given cache settings; open one
-    TestClient per signed-in user on it."""
+def cached_app(request, engine, session, settings):
+    """`cached_app(**settings)`: the app on the test's transaction with the given cache settings (on its own
+    `get_db`, really committing, in a `commits` test); open one TestClient per signed-in user on it."""
 
     def factory(**overrides):
         app = create_app(settings=make_settings(settings.database_url, **overrides), engine=engine)
+        if commits(request):
+            return app
 
         def _test_session():
             yield session

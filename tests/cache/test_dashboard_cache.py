@@ -277,3 +277,18 @@ def test_invalidate_dashboard_cache_invalidates_every_section(make_cache):
     cache.read_through(load, compute)
     invalidate_dashboard_cache(cache)
     assert [cache.read_through(parts, compute)[1] for parts in (KPI, load)] == ["miss", "miss"]
+
+
+def test_a_waiter_whose_lock_holder_died_computes_after_the_wait(redis_url, cache_namespace, monkeypatch):
+    """Another process took the entry's lock and died before storing an answer: the lock is left behind. The waiter
+    polls for the flight's wait (shortened here), then computes and stores the answer itself."""
+    monkeypatch.setattr(dashboard_cache, "FLIGHT_WAIT_SECONDS", 0.3)
+    cache = DashboardCache(RedisStore(redis_url, 5), 30, cache_namespace)
+    assert cache.store.acquire(f"{cache._key(KPI)}:lock", 600), "the dead holder's lock, never released"
+    compute = Computation()
+
+    started = time.monotonic()
+    assert cache.read_through(KPI, compute) == (b'{"value": 1}', "miss")
+    assert time.monotonic() - started >= 0.3, "it waited for the holder first"
+    assert compute.calls == 1
+    assert cache.read_through(KPI, compute) == (b'{"value": 1}', "hit")

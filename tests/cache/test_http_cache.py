@@ -18,6 +18,9 @@ from pantau.dashboard.router import SECTIONS
 from pantau.models import AuditLogEntry
 from tests.support.auth import PASSWORD_HASH, sign_in
 
+# Writes through the app: real commits on a throw-away database (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 
 @pytest.fixture
 def organisation(data, pinned_now):

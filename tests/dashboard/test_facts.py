@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from pantau.dashboard.facts import cohort_filter, conversation_facts
+from pantau.models import Conversation
 from tests.support.builders import local
 
 DAY_START, DAY_END = local("2026-03-02 00:00"), local("2026-03-03 00:00")
@@ -90,4 +91,5 @@ def test_the_cohort_is_by_created_at_around_local_midnight(data, connection):
     last = data.make_conversation(local("2026-03-02 23:59:59.999999"))
     after = data.make_conversation(local("2026-03-03 00:00"))
     assert set(facts_by_id(connection)) == {first, last}
-    assert before and after
+    # The two left out are there to be left out: the whole table holds all four.
+    assert set(connection.scalars(select(Conversation.id))) == {before, first, last, after}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.support.auth import PASSWORD_HASH, sign_in
@@ -72,13 +74,21 @@ def test_a_manager_without_a_team_has_the_agents_choices(client, organisation):
     assert filters_for(client, "nina") == {"teams": [], "agents": [{"id": "nina", "name": "Nina", "teamId": None}]}
 
 
-def test_every_choice_offered_is_accepted_by_the_sections(client, organisation):
+def test_every_choice_offered_is_accepted_by_the_sections_and_narrows_them(client, organisation, data, pinned_now):
+    # Open conversations today: ana 1, budi 2, sri none, citra (care, outside sri's team) 4.
+    for agent, team, count in (("ana", "sales", 1), ("budi", "sales", 2), ("citra", "care", 4)):
+        for _ in range(count):
+            data.make_conversation(pinned_now - timedelta(minutes=5), team=team, assigned_to=agent)
     options = filters_for(client, "sri")
 
-    for team in options["teams"]:
-        assert client.get("/api/dashboard/kpi", params={"teamId": team["id"]}).status_code == 200
-    for agent in options["agents"]:
-        assert client.get("/api/dashboard/kpi", params={"agentId": agent["id"]}).status_code == 200
+    def active(**narrowed: str) -> int:
+        response = client.get("/api/dashboard/kpi", params=narrowed)
+        assert response.status_code == 200, response.text
+        return response.json()["activeConversations"]["value"]
+
+    assert {team["id"]: active(teamId=team["id"]) for team in options["teams"]} == {"sales": 3}
+    assert {agent["id"]: active(agentId=agent["id"]) for agent in options["agents"]} == {"ana": 1, "budi": 2, "sri": 0}
+    assert active() == 3
 
 
 def test_the_filters_need_a_signed_in_caller(client):

@@ -1,5 +1,5 @@
-"""Ingest tests write through real commits: each gets a new migrated database of its dialect, and the app built over
-it with `create_app(settings, engine)`, as `pantau serve` builds it.
+"""Ingest tests write through real commits (their modules are marked `commits`): each gets a clean migrated database
+of its dialect, and the app built over it with `create_app(settings, engine)`, as `pantau serve` builds it.
 
     def test_...(doors, ingest_engine):
         doors.webhook(webhook(messages_change(inbound("wamid.A", at=...))))
@@ -19,14 +19,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from pantau.auth.tokens import issue_token
-from pantau.migrations.runner import upgrade
 from pantau.models import IngestJournalEntry, User
 from pantau.models.enums import TokenPermission
 from pantau.web.app import create_app
 from tests.conftest import make_settings
 from tests.ingest.payloads import APP_SECRET, EVENTS, VERIFY_TOKEN, WEBHOOK, batch, signed
 from tests.support.builders import Dataset
-from tests.support.databases import engine_for
 
 
 def ingest_settings(database_url: str, **overrides):
@@ -35,11 +33,14 @@ def ingest_settings(database_url: str, **overrides):
 
 
 @pytest.fixture
-def ingest_engine(fresh_database_url) -> Iterator[Engine]:
-    engine = engine_for(fresh_database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+def ingest_engine(engine) -> Engine:
+    """The test's clean migrated database (the ingest test modules are marked `commits`)."""
+    return engine
+
+
+@pytest.fixture
+def ingest_database_url(engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
 
 
 def issue(engine: Engine, user_id: str, permission: TokenPermission) -> str:
@@ -76,8 +77,8 @@ class Doors:
 
 
 @pytest.fixture
-def ingest_app(ingest_engine, fresh_database_url):
-    return create_app(settings=ingest_settings(fresh_database_url), engine=ingest_engine)
+def ingest_app(ingest_engine, ingest_database_url):
+    return create_app(settings=ingest_settings(ingest_database_url), engine=ingest_engine)
 
 
 @pytest.fixture

@@ -27,6 +27,9 @@ from tests.ingest.conftest import issue, journal, table
 from tests.ingest.payloads import EVENTS, event
 from tests.support.builders import local
 
+# Writes through the app: real commits on a throw-away database (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 T0 = local("2026-03-02 09:00")
 UTC0 = T0.astimezone(UTC)
 

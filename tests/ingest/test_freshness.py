@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from pantau.models.enums import TokenPermission
@@ -12,11 +13,14 @@ from pantau.web.app import create_app
 from tests.ingest.conftest import ingest_settings, issue
 from tests.ingest.payloads import event, inbound, messages_change, signed, webhook
 
+# Writes through the app: real commits on a throw-away database (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 
 def test_a_cached_dashboard_answer_is_replaced_as_soon_as_ingest_commits(
-    ingest_engine, fresh_database_url, crm_user, redis_url, cache_namespace
+    ingest_engine, ingest_database_url, crm_user, redis_url, cache_namespace
 ):
-    settings = ingest_settings(fresh_database_url, redis_url=redis_url, cache_namespace=cache_namespace)
+    settings = ingest_settings(ingest_database_url, redis_url=redis_url, cache_namespace=cache_namespace)
     reader = {"Authorization": f"Bearer {issue(ingest_engine, crm_user, TokenPermission.read)}"}
     sender = {"Authorization": f"Bearer {issue(ingest_engine, crm_user, TokenPermission.ingest)}"}
     a_minute_ago = datetime.now(UTC) - timedelta(minutes=1)

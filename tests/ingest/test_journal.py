@@ -23,14 +23,17 @@ from tests.ingest.conftest import journal, table
 from tests.ingest.payloads import batch, event, inbound, messages_change, status, statuses_change, webhook
 from tests.support.builders import local
 
+# Writes through the app: real commits on a throw-away database (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 T0 = local("2026-03-02 09:00")
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def cli(ingest_engine, fresh_database_url, monkeypatch) -> Iterator[Engine]:
+def cli(ingest_engine, ingest_database_url, monkeypatch) -> Iterator[Engine]:
     """`pantau ...` on the test's database, through DATABASE_URL as an operator sets it."""
-    monkeypatch.setenv("DATABASE_URL", fresh_database_url)
+    monkeypatch.setenv("DATABASE_URL", ingest_database_url)
     monkeypatch.setenv("ENVIRONMENT", "development")
     monkeypatch.delenv("REDIS_URL", raising=False)
     reset_cached_database()
@@ -165,8 +168,8 @@ def test_purge_keeps_the_ids_of_events_still_parked(doors, ingest_engine):
     assert table(ingest_engine, IngestEvent, "id") == [{"id": "e-parked"}]
 
 
-def test_the_scheduler_purges_the_journal_daily(ingest_engine, fresh_database_url):
-    settings = make_settings(fresh_database_url, ingest_journal_days=1)
+def test_the_scheduler_purges_the_journal_daily(ingest_engine, ingest_database_url):
+    settings = make_settings(ingest_database_url, ingest_journal_days=1)
     journaled_only(ingest_engine, b"{}", received_at=datetime.now(UTC) - timedelta(days=3))
     ingest_journal.mark_failed(ingest_engine, 1, NOW, "invalid")
     runner = build_scheduler(ingest_engine, settings)

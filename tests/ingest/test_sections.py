@@ -6,10 +6,15 @@ API, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import pytest
+
 from pantau.dashboard import conversation_effectiveness, whatsapp_performance
 from tests.ingest.payloads import event, failed_status, inbound, messages_change, status, statuses_change, webhook
 from tests.support.builders import local
 from tests.support.sections import run_section
+
+# Writes through the app: real commits on a throw-away database (tests/conftest.py).
+pytestmark = pytest.mark.commits
 
 NOW = local("2026-03-04 10:30")
 BUCKETS = ["<1m", "1-5m", "5-15m", "15-60m", "1-4h", ">4h", "unanswered"]

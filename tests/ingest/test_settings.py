@@ -6,6 +6,9 @@ import pytest
 
 from pantau.core.config import SettingsError, load_settings
 
+# Writes through the app: real commits on a throw-away database (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 
 @pytest.fixture(autouse=True)
 def _no_env_file(monkeypatch, tmp_path):

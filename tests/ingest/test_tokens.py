@@ -13,6 +13,9 @@ from pantau.models import ApiToken
 from pantau.models.enums import TokenPermission
 from tests.ingest.conftest import issue
 
+# Writes through the app: real commits on a throw-away database (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 READ_ENDPOINTS = [
     "/api/me",
     "/api/dashboard/kpi",
@@ -41,9 +44,9 @@ def test_a_read_token_still_reads(ingest_client, ingest_engine, crm_user):
 
 
 def test_token_create_with_the_ingest_permission_and_token_list_shows_it(
-    ingest_engine, crm_user, fresh_database_url, monkeypatch
+    ingest_engine, crm_user, ingest_database_url, monkeypatch
 ):
-    monkeypatch.setenv("DATABASE_URL", fresh_database_url)
+    monkeypatch.setenv("DATABASE_URL", ingest_database_url)
     monkeypatch.setenv("ENVIRONMENT", "development")
     reset_cached_database()
     try:

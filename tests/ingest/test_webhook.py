@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from pantau.models import Contact, Conversation, Message, ParkedItem, WhatsappSession
@@ -32,6 +33,9 @@ from tests.ingest.payloads import (
 )
 from tests.support.builders import local
 
+# Writes through the app: real commits on a throw-away database (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 T0 = local("2026-03-02 09:00")
 
 
@@ -56,8 +60,8 @@ def test_the_handshake_is_refused_with_a_wrong_token_or_mode(ingest_client):
     assert VERIFY_TOKEN not in wrong_token.text
 
 
-def test_without_configured_secrets_the_webhook_is_closed(ingest_engine, fresh_database_url):
-    settings = ingest_settings(fresh_database_url, whatsapp_verify_token="", whatsapp_app_secret="")
+def test_without_configured_secrets_the_webhook_is_closed(ingest_engine, ingest_database_url):
+    settings = ingest_settings(ingest_database_url, whatsapp_verify_token="", whatsapp_app_secret="")
     body = webhook(messages_change(inbound("wamid.A", at=T0)))
     with TestClient(create_app(settings=settings, engine=ingest_engine)) as client:
         verification = handshake(client, "")
@@ -93,9 +97,9 @@ def test_a_body_with_a_wrong_signature_is_refused_and_not_stored(ingest_client, 
     assert table(ingest_engine, Message) == []
 
 
-def test_a_body_over_the_limit_is_refused_while_it_is_read(ingest_engine, fresh_database_url):
+def test_a_body_over_the_limit_is_refused_while_it_is_read(ingest_engine, ingest_database_url):
     """413 whether the size is declared or the body streams in chunks with no Content-Length at all."""
-    settings = ingest_settings(fresh_database_url, ingest_max_body_bytes=2048)
+    settings = ingest_settings(ingest_database_url, ingest_max_body_bytes=2048)
     body = webhook(messages_change(*[inbound(f"wamid.{n}", at=T0) for n in range(40)]))
     assert len(body) > 2048
     with TestClient(create_app(settings=settings, engine=ingest_engine)) as client:

@@ -42,6 +42,22 @@ def create_postgres_database(name: str) -> str:
     return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
+def empty_postgres_tables(engine: Engine) -> None:
+    """Delete every row but the migration marker and restart the ids (DELETE, not TRUNCATE: a few rows go faster
+    than new files)."""
+    with engine.begin() as connection:
+        names = connection.scalars(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+        ).all()
+        # Foreign keys are not checked while emptying, so the order of the tables does not matter.
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
+        for name in names:
+            connection.execute(text(f'DELETE FROM "{name}"'))
+        # Ids start again at 1, as on a fresh database.
+        for sequence in connection.scalars(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")):
+            connection.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+
+
 def drop_postgres_database(name: str) -> None:
     admin = _admin_engine()
     try:
