@@ -23,12 +23,14 @@ class MailBox:
 
     refuse: bool = False
     received: list[EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)
     attempts: int = 0
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
         self.attempts += 1
         if self.refuse:
             return "451 4.3.0 Mailbox temporarily unavailable"
+        self.raw.append(envelope.original_content)
         self.received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 OK"
 

@@ -205,6 +205,8 @@ def test_the_unsubscribe_link_stops_the_next_run_for_that_recipient_and_a_tamper
         assert sent.state is ReportRunState.sent
         olgas = box.to("olga@example.test")[0]
         link = olgas["List-Unsubscribe"].strip("<>")
+        # As mail programs read it: the URL itself on one line, neither folded nor encoded.
+        assert any(f"List-Unsubscribe: <{link}>\r\n".encode() in raw for raw in box.raw)
         assert link in olgas.get_body(("html",)).get_content()
         assert "Conversations: 7" in olgas.get_body(("plain",)).get_content()
         path = link.removeprefix("http://testserver")

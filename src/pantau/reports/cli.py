@@ -80,6 +80,7 @@ def list_schedules() -> None:
                 f"{schedule.id}\t{owners.get(schedule.owner_id, schedule.owner_id)}\t{cadence_of(schedule).describe()}"
                 f"\t{schedule.format.value}\t{schedule.language}\tteam={schedule.team_id or '-'}\tnext {next_run}"
                 f"\tto {', '.join(schedule.recipients)}"
+                + (f"\tsections {','.join(schedule.sections)}" if schedule.sections else "")
             )
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import email.policy
 import smtplib
 import ssl
 from collections.abc import Callable, Sequence
@@ -41,6 +42,11 @@ class Attachment:
 
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# Header lines are not folded: a folded or encoded List-Unsubscribe URL is one no mail program can follow. (SMTP allows
+# 998 characters a line; an unsubscribe URL is under 200.)
+MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
 class DeliveryFailed(Exception):
@@ -101,7 +107,7 @@ def report_message(
 ) -> EmailMessage:
     first, last = (day.isoformat() for day in dates)
     scope = scope_words(language, figures)
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = _say(language, "subject", first=first, last=last, scope=scope)
     message["From"] = settings.smtp_from
     message["To"] = recipient
