@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx2
+import pytest
 from sqlalchemy import Engine, func, select, text
 
 from pantau.models import Contact, Conversation, IngestEvent, IngestJournalEntry, Message, ParkedItem, Team
@@ -22,6 +23,8 @@ from tests.ingest.conftest import issue, journal
 from tests.ingest.payloads import EVENTS, batch, event
 from tests.support.builders import local
 from tests.test_cli import run_pantau
+
+pytestmark = pytest.mark.commits
 
 AT = local("2026-03-02 09:00")
 CONVERSATIONS = 180
@@ -137,7 +140,7 @@ def waiting_on_the_team(engine: Engine) -> bool:
 
 
 def test_a_server_killed_while_applying_a_batch_loses_nothing_and_duplicates_nothing(
-    ingest_engine, crm_user, fresh_database_url, dialect
+    ingest_engine, crm_user, ingest_database_url, dialect
 ):
     with ingest_engine.begin() as connection:
         connection.execute(Team.__table__.insert().values(id=LOCKED_TEAM, name="Before"))
@@ -152,7 +155,7 @@ def test_a_server_killed_while_applying_a_batch_loses_nothing_and_duplicates_not
         except httpx2.TransportError as exc:
             answers.append(exc)
 
-    with pantau_serve(fresh_database_url) as (server, base_url):
+    with pantau_serve(ingest_database_url) as (server, base_url):
         sender = threading.Thread(target=send, args=(base_url,))
         if dialect == "postgresql":
             # Deterministic: the transaction has applied 999 events and waits on the team's row when it is killed.
@@ -173,7 +176,7 @@ def test_a_server_killed_while_applying_a_batch_loses_nothing_and_duplicates_not
     assert [entry["state"] for entry in journal(ingest_engine)] == ["received"]
     assert count(ingest_engine, Message) == 0 and count(ingest_engine, IngestEvent) == 0
 
-    replayed = run_pantau("ingest", "replay", database_url=fresh_database_url)
+    replayed = run_pantau("ingest", "replay", database_url=ingest_database_url)
     assert replayed.returncode == 0, replayed.stderr
     assert "replayed 1 journal entries: 1 applied, 0 duplicate, 0 failed" in replayed.stdout
 
@@ -187,7 +190,7 @@ def test_a_server_killed_while_applying_a_batch_loses_nothing_and_duplicates_not
         assert connection.execute(select(Team.name).where(Team.id == LOCKED_TEAM)).scalar_one() == "Renamed"
 
     # The sender never got an answer, so it sends the batch again: every event is a duplicate, nothing changes.
-    with pantau_serve(fresh_database_url) as (_server, base_url):
+    with pantau_serve(ingest_database_url) as (_server, base_url):
         retry = httpx2.post(base_url + EVENTS, json=body, headers=headers, timeout=120)
     assert retry.status_code == 200, retry.text
     assert {result["outcome"] for result in retry.json()["results"]} == {"duplicate"}

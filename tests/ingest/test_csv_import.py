@@ -15,6 +15,8 @@ from pantau.models.crm import Lead
 from tests.ingest.conftest import table
 from tests.test_cli import run_pantau
 
+pytestmark = pytest.mark.commits
+
 AT = "2026-03-02T09:00:00+07:00"
 AT_UTC = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
@@ -212,18 +214,18 @@ def test_rows_are_written_batch_by_batch_with_progress(tmp_path, ingest_engine):
     assert len(table(ingest_engine, Team)) == 10
 
 
-def test_the_command_prints_a_summary_and_exits_2_when_rows_were_rejected(history, ingest_engine, fresh_database_url):
+def test_the_command_prints_a_summary_and_exits_1_when_rows_were_rejected(history, ingest_engine, ingest_database_url):
     path = write_csv(history, "teams3.csv", "id,name\nt-1,Sales\nt-6,Partners\nt-7,\n")
-    result = run_pantau("import", "teams", str(path), database_url=fresh_database_url)
-    assert result.returncode == 2, result.stderr
+    result = run_pantau("import", "teams", str(path), database_url=ingest_database_url)
+    assert result.returncode == 1, result.stderr
     assert f"{path}: 3 rows read: 1 written (new or changed), 1 unchanged, 1 rejected" in result.stdout
     assert f"rejected rows, with their line and reason: {history / 'teams3.rejects.csv'}" in result.stdout
     assert rejects(history / "teams3.rejects.csv")[1] == ["4", "name: required", "t-7", ""]
 
-    dry = run_pantau("import", "teams", str(path), "--dry-run", database_url=fresh_database_url)
+    dry = run_pantau("import", "teams", str(path), "--dry-run", database_url=ingest_database_url)
     assert "3 rows read: 2 valid, 1 rejected; nothing written (--dry-run)" in dry.stdout
 
-    missing = run_pantau("import", "teams", str(history / "nowhere.csv"), database_url=fresh_database_url)
+    missing = run_pantau("import", "teams", str(history / "nowhere.csv"), database_url=ingest_database_url)
     assert missing.returncode == 1
     assert "nowhere.csv: no such file" in missing.stderr
     assert "Traceback" not in missing.stderr + dry.stderr + result.stderr

@@ -13,7 +13,7 @@ from rich.progress import Progress as RichProgress
 
 from pantau.cache.dashboard_cache import build_cache
 from pantau.cli.common import fail, ready_engine, settings_or_exit, usage_error
-from pantau.cli.output import json_option, print_json
+from pantau.cli.output import EXIT_FAILED, json_option, print_json
 from pantau.cli.progress import Progress, stopped_cleanly
 from pantau.core import clock
 from pantau.core.config import Settings
@@ -164,7 +164,7 @@ def import_file(
     """Import history from a CSV file: upsert by id (importing it again changes nothing), each row checked like the
     events API, rejected rows with their line number and reason in the rejects file. Import teams, users, contacts,
     whatsapp_sessions, broadcasts, conversations, messages, tickets, leads, agent_activity_logs in that order.
-    Exits 2 when some rows were rejected."""
+    Exits 1 when some rows were rejected (the others are stored)."""
     settings = settings_or_exit()
     file = Path(file_name)
     rejects_path = Path(rejects) if rejects else None
@@ -207,6 +207,7 @@ def import_file(
         )
         if summary.written and settings.redis_url:
             service.forget_cached_answers(build_cache(settings))
+            announce_elsewhere(settings, Change.of("import"))
     if summary.rejects_path is not None:
         typer.echo(f"rejected rows, with their line and reason: {summary.rejects_path}")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_FAILED)

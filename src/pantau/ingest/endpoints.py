@@ -107,7 +107,10 @@ def _journal_down() -> ApiError:
     "/whatsapp",
     response_class=PlainTextResponse,
     summary="WhatsApp webhook verification (Meta's subscribe handshake)",
-    responses={200: {"content": {"text/plain": {}}, "description": "hub.challenge, echoed"}, **_errors(403, 422, 503)},
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "hub.challenge, echoed"},
+        **_errors(400, 403, 422, 503),
+    },
 )
 def verify_whatsapp_webhook(
     settings: SettingsDep,
