@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,6 +37,24 @@ def test_create_list_and_delete_a_schedule(cli_engine):  # noqa: F811
     listed = pantau("report", "list")
     assert listed.exit_code == 0
     assert f"{schedule_id}\tsari@example.test\tweekly on mon at 08:00\thtml\ten\tteam=team-a" in listed.output
+    as_json = pantau("report", "list", "--json")
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.output) == [
+        {
+            "id": schedule_id,
+            "owner": "sari@example.test",
+            "cadence": "weekly on mon at 08:00",
+            "format": "html",
+            "language": "en",
+            "team_id": "team-a",
+            "next_run_at": json.loads(as_json.output)[0]["next_run_at"],
+            "recipients": ["olga@example.test", "sari@example.test"],
+            "sections": None,
+        }
+    ]
+    with Session(cli_engine) as db:
+        next_run = db.get(ReportSchedule, schedule_id).next_run_at
+    assert json.loads(as_json.output)[0]["next_run_at"] == next_run.isoformat()
 
     deleted = pantau("report", "delete", str(schedule_id))
     assert deleted.exit_code == 0

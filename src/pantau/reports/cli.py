@@ -8,6 +8,7 @@ import typer
 from sqlalchemy import func, select
 
 from pantau.cli.common import database_session, fail, ready_engine, settings_or_exit
+from pantau.cli.output import json_option, print_json
 from pantau.models import User
 from pantau.models.enums import ReportRunState
 from pantau.reports.cadence import Cadence, CadenceError
@@ -65,15 +66,33 @@ def create(
 
 
 @report_app.command("list")
-def list_schedules() -> None:
+def list_schedules(as_json: bool = json_option()) -> None:
     """Every schedule: id, owner, cadence, format, language, team, next run (local time), recipients."""
     settings = settings_or_exit()
     with database_session() as session:
         schedules = visible_schedules(session, None)
+        owners = dict(session.execute(select(User.id, User.email)).all())
+        if as_json:
+            print_json(
+                [
+                    {
+                        "id": schedule.id,
+                        "owner": owners.get(schedule.owner_id, schedule.owner_id),
+                        "cadence": cadence_of(schedule).describe(),
+                        "format": schedule.format.value,
+                        "language": schedule.language,
+                        "team_id": schedule.team_id,
+                        "next_run_at": schedule.next_run_at,
+                        "recipients": list(schedule.recipients),
+                        "sections": list(schedule.sections) if schedule.sections else None,
+                    }
+                    for schedule in schedules
+                ]
+            )
+            return
         if not schedules:
             typer.echo("no report schedules")
             return
-        owners = dict(session.execute(select(User.id, User.email)).all())
         for schedule in schedules:
             next_run = schedule.next_run_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M %Z")
             typer.echo(
