@@ -45,11 +45,12 @@ def test_the_page_names_the_caller_and_their_role_and_offers_sign_out(client, da
     data.make_team("Sales", id="sales")
     signed_in(client, data, "supervisor", team="sales")
 
-    html = client.get("/").text
+    for path in ("/", "/reports"):
+        html = client.get(path).text
 
-    assert "Supervisor Person" in html
-    assert '<span class="who-role" data-i18n="role.supervisor">Supervisor</span>' in html
-    assert '<form method="post" action="/logout">' in html
+        assert "Supervisor Person" in html, path
+        assert '<span class="who-role" data-i18n="role.supervisor">Supervisor</span>' in html, path
+        assert '<form method="post" action="/logout">' in html, path
 
 
 def test_the_page_hands_its_script_the_zone_the_refresh_interval_and_its_phrases(client, data):
