@@ -89,9 +89,8 @@ def test_bad_parameters_are_refused_naming_them(http_client, org, parameters, na
     assert response.json()["detail"].startswith(f"{named}:")
 
 
-def test_the_pdf_is_a4_with_its_fonts_embedded(client, org, dialect):
-    if dialect != "sqlite":
-        pytest.skip("the document's make-up does not depend on the database; once is enough")
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)  # the make-up does not depend on the database
+def test_the_pdf_is_a4_with_its_fonts_embedded(client, org):
     response = client.get("/api/export/summary.pdf", params={"dateRange": "today"}, headers=org.bearer("owner"))
     reader = PdfReader(io.BytesIO(response.content))
     first = reader.pages[0]
@@ -103,9 +102,8 @@ def test_the_pdf_is_a4_with_its_fonts_embedded(client, org, dialect):
         assert "/FontFile2" in descendant["/FontDescriptor"].get_object()  # the TrueType program is in the file
 
 
-def test_a_rendered_page_is_not_blank(client, org, tmp_path, dialect):
-    if dialect != "sqlite":
-        pytest.skip("rendering does not depend on the database; once is enough")
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)  # rendering does not depend on the database
+def test_a_rendered_page_is_not_blank(client, org, tmp_path):
     response = client.get("/api/export/summary.pdf", params={"dateRange": "today"}, headers=org.bearer("owner"))
     (tmp_path / "summary.pdf").write_bytes(response.content)
     subprocess.run(
