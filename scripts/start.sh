@@ -10,6 +10,17 @@ HOST=127.0.0.1 PORT=8000
 
 ensure_venv ""
 
+# The PDF summary embeds DejaVu Sans (Debian's fonts-dejavu-core). Without it the dashboard runs and its PDF button
+# answers 503 naming the package, so a missing font is a note here, not a reason to stop.
+if ! ls /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/dejavu/DejaVuSans.ttf >/dev/null 2>&1; then
+  if is_root; then
+    say "installing fonts-dejavu-core (the fonts embedded in the PDF summary)"
+    apt_install fonts-dejavu-core || say "note: apt-get install fonts-dejavu-core failed; the PDF summary stays off"
+  else
+    say "note: the PDF summary needs the fonts of Debian's fonts-dejavu-core (sudo apt-get install fonts-dejavu-core)"
+  fi
+fi
+
 # Before the database is touched: a Pantau started earlier may still be serving ./pantau.db on this port.
 if ! port_is_free "$HOST" "$PORT"; then
   die "nothing was changed: ./pantau.db is as it was. If an earlier ./scripts/start.sh is still running, its

@@ -116,3 +116,20 @@ def test_a_rendered_page_is_not_blank(client, org, tmp_path):
     assert abs(width - 210 / 25.4 * 60) <= 1 and abs(height - 297 / 25.4 * 60) <= 1  # A4 at 60 dpi
     inked = sum(image.histogram()[:200])
     assert inked > width * height // 100  # text, tables and charts, not an empty sheet
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_without_its_fonts_the_summary_says_which_package_is_missing(client, org, monkeypatch, tmp_path):
+    from pantau.reports import pdf
+
+    monkeypatch.setattr(pdf, "FONT_DIRECTORIES", (tmp_path,))
+    pdf.register_fonts.cache_clear()
+    try:
+        response = client.get("/api/export/summary.pdf", params={"dateRange": "today"}, headers=org.bearer("owner"))
+    finally:
+        monkeypatch.undo()
+        pdf.register_fonts.cache_clear()
+
+    assert response.status_code == 503
+    assert response.json()["error"] == "fonts_missing"
+    assert "fonts-dejavu-core" in response.json()["detail"]

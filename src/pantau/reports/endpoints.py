@@ -6,7 +6,6 @@ The parameters are checked exactly as a section's are (same range names, same 40
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -14,11 +13,12 @@ from pydantic import WithJsonSchema
 
 from pantau.audit import service as audit
 from pantau.auth.dependencies import CurrentUser, client_address
+from pantau.core import clock
 from pantau.core.database import release_connection
 from pantau.core.windows import local_date
 from pantau.dashboard.router import SECTION_REFUSALS, SECTIONS, SectionRequest, section_request
 from pantau.reports.figures import summary_figures
-from pantau.reports.pdf import render_summary
+from pantau.reports.pdf import FontMissing, render_summary
 from pantau.web.deps import DbSession
 from pantau.web.errors import ApiError
 from pantau.web.i18n import LANGUAGES, Language, default_language
@@ -72,7 +72,10 @@ def read_summary_pdf(
         address=client_address(request),
     )
     release_connection(session)
-    document = render_summary(figures, language, datetime.now(UTC))
+    try:
+        document = render_summary(figures, language, clock.now())
+    except FontMissing as exc:  # a deployment without Debian's fonts-dejavu-core: say so, not a bare 500
+        raise ApiError(503, "fonts_missing", str(exc)) from None
     day = local_date(checked.window.now, checked.window.zone)
     filename = f"pantau-summary-{checked.window.preset or 'custom'}-{day}.pdf"
     return Response(
