@@ -65,7 +65,7 @@ def test_serve_refuses_more_than_one_worker_on_sqlite(fresh_database_url):
     result = run_pantau("serve", "--port", "0", "--workers", "2", database_url=fresh_database_url)
 
     assert (result.returncode, result.stderr.strip()) == (
-        1,
+        2,  # bad usage
         "error: SQLite mode runs one process; use PostgreSQL (DATABASE_URL) for --workers > 1",
     )
 

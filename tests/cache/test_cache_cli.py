@@ -32,7 +32,7 @@ def test_without_redis_it_says_each_process_keeps_its_own_cache(tmp_path):
 def test_with_redis_down_it_fails_saying_nothing_was_cleared(tmp_path):
     result = clear(tmp_path, redis_url=f"redis://127.0.0.1:{closed_port()}/0")
 
-    assert result.returncode == 1
+    assert result.returncode == 3  # a service that did not answer
     assert "Redis at REDIS_URL did not answer" in result.stderr
     assert "nothing was cleared" in result.stderr
     assert "Traceback" not in result.stderr
@@ -42,6 +42,6 @@ def test_with_redis_down_it_fails_saying_nothing_was_cleared(tmp_path):
 def test_an_unknown_section_is_refused_naming_the_sections(tmp_path, redis_url):
     result = clear(tmp_path, "--section", "nope", redis_url=redis_url)
 
-    assert result.returncode == 1
+    assert result.returncode == 2  # bad usage
     assert "unknown section 'nope'; use one of kpi, " in result.stderr
     assert "Traceback" not in result.stderr
