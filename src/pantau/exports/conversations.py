@@ -146,7 +146,7 @@ def conversation_rows(connection: Connection, scope: Scope, window: Window) -> I
     def local(moment):
         return None if moment is None else iso_local(moment, zone)
 
-    result = connection.execution_options(yield_per=BATCH).execute(conversations_query(scope, window))
+    result = connection.execute(conversations_query(scope, window).execution_options(yield_per=BATCH))
     for row in result:
         yield [
             row.id,
