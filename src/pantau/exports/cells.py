@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 
 from pantau.reports.workbook import safe_text
 
-__all__ = ["csv_lines", "formatted_duration", "safe_row", "safe_text"]
+__all__ = ["csv_batches", "csv_lines", "formatted_duration", "safe_row", "safe_text"]
 
 BOM = "\ufeff"
 
@@ -52,4 +52,19 @@ def csv_lines(header: list[str], rows: Iterable[Iterable[object]]) -> Iterator[b
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
             buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def csv_batches(header: list[str], batches: Iterable[list[list[object]]]) -> Iterator[bytes]:
+    """The CSV file as UTF-8, a chunk per batch of rows whose cells are neutralised and written as CSV cells already
+    (the per-conversation export: `pantau.exports.conversations.conversation_batches`)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write(BOM)
+    writer.writerow(safe_row(header))
+    for rows in batches:
+        writer.writerows(rows)
+        yield buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
     yield buffer.getvalue().encode("utf-8")

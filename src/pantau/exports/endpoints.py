@@ -23,7 +23,7 @@ from pantau.core.windows import local_date
 from pantau.dashboard.router import SECTION_REFUSALS, SECTIONS, Section, SectionRequest, section_body, section_request
 from pantau.exports import conversations
 from pantau.exports.about import about_sheet
-from pantau.exports.cells import csv_lines
+from pantau.exports.cells import csv_batches, csv_lines
 from pantau.exports.section_tables import FIGURES, section_table, section_tables, table_names
 from pantau.exports.words import path_title
 from pantau.exports.workbooks import XLSX_MEDIA_TYPE, Sheet, sheet_name, xlsx_chunks
@@ -107,17 +107,18 @@ def export_conversations(
 ) -> StreamingResponse:
     _record(session, request, caller, "export:conversations")
 
-    def rows() -> Iterator[list[object]]:
+    def batches(flags: tuple[object, object]) -> Iterator[list[list[object]]]:
         try:
-            yield from conversations.conversation_rows(session.connection(), checked.scope, checked.window)
+            yield from conversations.conversation_batches(session.connection(), checked.scope, checked.window, flags)
         finally:
             release_connection(session)
 
     header = conversations.header(language)
     if file_format == "csv":
-        body, media_type = csv_lines(header, rows()), CSV_MEDIA_TYPE
+        body, media_type = csv_batches(header, batches(conversations.FLAGS_AS_WORDS)), CSV_MEDIA_TYPE
     else:
-        sheet = Sheet(path_title(language, "conversations"), header, rows())
+        rows = (row for batch in batches(conversations.FLAGS_AS_BOOLEANS) for row in batch)
+        sheet = Sheet(path_title(language, "conversations"), header, rows, neutralised=True)
         body, media_type = xlsx_chunks([sheet]), XLSX_MEDIA_TYPE
     filename = _filename("conversations", extension=file_format, checked=checked)
     return StreamingResponse(body, media_type=media_type, headers=_download(filename))

@@ -25,6 +25,8 @@ class Sheet:
     name: str
     header: list[str]
     rows: Iterable[Iterable[object]]
+    # Rows whose text is neutralised already (the per-conversation export's), written as they are.
+    neutralised: bool = False
 
 
 def sheet_name(name: str) -> str:
@@ -45,7 +47,7 @@ def xlsx_chunks(sheets: Iterable[Sheet]) -> Iterator[bytes]:
         if header:
             worksheet.append(header)
         for row in sheet.rows:
-            worksheet.append(safe_row(row))
+            worksheet.append(row if sheet.neutralised else safe_row(row))
     with tempfile.TemporaryFile() as file:
         workbook.save(file)
         file.seek(0)
