@@ -171,3 +171,16 @@ def test_every_download_is_written_to_the_audit_log(client, org, connection):
     assert [tuple(entry) for entry in entries] == [
         ("sari", "export:conversations", {"dateRange": "today", "teamId": TEAM_A})
     ]
+
+
+def test_the_rows_add_up_to_the_sections_figures(client, org):
+    rows = rows_by_id(client, org, "owner").values()
+    conversations = org.read(client, "owner", "conversation-effectiveness").json()
+    automation = org.read(client, "owner", "automation-impact", dateRange="today").json()
+    kpi = org.read(client, "owner", "kpi").json()
+    assert len(rows) == conversations["totals"]["value"] == 12
+    assert sum(row["Resolved"] != "" for row in rows) == conversations["resolvedVsOpen"]["resolved"] == 3
+    assert sum(row["Bot-only"] == "true" for row in rows) == automation["chatbotVsHuman"]["chatbot"] == 2
+    assert sum(row["Escalated to a human"] == "true" for row in rows) == automation["escalationRate"]["escalated"]
+    response_times = [float(row["First response time (s)"]) for row in rows if row["First response time (s)"]]
+    assert sum(response_times) / len(response_times) == kpi["avgResponseTime"]["value"] == 180.0
