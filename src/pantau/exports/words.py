@@ -203,7 +203,7 @@ DURATION_KEYS = frozenset(
 
 
 def title(language: Language, key: str) -> str:
-    """The key's title; a key without one (none should lack it, see the tests) reads as itself."""
+    """The key's title; a key without one reads as itself (tests/exports/test_words.py keeps them all titled)."""
     english, indonesian = TITLES.get(key, (key, key))
     return indonesian if language == "id" else english
 
