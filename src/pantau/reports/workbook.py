@@ -17,12 +17,12 @@ from pantau.reports.pdf import scope_words
 from pantau.reports.words import DEFINITIONS, word
 from pantau.web.i18n import Language
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_text(value: object) -> object:
     """Text that would start a formula gets a leading apostrophe; numbers and None pass as they are."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 

@@ -18,6 +18,7 @@ from pantau.cache.dashboard_cache import build_cache, process_cache
 from pantau.core.config import Settings, get_settings
 from pantau.core.database import get_engine, make_engine
 from pantau.dashboard.router import router as dashboard_router
+from pantau.exports import endpoints as export_endpoints
 from pantau.ingest import endpoints as ingest_endpoints
 from pantau.realtime import endpoint as realtime_endpoint
 from pantau.realtime.service import install_realtime
@@ -65,7 +66,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(metrics.router)
     app.include_router(auth_endpoints.router)
     app.include_router(realtime_endpoint.router)
+    app.include_router(export_endpoints.sections_router)
     app.include_router(dashboard_router)
+    app.include_router(export_endpoints.conversations_router)
     app.include_router(audit_endpoints.router)
     app.include_router(cron_endpoints.router)
     app.include_router(ingest_endpoints.router)

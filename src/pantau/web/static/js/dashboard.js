@@ -301,6 +301,20 @@ class Dashboard {
       const query = new URLSearchParams(parameters.filter(([, value]) => value));
       this.controls.summaryPdf.href = `/api/export/summary.pdf?${query}`;
     });
+    // Each panel's CSV and XLSX follow the filters and the page's language the same way.
+    for (const panel of this.panels) {
+      for (const link of panel.element.querySelectorAll("a[data-export]")) {
+        link.addEventListener("click", () => {
+          const parameters = Object.entries({
+            ...sectionParameters(this.filters, panel.section.ranged),
+            format: link.dataset.export,
+            lang: currentLanguage(),
+          });
+          const query = new URLSearchParams(parameters.filter(([, value]) => value));
+          link.href = `/api/dashboard/${panel.name}/export?${query}`;
+        });
+      }
+    }
   }
 
   /** Say what is wrong with the custom dates (`problem` {field, key}), or clear it (null). */

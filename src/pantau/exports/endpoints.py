@@ -1,0 +1,207 @@
+"""`GET /api/export/conversations` and `GET /api/dashboard/<section>/export` (SPEC §8.3).
+
+Both check their parameters exactly as the sections do (same range names, same teamId/agentId rules, same 400, 403
+and 404), take `format=csv|xlsx` (default csv) and `lang=id|en` (headers; default the organisation's language), and
+leave an entry in the audit log before any byte goes out.
+"""
+
+# Annotations stay real objects here (no postponed evaluation): FastAPI reads the endpoints built in a loop below.
+import dataclasses
+import json
+from collections.abc import Callable, Iterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import WithJsonSchema
+from sqlalchemy.orm import Session
+
+from pantau.audit import service as audit
+from pantau.auth.dependencies import CurrentUser, client_address
+from pantau.core.database import release_connection
+from pantau.core.windows import local_date
+from pantau.dashboard.router import SECTION_REFUSALS, SECTIONS, Section, SectionRequest, section_body, section_request
+from pantau.exports import conversations
+from pantau.exports.about import about_sheet
+from pantau.exports.cells import csv_batches, csv_lines
+from pantau.exports.section_tables import FIGURES, section_table, section_tables, table_names
+from pantau.exports.words import path_title
+from pantau.exports.workbooks import XLSX_MEDIA_TYPE, Sheet, sheet_name, xlsx_chunks
+from pantau.reports.endpoints import summary_language
+from pantau.web.deps import DbSession, get_db
+from pantau.web.errors import ApiError
+from pantau.web.i18n import Language
+
+conversations_router = APIRouter(prefix="/api/export", tags=["export"])
+sections_router = APIRouter(prefix="/api/dashboard", tags=["export"])
+
+ExportFormat = Literal["csv", "xlsx"]
+FORMATS: tuple[ExportFormat, ...] = ("csv", "xlsx")
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+
+# The rows are read while the answer streams out: this session lives until the last byte is sent (the request's
+# other session ends before the answer starts, see `pantau.web.deps`).
+StreamingSession = Annotated[Session, Depends(get_db, scope="request")]
+
+# Checked as a ranged section that agents may open, with its default range: the cohort is the one
+# conversation-effectiveness counts.
+CONVERSATIONS = dataclasses.replace(SECTIONS["conversation-effectiveness"], name="conversations")
+
+_FORMAT = WithJsonSchema({"type": "string", "enum": [*FORMATS, ""]})
+_TABLE = WithJsonSchema({"type": "string", "examples": [FIGURES, "conversationsPerAgent"]})
+
+
+async def export_format(
+    format: Annotated[str | None, Query(description="csv (default) or xlsx"), _FORMAT] = None,
+) -> ExportFormat:
+    if not format:
+        return "csv"
+    if format not in FORMATS:
+        raise ApiError(400, "invalid_parameter", f"format: must be one of {', '.join(FORMATS)}, got {format!r}")
+    return format
+
+
+ExportFormatDep = Annotated[ExportFormat, Depends(export_format)]
+LanguageDep = Annotated[Language, Depends(summary_language)]
+
+
+def _filename(*parts: str, extension: str, checked: SectionRequest) -> str:
+    day = local_date(checked.window.now, checked.window.zone)
+    return "-".join(("pantau", *parts, checked.window.preset or "custom", str(day))) + f".{extension}"
+
+
+def _download(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+
+
+def _record(session: Session, request: Request, caller, action: str) -> None:
+    audit.record(
+        session,
+        user_id=caller.id,
+        action=action,
+        parameters=dict(request.query_params),
+        address=client_address(request),
+    )
+
+
+@conversations_router.get(
+    "/conversations",
+    summary="Every conversation of the cohort, one row each, as CSV or XLSX",
+    description="The conversations created in the range (default `today`), in the caller's scope narrowed by "
+    "teamId/agentId, oldest first, with every fact the metrics count from (docs/exports.md lists the columns). "
+    "Phone numbers are masked for everyone but owners and admins. Streamed in constant memory, whatever the number "
+    "of rows. Every download is written to the audit log.",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}, "description": "The file"},
+        **SECTION_REFUSALS,
+    },
+)
+def export_conversations(
+    request: Request,
+    caller: CurrentUser,
+    session: StreamingSession,
+    checked: Annotated[SectionRequest, Depends(section_request(CONVERSATIONS))],
+    file_format: ExportFormatDep,
+    language: LanguageDep,
+) -> StreamingResponse:
+    _record(session, request, caller, "export:conversations")
+
+    def batches(flags: tuple[object, object]) -> Iterator[list[list[object]]]:
+        try:
+            yield from conversations.conversation_batches(session.connection(), checked.scope, checked.window, flags)
+        finally:
+            release_connection(session)
+
+    header = conversations.header(language)
+    if file_format == "csv":
+        body, media_type = csv_batches(header, batches(conversations.FLAGS_AS_WORDS)), CSV_MEDIA_TYPE
+    else:
+        rows = (row for batch in batches(conversations.FLAGS_AS_BOOLEANS) for row in batch)
+        sheet = Sheet(path_title(language, "conversations"), header, rows, neutralised=True)
+        body, media_type = xlsx_chunks([sheet]), XLSX_MEDIA_TYPE
+    filename = _filename("conversations", extension=file_format, checked=checked)
+    return StreamingResponse(body, media_type=media_type, headers=_download(filename))
+
+
+async def table_parameter(
+    table: Annotated[str | None, Query(description="csv only: the table to export; default figures"), _TABLE] = None,
+) -> str | None:
+    return table or None
+
+
+def _section_export(section: Section) -> Callable[..., Response]:
+    def export_section(
+        request: Request,
+        caller: CurrentUser,
+        session: DbSession,
+        checked: Annotated[SectionRequest, Depends(section_request(section))],
+        file_format: ExportFormatDep,
+        language: LanguageDep,
+        table: Annotated[str | None, Depends(table_parameter)],
+    ) -> Response:
+        """The section's tables, built from the JSON the section endpoint answers (same cache, same scope)."""
+        names = table_names(section.response_model)
+        if table is not None and table not in names:
+            raise ApiError(
+                400, "invalid_parameter", f"table: {section.name} has no table {table!r}; use one of {', '.join(names)}"
+            )
+        if table is not None and file_format == "xlsx":
+            raise ApiError(400, "invalid_parameter", "table: applies to csv only; xlsx holds every table")
+        body, _outcome = section_body(request.app.state.cache, section, checked, session)
+        document = json.loads(body)
+        _record(session, request, caller, f"export:{section.name}")
+        if file_format == "csv":
+            chosen = section_table(language, section.response_model, document, table or FIGURES)
+            release_connection(session)
+            content = b"".join(csv_lines(chosen.header, chosen.rows))
+            filename = _filename(section.name, *([] if table is None else [table]), extension="csv", checked=checked)
+            return Response(content, media_type=CSV_MEDIA_TYPE, headers=_download(filename))
+        about = about_sheet(session.connection(), language, section.name, checked, document, request.query_params)
+        release_connection(session)
+        sheets = [
+            Sheet(path_title(language, chosen.name), chosen.header, chosen.rows)
+            for chosen in section_tables(language, section.response_model, document)
+        ]
+        content = b"".join(xlsx_chunks(unique_names([*sheets, about])))
+        filename = _filename(section.name, extension="xlsx", checked=checked)
+        return Response(content, media_type=XLSX_MEDIA_TYPE, headers=_download(filename))
+
+    export_section.__name__ = "export_" + section.name.replace("-", "_")
+    return export_section
+
+
+def unique_names(sheets: list[Sheet]) -> list[Sheet]:
+    """Sheet names cut to Excel's 31 characters can collide: the later ones get a number."""
+    seen: set[str] = set()
+    named = []
+    for sheet in sheets:
+        name, number = sheet_name(sheet.name), 2
+        base = name[:28]
+        while name.casefold() in seen:
+            name, number = f"{base} {number}", number + 1
+        seen.add(name.casefold())
+        named.append(dataclasses.replace(sheet, name=name))
+    return named
+
+
+for _section in SECTIONS.values():
+    sections_router.add_api_route(
+        f"/{_section.name}/export",
+        _section_export(_section),
+        methods=["GET"],
+        response_class=Response,
+        summary=f"{_section.name} as CSV or XLSX",
+        description=f"The tables of `GET /api/dashboard/{_section.name}` for the same parameters: XLSX has a sheet "
+        "per table and an About sheet; CSV has one table (`table`, default `figures`: figure, value, previous, "
+        f"change). Tables: {', '.join(table_names(_section.response_model))}. Every download is audited.",
+        responses={
+            200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}, "description": "The file"},
+            **SECTION_REFUSALS,
+        },
+    )
+
+
+@sections_router.get("/{section}/export", include_in_schema=False)
+def unknown_section_export(section: str, _caller: CurrentUser) -> None:
+    raise ApiError(404, "unknown_section", f"section: no section {section!r}; use one of {', '.join(SECTIONS)}")

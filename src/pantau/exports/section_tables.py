@@ -1,0 +1,164 @@
+"""A section's JSON as tables: the figures summary, and one table per list in the section.
+
+- `figures`: every figure outside a list, one row each: {figure (its path in the JSON), name, value, previous,
+  change, trend}; a figure that compares (value, previous, change, trend) is one row, as are `leadsGenerated`
+  (total) and `repeatCustomerRate` (rate). Durations get their h:mm:ss beside.
+- every list of the section (`conversationsPerAgent`, `avgWaitTime.peakHours`, ...): its items' fields as columns, in
+  the response model's order, so an empty list still has its header.
+
+Nothing is recomputed: the cells are the JSON's values, numbers as numbers.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from pantau.exports.cells import formatted_duration
+from pantau.exports.words import DURATION_KEYS, Language, formatted_title, path_title, title
+
+FIGURES = "figures"
+# Keys of every section's answer that describe it rather than measure anything: they go to the About sheet.
+_DESCRIPTION_KEYS = ("range", "generatedAt")
+# The key holding a comparing figure's value, in the order tried.
+_COMPARED_VALUE_KEYS = ("value", "total", "rate")
+_COMPARISON_KEYS = ("previous", "change", "trend")
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    header: list[str]
+    rows: list[list[object]]
+
+
+def _models_in(annotation) -> Iterator[type[BaseModel]]:
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            yield candidate
+
+
+def _is_list(annotation) -> bool:
+    return typing.get_origin(annotation) is list
+
+
+def list_items(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, type[BaseModel]]]:
+    """(path, item model) of every list of objects in the model, nested objects included, in field order."""
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        path = f"{prefix}{key}"
+        annotation = field.annotation
+        if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+            annotation = next((arg for arg in typing.get_args(annotation) if arg is not type(None)), annotation)
+        if _is_list(annotation):
+            for item in _models_in(typing.get_args(annotation)[0]):
+                yield path, item
+        else:
+            for nested in _models_in(annotation):
+                yield from list_items(nested, f"{path}.")
+
+
+def table_names(model: type[BaseModel]) -> list[str]:
+    return [FIGURES, *(path for path, _ in list_items(model))]
+
+
+def _at(document: dict, path: str) -> object:
+    value: object = document
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _formatted(key: str, value: object) -> str | None:
+    """h:mm:ss of a duration's seconds; None for any other figure."""
+    if key not in DURATION_KEYS or not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    return formatted_duration(value)
+
+
+def _figure_rows(language: Language, value: object, path: str) -> Iterator[list[object]]:
+    key = path.rsplit(".", 1)[-1]
+    if isinstance(value, list):
+        return
+    if isinstance(value, dict) and "previous" in value:
+        value_key = next(name for name in _COMPARED_VALUE_KEYS if name in value)
+        measured, previous = value[value_key], value["previous"]
+        yield [
+            path,
+            path_title(language, path),
+            measured,
+            _formatted(key, measured),
+            previous,
+            _formatted(key, previous),
+            value.get("change"),
+            value.get("trend"),
+        ]
+        for inner, inner_value in value.items():
+            if inner not in (value_key, *_COMPARISON_KEYS):
+                yield from _figure_rows(language, inner_value, f"{path}.{inner}")
+        return
+    if isinstance(value, dict):
+        for inner, inner_value in value.items():
+            yield from _figure_rows(language, inner_value, f"{path}.{inner}")
+        return
+    yield [path, path_title(language, path), value, _formatted(key, value), None, None, None, None]
+
+
+def figures_table(language: Language, document: dict) -> Table:
+    header = [
+        title(language, "figure"),
+        title(language, "name"),
+        title(language, "value"),
+        formatted_title(language, "value"),
+        title(language, "previous"),
+        formatted_title(language, "previous"),
+        title(language, "change"),
+        title(language, "trend"),
+    ]
+    rows = [
+        row
+        for key, value in document.items()
+        if key not in _DESCRIPTION_KEYS
+        for row in _figure_rows(language, value, key)
+    ]
+    return Table(FIGURES, header, rows)
+
+
+def list_table(language: Language, document: dict, path: str, item: type[BaseModel]) -> Table:
+    keys = [field.alias or name for name, field in item.model_fields.items()]
+    header: list[str] = []
+    for key in keys:
+        header.append(title(language, key))
+        if key in DURATION_KEYS:
+            header.append(formatted_title(language, key))
+    rows = []
+    for entry in _at(document, path) or []:
+        row: list[object] = []
+        for key in keys:
+            row.append(entry.get(key))
+            if key in DURATION_KEYS:
+                row.append(_formatted(key, entry.get(key)))
+        rows.append(row)
+    return Table(path, header, rows)
+
+
+def section_tables(language: Language, model: type[BaseModel], document: dict) -> list[Table]:
+    """Every table of the section, figures first, then the lists in the response model's order."""
+    return [
+        figures_table(language, document),
+        *(list_table(language, document, path, item) for path, item in list_items(model)),
+    ]
+
+
+def section_table(language: Language, model: type[BaseModel], document: dict, name: str) -> Table | None:
+    """The table called `name`, or None when the section has no such table."""
+    if name == FIGURES:
+        return figures_table(language, document)
+    for path, item in list_items(model):
+        if path == name:
+            return list_table(language, document, path, item)
+    return None
