@@ -42,8 +42,10 @@ def _complete(home: Path, words: str) -> list[str]:
 
 @pytest.fixture
 def home(tmp_path) -> Path:
+    # Typed at a bash prompt: Typer finds the shell among the command's parents, so bash must be its parent here
+    # whatever started the tests (the trailing `exit` keeps bash from replacing itself with pantau).
     installed = subprocess.run(
-        ["pantau", "--install-completion", "bash"],
+        ["bash", "--norc", "-c", 'pantau --install-completion; exit "$?"'],
         env=_env(tmp_path),
         cwd=tmp_path,
         capture_output=True,
