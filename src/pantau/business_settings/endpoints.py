@@ -13,12 +13,12 @@ from fastapi import APIRouter, Body, Depends, Request
 
 from pantau.auth.dependencies import AuthenticatedUser, CurrentUser, client_address, refuse_cross_site_post
 from pantau.business_settings.keys import SettingRefused, structured, text
+from pantau.business_settings.page import EDITORS
 from pantau.business_settings.service import SettingChange, change_settings, describe_settings
 from pantau.cache.store import StoreUnavailable
 from pantau.core import clock
 from pantau.core.database import release_connection
 from pantau.dashboard.schemas import CamelModel
-from pantau.models.enums import Role
 from pantau.realtime.changes import Change
 from pantau.realtime.service import announce
 from pantau.web.deps import DbSession, SettingsDep
@@ -28,7 +28,6 @@ log = logging.getLogger("pantau.settings")
 
 router = APIRouter(prefix="/api/settings", tags=["settings"])
 
-_EDITORS = frozenset({Role.owner, Role.admin})
 _FORBIDDEN = "settings: only owners and admins may see or change the settings"
 
 
@@ -53,7 +52,7 @@ class SettingsOut(CamelModel):
 
 
 def _editor(caller: CurrentUser) -> AuthenticatedUser:
-    if caller.role not in _EDITORS:
+    if caller.role not in EDITORS:
         raise ApiError(403, "forbidden", _FORBIDDEN)
     return caller
 

@@ -15,6 +15,7 @@ from pantau.aggregation import endpoints as cron_endpoints
 from pantau.audit import endpoints as audit_endpoints
 from pantau.auth import endpoints as auth_endpoints
 from pantau.business_settings import endpoints as settings_endpoints
+from pantau.business_settings import page as settings_page
 from pantau.cache.dashboard_cache import build_cache, process_cache
 from pantau.core.config import Settings, get_settings
 from pantau.core.database import get_engine, make_engine
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(settings_endpoints.router)
     app.include_router(dashboard_page.router)
     app.include_router(reports_page.router)
+    app.include_router(settings_page.router)
     app.include_router(api_docs.router)
     install_assets(app)
     return app
