@@ -93,7 +93,11 @@ def checked(base: Settings, name: str, value: object) -> Any:
     try:
         Settings.__pydantic_validator__.validate_assignment(copy, name, value)
     except ValidationError as exc:
-        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        error = exc.errors()[0]
+        message = error["msg"].removeprefix("Value error, ")
+        # Where inside the value, for a structured one (a rate's category): `whatsapp_rates: marketing: ...`.
+        inside = [str(part) for part in error["loc"][1:]]
+        message = ": ".join([*inside, message])
         raise SettingRefused(name, f"{message} (example: {KEYS[name].example})") from None
     return getattr(copy, name)
 

@@ -221,7 +221,7 @@ class Settings(BaseSettings):
         for category, rate in value.items():
             if not re.fullmatch(r"[a-z][a-z0-9_]*", category):
                 raise ValueError(f"{category!r} is not a pricing category like marketing or utility")
-            if rate < 0 or not rate.is_finite():
+            if not rate.is_finite() or rate < 0:
                 raise ValueError(f"{category}: a rate is a number of 0 or more, got {rate}")
         return value
 
