@@ -82,8 +82,7 @@ _REFUSALS = error_responses(
             "business_hours: 'mon-fri 18:00-17:00' ends before it starts (example: mon-fri 08:00-17:00)",
         ),
         403: Refusal(
-            "Only owners and admins may see or change the settings; a change needs a signed-in session, not an API "
-            "token.",
+            "Only owners and admins may see or change the settings; a change is made signed in, not with an API token.",
             "forbidden",
             _FORBIDDEN,
         ),
