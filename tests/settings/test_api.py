@@ -4,14 +4,18 @@ PostgreSQL, with real commits (the app writes)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from pantau.business_settings.service import change_settings
 from pantau.models import AuditLogEntry, BusinessSetting
 from tests.api.responses import answer, assert_refused
+from tests.conftest import make_settings
 
 pytestmark = pytest.mark.commits
 
@@ -184,3 +188,31 @@ def test_a_change_drops_the_cached_answers(cached_app, redis_url, cache_namespac
         assert after.headers["X-Cache"] == "miss"
         figure = after.json()["avgResponseTime"]
         assert (figure["slaStatus"], figure["slaTargetSeconds"]) == ("good", 600)
+
+
+def test_changes_at_the_same_moment_take_turns(engine, people, connection, pinned_now):
+    """Two owners save the same key at once: both are saved in turn, and the second's "before" is the first's
+    "after", so the audit log tells the whole story."""
+    base = make_settings(engine.url.render_as_string(hide_password=False))
+    start = threading.Barrier(2)
+    failures = []
+
+    def save(user_id: str, seconds: int) -> None:
+        try:
+            with Session(engine) as session:
+                start.wait()
+                change_settings(
+                    session, base, {"sla_first_response_seconds": seconds}, user_id=user_id, address="x", now=pinned_now
+                )
+        except Exception as exc:  # reported below, with the thread's own error
+            failures.append(exc)
+
+    threads = [threading.Thread(target=save, args=args) for args in (("olga", 400), ("adi", 500))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    entries = [row[2] for row in audit_rows(connection)]
+    assert [entry["before"] for entry in entries] == [300, entries[0]["after"]]
+    assert saved_rows(connection) == {"sla_first_response_seconds": entries[1]["after"]}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, false, func, insert, select
 from sqlalchemy.orm import Session
 
 from pantau.audit import service as audit
@@ -26,6 +26,8 @@ business_settings = BusinessSetting.__table__
 users = User.__table__
 
 CHANGE_ACTION = "settings:change"
+# PostgreSQL advisory lock of settings changes (apart from the aggregation's 7_461_00x and ingest's 8_100_001 space).
+SETTINGS_LOCK_ID = 7_462_000
 # What a change asks for to put a key back to the environment's value.
 RESET = None
 
@@ -108,6 +110,16 @@ def check_changes(base: Settings, changes: dict[str, object]) -> dict[str, tuple
     }
 
 
+def _take_the_writers_turn(session: Session) -> None:
+    """Changes take turns, so the values read as "before" are the ones a change replaces and two changes of one key
+    never both insert it: on PostgreSQL an advisory lock held to the end of the transaction; on SQLite the database's
+    write lock, taken by a first statement that writes (and changes nothing), see `write_apart`."""
+    if session.connection().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(SETTINGS_LOCK_ID)))
+    else:
+        session.execute(delete(business_settings).where(false()))
+
+
 def change_settings(
     session: Session,
     base: Settings,
@@ -120,14 +132,8 @@ def change_settings(
     """Save the changes (a value, or None: back to the environment's) and audit each key whose value in force
     changed; committed. Raises SettingRefused, writing nothing, when any value is bad."""
     values = check_changes(base, changes)
-    # A transaction that begins by writing (see `write_apart`): the no-op update takes SQLite's write lock, so the
-    # values read as "before" are the ones this change replaces.
     session.commit()
-    session.execute(
-        update(business_settings)
-        .where(business_settings.c.key.in_(list(values)))
-        .values(updated_at=business_settings.c.updated_at)
-    )
+    _take_the_writers_turn(session)
     before = effective_settings(session.connection(), base)
     done = []
     for key, (saved, value) in values.items():
