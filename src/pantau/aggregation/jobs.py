@@ -32,6 +32,7 @@ from pantau.aggregation.buckets import bucket_start, buckets_between, next_bucke
 from pantau.aggregation.rewrite import Rewrite, write_rewrite
 from pantau.aggregation.snapshots import current_buckets, write_snapshots
 from pantau.auth.scope import conversation_scopes
+from pantau.business_settings.service import effective_settings
 from pantau.core import clock
 from pantau.core.config import Settings
 from pantau.core.windows import local_midnight
@@ -145,7 +146,9 @@ def aggregate(
     moved conversation (`moved_conversations`) lie wholly before the look-back: their messages and their contacts'
     first conversations are as the last run left them, so only their conversation parts are recomputed, in the moved
     conversations' scopes. How each is made, of fresh and stored parts: `rewrite`. The weekly run has no kind above.
+    Parts are written under the SLA target in force (`effective_settings`).
     """
+    settings = effective_settings(connection, settings)
     zone = settings.zone
     start = span_start(kind, now, settings)
     since = now - timedelta(hours=settings.aggregation_lookback_hours)
@@ -222,8 +225,11 @@ def backfill(
     on_week_done: Callable[[datetime], None] | None = None,
 ) -> int:
     """Rebuild the hourly, daily and weekly snapshots of every week that touches the days, a week per transaction;
-    returns the rows written. Weekly buckets are whole weeks, so the span is widened to Mondays."""
+    returns the rows written. Weekly buckets are whole weeks, so the span is widened to Mondays. Parts are written
+    under the SLA target in force when the backfill starts."""
     now = (now or clock.now()).astimezone(UTC)
+    with engine.connect() as connection:
+        settings = effective_settings(connection, settings)
     kinds = [SnapshotType.hourly, SnapshotType.daily, SnapshotType.weekly]
     written = 0
     for week_start, week_end in backfill_weeks(first_day, last_day, settings):

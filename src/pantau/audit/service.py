@@ -1,8 +1,10 @@
-"""The audit log: who read what, when, with which parameters, from where."""
+"""The audit log: who read (or changed) what, when, with which parameters, from where."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select
+from datetime import datetime
+
+from sqlalchemy import Insert, func, insert, select
 from sqlalchemy.orm import Session
 
 from pantau.core import clock
@@ -16,11 +18,13 @@ users = User.__table__
 def record(session: Session, *, user_id: str, action: str, parameters: dict, address: str) -> None:
     """Write one entry, committed before the caller's answer leaves (no answer goes out without its entry), in a
     transaction of its own that begins by writing (see `write_apart`)."""
-    write_apart(
-        session,
-        insert(audit_log).values(
-            user_id=user_id, action=action, parameters=parameters, address=address, created_at=clock.now()
-        ),
+    write_apart(session, entry(user_id=user_id, action=action, parameters=parameters, address=address))
+
+
+def entry(*, user_id: str | None, action: str, parameters: dict, address: str, at: datetime | None = None) -> Insert:
+    """The statement that writes one entry, for a caller that writes it inside a transaction of its own."""
+    return insert(audit_log).values(
+        user_id=user_id, action=action, parameters=parameters, address=address, created_at=at or clock.now()
     )
 
 

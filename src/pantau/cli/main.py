@@ -62,6 +62,7 @@ from pantau.aggregation.cli import aggregate_app  # noqa: E402
 from pantau.aggregation.scheduler import scheduler  # noqa: E402
 from pantau.auth.cli import token_app, user_app  # noqa: E402
 from pantau.bench.cli import bench_app  # noqa: E402
+from pantau.business_settings.cli import settings_app  # noqa: E402
 from pantau.cache.cli import cache_app  # noqa: E402
 from pantau.ingest.cli import import_file, ingest_app  # noqa: E402
 from pantau.reports.cli import report_app  # noqa: E402
@@ -72,6 +73,7 @@ app.add_typer(cache_app, name="cache")
 app.add_typer(aggregate_app, name="aggregate")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(report_app, name="report")
+app.add_typer(settings_app, name="settings")
 app.command()(scheduler)
 app.add_typer(bench_app, name="bench")
 app.command()(doctor)

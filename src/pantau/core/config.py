@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Literal
@@ -13,12 +15,16 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from pantau.core.business_time import BusinessHours, parse_business_hours, parse_holidays, parse_peak_hours
+
 # The development default and the values shipped in `.env.example` and the docs: refused outside development.
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
 EXAMPLE_SECRETS = frozenset(
     {"", DEVELOPMENT_SECRET_KEY, "change-me", "changeme", "secret", "your_random_secret_here", "example"}
 )
 MIN_SECRET_LENGTH = 32
+# The longest SLA target a business may set: a week.
+MAX_SLA_SECONDS = 7 * 24 * 3600
 
 # What a DATABASE_URL must look like, for the message that refuses one.
 DATABASE_URL_FORMS = (
@@ -59,14 +65,22 @@ class Settings(BaseSettings):
     cache_namespace: str = Field("pantau:dashboard", min_length=1)
     aggregation_lookback_hours: int = Field(48, ge=0)
 
-    sla_first_response_seconds: int = Field(300, gt=0)
+    # The settings a business runs (SPEC §8.5): these are the defaults; a value saved on the settings page (or with
+    # `pantau settings set`) wins over them (`pantau.business_settings`).
+    sla_first_response_seconds: int = Field(300, gt=0, le=MAX_SLA_SECONDS)
     peak_hours: Annotated[list[tuple[int, int]], NoDecode] = [(9, 12), (14, 17)]
+    # `mon-fri 08:00-17:00; sat 09:00-13:00`; empty: none set.
+    business_hours: Annotated[BusinessHours, NoDecode] = {}
+    holidays: Annotated[list[date], NoDecode] = []
     delivery_alert_percent: float = Field(90, ge=0, le=100)
     agent_minutes_per_conversation: float = Field(5, ge=0)
     # Money is in CURRENCY, rupiah by default (Pantau is made for Indonesian shops; SPEC's default is USD, see
     # docs/decisions.md): an agent hour and Meta's per-message rates for Indonesia in rupiah.
     agent_hourly_cost: Decimal = Field(Decimal("35000"), ge=0)
     currency: str = "IDR"
+    # When set, a conversation's agent cost in business-impact's cost per conversation (instead of the hours agents
+    # were online × AGENT_HOURLY_COST); empty: unset.
+    cost_per_conversation: Decimal | None = Field(None, ge=0)
     whatsapp_rates: Annotated[dict[str, Decimal], NoDecode] = {
         "marketing": Decimal("586.33"),
         "utility": Decimal("356.65"),
@@ -155,24 +169,31 @@ class Settings(BaseSettings):
     @field_validator("peak_hours", mode="before")
     @classmethod
     def _parse_peak_hours(cls, value: object) -> object:
-        """`PEAK_HOURS=9-12,14-17`: local hour ranges, end excluded."""
-        if not isinstance(value, str):
-            return value
-        ranges = []
-        for part in filter(None, (p.strip() for p in value.split(","))):
-            start, sep, end = part.partition("-")
-            if not sep or not start.strip().isdigit() or not end.strip().isdigit():
-                raise ValueError(f"{part!r} is not an hour range like 9-12")
-            ranges.append((int(start), int(end)))
-        return ranges
+        """`PEAK_HOURS=09:00-12:00,14:00-17:00` (or `9-12,14-17`): local hour ranges, end excluded."""
+        return parse_peak_hours(value)
 
-    @field_validator("peak_hours")
+    @field_validator("business_hours", mode="before")
     @classmethod
-    def _valid_peak_hours(cls, value: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        for start, end in value:
-            if not (0 <= start < end <= 24):
-                raise ValueError(f"hour range {start}-{end} must satisfy 0 <= start < end <= 24")
-        return value
+    def _parse_business_hours(cls, value: object) -> object:
+        return parse_business_hours(value)
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _parse_holidays(cls, value: object) -> object:
+        return parse_holidays(value)
+
+    @field_validator("cost_per_conversation", mode="before")
+    @classmethod
+    def _empty_cost_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        code = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise ValueError(f"{value!r} is not a three-letter ISO 4217 code like IDR or USD")
+        return code
 
     @field_validator("whatsapp_rates", mode="before")
     @classmethod
@@ -193,6 +214,16 @@ class Settings(BaseSettings):
                 raise ValueError(f"{part!r} is not category=rate")
             rates[category.strip()] = rate.strip()
         return rates
+
+    @field_validator("whatsapp_rates")
+    @classmethod
+    def _valid_rates(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for category, rate in value.items():
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", category):
+                raise ValueError(f"{category!r} is not a pricing category like marketing or utility")
+            if not rate.is_finite() or rate < 0:
+                raise ValueError(f"{category}: a rate is a number of 0 or more, got {rate}")
+        return value
 
     @model_validator(mode="after")
     def _refuse_example_secrets(self) -> Settings:

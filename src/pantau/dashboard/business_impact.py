@@ -187,10 +187,17 @@ def _online_hours(ctx: SectionContext) -> Decimal:
 
 
 def _cost_per_conversation(ctx: SectionContext) -> CostPerConversation:
-    total_cost = _messaging_cost(ctx) + _online_hours(ctx) * ctx.settings.agent_hourly_cost
+    """Messaging cost plus agent cost: a set cost per conversation (COST_PER_CONVERSATION, or the settings page)
+    for each conversation, else the hours agents were online at AGENT_HOURLY_COST."""
     conversation_count = ctx.connection.execute(
         select(func.count()).where(cohort_in_scope(ctx.scope, ctx.window.start, ctx.window.end))
     ).scalar_one()
+    per_conversation = ctx.settings.cost_per_conversation
+    if per_conversation is None:
+        agent_cost = _online_hours(ctx) * ctx.settings.agent_hourly_cost
+    else:
+        agent_cost = per_conversation * conversation_count
+    total_cost = _messaging_cost(ctx) + agent_cost
     return CostPerConversation(
         amount=numbers.round2(numbers.ratio(total_cost, conversation_count)),
         total_cost=numbers.round2(total_cost),

@@ -12,7 +12,7 @@ from pantau.auth.scope import Scope
 from pantau.core.config import Settings
 from pantau.core.windows import Window, iso_local
 from pantau.dashboard.parts_source import PartsSource
-from pantau.dashboard.schemas import RangeInfo
+from pantau.dashboard.schemas import OutdatedSnapshots, RangeInfo
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,17 @@ class SectionContext:
     def parts(self) -> PartsSource:
         """The cohort's additive parts for this scope, from snapshots and a live edge."""
         return PartsSource(self.connection, self.scope, self.settings, self.now, self.use_snapshots)
+
+    def outdated_snapshots(self) -> OutdatedSnapshots | None:
+        """What the answer says when snapshots made under another SLA target were left aside (None if none were, or
+        the section read no parts)."""
+        parts: PartsSource | None = self.__dict__.get("parts")
+        if parts is None or not parts.outdated_targets:
+            return None
+        return OutdatedSnapshots(
+            sla_target_seconds=self.settings.sla_first_response_seconds,
+            snapshot_sla_target_seconds=sorted(parts.outdated_targets),
+        )
 
     def range_info(self) -> RangeInfo:
         return RangeInfo(**self.window.describe())

@@ -83,6 +83,9 @@ class PartsSource:
         self.use_snapshots = use_snapshots
         self.zone = settings.zone
         self._plans: dict[tuple, Plan] = {}
+        # The SLA targets of snapshots left aside because the target in force is another (SPEC §8.5: the page says
+        # so): their buckets are computed live.
+        self.outdated_targets: set[float] = set()
 
     # What sections ask for.
 
@@ -326,6 +329,14 @@ class PartsSource:
                 for bucket, candidate in candidates.items():
                     bucket_end = next_bucket_start(kind, bucket, self.zone)
                     computed_at = candidate.computed_at
+                    if (
+                        bucket_end <= end
+                        and computed_at >= bucket_end
+                        and candidate.version == PARTS_VERSION
+                        and candidate.sla_target_seconds is not None
+                        and candidate.sla_target_seconds != target
+                    ):
+                        self.outdated_targets.add(candidate.sla_target_seconds)
                     if (
                         bucket_end <= end
                         and computed_at >= bucket_end

@@ -18,6 +18,7 @@ from pantau.audit import service as audit
 from pantau.auth.dependencies import CurrentUser, client_address
 from pantau.auth.scope import Scope
 from pantau.auth.scope_sql import ScopeRefused, narrow_scope
+from pantau.business_settings.keys import fingerprint
 from pantau.cache.dashboard_cache import CacheKeyParts, CacheOutcome, DashboardCache
 from pantau.core import clock
 from pantau.core.config import Settings
@@ -35,7 +36,7 @@ from pantau.dashboard import (
 from pantau.dashboard.context import SectionContext
 from pantau.dashboard.filters import FilterOptions, filter_options
 from pantau.dashboard.schemas import SectionResponse
-from pantau.web.deps import DbSession, SettingsDep
+from pantau.web.deps import DbSession, EffectiveSettingsDep
 from pantau.web.errors import ApiError, error_responses
 
 router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
@@ -235,7 +236,7 @@ def section_request(section: Section) -> Callable[..., SectionRequest]:
     def dependency(
         caller: CurrentUser,
         session: DbSession,
-        settings: SettingsDep,
+        settings: EffectiveSettingsDep,
         parameters: Annotated[RangeParameters, Depends(range_parameters if section.ranged else no_range)],
         filters: Annotated[ScopeFilters, Depends(scope_filters)],
     ) -> SectionRequest:
@@ -244,19 +245,32 @@ def section_request(section: Section) -> Callable[..., SectionRequest]:
     return dependency
 
 
+def section_cache_key(name: str, scope: Scope, window: Window, settings: Settings) -> CacheKeyParts:
+    """An answer's cache key: the section, the window, the scope and the settings in force (an answer computed
+    under other settings is never served, even if the cache could not be invalidated when they changed)."""
+    return CacheKeyParts(
+        section=name,
+        parameters={"range": window.cache_token, "settings": fingerprint(settings)},
+        scope_key=scope.cache_key,
+        timezone=window.zone.key,
+    )
+
+
+def section_answer(section: Section, context: SectionContext) -> SectionResponse:
+    """The section's answer, saying so when snapshots made under other settings were left aside."""
+    response = section.compute(context)
+    outdated = context.outdated_snapshots()
+    return response if outdated is None else response.model_copy(update={"outdated_snapshots": outdated})
+
+
 def section_body(
     cache: DashboardCache, section: Section, checked: SectionRequest, session: Session
 ) -> tuple[bytes, CacheOutcome]:
     """The section's JSON answer, through the cache: what the API sends, and what the live dashboard pushes."""
-    key = CacheKeyParts(
-        section=section.name,
-        parameters={"range": checked.window.cache_token},
-        scope_key=checked.scope.cache_key,
-        timezone=checked.window.zone.key,
-    )
+    key = section_cache_key(section.name, checked.scope, checked.window, checked.settings)
 
     def compute() -> bytes:
-        return section.compute(checked.on(session.connection())).model_dump_json(by_alias=True).encode()
+        return section_answer(section, checked.on(session.connection())).model_dump_json(by_alias=True).encode()
 
     return cache.read_through(key, compute)
 

@@ -34,6 +34,16 @@ class RangeInfo(CamelModel):
     timezone: str
 
 
+class OutdatedSnapshots(CamelModel):
+    """Snapshots made under another SLA target than the one in force were left aside: the figures they would have
+    given are computed live from the raw tables until a backfill (`pantau aggregate backfill`) rewrites them."""
+
+    sla_target_seconds: float
+    snapshot_sla_target_seconds: list[float]
+
+
 class SectionResponse(CamelModel):
     range: RangeInfo
     generated_at: datetime
+    # Null unless snapshots were left aside because a setting they depend on changed (SPEC §8.5).
+    outdated_snapshots: OutdatedSnapshots | None = None

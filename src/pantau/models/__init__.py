@@ -20,6 +20,7 @@ from pantau.models.pantau import (
     AuditLogEntry,
     AuthSession,
     BroadcastResult,
+    BusinessSetting,
     LoginFailure,
 )
 from pantau.models.reports import ReportRun, ReportSchedule
@@ -30,6 +31,7 @@ __all__ = [
     "AgentActivityLog",
     "AnalyticsSnapshot",
     "BroadcastResult",
+    "BusinessSetting",
     "ApiToken",
     "AuditLogEntry",
     "AuthSession",

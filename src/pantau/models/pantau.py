@@ -1,5 +1,5 @@
 """Pantau's own tables: snapshots (SPEC §7), broadcast results, sign-in sessions, API tokens, sign-in
-failures, audit log."""
+failures, audit log, the settings the business changed."""
 
 from __future__ import annotations
 
@@ -128,3 +128,15 @@ class AuditLogEntry(Base):
     parameters: Mapped[dict | None] = mapped_column(JSONType)
     address: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BusinessSetting(Base):
+    """A setting the business changed (SPEC §8.5): its value in structured form, wins over the environment's."""
+
+    __tablename__ = "business_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[object | None] = mapped_column(JSONType)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Who saved it; null when it came from the command line (or the user was deleted).
+    updated_by: Mapped[str | None] = mapped_column(ID, ForeignKey("users.id", ondelete="SET NULL"))

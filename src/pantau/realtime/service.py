@@ -13,6 +13,7 @@ import time
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from pantau.business_settings.service import effective_settings
 from pantau.cache.store import StoreUnavailable
 from pantau.core.config import Settings
 from pantau.core.database import release_connection
@@ -60,10 +61,10 @@ class Realtime:
         return await run_in_threadpool(self._compute_now, subscription)
 
     def _compute_now(self, subscription: Subscription) -> bytes:
-        settings: Settings = self.app.state.settings
-        window = section_window(subscription.section, settings, subscription.parameters)
-        checked = SectionRequest(scope=subscription.scope, window=window, settings=settings)
         with self.app.state.session_factory() as session:
+            settings = effective_settings(session.connection(), self.app.state.settings)
+            window = section_window(subscription.section, settings, subscription.parameters)
+            checked = SectionRequest(scope=subscription.scope, window=window, settings=settings)
             body, _outcome = section_body(self.app.state.cache, subscription.section, checked, session)
             release_connection(session)
         return body

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
 
+from pantau.business_settings.service import effective_settings
 from pantau.cache.dashboard_cache import DashboardCache, build_cache
 from pantau.core.config import Settings
 from pantau.core.windows import resolve_window
@@ -177,7 +178,8 @@ def _attempt(engine: Engine, settings: Settings, cache: DashboardCache, run_id: 
             window = resolve_window(
                 now=now, zone=settings.zone, start_date=first.isoformat(), end_date=last.isoformat()
             )
-            figures = summary_figures(session.connection(), cache, scope, window, settings)
+            in_force = effective_settings(session.connection(), settings)
+            figures = summary_figures(session.connection(), cache, scope, window, in_force)
         except ScheduleRefused as exc:
             session.rollback()
             # Nothing to retry: the owner's scope no longer allows the report, or nobody is left to send to.

@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from pantau.auth.scope import Scope
-from pantau.cache.dashboard_cache import CacheKeyParts, DashboardCache
+from pantau.cache.dashboard_cache import DashboardCache
 from pantau.core.config import Settings
 from pantau.core.windows import Window, resolve_window
+from pantau.dashboard import router
 from pantau.dashboard.agent_productivity import AgentProductivityResponse
 from pantau.dashboard.automation_impact import AutomationImpactResponse
 from pantau.dashboard.business_impact import BusinessImpactResponse
 from pantau.dashboard.context import SectionContext
 from pantau.dashboard.conversation_effectiveness import ConversationEffectivenessResponse
 from pantau.dashboard.kpi import KpiResponse
-from pantau.dashboard.router import SECTIONS
 from pantau.dashboard.schemas import SectionResponse
 from pantau.dashboard.whatsapp_performance import WhatsappPerformanceResponse
 from pantau.models import Team, User
@@ -54,14 +54,12 @@ def section_answer(
 ) -> SectionResponse:
     """The section's answer for this window and scope: the API's cache entry when fresh, else computed by the
     section itself (and cached for the API)."""
-    section = SECTIONS[name]
-    key = CacheKeyParts(
-        section=name, parameters={"range": window.cache_token}, scope_key=scope.cache_key, timezone=window.zone.key
-    )
+    section = router.SECTIONS[name]
+    key = router.section_cache_key(name, scope, window, settings)
 
     def compute() -> bytes:
         context = SectionContext(connection=connection, scope=scope, window=window, settings=settings)
-        return section.compute(context).model_dump_json(by_alias=True).encode()
+        return router.section_answer(section, context).model_dump_json(by_alias=True).encode()
 
     body, _outcome = cache.read_through(key, compute)
     return section.response_model.model_validate_json(body)
@@ -85,7 +83,7 @@ def summary_figures(
         return section_answer(connection, cache, name, scope, section_window, settings)
 
     # kpi always covers today, whatever the range: the same window its endpoint resolves.
-    today = resolve_window(now=window.now, zone=window.zone, preset=SECTIONS["kpi"].default_range)
+    today = resolve_window(now=window.now, zone=window.zone, preset=router.SECTIONS["kpi"].default_range)
     management = scope.can_read_management_sections
     return SummaryFigures(
         scope=scope,

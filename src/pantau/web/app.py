@@ -14,6 +14,8 @@ from pantau import __version__
 from pantau.aggregation import endpoints as cron_endpoints
 from pantau.audit import endpoints as audit_endpoints
 from pantau.auth import endpoints as auth_endpoints
+from pantau.business_settings import endpoints as settings_endpoints
+from pantau.business_settings import page as settings_page
 from pantau.cache.dashboard_cache import build_cache, process_cache
 from pantau.core.config import Settings, get_settings
 from pantau.core.database import get_engine, make_engine
@@ -74,8 +76,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(ingest_endpoints.router)
     app.include_router(report_endpoints.router)
     app.include_router(schedule_endpoints.router)
+    app.include_router(settings_endpoints.router)
     app.include_router(dashboard_page.router)
     app.include_router(reports_page.router)
+    app.include_router(settings_page.router)
     app.include_router(api_docs.router)
     install_assets(app)
     return app

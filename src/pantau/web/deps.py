@@ -1,4 +1,5 @@
-"""Request dependencies: the settings and a database session, both taken from the app they run in.
+"""Request dependencies: the settings (the environment's, and those in force) and a database session, from the app
+they run in.
 
 Dependencies that do no I/O are `async def`: they run on the event loop instead of taking a worker thread each.
 """
@@ -11,7 +12,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from pantau.business_settings.service import effective_settings
 from pantau.core.config import Settings
+from pantau.core.database import release_connection
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -35,3 +38,15 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 # Function scope: the commit happens before the response leaves, so a client that follows a redirect (or reads what
 # it just wrote) never finds the write missing, and a failed commit is an error response, not a silent loss.
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def get_effective_settings(request: Request, session: DbSession) -> Settings:
+    """The settings in force for this request: the environment's with the business's saved values over them (SPEC
+    §8.5), read once per request; the connection goes back before the handler runs."""
+    settings = effective_settings(session.connection(), request.app.state.settings)
+    release_connection(session)
+    return settings
+
+
+# For what computes figures: the SLA target, peak hours, money settings and business hours in force.
+EffectiveSettingsDep = Annotated[Settings, Depends(get_effective_settings)]

@@ -188,7 +188,18 @@ class Panel {
       const warning = this.failure
         ? h("p", { class: "refresh-warning", role: "status" }, `${t("state.stale")} ${this.failure.detail ?? this.failure.message}`)
         : null;
-      this.body.replaceChildren(...[warning, content].filter(Boolean));
+      // Snapshots made under another SLA target were left aside (a settings change): say so until a backfill.
+      const outdated = this.data.outdatedSnapshots
+        ? h(
+            "p",
+            { class: "outdated-snapshots", "data-role": "outdated-snapshots", role: "note" },
+            t("state.outdatedSnapshots", {
+              target: this.data.outdatedSnapshots.slaTargetSeconds,
+              previous: this.data.outdatedSnapshots.snapshotSlaTargetSeconds.join(", "),
+            }),
+          )
+        : null;
+      this.body.replaceChildren(...[warning, outdated, content].filter(Boolean));
     }
     return this.charts.commit();
   }
