@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from pantau.dashboard.router import SECTIONS
 from pantau.dashboard.schemas import SectionResponse
+from pantau.exports import about
 from pantau.exports.words import TITLES
 
 
@@ -29,3 +30,15 @@ def test_every_key_of_every_section_has_a_title_in_both_languages():
     keys = set().union(*(keys_of(section.response_model) for section in SECTIONS.values()))
     assert keys - TITLES.keys() == set()
     assert all(english and indonesian for english, indonesian in TITLES.values())
+
+
+def test_the_about_sheet_says_when_snapshots_under_another_sla_target_were_left_aside():
+    outdated = {"slaTargetSeconds": 600.0, "snapshotSlaTargetSeconds": [300.0, 450.0]}
+    assert about._outdated_snapshots("en", outdated) == [
+        [
+            "Snapshots",
+            "The SLA target is now 600 s; snapshots made under 300, 450 s are left aside and these figures are "
+            "computed live until a backfill.",
+        ]
+    ]
+    assert about._outdated_snapshots("id", None) == []

@@ -43,6 +43,21 @@ def definitions(language: Language, section: str) -> list[tuple[str, str]]:
     ]
 
 
+def _seconds(value: float) -> str:
+    return f"{value:g}"
+
+
+def _outdated_snapshots(language: Language, outdated: dict | None) -> list[list[object]]:
+    """The page's note when snapshots made under another SLA target were left aside (the figures are live)."""
+    if not outdated:
+        return []
+    note = dictionary(language)["state.outdatedSnapshots"].format(
+        target=_seconds(outdated["slaTargetSeconds"]),
+        previous=", ".join(_seconds(value) for value in outdated["snapshotSlaTargetSeconds"]),
+    )
+    return [[title(language, "snapshots"), note]]
+
+
 def about_sheet(
     connection: Connection,
     language: Language,
@@ -67,6 +82,7 @@ def about_sheet(
         [title(language, "filters"), filters or title(language, "noFilter")],
         [word(language, "scope"), scope_words],
         [word(language, "generated"), document.get("generatedAt")],
+        *_outdated_snapshots(language, document.get("outdatedSnapshots")),
         [],
         [title(language, "definitions")],
         *([panel, text] for panel, text in definitions(language, section)),

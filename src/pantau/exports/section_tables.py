@@ -23,7 +23,7 @@ from pantau.exports.words import DURATION_KEYS, Language, formatted_title, path_
 
 FIGURES = "figures"
 # Keys of every section's answer that describe it rather than measure anything: they go to the About sheet.
-_DESCRIPTION_KEYS = ("range", "generatedAt")
+_DESCRIPTION_KEYS = ("range", "generatedAt", "outdatedSnapshots")
 # The key holding a comparing figure's value, in the order tried.
 _COMPARED_VALUE_KEYS = ("value", "total", "rate")
 _COMPARISON_KEYS = ("previous", "change", "trend")

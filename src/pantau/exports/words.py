@@ -178,6 +178,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "timezone": ("Time zone", "Zona waktu"),
     "filters": ("Filters", "Filter"),
     "noFilter": ("none", "tidak ada"),
+    "snapshots": ("Snapshots", "Snapshot"),
     "definitions": ("Definitions", "Definisi"),
 }
 
