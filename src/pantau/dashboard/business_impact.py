@@ -18,11 +18,11 @@ from pantau.core import numbers
 from pantau.core.windows import local_date, local_midnight, resolve_window
 from pantau.dashboard import activity
 from pantau.dashboard.automation_impact import time_saved
-from pantau.dashboard.broadcast_results import broadcast_results
-from pantau.dashboard.contact_history import range_contacts
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.facts import cohort_in_scope, count_where
 from pantau.dashboard.schemas import CamelModel, SectionResponse, Trend
+from pantau.metrics.broadcast_results import broadcast_results
+from pantau.metrics.contact_history import range_contacts
+from pantau.metrics.facts import cohort_in_scope, count_where
 from pantau.models import AgentActivityLog, Conversation, Lead, Message, Ticket
 
 activity_logs = AgentActivityLog.__table__
@@ -132,7 +132,7 @@ def _tickets_resolved(ctx: SectionContext) -> TicketsResolved:
 
 
 def _campaign_conversion(ctx: SectionContext) -> list[CampaignConversion]:
-    campaigns = broadcast_results(ctx, limit=CAMPAIGNS_SHOWN)
+    campaigns = broadcast_results(ctx.parts, ctx.window.start, ctx.window.end, limit=CAMPAIGNS_SHOWN)
     converted = dict(
         ctx.connection.execute(
             select(leads.c.broadcast_id, func.count(distinct(leads.c.contact_id)))

@@ -10,10 +10,10 @@ from pantau.auth.scope_sql import conversations_in_scope, messages_in_scope, tic
 from pantau.core import numbers
 from pantau.core.sql import percentile
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.facts import cohort_facts, count_where, response_seconds
-from pantau.dashboard.message_parts import DELIVERED
 from pantau.dashboard.schemas import CamelModel, Comparison, SectionResponse, Status
 from pantau.dashboard.sla import sla_status
+from pantau.metrics.facts import cohort_facts, count_where, response_seconds
+from pantau.metrics.message_parts import DELIVERED
 from pantau.models import Conversation, Message, Ticket
 
 conversations = Conversation.__table__

@@ -36,20 +36,20 @@ from sqlalchemy import (
     update,
 )
 
-from pantau.aggregation.broadcasts import broadcasts_created, write_broadcast_results
-from pantau.aggregation.buckets import HOUR, bucket_start, buckets_between
 from pantau.auth.scope import conversation_scopes
 from pantau.core.database import read_side_by_side
 from pantau.core.sql import UPSERT_BATCH, epoch, upsert
-from pantau.dashboard.contact_history import ContactParts, is_second_conversation, previous_conversation_at
-from pantau.dashboard.facts import cohort_filter, conversation_facts
-from pantau.dashboard.message_parts import (
+from pantau.metrics.broadcast_store import broadcasts_created, write_broadcast_results
+from pantau.metrics.buckets import HOUR, bucket_start, buckets_between
+from pantau.metrics.contact_history import ContactParts, is_second_conversation, previous_conversation_at
+from pantau.metrics.facts import cohort_filter, conversation_facts
+from pantau.metrics.message_parts import (
     MessageGrouping,
     MessageParts,
     collect_message_parts,
     messages_with_their_conversations,
 )
-from pantau.dashboard.parts import (
+from pantau.metrics.parts import (
     ConversationParts,
     Grouping,
     collect_grouped_parts,
@@ -75,7 +75,7 @@ _FINEST_FIRST = [SnapshotType.hourly, SnapshotType.daily, SnapshotType.weekly]
 @dataclass(slots=True)
 class BucketParts:
     """What one snapshot row holds for its bucket and scope: the conversation parts, and how many of the bucket's
-    conversations are their contact's first in that scope (see `dashboard.contact_history`)."""
+    conversations are their contact's first in that scope (see `metrics.contact_history`)."""
 
     conversations: ConversationParts = field(default_factory=ConversationParts)
     first_contacts: int = 0

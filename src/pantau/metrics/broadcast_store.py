@@ -1,6 +1,6 @@
-"""Storing broadcast results per scope (see `dashboard.broadcast_results`): rewritten whole per broadcast, an
-organisation row for every broadcast computed (even one without messages), so a missing team or agent row means
-none of its messages is in that scope."""
+"""The stored broadcast results per scope (see `metrics.broadcast_results`), written by the aggregation runs and
+read by the sections: rewritten whole per broadcast, an organisation row for every broadcast computed (even one
+without messages), so a missing team or agent row means none of its messages is in that scope."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, and_, delete, or_, select
 
 from pantau.core.sql import UPSERT_BATCH, upsert
-from pantau.dashboard.broadcast_results import REPLY_WINDOW, results_per_scope
+from pantau.metrics.broadcast_results import REPLY_WINDOW, results_per_scope
 from pantau.models import Broadcast, BroadcastResult
 from pantau.models.enums import ScopeType
 

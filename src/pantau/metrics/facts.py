@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Integer, and_, case, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, case, exists, func, literal, not_, or_, select
 from sqlalchemy.sql import Subquery
 
 from pantau.auth.scope import Scope
@@ -113,6 +113,11 @@ def conversation_facts(*conditions: ColumnElement[bool], name: str = "facts") ->
 def response_seconds(facts: Subquery) -> ColumnElement[float]:
     """The FRT of a conversation in the response population (SPEC §3), else null, so AVG and COUNT skip it."""
     return case((facts.c.in_response_stats == 1, facts.c.frt_seconds))
+
+
+def unanswered_overdue(facts: Subquery, now: datetime, target_seconds: float) -> ColumnElement[bool]:
+    """Unanswered and waiting longer than the first-response SLA target since s0: already breaching it."""
+    return and_(facts.c.unanswered == 1, seconds_between(literal(now, facts.c.s0.type), facts.c.s0) > target_seconds)
 
 
 def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:

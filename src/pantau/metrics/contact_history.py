@@ -24,11 +24,11 @@ from sqlalchemy import ColumnElement, Connection, FromClause, and_, case, exists
 from pantau.auth.scope import Scope
 from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core.windows import local_date
-from pantau.dashboard.facts import count_where
+from pantau.metrics.facts import count_where
 from pantau.models import Conversation
 
 if TYPE_CHECKING:
-    from pantau.dashboard.parts_source import PartsSource
+    from pantau.metrics.parts_source import PartsSource
 
 conversations = Conversation.__table__
 
