@@ -13,19 +13,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, Connection, case, distinct, exists, func, select
 
-from pantau.auth.scope import conversation_scopes
+from pantau.auth.scope import Scope, conversation_scopes
 from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core.sql import plus_seconds
 from pantau.metrics.facts import count_where
 from pantau.metrics.message_parts import DELIVERED, SENT
 from pantau.models import Broadcast, Conversation, Message, User
-
-if TYPE_CHECKING:
-    from pantau.metrics.parts_source import PartsSource
 
 broadcasts = Broadcast.__table__
 conversations = Conversation.__table__
@@ -66,8 +63,17 @@ def _counted() -> list[ColumnElement[bool]]:
     return [messages.c.direction == "outbound", messages.c.status.is_not(None)]
 
 
+class StoredResults(Protocol):
+    """What `broadcast_results` reads the stored results through, in its scope (`metrics.parts_source.PartsSource`)."""
+
+    connection: Connection
+    scope: Scope
+
+    def broadcast_outcomes(self, ids: list[str]) -> dict[str, tuple[int, ...] | None]: ...
+
+
 def broadcast_results(
-    parts: PartsSource, start: datetime, end: datetime, limit: int | None = None
+    parts: StoredResults, start: datetime, end: datetime, limit: int | None = None
 ) -> list[BroadcastOutcome]:
     """Broadcasts created in [start, end), latest first (created_at desc, then id), with a message in the parts'
     scope; the latest `limit` of them with a limit."""
@@ -94,7 +100,7 @@ def broadcast_results(
     return results
 
 
-def _live_results(parts: PartsSource, ids: list[str]) -> dict[str, tuple[int, ...]]:
+def _live_results(parts: StoredResults, ids: list[str]) -> dict[str, tuple[int, ...]]:
     if not ids:
         return {}
     status = messages.c.status
