@@ -17,6 +17,7 @@ from pantau.dashboard.context import SectionContext
 from pantau.dashboard.privacy import phone_for
 from pantau.dashboard.schemas import CamelModel, SectionResponse
 from pantau.metrics.broadcast_results import BroadcastOutcome, broadcast_results
+from pantau.metrics.facts import in_range
 from pantau.metrics.message_parts import MessageParts, failure_of
 from pantau.metrics.parts import MICROSECONDS
 from pantau.models import Broadcast, Contact, Conversation, Message, WhatsappSession
@@ -112,8 +113,7 @@ class WhatsappPerformanceResponse(SectionResponse):
 def _outbound_created_in_range(ctx: SectionContext) -> ColumnElement[bool]:
     return and_(
         messages.c.direction == "outbound",
-        messages.c.created_at >= ctx.window.start,
-        messages.c.created_at < ctx.window.end,
+        in_range(messages.c.created_at, ctx.window.start, ctx.window.end),
     )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Connection, case, distinct, exists, func, 
 from pantau.auth.scope import Scope, conversation_scopes
 from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core.sql import plus_seconds
-from pantau.metrics.facts import count_where
+from pantau.metrics.facts import count_where, in_range
 from pantau.metrics.message_parts import DELIVERED, SENT
 from pantau.models import Broadcast, Conversation, Message, User
 
@@ -80,7 +80,7 @@ def broadcast_results(
     candidates = list(
         parts.connection.execute(
             select(broadcasts.c.id, broadcasts.c.name)
-            .where(broadcasts.c.created_at >= start, broadcasts.c.created_at < end)
+            .where(in_range(broadcasts.c.created_at, start, end))
             .order_by(broadcasts.c.created_at.desc(), broadcasts.c.id)
         )
     )

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, delete, or_, select
+from sqlalchemy import Connection, and_, delete, select
 
 from pantau.core.sql import UPSERT_BATCH, upsert
 from pantau.metrics.broadcast_results import REPLY_WINDOW, results_per_scope
+from pantau.metrics.facts import in_ranges
 from pantau.models import Broadcast, BroadcastResult
 from pantau.models.enums import ScopeType
 
@@ -21,7 +22,7 @@ COUNTS = ("total", "sent", "delivered", "read", "failed", "responded")
 def broadcasts_created(connection: Connection, spans: list[tuple[datetime, datetime]]) -> list[str]:
     if not spans:
         return []
-    created_in = or_(*(and_(broadcasts.c.created_at >= start, broadcasts.c.created_at < end) for start, end in spans))
+    created_in = in_ranges(broadcasts.c.created_at, spans)
     return list(connection.execute(select(broadcasts.c.id).where(created_in).order_by(broadcasts.c.id)).scalars())
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, Connection, FromClause, and_, case, exists
 from pantau.auth.scope import Scope
 from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core.windows import local_date
-from pantau.metrics.facts import count_where
+from pantau.metrics.facts import cohort_in_scope, count_where
 from pantau.models import Conversation
 
 conversations = Conversation.__table__
@@ -149,12 +149,10 @@ def range_contacts(
         start_day = local_date(start, parts.zone)
         returning = history.returning_from(start_day)
         return RangeContacts(new + returning, new, returning + history.second_since(start_day) if repeat else None)
-    in_range = and_(
-        conversations.c.created_at >= start, conversations.c.created_at < end, conversations_in_scope(scope)
-    )
+    cohort = cohort_in_scope(scope, start, end)
     per_contact = (
         select(conversations.c.contact_id, func.count().label("conversations"))
-        .where(in_range)
+        .where(cohort)
         .group_by(conversations.c.contact_id)
         .subquery("per_contact")
     )

@@ -15,6 +15,7 @@ For each conversation of a cohort (created in a window, inside a scope) it yield
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Integer, and_, case, exists, func, literal, not_, or_, select
@@ -33,9 +34,19 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, 1), else_=0).cast(Integer)
 
 
+def in_range(column: ColumnElement, start: datetime, end: datetime) -> ColumnElement[bool]:
+    """`column` lies in [start, end): every range, cohort and bucket is half-open (SPEC §3), written here once."""
+    return and_(column >= start, column < end)
+
+
+def in_ranges(column: ColumnElement, ranges: Iterable[tuple[datetime, datetime]]) -> ColumnElement[bool]:
+    """`column` lies in one of the half-open ranges."""
+    return or_(*(in_range(column, start, end) for start, end in ranges))
+
+
 def cohort_filter(start: datetime, end: datetime) -> ColumnElement[bool]:
     """A conversation belongs to a range when its `created_at` is in [start, end)."""
-    return and_(conversations.c.created_at >= start, conversations.c.created_at < end)
+    return in_range(conversations.c.created_at, start, end)
 
 
 def cohort_in_scope(scope: Scope, start: datetime, end: datetime) -> ColumnElement[bool]:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, func, select
 from sqlalchemy.sql import Subquery
 
 from pantau.auth.scope import Scope
@@ -30,7 +30,7 @@ from pantau.metrics.contact_history import (
     is_second_conversation,
     previous_conversation_at,
 )
-from pantau.metrics.facts import conversation_facts
+from pantau.metrics.facts import conversation_facts, in_ranges
 from pantau.metrics.message_parts import (
     MessageGrouping,
     MessageParts,
@@ -223,9 +223,7 @@ class PartsSource:
             scope_type, (scope_id,) = rows
             total += stored_message_parts(self.connection, plan.snapshot_buckets, scope_type, scope_id)
         if plan.live:
-            created_in = or_(
-                *(and_(messages.c.created_at >= start, messages.c.created_at < end) for start, end in plan.live)
-            )
+            created_in = in_ranges(messages.c.created_at, plan.live)
             in_scope = None if organisation else conversations_in_scope(self.scope)
             grouping = MessageGrouping([], messages_with_conversations(), in_scope)
             total += collect_message_parts(self.connection, created_in, [grouping])[0].get((), MessageParts())
@@ -390,9 +388,7 @@ class PartsSource:
 
 
 def _created_in(intervals: list[tuple[datetime, datetime]]) -> ColumnElement[bool]:
-    return or_(
-        *(and_(conversations.c.created_at >= start, conversations.c.created_at < end) for start, end in intervals)
-    )
+    return in_ranges(conversations.c.created_at, intervals)
 
 
 def _settles(freshness: Freshness, now: datetime, sla_target_seconds: float) -> bool:
