@@ -1,7 +1,7 @@
 """Record every dashboard section's JSON on the demo S data set, or compare a new recording with an earlier one.
 
 A change that must move no figure (a refactoring of the metrics code) is checked with it: record before, compare
-after, byte for byte. The data set is generated from a fixed seed at a pinned `now`, loaded into a fresh SQLite file
+after, byte for byte. The data set is generated from a seed at a pinned `now`, loaded into a fresh SQLite file
 and a fresh PostgreSQL database; each section is computed for an owner, a supervisor and an agent, with team and agent
 filters and several ranges, live (`use_snapshots` off) and from snapshots built by a backfill and a run of each
 aggregation job at `now`. Each answer is the body the API sends (`model_dump_json(by_alias=True)`).
@@ -11,6 +11,8 @@ aggregation job at `now`. Each answer is the body the API sends (`model_dump_jso
 
 PostgreSQL: `PANTAU_TEST_POSTGRES_URL` (a superuser URL, default postgres on 127.0.0.1:5432); a database of this
 process's own is created and dropped. `--dialect sqlite` or `--dialect postgresql` records one of them only.
+`--size`, `--seed` and `--now` choose another data set (demo M, another day or hour); the recording keeps them, and
+compare rebuilds the same one.
 """
 
 from __future__ import annotations
@@ -51,16 +53,34 @@ NOW = datetime(2026, 3, 4, 7, 37, 12, tzinfo=UTC)
 SEED = 11
 POSTGRES_ADMIN_URL = os.environ.get("PANTAU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
-# (label, preset, startDate, endDate): the defaults, presets of every kind, custom dates of a week and of one day.
-RANGES = [
-    ("default", None, None, None),
-    ("yesterday", "yesterday", None, None),
-    ("24h", "24h", None, None),
-    ("7d", "7d", None, None),
-    ("30d", "30d", None, None),
-    ("custom-week", None, "2026-02-26", "2026-03-03"),
-    ("custom-day", None, "2026-03-02", "2026-03-02"),
-]
+
+@dataclass(frozen=True)
+class Demo:
+    size: str
+    seed: int
+    now: datetime
+
+    def to_json(self) -> dict:
+        return {"size": self.size, "seed": self.seed, "now": self.now.isoformat()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Demo:
+        return cls(data["size"], data["seed"], datetime.fromisoformat(data["now"]))
+
+    def ranges(self) -> list[tuple[str, str | None, str | None, str | None]]:
+        """(label, preset, startDate, endDate): the defaults, presets of every kind, custom dates of a week (the six
+        days before yesterday and yesterday) and of one day (the day before yesterday)."""
+        today = local_date(self.now, ZoneInfo(ZONE))
+        week, day = (today - timedelta(days=6), today - timedelta(days=1)), today - timedelta(days=2)
+        return [
+            ("default", None, None, None),
+            ("yesterday", "yesterday", None, None),
+            ("24h", "24h", None, None),
+            ("7d", "7d", None, None),
+            ("30d", "30d", None, None),
+            ("custom-week", None, week[0].isoformat(), week[1].isoformat()),
+            ("custom-day", None, day.isoformat(), day.isoformat()),
+        ]
 
 
 @dataclass(frozen=True)
@@ -103,8 +123,9 @@ def callers(connection: Connection) -> list[Caller]:
     ]
 
 
-def answers(connection: Connection, settings: Settings, use_snapshots: bool) -> Iterator[tuple[str, str]]:
+def answers(connection: Connection, settings: Settings, demo: Demo, use_snapshots: bool) -> Iterator[tuple[str, str]]:
     zone = ZoneInfo(ZONE)
+    ranges = demo.ranges()
     for caller in callers(connection):
         scope = caller.scope
         if caller.team_id is not None or caller.agent_id is not None:
@@ -112,9 +133,9 @@ def answers(connection: Connection, settings: Settings, use_snapshots: bool) -> 
         for section in SECTIONS.values():
             if section.management and not caller.scope.can_read_management_sections:
                 continue
-            for label, preset, start_date, end_date in RANGES if section.ranged else RANGES[:1]:
+            for label, preset, start_date, end_date in ranges if section.ranged else ranges[:1]:
                 window = resolve_window(
-                    now=NOW,
+                    now=demo.now,
                     zone=zone,
                     preset=preset if section.ranged else None,
                     start_date=start_date,
@@ -128,32 +149,35 @@ def answers(connection: Connection, settings: Settings, use_snapshots: bool) -> 
                 yield f"{caller.label} {section.name} {label}", body
 
 
-def load_demo(engine: Engine) -> None:
+def load_demo(engine: Engine, demo: Demo) -> None:
     upgrade(engine)
-    generator = DemoGenerator(SIZES["S"], seed=SEED, now=NOW, zone=ZoneInfo(ZONE), password_hash="not-a-password")
+    size = SIZES[demo.size]
+    generator = DemoGenerator(size, seed=demo.seed, now=demo.now, zone=ZoneInfo(ZONE), password_hash="not-a-password")
     load(engine, generator.batches(), reset=False)
 
 
-def build_snapshots(engine: Engine, settings: Settings) -> None:
-    """Every week that a 30-day range touches, then a run of each job at `now` (which also rewrites what moved)."""
-    today = local_date(NOW, settings.zone)
-    backfill(engine, settings, today - timedelta(days=35), today, now=NOW)
+def build_snapshots(engine: Engine, settings: Settings, demo: Demo) -> None:
+    """Every week that the data or a 30-day range touches, then a run of each job at `now` (which also rewrites what
+    moved)."""
+    today = local_date(demo.now, settings.zone)
+    days = max(35, SIZES[demo.size].days + 7)
+    backfill(engine, settings, today - timedelta(days=days), today, now=demo.now)
     for kind in (SnapshotType.hourly, SnapshotType.daily, SnapshotType.weekly):
-        run_aggregation(engine, settings, kind, now=NOW)
+        run_aggregation(engine, settings, kind, now=demo.now)
 
 
-def record_dialect(url: str) -> dict[str, str]:
+def record_dialect(url: str, demo: Demo) -> dict[str, str]:
     engine = make_engine(url)
     try:
-        load_demo(engine)
+        load_demo(engine, demo)
         settings = settings_for(url)
         found: dict[str, str] = {}
         with engine.connect() as connection:
-            for key, body in answers(connection, settings, use_snapshots=False):
+            for key, body in answers(connection, settings, demo, use_snapshots=False):
                 found[f"live {key}"] = body
-        build_snapshots(engine, settings)
+        build_snapshots(engine, settings, demo)
         with engine.connect() as connection:
-            for key, body in answers(connection, settings, use_snapshots=True):
+            for key, body in answers(connection, settings, demo, use_snapshots=True):
                 found[f"snapshots {key}"] = body
         return found
     finally:
@@ -164,12 +188,12 @@ def _admin() -> Engine:
     return create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
 
 
-def record(dialects: list[str]) -> dict[str, str]:
+def record(dialects: list[str], demo: Demo) -> dict[str, str]:
     found: dict[str, str] = {}
     for dialect in dialects:
         if dialect == "sqlite":
             with tempfile.TemporaryDirectory() as directory:
-                answers_of = record_dialect(f"sqlite:///{Path(directory) / 'answers.db'}")
+                answers_of = record_dialect(f"sqlite:///{Path(directory) / 'answers.db'}", demo)
         else:
             name = f"pantau_answers_{os.getpid()}"
             admin = _admin()
@@ -178,7 +202,7 @@ def record(dialects: list[str]) -> dict[str, str]:
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
             try:
                 url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-                answers_of = record_dialect(url)
+                answers_of = record_dialect(url, demo)
             finally:
                 with admin.connect() as connection:
                     connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -234,15 +258,26 @@ def main() -> int:
     parser.add_argument("action", choices=["record", "compare"])
     parser.add_argument("path", type=Path, help="the recording: written by record, read by compare")
     parser.add_argument("--dialect", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--size", choices=["S", "M"], default="S", help="the demo size (record only)")
+    parser.add_argument("--seed", type=int, default=SEED, help="the demo seed (record only)")
+    parser.add_argument(
+        "--now", type=datetime.fromisoformat, default=NOW, help="the pinned now, ISO with an offset (record only)"
+    )
     arguments = parser.parse_args()
     dialects = ["sqlite", "postgresql"] if arguments.dialect == "both" else [arguments.dialect]
     if arguments.action == "compare":
-        recorded = json.loads(arguments.path.read_text())
-        recorded = {key: body for key, body in recorded.items() if key.split(" ", 1)[0] in dialects}
-    found = record(dialects)
+        recording = json.loads(arguments.path.read_text())
+        demo = Demo.from_json(recording["demo"])
+        recorded = {key: body for key, body in recording["answers"].items() if key.split(" ", 1)[0] in dialects}
+    else:
+        if arguments.now.tzinfo is None:
+            parser.error("--now: give an offset, e.g. 2026-03-04T14:37:12+07:00")
+        demo = Demo(arguments.size, arguments.seed, arguments.now.astimezone(UTC))
+    print(f"demo {demo.size}, seed {demo.seed}, now {demo.now.isoformat()}")
+    found = record(dialects, demo)
     print(f"sha256 of the answers: {digest(found)}")
     if arguments.action == "record":
-        arguments.path.write_text(json.dumps(found, indent=0, sort_keys=True))
+        arguments.path.write_text(json.dumps({"demo": demo.to_json(), "answers": found}, indent=0, sort_keys=True))
         print(f"recorded {len(found)} answers in {arguments.path}")
         return 0
     return compare(recorded, found)
