@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the tests need and runs the whole suite: Python packages in .venv, Debian chromium for the
 # browser tests, and PostgreSQL and Redis on localhost (started when installed but stopped; installed when missing
-# and running as root). It checks the code with ruff first. Arguments are passed to pytest, e.g.
-# `scripts/test.sh -k kpi`.
+# and running as root). It checks the code with ruff and the layers with import-linter first. Arguments are passed
+# to pytest, e.g. `scripts/test.sh -k kpi`.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$PANTAU_ROOT"
@@ -49,6 +49,12 @@ export PANTAU_TEST_CHROMIUM="${PANTAU_TEST_CHROMIUM:-/usr/bin/chromium}"
 say "checking style (ruff)"
 "$VENV/bin/ruff" check --quiet src tests
 "$VENV/bin/ruff" format --check --quiet src tests
+
+say "checking the layers (import-linter, contracts in pyproject.toml)"
+if ! layers="$("$VENV/bin/lint-imports" --no-cache --no-logo 2>&1)"; then
+  printf '%s\n' "$layers" >&2
+  die "an import crosses the layers of docs/architecture.md"
+fi
 
 say "running the test suite"
 exec "$VENV/bin/python" -m pytest "$@"

@@ -18,10 +18,11 @@ from apscheduler.triggers.date import DateTrigger
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
-from pantau.aggregation import jobs, snapshots
-from pantau.aggregation.broadcasts import write_broadcast_results
+from pantau.aggregation import jobs
 from pantau.aggregation.jobs import LOCK_IDS, run_aggregation, span_start
 from pantau.aggregation.scheduler import build_scheduler
+from pantau.metrics import snapshots
+from pantau.metrics.broadcast_store import write_broadcast_results
 from pantau.migrations.runner import upgrade
 from pantau.models import AnalyticsSnapshot, BroadcastResult
 from pantau.models.enums import SnapshotType

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from pantau.aggregation.buckets import bucket_start
 from pantau.aggregation.jobs import aggregate
-from pantau.aggregation.snapshots import write_snapshots
 from pantau.dashboard.router import SECTIONS
+from pantau.metrics.buckets import bucket_start
+from pantau.metrics.snapshots import write_snapshots
 from pantau.models import AnalyticsSnapshot
 from pantau.models.enums import SnapshotType
 from tests.conftest import make_settings
@@ -269,8 +269,8 @@ def test_snapshots_made_with_another_sla_target_or_time_zone_are_not_used(connec
 
 
 def test_snapshots_of_another_parts_version_are_not_used(connection, data, organisation):
-    from pantau.aggregation.snapshots import PARTS_VERSION
     from pantau.dashboard import conversation_effectiveness
+    from pantau.metrics.snapshots import PARTS_VERSION
 
     window = _late_arrival_window(data)
     for snapshot_id, metrics in connection.execute(select(AnalyticsSnapshot.id, AnalyticsSnapshot.metrics)).all():

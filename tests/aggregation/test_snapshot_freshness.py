@@ -8,12 +8,12 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from pantau.aggregation.buckets import bucket_start
 from pantau.aggregation.jobs import aggregate, moved_conversations
-from pantau.aggregation.snapshots import snapshots, write_snapshots
 from pantau.dashboard import automation_impact, conversation_effectiveness
-from pantau.dashboard.parts_source import PartsSource
 from pantau.dashboard.router import SECTIONS
+from pantau.metrics.buckets import bucket_start
+from pantau.metrics.parts_source import PartsSource
+from pantau.metrics.snapshots import snapshots, write_snapshots
 from pantau.models import Conversation
 from pantau.models.enums import SnapshotType
 from tests.conftest import make_settings

@@ -7,7 +7,7 @@ need at least two rows and 5 chats per row on average (docs/decisions.md).
 from __future__ import annotations
 
 from pantau.dashboard import agent_productivity
-from pantau.dashboard.parts import ConversationParts
+from pantau.metrics.parts import ConversationParts
 from tests.support.builders import local
 from tests.support.sections import ORGANISATION, own_scope, run_section, team_scope
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from pantau.dashboard.facts import cohort_filter, conversation_facts
+from pantau.metrics.facts import cohort_filter, conversation_facts
 from pantau.models import Conversation
 from tests.support.builders import local
 

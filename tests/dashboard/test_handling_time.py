@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-from pantau.aggregation.snapshots import write_snapshots
 from pantau.dashboard import agent_productivity
+from pantau.metrics.snapshots import write_snapshots
 from pantau.models.enums import SnapshotType
 from tests.support.builders import local
 from tests.support.sections import run_section

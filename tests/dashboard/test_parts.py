@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pantau.dashboard.parts import ConversationParts
+from pantau.metrics.parts import ConversationParts
 
 
 def test_many_parts_add_up_at_once_as_they_do_pairwise():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pantau.aggregation.snapshots import write_snapshots
 from pantau.dashboard import whatsapp_performance
+from pantau.metrics.snapshots import write_snapshots
 from pantau.models.enums import SnapshotType
 from tests.support.builders import local
 from tests.support.sections import ORGANISATION, own_scope, run_section, team_scope

@@ -27,16 +27,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, Engine, FromClause, delete, false, func, select, union
 
-from pantau.aggregation.broadcasts import closing_broadcasts, write_broadcast_results
-from pantau.aggregation.buckets import bucket_start, buckets_between, next_bucket_start
 from pantau.aggregation.rewrite import Rewrite, write_rewrite
-from pantau.aggregation.snapshots import current_buckets, write_snapshots
 from pantau.auth.scope import conversation_scopes
 from pantau.business_settings.service import effective_settings
 from pantau.core import clock
 from pantau.core.config import Settings
 from pantau.core.windows import local_midnight
-from pantau.dashboard.message_parts import messages_with_their_conversations
+from pantau.metrics.broadcast_store import closing_broadcasts, write_broadcast_results
+from pantau.metrics.buckets import bucket_start, buckets_between, next_bucket_start
+from pantau.metrics.message_parts import messages_with_their_conversations
+from pantau.metrics.snapshots import current_buckets, write_snapshots
 from pantau.models import AnalyticsSnapshot, Conversation, Message, User
 from pantau.models.enums import ScopeType, SnapshotType
 

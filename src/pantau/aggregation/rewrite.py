@@ -22,9 +22,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
 
-from pantau.aggregation.broadcasts import broadcasts_created, write_broadcast_results
-from pantau.aggregation.buckets import bucket_start, buckets_between, next_bucket_start
-from pantau.aggregation.snapshots import (
+from pantau.core.database import read_side_by_side
+from pantau.core.sql import UPSERT_BATCH
+from pantau.metrics.broadcast_store import broadcasts_created, write_broadcast_results
+from pantau.metrics.buckets import bucket_start, buckets_between, next_bucket_start
+from pantau.metrics.contact_history import ContactParts
+from pantau.metrics.message_parts import MessageParts
+from pantau.metrics.parts import ConversationParts
+from pantau.metrics.snapshots import (
     PARTS_VERSION,
     BucketParts,
     ScopeKey,
@@ -33,11 +38,6 @@ from pantau.aggregation.snapshots import (
     snapshots,
     store_rows,
 )
-from pantau.core.database import read_side_by_side
-from pantau.core.sql import UPSERT_BATCH
-from pantau.dashboard.contact_history import ContactParts
-from pantau.dashboard.message_parts import MessageParts
-from pantau.dashboard.parts import ConversationParts
 from pantau.models.enums import ScopeType, SnapshotType
 
 Parts = dict[ScopeKey, dict[datetime, BucketParts]]

@@ -20,7 +20,7 @@ from pantau.bench.runner import _database, _machine, _owner, _peak_memory_mb, _r
 from pantau.core import clock
 from pantau.core.config import Settings
 from pantau.core.windows import resolve_window
-from pantau.dashboard.facts import cohort_in_scope
+from pantau.metrics.facts import cohort_in_scope
 from pantau.models import Conversation
 
 

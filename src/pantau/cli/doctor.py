@@ -168,7 +168,7 @@ def check_time_zone(settings: Settings, now: datetime) -> Check:
 
 def _expected_since(kind: str, now: datetime, settings: Settings) -> datetime:
     """When the newest run of the kind was due: its last scheduled time, or the one before while within grace."""
-    from pantau.aggregation.buckets import bucket_start
+    from pantau.metrics.buckets import bucket_start
     from pantau.models.enums import SnapshotType
 
     due = bucket_start(SnapshotType(kind), now, settings.zone)

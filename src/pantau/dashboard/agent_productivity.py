@@ -21,9 +21,9 @@ from pantau.core.sql import seconds_between
 from pantau.dashboard import activity
 from pantau.dashboard.context import SectionContext
 from pantau.dashboard.kpi import ACTIVE_STATUSES
-from pantau.dashboard.parts import ConversationParts
 from pantau.dashboard.per_agent import name_order, people_with
 from pantau.dashboard.schemas import CamelModel, SectionResponse
+from pantau.metrics.parts import ConversationParts
 from pantau.models import AgentActivityLog, Conversation, Message, User
 
 conversations = Conversation.__table__

@@ -2,7 +2,7 @@
 
 Every figure is made of the cohort's additive parts (conversations created in the range, in scope), so
 chatbot + hybrid + human is the cohort size and the same bot-engaged total stands behind the three rates. A
-conversation is dropped as `dashboard.parts.DROP_OFF_AFTER` defines it.
+conversation is dropped as `metrics.parts.DROP_OFF_AFTER` defines it.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from pantau.core import numbers
 from pantau.core.config import Settings
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.parts import ConversationParts
 from pantau.dashboard.schemas import CamelModel, SectionResponse
+from pantau.metrics.parts import ConversationParts
 
 TOP_INTENTS = 10
 

@@ -18,11 +18,11 @@ from pantau.core import numbers
 from pantau.core.windows import local_date, local_midnight, resolve_window
 from pantau.dashboard import activity
 from pantau.dashboard.automation_impact import time_saved
-from pantau.dashboard.broadcast_results import broadcast_results
-from pantau.dashboard.contact_history import range_contacts
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.facts import cohort_in_scope, count_where
 from pantau.dashboard.schemas import CamelModel, SectionResponse, Trend
+from pantau.metrics.broadcast_results import broadcast_results
+from pantau.metrics.contact_history import range_contacts
+from pantau.metrics.facts import cohort_in_scope, count_where, in_range
 from pantau.models import AgentActivityLog, Conversation, Lead, Message, Ticket
 
 activity_logs = AgentActivityLog.__table__
@@ -96,19 +96,15 @@ class BusinessImpactResponse(SectionResponse):
     customer_lifetime_value: list[LifetimeValue]
 
 
-def _between(column, start: datetime, end: datetime) -> ColumnElement[bool]:
-    return and_(column >= start, column < end)
-
-
 def _leads_generated(ctx: SectionContext) -> LeadsGenerated:
     window = ctx.window
-    created_in_range = _between(leads.c.created_at, window.start, window.end)
+    created_in_range = in_range(leads.c.created_at, window.start, window.end)
     total, previous, won = ctx.connection.execute(
         select(
             count_where(created_in_range),
-            count_where(_between(leads.c.created_at, window.previous_start, window.previous_end)),
+            count_where(in_range(leads.c.created_at, window.previous_start, window.previous_end)),
             count_where(and_(created_in_range, leads.c.status == "won")),
-        ).where(leads_in_scope(ctx.scope), _between(leads.c.created_at, window.previous_start, window.end))
+        ).where(leads_in_scope(ctx.scope), in_range(leads.c.created_at, window.previous_start, window.end))
     ).one()
     comparison = numbers.comparison(total, previous, numbers.LEADS_T)
     return LeadsGenerated(
@@ -125,14 +121,14 @@ def _tickets_resolved(ctx: SectionContext) -> TicketsResolved:
     windows["in_range"] = ctx.window
     counts = ctx.connection.execute(
         select(
-            *(count_where(_between(tickets.c.resolved_at, window.start, window.end)) for window in windows.values())
+            *(count_where(in_range(tickets.c.resolved_at, window.start, window.end)) for window in windows.values())
         ).where(tickets_in_scope(ctx.scope))
     ).one()
     return TicketsResolved(**dict(zip(windows, counts, strict=True)))
 
 
 def _campaign_conversion(ctx: SectionContext) -> list[CampaignConversion]:
-    campaigns = broadcast_results(ctx, limit=CAMPAIGNS_SHOWN)
+    campaigns = broadcast_results(ctx.parts, ctx.window.start, ctx.window.end, limit=CAMPAIGNS_SHOWN)
     converted = dict(
         ctx.connection.execute(
             select(leads.c.broadcast_id, func.count(distinct(leads.c.contact_id)))
@@ -215,7 +211,7 @@ def _revenue_attributed(ctx: SectionContext) -> RevenueAttributed:
     amount, won_leads = ctx.connection.execute(
         select(func.coalesce(func.sum(leads.c.value), 0), func.count()).where(
             leads.c.status == "won",
-            _between(leads.c.won_at, ctx.window.start, ctx.window.end),
+            in_range(leads.c.won_at, ctx.window.start, ctx.window.end),
             leads_in_scope(ctx.scope),
         )
     ).one()

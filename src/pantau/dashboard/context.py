@@ -11,8 +11,8 @@ from sqlalchemy import Connection
 from pantau.auth.scope import Scope
 from pantau.core.config import Settings
 from pantau.core.windows import Window, iso_local
-from pantau.dashboard.parts_source import PartsSource
 from pantau.dashboard.schemas import OutdatedSnapshots, RangeInfo
+from pantau.metrics.parts_source import PartsSource
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Conversation effectiveness (SPEC §5.2): how fast and how well the cohort's conversations are answered, per agent,
 over time and against the SLA target.
 
-Every figure is made of the cohort's additive parts (`dashboard.parts`), read per agent and per bucket the same way
+Every figure is made of the cohort's additive parts (`metrics.parts`), read per agent and per bucket the same way
 agent-productivity reads them.
 """
 
@@ -12,9 +12,9 @@ from typing import Literal
 
 from pantau.core import numbers
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.parts import DELAY_BUCKETS, ConversationParts
 from pantau.dashboard.per_agent import name_order, people_with
 from pantau.dashboard.schemas import CamelModel, Comparison, SectionResponse
+from pantau.metrics.parts import DELAY_BUCKETS, ConversationParts
 
 # Ranges up to two days are shown hour by hour, longer ones day by day.
 HOURLY_UP_TO = timedelta(hours=48)

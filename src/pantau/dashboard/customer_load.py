@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core import numbers
 from pantau.core.windows import HOUR, Window, resolve_window, shift_local_days
-from pantau.dashboard.contact_history import range_contacts
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.parts import ConversationParts
 from pantau.dashboard.schemas import CamelModel, SectionResponse
+from pantau.metrics.contact_history import range_contacts
+from pantau.metrics.parts import ConversationParts
 from pantau.models import Conversation
 
 conversations = Conversation.__table__

@@ -10,10 +10,10 @@ from pantau.auth.scope_sql import conversations_in_scope, messages_in_scope, tic
 from pantau.core import numbers
 from pantau.core.sql import percentile
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.facts import cohort_facts, count_where, response_seconds
-from pantau.dashboard.message_parts import DELIVERED
 from pantau.dashboard.schemas import CamelModel, Comparison, SectionResponse, Status
 from pantau.dashboard.sla import sla_status
+from pantau.metrics.facts import cohort_facts, count_where, in_range, response_seconds
+from pantau.metrics.message_parts import DELIVERED
 from pantau.models import Conversation, Message, Ticket
 
 conversations = Conversation.__table__
@@ -125,8 +125,7 @@ def _delivery_rate(ctx: SectionContext, start: datetime, end: datetime) -> float
     delivered, attempted = ctx.connection.execute(
         select(count_where(messages.c.status.in_(DELIVERED)), count_where(messages.c.status.in_(ATTEMPTED))).where(
             messages.c.direction == "outbound",
-            messages.c.created_at >= start,
-            messages.c.created_at < end,
+            in_range(messages.c.created_at, start, end),
             messages_in_scope(ctx.scope),
         )
     ).one()
@@ -168,7 +167,7 @@ def _messages_today(ctx: SectionContext) -> Comparison:
     window = ctx.window
 
     def between(start: datetime, end: datetime):
-        return and_(messages.c.created_at >= start, messages.c.created_at < end)
+        return in_range(messages.c.created_at, start, end)
 
     value, previous = ctx.connection.execute(
         select(

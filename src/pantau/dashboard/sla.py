@@ -1,20 +1,10 @@
-"""The first-response SLA (SPEC §3, §5.2): when an unanswered conversation already breaches it, and the status colour
-of a response time. The compliant / non-compliant / pending counts are parts (`dashboard.parts`)."""
+"""The first-response SLA (SPEC §3, §5.2): the status colour of a response time. When an unanswered conversation
+already breaches the SLA is a fact (`metrics.facts.unanswered_overdue`); the compliant / non-compliant / pending
+counts are parts (`metrics.parts`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import ColumnElement, and_, literal
-from sqlalchemy.sql import Subquery
-
-from pantau.core.sql import seconds_between
 from pantau.dashboard.schemas import Status
-
-
-def unanswered_overdue(facts: Subquery, now: datetime, target_seconds: float) -> ColumnElement[bool]:
-    """Unanswered and waiting longer than the target since s0: already breaching the SLA."""
-    return and_(facts.c.unanswered == 1, seconds_between(literal(now, facts.c.s0.type), facts.c.s0) > target_seconds)
 
 
 def sla_status(seconds: float | None, target: float) -> Status | None:

@@ -13,12 +13,13 @@ from sqlalchemy import ColumnElement, and_, func, select
 
 from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core import numbers
-from pantau.dashboard.broadcast_results import BroadcastOutcome, broadcast_results
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.message_parts import MessageParts, failure_of
-from pantau.dashboard.parts import MICROSECONDS
 from pantau.dashboard.privacy import phone_for
 from pantau.dashboard.schemas import CamelModel, SectionResponse
+from pantau.metrics.broadcast_results import BroadcastOutcome, broadcast_results
+from pantau.metrics.facts import in_range
+from pantau.metrics.message_parts import MessageParts, failure_of
+from pantau.metrics.parts import MICROSECONDS
 from pantau.models import Broadcast, Contact, Conversation, Message, WhatsappSession
 
 broadcasts = Broadcast.__table__
@@ -112,8 +113,7 @@ class WhatsappPerformanceResponse(SectionResponse):
 def _outbound_created_in_range(ctx: SectionContext) -> ColumnElement[bool]:
     return and_(
         messages.c.direction == "outbound",
-        messages.c.created_at >= ctx.window.start,
-        messages.c.created_at < ctx.window.end,
+        in_range(messages.c.created_at, ctx.window.start, ctx.window.end),
     )
 
 
@@ -253,7 +253,7 @@ def compute(ctx: SectionContext) -> WhatsappPerformanceResponse:
     mine = ctx.parts.message_parts(start, end)
     everyone = mine if ctx.scope.level == "all" else ctx.parts.message_parts(start, end, organisation=True)
     funnel = _message_funnel(mine)
-    results = broadcast_results(ctx)
+    results = broadcast_results(ctx.parts, ctx.window.start, ctx.window.end)
     return WhatsappPerformanceResponse(
         range=ctx.range_info(),
         generated_at=ctx.now.astimezone(ctx.zone),

@@ -17,8 +17,8 @@ from pantau.auth.scope import Scope
 from pantau.core.numbers import round1
 from pantau.core.sql import seconds_between
 from pantau.core.windows import Window
-from pantau.dashboard.facts import cohort_in_scope, conversation_facts, response_seconds
 from pantau.dashboard.privacy import mask_phone
+from pantau.metrics.facts import cohort_in_scope, conversation_facts, response_seconds
 from pantau.models import Broadcast, Contact, Message, Team, User, WhatsappSession
 from pantau.reports.workbook import FORMULA_STARTS
 

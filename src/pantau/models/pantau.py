@@ -42,7 +42,7 @@ class AnalyticsSnapshot(Base):
     # The message parts, apart from `metrics`: read on their own, and a large document of them does not make
     # PostgreSQL compress `metrics`, whose numbers the dashboard adds up in SQL one by one.
     message_metrics: Mapped[dict | None] = mapped_column(JSONType)
-    # Contacts' histories (dashboard.contact_history.ContactParts); null in rows written before it existed.
+    # Contacts' histories (metrics.contact_history.ContactParts); null in rows written before it existed.
     contact_metrics: Mapped[dict | None] = mapped_column(JSONType)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 
 from pantau.core.sql import microseconds_between
-from pantau.dashboard.facts import count_where
+from pantau.metrics.facts import count_where
 from pantau.models import Conversation, Message
 
 conversations = Conversation.__table__

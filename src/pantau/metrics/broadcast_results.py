@@ -3,7 +3,7 @@ scope that carry a delivery status, by status, and `responded`, the distinct rec
 hours of their broadcast message.
 
 A reply can come up to 72 hours after the last message, so a broadcast's result is final only then. The aggregation
-runs store it per scope (`aggregation.broadcasts`) and keep recomputing it until its reply windows have closed; a
+runs store it per scope (`metrics.broadcast_store`) and keep recomputing it until its reply windows have closed; a
 section reads the stored result of a broadcast whose windows had closed when it was computed, and counts the others
 (the latest few, or all of them without snapshots) live. Either way the figures are the same.
 """
@@ -13,19 +13,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, Connection, case, distinct, exists, func, select
 
-from pantau.auth.scope import conversation_scopes
+from pantau.auth.scope import Scope, conversation_scopes
 from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core.sql import plus_seconds
-from pantau.dashboard.facts import count_where
-from pantau.dashboard.message_parts import DELIVERED, SENT
+from pantau.metrics.facts import count_where, in_range
+from pantau.metrics.message_parts import DELIVERED, SENT
 from pantau.models import Broadcast, Conversation, Message, User
-
-if TYPE_CHECKING:
-    from pantau.dashboard.context import SectionContext
 
 broadcasts = Broadcast.__table__
 conversations = Conversation.__table__
@@ -66,23 +63,34 @@ def _counted() -> list[ColumnElement[bool]]:
     return [messages.c.direction == "outbound", messages.c.status.is_not(None)]
 
 
-def broadcast_results(ctx: SectionContext, limit: int | None = None) -> list[BroadcastOutcome]:
-    """Broadcasts created in the range, latest first (created_at desc, then id), with a message in scope; the
-    latest `limit` of them with a limit."""
+class StoredResults(Protocol):
+    """What `broadcast_results` reads the stored results through, in its scope (`metrics.parts_source.PartsSource`)."""
+
+    connection: Connection
+    scope: Scope
+
+    def broadcast_outcomes(self, ids: list[str]) -> dict[str, tuple[int, ...] | None]: ...
+
+
+def broadcast_results(
+    parts: StoredResults, start: datetime, end: datetime, limit: int | None = None
+) -> list[BroadcastOutcome]:
+    """Broadcasts created in [start, end), latest first (created_at desc, then id), with a message in the parts'
+    scope; the latest `limit` of them with a limit."""
     candidates = list(
-        ctx.connection.execute(
+        parts.connection.execute(
             select(broadcasts.c.id, broadcasts.c.name)
-            .where(broadcasts.c.created_at >= ctx.window.start, broadcasts.c.created_at < ctx.window.end)
+            .where(in_range(broadcasts.c.created_at, start, end))
             .order_by(broadcasts.c.created_at.desc(), broadcasts.c.id)
         )
     )
-    stored = ctx.parts.broadcast_outcomes([broadcast_id for broadcast_id, _ in candidates])
+    stored = parts.broadcast_outcomes([broadcast_id for broadcast_id, _ in candidates])
     # With a limit, the latest `limit` are looked at first, and more only if some of those had no message in scope.
     chunk = max(limit or len(candidates), 1)
     results: list[BroadcastOutcome] = []
     for offset in range(0, len(candidates), chunk):
         batch = candidates[offset : offset + chunk]
-        live = _live_results(ctx, [broadcast_id for broadcast_id, _ in batch if broadcast_id not in stored])
+        live = _live_results(parts, [broadcast_id for broadcast_id, _ in batch if broadcast_id not in stored])
         for broadcast_id, name in batch:
             counts = stored[broadcast_id] if broadcast_id in stored else live.get(broadcast_id)
             if counts is not None:  # none of its messages in scope: not listed
@@ -92,12 +100,12 @@ def broadcast_results(ctx: SectionContext, limit: int | None = None) -> list[Bro
     return results
 
 
-def _live_results(ctx: SectionContext, ids: list[str]) -> dict[str, tuple[int, ...]]:
+def _live_results(parts: StoredResults, ids: list[str]) -> dict[str, tuple[int, ...]]:
     if not ids:
         return {}
     status = messages.c.status
     recipient_who_wrote_back = case((wrote_back_in_time(), conversations.c.contact_id))
-    rows = ctx.connection.execute(
+    rows = parts.connection.execute(
         select(
             messages.c.broadcast_id,
             func.count(),
@@ -108,7 +116,7 @@ def _live_results(ctx: SectionContext, ids: list[str]) -> dict[str, tuple[int, .
             func.count(distinct(recipient_who_wrote_back)),
         )
         .select_from(messages.join(conversations, messages.c.conversation_id == conversations.c.id))
-        .where(messages.c.broadcast_id.in_(ids), *_counted(), conversations_in_scope(ctx.scope))
+        .where(messages.c.broadcast_id.in_(ids), *_counted(), conversations_in_scope(parts.scope))
         .group_by(messages.c.broadcast_id)
     )
     return {row[0]: tuple(int(value) for value in row[1:]) for row in rows}

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, FromClause, and_, case, exists, func, literal, not_, or_, select
@@ -24,11 +24,8 @@ from sqlalchemy import ColumnElement, Connection, FromClause, and_, case, exists
 from pantau.auth.scope import Scope
 from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core.windows import local_date
-from pantau.dashboard.facts import count_where
+from pantau.metrics.facts import cohort_in_scope, count_where
 from pantau.models import Conversation
-
-if TYPE_CHECKING:
-    from pantau.dashboard.parts_source import PartsSource
 
 conversations = Conversation.__table__
 
@@ -112,6 +109,17 @@ class ContactParts:
         return cls(dict(data["previousOn"]), dict(data["secondAfterFirstOn"]))
 
 
+class RangeParts(Protocol):
+    """What `range_contacts` reads a range's stored and live parts through (`metrics.parts_source.PartsSource`)."""
+
+    now: datetime
+    zone: ZoneInfo
+
+    def first_contacts(self, start: datetime, end: datetime) -> int: ...
+
+    def contact_parts(self, start: datetime, end: datetime) -> ContactParts | None: ...
+
+
 @dataclass(frozen=True)
 class RangeContacts:
     """The contacts with a conversation in scope created in a range (up to now)."""
@@ -127,7 +135,7 @@ class RangeContacts:
 
 
 def range_contacts(
-    connection: Connection, scope: Scope, parts: PartsSource, start: datetime, end: datetime, *, repeat: bool = False
+    connection: Connection, scope: Scope, parts: RangeParts, start: datetime, end: datetime, *, repeat: bool = False
 ) -> RangeContacts:
     """New contacts are the range's first conversations (additive: snapshots and a live edge), so only the distinct
     count is live. Repeat contacts are the returning ones (seen before, and here again) plus the new ones with two
@@ -141,12 +149,10 @@ def range_contacts(
         start_day = local_date(start, parts.zone)
         returning = history.returning_from(start_day)
         return RangeContacts(new + returning, new, returning + history.second_since(start_day) if repeat else None)
-    in_range = and_(
-        conversations.c.created_at >= start, conversations.c.created_at < end, conversations_in_scope(scope)
-    )
+    cohort = cohort_in_scope(scope, start, end)
     per_contact = (
         select(conversations.c.contact_id, func.count().label("conversations"))
-        .where(in_range)
+        .where(cohort)
         .group_by(conversations.c.contact_id)
         .subquery("per_contact")
     )

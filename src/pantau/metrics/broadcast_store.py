@@ -1,15 +1,16 @@
-"""Storing broadcast results per scope (see `dashboard.broadcast_results`): rewritten whole per broadcast, an
-organisation row for every broadcast computed (even one without messages), so a missing team or agent row means
-none of its messages is in that scope."""
+"""The stored broadcast results per scope (see `metrics.broadcast_results`), written by the aggregation runs and
+read by the sections: rewritten whole per broadcast, an organisation row for every broadcast computed (even one
+without messages), so a missing team or agent row means none of its messages is in that scope."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, delete, or_, select
+from sqlalchemy import Connection, and_, delete, select
 
 from pantau.core.sql import UPSERT_BATCH, upsert
-from pantau.dashboard.broadcast_results import REPLY_WINDOW, results_per_scope
+from pantau.metrics.broadcast_results import REPLY_WINDOW, results_per_scope
+from pantau.metrics.facts import in_ranges
 from pantau.models import Broadcast, BroadcastResult
 from pantau.models.enums import ScopeType
 
@@ -21,7 +22,7 @@ COUNTS = ("total", "sent", "delivered", "read", "failed", "responded")
 def broadcasts_created(connection: Connection, spans: list[tuple[datetime, datetime]]) -> list[str]:
     if not spans:
         return []
-    created_in = or_(*(and_(broadcasts.c.created_at >= start, broadcasts.c.created_at < end) for start, end in spans))
+    created_in = in_ranges(broadcasts.c.created_at, spans)
     return list(connection.execute(select(broadcasts.c.id).where(created_in).order_by(broadcasts.c.id)).scalars())
 
 

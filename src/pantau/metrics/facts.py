@@ -15,9 +15,10 @@ For each conversation of a cohort (created in a window, inside a scope) it yield
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Integer, and_, case, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, case, exists, func, literal, not_, or_, select
 from sqlalchemy.sql import Subquery
 
 from pantau.auth.scope import Scope
@@ -33,9 +34,19 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, 1), else_=0).cast(Integer)
 
 
+def in_range(column: ColumnElement, start: datetime, end: datetime) -> ColumnElement[bool]:
+    """`column` lies in [start, end): every range, cohort and bucket is half-open (SPEC §3), written here once."""
+    return and_(column >= start, column < end)
+
+
+def in_ranges(column: ColumnElement, ranges: Iterable[tuple[datetime, datetime]]) -> ColumnElement[bool]:
+    """`column` lies in one of the half-open ranges."""
+    return or_(*(in_range(column, start, end) for start, end in ranges))
+
+
 def cohort_filter(start: datetime, end: datetime) -> ColumnElement[bool]:
     """A conversation belongs to a range when its `created_at` is in [start, end)."""
-    return and_(conversations.c.created_at >= start, conversations.c.created_at < end)
+    return in_range(conversations.c.created_at, start, end)
 
 
 def cohort_in_scope(scope: Scope, start: datetime, end: datetime) -> ColumnElement[bool]:
@@ -113,6 +124,11 @@ def conversation_facts(*conditions: ColumnElement[bool], name: str = "facts") ->
 def response_seconds(facts: Subquery) -> ColumnElement[float]:
     """The FRT of a conversation in the response population (SPEC §3), else null, so AVG and COUNT skip it."""
     return case((facts.c.in_response_stats == 1, facts.c.frt_seconds))
+
+
+def unanswered_overdue(facts: Subquery, now: datetime, target_seconds: float) -> ColumnElement[bool]:
+    """Unanswered and waiting longer than the first-response SLA target since s0: already breaching it."""
+    return and_(facts.c.unanswered == 1, seconds_between(literal(now, facts.c.s0.type), facts.c.s0) > target_seconds)
 
 
 def count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:

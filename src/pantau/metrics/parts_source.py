@@ -14,12 +14,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, func, select
 from sqlalchemy.sql import Subquery
 
-from pantau.aggregation.broadcasts import stored_broadcast_results
-from pantau.aggregation.buckets import HOUR, bucket_start, next_bucket_start
-from pantau.aggregation.snapshots import (
+from pantau.auth.scope import Scope
+from pantau.auth.scope_sql import conversations_in_scope, people_in_scope
+from pantau.core.config import Settings
+from pantau.core.sql import bucket_key
+from pantau.core.windows import Granularity, Window
+from pantau.metrics.broadcast_store import stored_broadcast_results
+from pantau.metrics.buckets import HOUR, bucket_start, next_bucket_start
+from pantau.metrics.contact_history import (
+    ContactParts,
+    is_first_conversation,
+    is_second_conversation,
+    previous_conversation_at,
+)
+from pantau.metrics.facts import conversation_facts, in_ranges
+from pantau.metrics.message_parts import (
+    MessageGrouping,
+    MessageParts,
+    collect_message_parts,
+    messages_with_conversations,
+)
+from pantau.metrics.parts import ConversationParts, collect_parts
+from pantau.metrics.snapshots import (
     PARTS_VERSION,
     Freshness,
     computed_times,
@@ -31,25 +50,6 @@ from pantau.aggregation.snapshots import (
     stored_parts_per_bucket,
     summed_snapshots,
 )
-from pantau.auth.scope import Scope
-from pantau.auth.scope_sql import conversations_in_scope, people_in_scope
-from pantau.core.config import Settings
-from pantau.core.sql import bucket_key
-from pantau.core.windows import Granularity, Window
-from pantau.dashboard.contact_history import (
-    ContactParts,
-    is_first_conversation,
-    is_second_conversation,
-    previous_conversation_at,
-)
-from pantau.dashboard.facts import conversation_facts
-from pantau.dashboard.message_parts import (
-    MessageGrouping,
-    MessageParts,
-    collect_message_parts,
-    messages_with_conversations,
-)
-from pantau.dashboard.parts import ConversationParts, collect_parts
 from pantau.models import Conversation, Message, User
 from pantau.models.enums import ScopeType, SnapshotType
 
@@ -181,7 +181,7 @@ class PartsSource:
 
     def contact_parts(self, start: datetime, end: datetime) -> ContactParts | None:
         """The contact histories of the conversations created in [start, end) in scope (see
-        `dashboard.contact_history`), or None where they cannot stand in for a live count: without snapshots,
+        `metrics.contact_history`), or None where they cannot stand in for a live count: without snapshots,
         for a range that does not start at a local midnight (they keep days), or with a row that predates them."""
         rows = self._scope_rows()
         if not self.use_snapshots or rows is None or start != bucket_start(SnapshotType.daily, start, self.zone):
@@ -209,7 +209,7 @@ class PartsSource:
 
     def broadcast_outcomes(self, ids: list[str]) -> dict[str, tuple[int, ...] | None]:
         """The stored, final results in scope of those of these broadcasts that have one (see
-        `dashboard.broadcast_results`): broadcast id -> counts, or None when none of its messages is in scope."""
+        `metrics.broadcast_results`): broadcast id -> counts, or None when none of its messages is in scope."""
         rows = self._scope_rows()
         if not self.use_snapshots or rows is None or not ids:
             return {}
@@ -226,9 +226,7 @@ class PartsSource:
             scope_type, (scope_id,) = rows
             total += stored_message_parts(self.connection, plan.snapshot_buckets, scope_type, scope_id)
         if plan.live:
-            created_in = or_(
-                *(and_(messages.c.created_at >= start, messages.c.created_at < end) for start, end in plan.live)
-            )
+            created_in = in_ranges(messages.c.created_at, plan.live)
             in_scope = None if organisation else conversations_in_scope(self.scope)
             grouping = MessageGrouping([], messages_with_conversations(), in_scope)
             total += collect_message_parts(self.connection, created_in, [grouping])[0].get((), MessageParts())
@@ -401,9 +399,7 @@ class PartsSource:
 
 
 def _created_in(intervals: list[tuple[datetime, datetime]]) -> ColumnElement[bool]:
-    return or_(
-        *(and_(conversations.c.created_at >= start, conversations.c.created_at < end) for start, end in intervals)
-    )
+    return in_ranges(conversations.c.created_at, intervals)
 
 
 def _settles(freshness: Freshness, now: datetime, sla_target_seconds: float) -> bool:

@@ -32,8 +32,7 @@ from sqlalchemy.sql import Subquery
 
 from pantau.core import numbers
 from pantau.core.sql import microseconds_between
-from pantau.dashboard.facts import count_where, response_seconds
-from pantau.dashboard.sla import unanswered_overdue
+from pantau.metrics.facts import count_where, response_seconds, unanswered_overdue
 from pantau.models import Message
 
 messages = Message.__table__

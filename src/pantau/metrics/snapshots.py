@@ -36,20 +36,20 @@ from sqlalchemy import (
     update,
 )
 
-from pantau.aggregation.broadcasts import broadcasts_created, write_broadcast_results
-from pantau.aggregation.buckets import HOUR, bucket_start, buckets_between
 from pantau.auth.scope import conversation_scopes
 from pantau.core.database import read_side_by_side
 from pantau.core.sql import UPSERT_BATCH, epoch, upsert
-from pantau.dashboard.contact_history import ContactParts, is_second_conversation, previous_conversation_at
-from pantau.dashboard.facts import cohort_filter, conversation_facts
-from pantau.dashboard.message_parts import (
+from pantau.metrics.broadcast_store import broadcasts_created, write_broadcast_results
+from pantau.metrics.buckets import HOUR, bucket_start, buckets_between
+from pantau.metrics.contact_history import ContactParts, is_second_conversation, previous_conversation_at
+from pantau.metrics.facts import conversation_facts, in_range, in_ranges
+from pantau.metrics.message_parts import (
     MessageGrouping,
     MessageParts,
     collect_message_parts,
     messages_with_their_conversations,
 )
-from pantau.dashboard.parts import (
+from pantau.metrics.parts import (
     ConversationParts,
     Grouping,
     collect_grouped_parts,
@@ -75,7 +75,7 @@ _FINEST_FIRST = [SnapshotType.hourly, SnapshotType.daily, SnapshotType.weekly]
 @dataclass(slots=True)
 class BucketParts:
     """What one snapshot row holds for its bucket and scope: the conversation parts, and how many of the bucket's
-    conversations are their contact's first in that scope (see `dashboard.contact_history`)."""
+    conversations are their contact's first in that scope (see `metrics.contact_history`)."""
 
     conversations: ConversationParts = field(default_factory=ConversationParts)
     first_contacts: int = 0
@@ -102,7 +102,7 @@ SPANS_PER_STATEMENT = 48
 
 
 def _created_in(spans: list[tuple[datetime, datetime]]):
-    return or_(*(cohort_filter(start, end) for start, end in spans))
+    return in_ranges(conversations.c.created_at, spans)
 
 
 def hourly_parts(
@@ -251,7 +251,7 @@ def _message_parts_of(
 ) -> dict[HourKey, MessageParts]:
     """Hour key -> parts of the messages created in the spans, by their own hour and their conversation's team,
     assignee and assignee's team."""
-    created_in = or_(*(and_(messages.c.created_at >= start, messages.c.created_at < end) for start, end in spans))
+    created_in = in_ranges(messages.c.created_at, spans)
     hour = _hour_index(messages.c.created_at, origin)
     joined, conversation = messages_with_their_conversations(connection)
     source = joined.outerjoin(assignee, assignee.c.id == conversation.c.assigned_to)
@@ -468,8 +468,7 @@ def read_snapshots(
                 snapshots.c.snapshot_type == kind.value,
                 snapshots.c.scope_type == scope_type.value,
                 snapshots.c.scope_id.in_(scope_ids),
-                snapshots.c.snapshot_date >= start,
-                snapshots.c.snapshot_date < end,
+                in_range(snapshots.c.snapshot_date, start, end),
             )
         )
     ).all()
@@ -619,8 +618,7 @@ def organisation_freshness(
             snapshots.c.scope_type == ScopeType.org.value,
             snapshots.c.scope_id == "",
             snapshots.c.snapshot_type == kind.value,
-            snapshots.c.snapshot_date >= start,
-            snapshots.c.snapshot_date < end,
+            in_range(snapshots.c.snapshot_date, start, end),
         )
     )
     return {
@@ -649,8 +647,7 @@ def computed_times(
                 snapshots.c.snapshot_type.in_([kind.value for kind in kinds]),
                 snapshots.c.scope_type == ScopeType.org.value,
                 snapshots.c.scope_id == "",
-                snapshots.c.snapshot_date >= start,
-                snapshots.c.snapshot_date < end,
+                in_range(snapshots.c.snapshot_date, start, end),
                 snapshots.c.computed_at > after,
             )
         )
