@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pantau.aggregation.buckets import bucket_start
 from pantau.aggregation.jobs import aggregate
-from pantau.aggregation.snapshots import write_snapshots
 from pantau.business_settings.service import change_settings, effective_settings
 from pantau.core.config import Settings
 from pantau.core.windows import resolve_window
 from pantau.dashboard import router
 from pantau.dashboard.context import SectionContext
+from pantau.metrics.buckets import bucket_start
+from pantau.metrics.snapshots import write_snapshots
 from pantau.models.enums import SnapshotType
 from tests.support.builders import local
 from tests.support.sections import ORGANISATION
