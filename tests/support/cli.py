@@ -40,3 +40,40 @@ def run_pantau(
         timeout=timeout,
         check=False,
     )
+
+
+_PAUSE_AT_LINE = '''\
+"""Installed by the tests: the process stops after writing a line that starts with {prefix!r} to stderr, until a
+signal arrives (SIGINT then raises KeyboardInterrupt right there, as Ctrl-C at that moment would)."""
+import signal
+import sys
+
+
+class _PausingStream:
+    def __init__(self, stream):
+        self._stream = stream
+        self._paused = False
+
+    def write(self, text):
+        written = self._stream.write(text)
+        if not self._paused and any(line.startswith({prefix!r}) for line in text.splitlines()):
+            self._paused = True
+            self._stream.flush()
+            signal.pause()
+        return written
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+sys.stderr = _PausingStream(sys.stderr)
+'''
+
+
+def pause_at_line(directory: Path, prefix: str, env: dict[str, str]) -> dict[str, str]:
+    """`env` for a `pantau` that waits, after writing a stderr line starting with `prefix`, for a signal: a test can
+    interrupt it at exactly that point however busy the machine is (no race between the process and the test)."""
+    hook = directory / "pause-at-line"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(_PAUSE_AT_LINE.format(prefix=prefix))
+    return {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(hook), env.get("PYTHONPATH")]))}

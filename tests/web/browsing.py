@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import parse_qs, urlsplit
 
+from playwright.sync_api import Error as PlaywrightError
+
 from pantau.web.i18n import DICTIONARIES
 from tests.support.auth import PASSWORD
 from tests.web.shop import SIGN_INS
@@ -161,7 +163,15 @@ class Dashboard:
             self.page.route(SECTION_API, self._keep_answer)
 
     def _keep_answer(self, route) -> None:
-        response = route.fetch()
+        try:
+            response = route.fetch()
+        except PlaywrightError as error:
+            # Playwright's fetch reuses kept-alive connections, and the server closes one that idled past its
+            # keep-alive; a GET sent on it as it closes is reset. A browser sends such a GET again on a new
+            # connection, and so does this (only for the reset: any other failure is the test's to see).
+            if "ECONNRESET" not in str(error):
+                raise
+            response = route.fetch()
         if response.ok:
             self.section_answers.append((route.request.url, response.json()))
         route.fulfill(response=response)
