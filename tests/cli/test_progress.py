@@ -170,7 +170,8 @@ def test_a_backfill_stopped_by_sigint_leaves_every_bucket_old_or_new(dialect, tm
         ).one()
         process = subprocess.Popen(
             [sys.executable, "-m", "pantau", "aggregate", "backfill", "--from", str(FIRST), "--to", str(LAST)],
-            env=pantau_env(migrated_url),
+            # A backfill that does not stop is asked for its threads' stacks (SIGABRT), for the failure to show.
+            env=pantau_env(migrated_url, {"PYTHONFAULTHANDLER": "1"}),
             cwd=tmp_path,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -179,7 +180,11 @@ def test_a_backfill_stopped_by_sigint_leaves_every_bucket_old_or_new(dialect, tm
         try:
             _wait_until_a_statement_waits_for_a_lock(engine, process)
             process.send_signal(signal.SIGINT)
-            stdout, stderr = process.communicate(timeout=60)
+            try:
+                stdout, stderr = process.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGABRT)
+                raise AssertionError(f"the backfill did not stop on SIGINT:\n{process.communicate()[1]}") from None
         finally:
             if process.poll() is None:
                 process.kill()
