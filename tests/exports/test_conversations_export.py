@@ -114,6 +114,14 @@ def test_phone_numbers_are_whole_for_owners_and_masked_for_the_rest(client, org)
     assert FAILING_CUSTOMER_PHONE not in export(client, org, "supervisor A").text
 
 
+def test_phone_numbers_in_the_workbook_are_text_cells_without_an_apostrophe(client, org):
+    sheet = workbook(export(client, org, "owner", format="xlsx", lang="en")).worksheets[0]
+    header, *rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    (row,) = [row for row in rows if row[0] == "arif-escalated"]
+    phone = dict(zip(header, row, strict=True))["Contact phone"]
+    assert phone == FAILING_CUSTOMER_PHONE
+
+
 def test_a_formula_looking_contact_name_comes_out_inert(client, org, data):
     contact = data.make_contact(name='=HYPERLINK("http://evil.example","open")')
     data.make_conversation(org.timeline.at(35), contact=contact, team=TEAM_A, id="formula")
@@ -122,7 +130,7 @@ def test_a_formula_looking_contact_name_comes_out_inert(client, org, data):
     sheet = book.worksheets[0]
     (cell,) = [row[2] for row in sheet.iter_rows(min_row=2) if row[0].value == "formula"]
     assert cell.data_type == "s"
-    assert cell.value == '\'=HYPERLINK("http://evil.example","open")'
+    assert cell.value == '=HYPERLINK("http://evil.example","open")'
 
 
 def test_the_workbook_holds_the_same_rows_as_the_csv(client, org):

@@ -145,10 +145,16 @@ FLAGS_AS_WORDS = ("false", "true")  # CSV writes flags as JSON does
 
 
 def conversation_batches(
-    connection: Connection, scope: Scope, window: Window, flags: tuple[object, object] = FLAGS_AS_BOOLEANS
+    connection: Connection,
+    scope: Scope,
+    window: Window,
+    flags: tuple[object, object] = FLAGS_AS_BOOLEANS,
+    *,
+    neutralised: bool = True,
 ) -> Iterator[list[list[object]]]:
-    """Every row of the export in `COLUMNS` order, a batch at a time as the server-side cursor hands them over; text
-    cells already neutralised (`safe_text`), flags written as `flags` (false, true).
+    """Every row of the export in `COLUMNS` order, a batch at a time as the server-side cursor hands them over; with
+    `neutralised` (CSV), text a spreadsheet would run gets its apostrophe (`safe_text`); flags written as `flags`
+    (false, true). XLSX writes text as text cells instead (`pantau.exports.workbooks`).
 
     Written out cell by cell, without a call per cell where one can be saved: at a million rows, each call is
     seconds."""
@@ -160,7 +166,7 @@ def conversation_batches(
         return None if moment is None else moment.astimezone(zone).isoformat()
 
     def text(value):
-        return value if value is None or not value.startswith(FORMULA_STARTS) else "'" + value
+        return value if value is None or not neutralised or not value.startswith(FORMULA_STARTS) else "'" + value
 
     def phone(number):
         return text(number if phones_whole else mask_phone(number))

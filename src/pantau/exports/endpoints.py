@@ -109,7 +109,9 @@ def export_conversations(
 
     def batches(flags: tuple[object, object]) -> Iterator[list[list[object]]]:
         try:
-            yield from conversations.conversation_batches(session.connection(), checked.scope, checked.window, flags)
+            yield from conversations.conversation_batches(
+                session.connection(), checked.scope, checked.window, flags, neutralised=file_format == "csv"
+            )
         finally:
             release_connection(session)
 
@@ -118,7 +120,7 @@ def export_conversations(
         body, media_type = csv_batches(header, batches(conversations.FLAGS_AS_WORDS)), CSV_MEDIA_TYPE
     else:
         rows = (row for batch in batches(conversations.FLAGS_AS_BOOLEANS) for row in batch)
-        sheet = Sheet(path_title(language, "conversations"), header, rows, neutralised=True)
+        sheet = Sheet(path_title(language, "conversations"), header, rows)
         body, media_type = xlsx_chunks([sheet]), XLSX_MEDIA_TYPE
     filename = _filename("conversations", extension=file_format, checked=checked)
     return StreamingResponse(body, media_type=media_type, headers=_download(filename))

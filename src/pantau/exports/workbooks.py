@@ -9,9 +9,8 @@ from dataclasses import dataclass
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Font
-
-from pantau.exports.cells import safe_row
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _READ_CHUNK = 256 * 1024
@@ -25,29 +24,43 @@ class Sheet:
     name: str
     header: list[str]
     rows: Iterable[Iterable[object]]
-    # Rows whose text is neutralised already (the per-conversation export's), written as they are.
-    neutralised: bool = False
 
 
 def sheet_name(name: str) -> str:
     return name.translate(_NOT_IN_SHEET_NAMES)[:_SHEET_NAME_LENGTH]
 
 
+def _as_text(worksheet, value: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(worksheet, value=value)
+    cell.data_type = "s"
+    return cell
+
+
+def _inert(worksheet, row: Iterable[object]) -> list[object]:
+    """The row with every text a text cell. openpyxl reads text starting with = as a formula and an error's name
+    (#N/A, ...) as an error: those are written as text cells explicitly. A text cell never runs, so XLSX needs no
+    apostrophe (CSV does: a spreadsheet guesses each CSV cell's type)."""
+    return [
+        _as_text(worksheet, cell) if isinstance(cell, str) and (cell[:1] == "=" or cell in ERROR_CODES) else cell
+        for cell in row
+    ]
+
+
 def xlsx_chunks(sheets: Iterable[Sheet]) -> Iterator[bytes]:
-    """The workbook's bytes in chunks; every cell neutralised, the header row in bold."""
+    """The workbook's bytes in chunks; text cells are text (never a formula), the header row in bold."""
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
     for sheet in sheets:
         worksheet = workbook.create_sheet(sheet_name(sheet.name))
         header = []
-        for title in safe_row(sheet.header):
-            cell = WriteOnlyCell(worksheet, value=title)
+        for title in sheet.header:
+            cell = _as_text(worksheet, title)
             cell.font = bold
             header.append(cell)
         if header:
             worksheet.append(header)
         for row in sheet.rows:
-            worksheet.append(row if sheet.neutralised else safe_row(row))
+            worksheet.append(_inert(worksheet, row))
     with tempfile.TemporaryFile() as file:
         workbook.save(file)
         file.seek(0)
