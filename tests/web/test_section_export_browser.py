@@ -70,3 +70,31 @@ def test_a_panels_csv_link_follows_the_page_language(browser, shop_url, tmp_path
         assert rows[0][0] == "activeConversations"
     finally:
         context.close()
+
+
+def test_a_right_clicked_export_link_carries_the_filters_shown(browser, shop_url):
+    # "Copy link" and "Save link as" take the link's address without a click: it must already hold the view.
+    context = browser.new_context(viewport=DESKTOP, color_scheme="light")
+    try:
+        board = Dashboard(page=context.new_page(), base_url=shop_url)
+        board.watch(keep_answers=False)
+        board.sign_in("owner")
+        page = board.page
+        page.select_option("#range", "7d")
+        page.select_option("#team", "care")
+        page.wait_for_url(re.compile(r"/\?dateRange=7d&teamId=care$"))
+        board.settle()
+        link = page.locator("#section-customer-load a[data-export=csv]")
+        link.click(button="right")
+        parts = urlsplit(link.get_attribute("href"))
+        assert parts.path == "/api/dashboard/customer-load/export"
+        assert parse_qs(parts.query) == {"dateRange": ["7d"], "teamId": ["care"], "format": ["csv"], "lang": ["id"]}
+        pdf = page.locator("#summary-pdf")
+        pdf.hover()
+        assert parse_qs(urlsplit(pdf.get_attribute("href")).query) == {
+            "dateRange": ["7d"],
+            "teamId": ["care"],
+            "lang": ["id"],
+        }
+    finally:
+        context.close()

@@ -306,23 +306,33 @@ class Dashboard {
       this.fillAgents();
     });
     agent.addEventListener("change", () => this.apply({ agentId: agent.value }));
-    // The summary follows the filters and the page's language at the moment it is asked for.
-    this.controls.summaryPdf.addEventListener("click", () => {
-      const parameters = Object.entries({ ...sectionParameters(this.filters, true), lang: currentLanguage() });
-      const query = new URLSearchParams(parameters.filter(([, value]) => value));
-      this.controls.summaryPdf.href = `/api/export/summary.pdf?${query}`;
-    });
-    // Each panel's CSV and XLSX follow the filters and the page's language the same way.
+    // The summary and each panel's CSV and XLSX follow the filters and the page's language of the moment: the link
+    // is written when it is pointed at, focused, opened, middle-clicked or right-clicked (so "copy link" and "save
+    // link as" get the view shown too).
+    const follow = (link, address) => {
+      const write = () => {
+        link.href = address();
+      };
+      for (const type of ["pointerenter", "focus", "mousedown", "contextmenu", "click"]) {
+        link.addEventListener(type, write);
+      }
+    };
+    const query = (parameters) =>
+      new URLSearchParams(Object.entries(parameters).filter(([, value]) => value));
+    follow(
+      this.controls.summaryPdf,
+      () =>
+        `/api/export/summary.pdf?${query({ ...sectionParameters(this.filters, true), lang: currentLanguage() })}`,
+    );
     for (const panel of this.panels) {
       for (const link of panel.element.querySelectorAll("a[data-export]")) {
-        link.addEventListener("click", () => {
-          const parameters = Object.entries({
+        follow(link, () => {
+          const parameters = {
             ...sectionParameters(this.filters, panel.section.ranged),
             format: link.dataset.export,
             lang: currentLanguage(),
-          });
-          const query = new URLSearchParams(parameters.filter(([, value]) => value));
-          link.href = `/api/dashboard/${panel.name}/export?${query}`;
+          };
+          return `/api/dashboard/${panel.name}/export?${query(parameters)}`;
         });
       }
     }
