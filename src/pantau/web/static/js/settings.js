@@ -39,14 +39,46 @@ function draw() {
   }
 }
 
-async function load() {
+/** Load the settings in force. A field the user has edited and not yet saved keeps its text, unless it is among
+ * `written` (the keys just saved or put back), which show what is now in force. */
+async function load(written = null) {
   const body = await getJson("/api/settings");
+  const before = loaded;
   current = body.settings;
   loaded = Object.fromEntries(current.map((setting) => [setting.key, setting.text]));
   for (const setting of current) {
-    form.querySelector(`#setting-${setting.key}`).value = setting.text;
+    const input = form.querySelector(`#setting-${setting.key}`);
+    const edited = setting.key in before && input.value.trim() !== before[setting.key];
+    if (written === null || written.has(setting.key) || !edited) {
+      input.value = setting.text;
+    }
   }
   draw();
+}
+
+/** Show a refusal beside the setting it names (the API's detail starts with the key), or under the form. */
+function showRefusal(message) {
+  const key = /^([a-z_]+):/.exec(message)?.[1];
+  const row = rows.find((candidate) => candidate.dataset.key === key);
+  if (!row) {
+    show(errorLine, message);
+    errorLine.scrollIntoView({ block: "nearest" });
+    return;
+  }
+  const input = row.querySelector("input");
+  input.setAttribute("aria-invalid", "true");
+  input.setAttribute("aria-errormessage", `setting-${key}-error`);
+  show(row.querySelector('[data-role="error"]'), message);
+  input.focus();
+  row.scrollIntoView({ block: "nearest" });
+}
+
+function clearRefusals() {
+  show(errorLine, null);
+  for (const row of rows) {
+    row.querySelector("input").removeAttribute("aria-invalid");
+    show(row.querySelector('[data-role="error"]'), null);
+  }
 }
 
 async function save(changes) {
@@ -69,10 +101,11 @@ async function save(changes) {
 }
 
 async function submit(changes) {
-  show(errorLine, null);
+  clearRefusals();
   show(savedLine, null);
   if (Object.keys(changes).length === 0) {
     show(savedLine, t("settings.nothingChanged"));
+    savedLine.scrollIntoView({ block: "nearest" });
     return;
   }
   try {
@@ -83,10 +116,11 @@ async function submit(changes) {
       show(savedLine, `${savedLine.textContent} ${t("settings.slaLive")}`);
     }
   } catch (error) {
-    show(errorLine, error.message);
+    showRefusal(error.message);
     return;
   }
-  await load();
+  await load(new Set(Object.keys(changes)));
+  savedLine.scrollIntoView({ block: "nearest" });
 }
 
 form.addEventListener("submit", async (event) => {
