@@ -13,10 +13,11 @@ import math
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
 
+from pantau.dashboard.router import SECTIONS
 from pantau.web.i18n import DICTIONARIES
 from tests.support.auth import PASSWORD
 from tests.web.shop import SIGN_INS
@@ -161,6 +162,7 @@ class Dashboard:
         self.page.on("request", lambda request: self.requests.append(request.url))
         if keep_answers:
             self.page.route(SECTION_API, self._keep_answer)
+            self.page.on("websocket", self._keep_pushed_answers)
 
     def _keep_answer(self, route) -> None:
         try:
@@ -175,6 +177,31 @@ class Dashboard:
         if response.ok:
             self.section_answers.append((route.request.url, response.json()))
         route.fulfill(response=response)
+
+    def _keep_pushed_answers(self, socket) -> None:
+        """Answers pushed over the live socket are answers of the API too: each is kept as the HTTP answer to the
+        same section and filters would be (the filters of the socket's last subscribe; kpi takes no range)."""
+        filters: dict[str, str] = {}
+
+        def sent(payload) -> None:
+            message = json.loads(payload) if isinstance(payload, str) else {}
+            if message.get("type") == "subscribe":
+                filters.clear()
+                filters.update({name: value for name, value in (message.get("filters") or {}).items() if value})
+
+        def received(payload) -> None:
+            message = json.loads(payload) if isinstance(payload, str) else {}
+            if message.get("type") != "section":
+                return
+            section = message["section"]
+            ranged = SECTIONS[section].ranged
+            query = {name: value for name, value in filters.items() if ranged or name in ("teamId", "agentId")}
+            self.section_answers.append(
+                (f"{self.base_url}/api/dashboard/{section}?{urlencode(query)}", message["data"])
+            )
+
+        socket.on("framesent", sent)
+        socket.on("framereceived", received)
 
     def sign_in(self, role: str) -> None:
         """Sign the shop's user of `role` in through the form, and wait for the dashboard it lands on."""
