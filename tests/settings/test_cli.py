@@ -67,6 +67,8 @@ def test_a_bad_key_or_value_exits_2_naming_it_and_saves_nothing(cli_engine):  # 
         (("set", "peak_hours", "9:30-12:00"), "error: peak_hours: '9:30-12:00': peak hours start and end on the hour"),
         (("set", "sla_first_response_seconds", "0"), "error: sla_first_response_seconds: "),
         (("set", "sla_target", "600"), "error: sla_target: no such setting"),
+        # A value starting with "-" is the value, refused by its own rule, not taken for an option.
+        (("set", "cost_per_conversation", "-5"), "error: cost_per_conversation: Input should be greater than or"),
         (("get", "sla_target"), "error: sla_target: no such setting"),
     ):
         result = pantau("settings", *args)

@@ -91,7 +91,9 @@ def _announce(settings, done: list[SettingChange]) -> None:
     announce_elsewhere(settings, Change.of("settings"))
 
 
-@settings_app.command("set")
+# A value may start with "-" (a number below zero, to be refused by the setting's own rule): it is the value, not
+# an option.
+@settings_app.command("set", context_settings={"ignore_unknown_options": True})
 def set_(
     key: str = typer.Argument(..., help=f"One of {', '.join(KEYS)}."),
     value: str = typer.Argument(..., help="The value in text form, e.g. `mon-fri 08:00-17:00; sat 09:00-13:00`."),
