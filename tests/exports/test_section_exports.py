@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from pantau.dashboard.router import SECTIONS
 from pantau.exports.section_tables import list_items
+from pantau.exports.words import VALUE_WORDS, code_title, column_title
+from pantau.web.i18n import dictionary
 from pantau.models import AuditLogEntry
 from tests.api.organisation import FAILING_CUSTOMER_PHONE, MANAGEMENT_SECTIONS, TEAM_A
 from tests.api.organisation import SECTIONS as SECTION_NAMES
@@ -47,9 +49,16 @@ def test_the_csv_figures_are_the_json_figures(client, org, section):
     header, *rows = csv_rows(export(client, org, "owner", section, lang="en"))
     assert header[:3] == ["Figure", "Name", "Value"]
     assert rows, section
-    for path, _name, value, _formatted, previous, _previous_formatted, change, _trend in rows:
+    for path, _name, value, _formatted, previous, _previous_formatted, change, trend, value_code, trend_code in rows:
         expected = expected_figure(document, path)
-        if isinstance(expected[0], str) or isinstance(expected[0], bool):
+        figure = at(document, path)
+        assert trend_code == (figure.get("trend", "") if isinstance(figure, dict) else ""), path
+        assert trend == (dictionary("en")[f"trend.{trend_code}"] if trend_code else ""), path
+        if path in VALUE_WORDS:
+            assert value_code == expected[0], path
+            assert value == dictionary("en")[f"{VALUE_WORDS[path]}.{expected[0]}"], path
+        elif isinstance(expected[0], str) or isinstance(expected[0], bool):
+            assert value_code == "", path
             assert value == {True: "true", False: "false"}.get(expected[0], expected[0]), path
         else:
             assert number(value) == expected[0], path
@@ -85,7 +94,14 @@ def test_every_table_of_the_workbook_holds_the_json_lists(client, org, section):
     for sheet, (path, item) in zip(book.worksheets[1:-1], tables, strict=True):
         keys = [field.alias or name for name, field in item.model_fields.items()]
         header, *rows = sheet_rows(sheet)
-        values = [[cell for column, cell in zip(header, row, strict=True) if "(h:mm:ss)" not in column] for row in rows]
+        # An enumerated value's identifier is its code column; its word is the page's.
+        columns = [
+            code_title("en", column_title("en", path, key))
+            if f"{path}.{key}" in VALUE_WORDS
+            else column_title("en", path, key)
+            for key in keys
+        ]
+        values = [[dict(zip(header, row, strict=True))[column] for column in columns] for row in rows]
         expected = [[entry[key] for key in keys] for entry in at(document, path)]
         assert values == expected, path
 

@@ -25,7 +25,7 @@ from pantau.exports import conversations
 from pantau.exports.about import about_sheet
 from pantau.exports.cells import csv_batches, csv_lines
 from pantau.exports.section_tables import FIGURES, section_table, section_tables, table_names
-from pantau.exports.words import path_title
+from pantau.exports.words import path_title, sheet_title
 from pantau.exports.workbooks import XLSX_MEDIA_TYPE, Sheet, sheet_name, xlsx_chunks
 from pantau.reports.endpoints import summary_language
 from pantau.web.deps import DbSession, get_db
@@ -162,7 +162,7 @@ def _section_export(section: Section) -> Callable[..., Response]:
         about = about_sheet(session.connection(), language, section.name, checked, document, request.query_params)
         release_connection(session)
         sheets = [
-            Sheet(path_title(language, chosen.name), chosen.header, chosen.rows)
+            Sheet(sheet_title(language, chosen.name), chosen.header, chosen.rows)
             for chosen in section_tables(language, section.response_model, document)
         ]
         content = b"".join(xlsx_chunks(unique_names([*sheets, about])))

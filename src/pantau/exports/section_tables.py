@@ -1,12 +1,14 @@
 """A section's JSON as tables: the figures summary, and one table per list in the section.
 
 - `figures`: every figure outside a list, one row each: {figure (its path in the JSON), name, value, previous,
-  change, trend}; a figure that compares (value, previous, change, trend) is one row, as are `leadsGenerated`
-  (total) and `repeatCustomerRate` (rate). Durations get their h:mm:ss beside.
+  change, trend, value's code, trend's code}; a figure that compares (value, previous, change, trend) is one row, as
+  are `leadsGenerated` (total) and `repeatCustomerRate` (rate). Durations get their h:mm:ss beside.
 - every list of the section (`conversationsPerAgent`, `avgWaitTime.peakHours`, ...): its items' fields as columns, in
   the response model's order, so an empty list still has its header.
 
-Nothing is recomputed: the cells are the JSON's values, numbers as numbers.
+Nothing is recomputed: the cells are the JSON's values, numbers as numbers. An enumerated value (a bucket, a status,
+a workload, a trend) is written in the chosen language as the page labels it, with its identifier in a code column
+beside, for filtering.
 """
 
 from __future__ import annotations
@@ -19,7 +21,17 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from pantau.exports.cells import formatted_duration
-from pantau.exports.words import DURATION_KEYS, Language, formatted_title, path_title, title
+from pantau.exports.words import (
+    DURATION_KEYS,
+    VALUE_WORDS,
+    Language,
+    code_title,
+    column_title,
+    formatted_title,
+    path_title,
+    title,
+    value_word,
+)
 
 FIGURES = "figures"
 # Keys of every section's answer that describe it rather than measure anything: they go to the About sheet.
@@ -86,16 +98,18 @@ def _figure_rows(language: Language, value: object, path: str) -> Iterator[list[
         return
     if isinstance(value, dict) and "previous" in value:
         value_key = next(name for name in _COMPARED_VALUE_KEYS if name in value)
-        measured, previous = value[value_key], value["previous"]
+        measured, previous, trend = value[value_key], value["previous"], value.get("trend")
         yield [
             path,
             path_title(language, path),
-            measured,
+            value_word(language, path, measured),
             _formatted(key, measured),
             previous,
             _formatted(key, previous),
             value.get("change"),
-            value.get("trend"),
+            value_word(language, "trend", trend),
+            measured if path in VALUE_WORDS else None,
+            trend,
         ]
         for inner, inner_value in value.items():
             if inner not in (value_key, *_COMPARISON_KEYS):
@@ -105,7 +119,9 @@ def _figure_rows(language: Language, value: object, path: str) -> Iterator[list[
         for inner, inner_value in value.items():
             yield from _figure_rows(language, inner_value, f"{path}.{inner}")
         return
-    yield [path, path_title(language, path), value, _formatted(key, value), None, None, None, None]
+    code = value if path in VALUE_WORDS else None
+    word = value_word(language, path, value)
+    yield [path, path_title(language, path), word, _formatted(key, value), None, None, None, None, code, None]
 
 
 def figures_table(language: Language, document: dict) -> Table:
@@ -118,6 +134,8 @@ def figures_table(language: Language, document: dict) -> Table:
         formatted_title(language, "previous"),
         title(language, "change"),
         title(language, "trend"),
+        code_title(language, title(language, "value")),
+        code_title(language, title(language, "trend")),
     ]
     rows = [
         row
@@ -132,16 +150,22 @@ def list_table(language: Language, document: dict, path: str, item: type[BaseMod
     keys = [field.alias or name for name, field in item.model_fields.items()]
     header: list[str] = []
     for key in keys:
-        header.append(title(language, key))
+        heading = column_title(language, path, key)
+        header.append(heading)
         if key in DURATION_KEYS:
             header.append(formatted_title(language, key))
+        if f"{path}.{key}" in VALUE_WORDS:
+            header.append(code_title(language, heading))
     rows = []
     for entry in _at(document, path) or []:
         row: list[object] = []
         for key in keys:
-            row.append(entry.get(key))
+            enumerated = f"{path}.{key}"
+            row.append(value_word(language, enumerated, entry.get(key)))
             if key in DURATION_KEYS:
                 row.append(_formatted(key, entry.get(key)))
+            if enumerated in VALUE_WORDS:
+                row.append(entry.get(key))
         rows.append(row)
     return Table(path, header, rows)
 

@@ -1,10 +1,17 @@
 """The words of the section exports: a title for every key of the sections' JSON, in English and Indonesian, used
 for column headers, figure names and sheet names. A figure inside an object is named by its path's titles
-("Resolved vs open · Resolved")."""
+("Resolved vs open · Resolved").
+
+Where the page has a word for the same figure, the title is the page's word, read from its dictionaries
+(`PAGE_WORDS`), so the files and the page cannot drift apart; `TITLES` holds the rest. Enumerated values (a
+first-response bucket, an agent's status, a workload, ...) are written as the page labels them (`VALUE_WORDS`), and
+sheets have short names of their own where a title would not fit Excel's 31 characters (`SHEET_TITLES`)."""
 
 from __future__ import annotations
 
 from typing import Literal
+
+from pantau.web.i18n import dictionary
 
 Language = Literal["id", "en"]
 
@@ -30,7 +37,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "basisWeeks": ("Weeks of history", "Minggu riwayat"),
     "belowThreshold": ("Below threshold", "Di bawah ambang"),
     "botOnly": ("Bot-only", "Hanya bot"),
-    "broadcastId": ("Broadcast id", "Id broadcast"),
+    "broadcastId": ("Broadcast id", "Id siaran"),
     "broadcastName": ("Broadcast", "Broadcast"),
     "broadcastSuccessRate": ("Broadcast success", "Keberhasilan broadcast"),
     "broadcasts": ("Broadcasts", "Broadcast"),
@@ -180,6 +187,89 @@ TITLES: dict[str, tuple[str, str]] = {
     "noFilter": ("none", "tidak ada"),
     "snapshots": ("Snapshots", "Snapshot"),
     "definitions": ("Definitions", "Definisi"),
+    # The column beside an enumerated value holding its identifier.
+    "code": ("code", "kode"),
+}
+
+# The page's dictionary key for a figure the page names: by `parent.key` (the key inside the object or list it
+# belongs to, which wins) or by the key alone wherever it appears.
+PAGE_WORDS: dict[str, str] = {
+    # conversation-effectiveness
+    "conversationsPerAgent": "ce.perAgent",
+    "slaCompliance": "ce.slaCompliance",
+    "compliant": "ce.compliant",
+    "nonCompliant": "ce.nonCompliant",
+    "slaCompliance.pending": "ce.pending",
+    "resolvedVsOpen": "ce.resolvedVsOpen",
+    "resolvedVsOpen.resolved": "ce.resolved",
+    "resolvedVsOpen.open": "ce.open",
+    "firstResponseDistribution": "ce.distribution",
+    # kpi
+    "activeConversations": "kpi.activeConversations",
+    "openTickets": "kpi.openTickets",
+    "messagesToday": "kpi.messagesToday",
+    "byStatus.open": "status.open",
+    "byStatus.pending": "status.pending",
+    "byPriority.urgent": "priority.urgent",
+    "byPriority.high": "priority.high",
+    "byPriority.medium": "priority.medium",
+    "byPriority.low": "priority.low",
+    # whatsapp-performance
+    "messageFunnel": "wa.funnel",
+    "queued": "wa.queued",
+    "sent": "wa.sent",
+    "delivered": "wa.delivered",
+    "read": "wa.read",
+    "failed": "wa.failed",
+    "replied": "wa.replied",
+    "broadcastSuccessRate": "wa.broadcastSuccess",
+    "broadcastSuccessRate.pending": "wa.pending",
+    "broadcasts": "wa.broadcasts",
+    "broadcasts.name": "column.broadcast",
+    "broadcastName": "column.broadcast",
+    "failedMessages": "wa.failedMessages",
+    "failureReasons": "wa.failureReasons",
+    "activeSessions": "wa.sessions",
+    "queueMetrics": "wa.queue",
+    # customer-load
+    "newVsReturning": "cl.newVsReturning",
+    "peakHours": "cl.peakHours",
+    "basisWeeks": "cl.basisWeeks",
+    # agent-productivity
+    "agentMetrics": "ap.agents",
+    "statusSummary.online": "agentStatus.online",
+    "statusSummary.away": "agentStatus.away",
+    "statusSummary.offline": "agentStatus.offline",
+    "workloadDistribution.balanced": "workload.balanced",
+    "workloadDistribution.overloaded": "workload.overloaded",
+    "workloadDistribution.underutilized": "workload.underutilized",
+    # automation-impact, business-impact
+    "topIntents": "ai.intents",
+    "campaignConversion": "bi.campaigns",
+    "customerLifetimeValue": "bi.clv",
+    "totalCost": "bi.totalCost",
+}
+
+# Enumerated values, by the path of the figure or list column holding them (list items without an index): the
+# page's dictionary prefix that labels them (`frt.unanswered`, `agentStatus.offline`). `trend` is every comparing
+# figure's trend.
+VALUE_WORDS: dict[str, str] = {
+    "firstResponseDistribution.bucket": "frt",
+    "agentMetrics.status": "agentStatus",
+    "agentMetrics.workload": "workload",
+    "activeSessions.status": "session",
+    "activeSessions.qualityRating": "quality",
+    "avgResponseTime.slaStatus": "sla",
+    "whatsappDeliveryRate.status": "delivery",
+    "trend": "trend",
+}
+
+# Short names for sheets whose table's title would not fit Excel's 31 characters (the table's path: English,
+# Indonesian).
+SHEET_TITLES: dict[str, tuple[str, str]] = {
+    "avgResponseTimeOverTime": ("Response time over time", "Respons dari waktu ke waktu"),
+    "avgWaitTime.peakHours": ("Peak hours", "Jam sibuk"),
+    "firstResponseDistribution": ("First responses", "Sebaran respons pertama"),
 }
 
 # Keys whose numbers are seconds: each gets a formatted (h:mm:ss) column beside it.
@@ -203,14 +293,45 @@ DURATION_KEYS = frozenset(
 )
 
 
-def title(language: Language, key: str) -> str:
-    """The key's title; a key without one reads as itself (tests/exports/test_words.py keeps them all titled)."""
+def title(language: Language, key: str, parent: str | None = None) -> str:
+    """The key's title: the page's word for it (inside `parent` first), else its own; a key without one reads as
+    itself (tests/exports/test_words.py keeps them all titled)."""
+    for name in (f"{parent}.{key}" if parent else None, key):
+        if name in PAGE_WORDS:
+            return dictionary(language)[PAGE_WORDS[name]]
     english, indonesian = TITLES.get(key, (key, key))
     return indonesian if language == "id" else english
 
 
 def path_title(language: Language, path: str) -> str:
-    return " · ".join(title(language, key) for key in path.split("."))
+    keys = path.split(".")
+    return " · ".join(title(language, key, keys[index - 1] if index else None) for index, key in enumerate(keys))
+
+
+def column_title(language: Language, table: str, key: str) -> str:
+    """A list column's title: the key inside its list (`broadcasts.name` is the page's "Broadcast")."""
+    return title(language, key, table.rsplit(".", 1)[-1])
+
+
+def code_title(language: Language, heading: str) -> str:
+    return f"{heading} ({title(language, 'code')})"
+
+
+def value_word(language: Language, path: str, value: object) -> object:
+    """An enumerated value as the page labels it (the value itself when the page has no word for it); any other
+    value as it is."""
+    prefix = VALUE_WORDS.get(path)
+    if prefix is None or not isinstance(value, str):
+        return value
+    return dictionary(language).get(f"{prefix}.{value}", value)
+
+
+def sheet_title(language: Language, table: str) -> str:
+    """The sheet's name for a table: its short name where it has one, else its title."""
+    if table in SHEET_TITLES:
+        english, indonesian = SHEET_TITLES[table]
+        return indonesian if language == "id" else english
+    return path_title(language, table)
 
 
 def formatted_title(language: Language, key: str) -> str:
