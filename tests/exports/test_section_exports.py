@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from pantau.dashboard.router import SECTIONS
-from pantau.exports.section_tables import list_items
-from pantau.exports.words import VALUE_WORDS, code_title, column_title
-from pantau.web.i18n import dictionary
+from pantau.exports.section_tables import list_items, table_names
+from pantau.exports.words import VALUE_WORDS, code_title, column_title, sheet_title, title
 from pantau.models import AuditLogEntry
+from pantau.web.i18n import dictionary
 from tests.api.organisation import FAILING_CUSTOMER_PHONE, MANAGEMENT_SECTIONS, TEAM_A
 from tests.api.organisation import SECTIONS as SECTION_NAMES
 from tests.api.responses import assert_refused
@@ -200,3 +200,37 @@ def test_every_download_is_written_to_the_audit_log(client, org, connection):
     assert [tuple(entry) for entry in entries] == [
         ("maya", "export:customer-load", {"dateRange": "today", "format": "xlsx"})
     ]
+
+
+def test_indonesian_headers_and_values_are_the_pages_words(client, org):
+    words = dictionary("id")
+    _header, *rows = csv_rows(export(client, org, "supervisor A", "conversation-effectiveness", lang="id"))
+    names = {row[0]: row[1] for row in rows}
+    assert names["slaCompliance.compliant"] == f"{words['ce.slaCompliance']} · {words['ce.compliant']}"
+    assert names["slaCompliance.nonCompliant"] == "Kepatuhan SLA · Tidak patuh"
+    assert names["slaCompliance.pending"] == "Kepatuhan SLA · Belum dinilai"
+    header, *rows = csv_rows(
+        export(client, org, "owner", "conversation-effectiveness", table="firstResponseDistribution", lang="id")
+    )
+    assert header == ["Kelompok", "Kelompok (kode)", "Jumlah"]
+    assert [row[:2] for row in rows] == [[words[f"frt.{row[1]}"], row[1]] for row in rows]
+    assert [row[1] for row in rows] == ["<1m", "1-5m", "5-15m", "15-60m", "1-4h", ">4h", "unanswered"]
+    assert rows[-1][0] == "Belum dijawab"
+    header, *rows = csv_rows(export(client, org, "owner", "whatsapp-performance", table="broadcasts", lang="id"))
+    assert header[:3] == ["Id siaran", "Siaran", "Pesan"]
+    header, *rows = csv_rows(export(client, org, "owner", "agent-productivity", table="agentMetrics", lang="id"))
+    status = header.index("Status")
+    assert header[status + 1] == "Status (kode)"
+    assert rows and all(row[status] == words[f"agentStatus.{row[status + 1]}"] for row in rows)
+    assert {row[status + 1] for row in rows} <= {"online", "away", "offline"}
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+@pytest.mark.parametrize("section", SECTION_NAMES)
+def test_every_sheet_has_its_full_short_name_unique_in_the_workbook(client, org, section, language):
+    book = workbook(export(client, org, "owner", section, format="xlsx", lang=language))
+    tables = table_names(SECTIONS[section].response_model)
+    expected = [sheet_title(language, table) for table in tables] + [title(language, "about")]
+    assert book.sheetnames == expected
+    assert all(len(name) <= 31 for name in book.sheetnames)
+    assert len({name.casefold() for name in book.sheetnames}) == len(book.sheetnames)

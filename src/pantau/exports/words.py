@@ -226,6 +226,9 @@ PAGE_WORDS: dict[str, str] = {
     "broadcastSuccessRate.pending": "wa.pending",
     "broadcasts": "wa.broadcasts",
     "broadcasts.name": "column.broadcast",
+    "broadcasts.total": "wa.messages",
+    "failureReasons.count": "wa.messages",
+    "activeSessions.messagesSent": "wa.messagesSent",
     "broadcastName": "column.broadcast",
     "failedMessages": "wa.failedMessages",
     "failureReasons": "wa.failureReasons",
@@ -255,6 +258,7 @@ PAGE_WORDS: dict[str, str] = {
 # figure's trend.
 VALUE_WORDS: dict[str, str] = {
     "firstResponseDistribution.bucket": "frt",
+    "conversationsPerAgent.belowThreshold": "belowThreshold",
     "agentMetrics.status": "agentStatus",
     "agentMetrics.workload": "workload",
     "activeSessions.status": "session",
@@ -321,9 +325,10 @@ def value_word(language: Language, path: str, value: object) -> object:
     """An enumerated value as the page labels it (the value itself when the page has no word for it); any other
     value as it is."""
     prefix = VALUE_WORDS.get(path)
-    if prefix is None or not isinstance(value, str):
+    if prefix is None or value is None:
         return value
-    return dictionary(language).get(f"{prefix}.{value}", value)
+    name = {True: "true", False: "false"}.get(value, value) if isinstance(value, bool) else value
+    return dictionary(language).get(f"{prefix}.{name}", value)
 
 
 def sheet_title(language: Language, table: str) -> str:
