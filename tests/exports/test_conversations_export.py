@@ -145,6 +145,8 @@ def test_the_workbook_holds_the_same_rows_as_the_csv(client, org):
     assert answered["Waktu penanganan (dtk)"] == 540
     assert answered["Pesan keluar"] == 2
     assert answered["Hanya manusia"] is True
+    # The page's word for a broadcast.
+    assert header[-4:-2] == ["Id siaran", "Siaran"]
 
 
 def test_an_empty_cohort_is_a_header_alone(client, org):

@@ -71,8 +71,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("unanswered", "Unanswered", "Belum dijawab"),
     Column("intent", "Intent", "Intent"),
     Column("csat", "CSAT", "CSAT"),
-    Column("broadcastId", "Broadcast id", "Id broadcast"),
-    Column("broadcastName", "Broadcast", "Broadcast"),
+    Column("broadcastId", "Broadcast id", "Id siaran"),
+    Column("broadcastName", "Broadcast", "Siaran"),
     Column("messagesIn", "Messages in", "Pesan masuk"),
     Column("messagesOut", "Messages out", "Pesan keluar"),
 )
