@@ -11,11 +11,14 @@ from datetime import timedelta
 
 import pytest
 
+from pantau.metrics import parts_source
 from pantau.metrics.buckets import bucket_start
+from pantau.metrics.parts_source import PartsSource
 from pantau.metrics.snapshots import write_snapshots
 from pantau.models.enums import SnapshotType
 from tests.api.organisation import FAILING_CUSTOMER_PHONE, FAILING_CUSTOMER_PHONE_MASKED, TEAM_A
 from tests.api.responses import assert_refused
+from tests.support.sections import ORGANISATION
 
 SECTION = "conversation-effectiveness"
 PATH = f"/api/dashboard/{SECTION}/conversations"
@@ -141,13 +144,18 @@ def test_every_list_holds_exactly_the_conversations_its_figure_counts(client, pl
 
 
 @pytest.mark.parametrize("role", ["owner", "supervisor A"])
-def test_the_lists_match_the_figures_read_from_snapshots(client, planted, connection, pinned_now, role):
+def test_the_lists_match_the_figures_read_from_snapshots(client, planted, connection, settings, pinned_now, role):
     zone = planted.timeline.start.tzinfo
     local_now = pinned_now.astimezone(zone)
     kinds = [SnapshotType.hourly, SnapshotType.daily, SnapshotType.weekly]
     start = bucket_start(SnapshotType.weekly, local_now - timedelta(days=14), zone)
     written = write_snapshots(connection, kinds, [(start, local_now)], now=local_now, zone=zone, sla_target_seconds=300)
     assert written
+    # The section reads today's first hour (10:00-11:00, settled) from the snapshots, the rest live.
+    midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    source = PartsSource(connection, ORGANISATION, settings, pinned_now)
+    plan = source._plan(midnight, pinned_now, parts_source._LARGEST_FIRST)
+    assert plan.snapshot_buckets
     assert_lists_match_the_section(client, planted, role)
 
 
