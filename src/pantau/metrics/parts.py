@@ -212,11 +212,43 @@ def _epoch(facts: Subquery) -> ColumnElement:
     return literal(EPOCH, facts.c.created_at.type)
 
 
+@dataclass(frozen=True)
+class ConversationConditions:
+    """Which conversations of `facts` each counted part counts: the one definition the parts sum over and the
+    drill-down lists (`pantau.dashboard.drill_down`) filter by, so a figure and its list cannot disagree."""
+
+    resolved: ColumnElement[bool]
+    open: ColumnElement[bool]
+    compliant: ColumnElement[bool]
+    non_compliant: ColumnElement[bool]
+    pending: ColumnElement[bool]
+    unanswered: ColumnElement[bool]
+    delays: tuple[ColumnElement[bool], ...]  # one per DELAY_BUCKETS entry
+
+
+def conversation_conditions(facts: Subquery, now: datetime, sla_target_seconds: float) -> ConversationConditions:
+    """The conditions of `facts`' conversations that the SLA, resolution and first-response parts count."""
+    f = facts.c
+    frt = response_seconds(facts)
+    overdue = unanswered_overdue(facts, now, sla_target_seconds)
+    return ConversationConditions(
+        resolved=f.resolved == 1,
+        open=f.resolved == 0,
+        compliant=frt <= sla_target_seconds,
+        non_compliant=or_(frt > sla_target_seconds, overdue),
+        pending=and_(f.unanswered == 1, not_(overdue)),
+        unanswered=f.unanswered == 1,
+        delays=tuple(
+            frt >= lower if upper is None else and_(frt >= lower, frt < upper) for _, lower, upper in DELAY_BUCKETS
+        ),
+    )
+
+
 def conversation_part_columns(facts: Subquery, now: datetime, sla_target_seconds: float) -> list[Label]:
     """The parts as aggregate columns over `facts`; group the select by whatever the parts are wanted per."""
     f = facts.c
     frt = response_seconds(facts)
-    overdue = unanswered_overdue(facts, now, sla_target_seconds)
+    counted = conversation_conditions(facts, now, sla_target_seconds)
     last = _with_last_messages(facts)
     unresolved_bot_only = and_(f.bot_only == 1, f.resolved == 0)
     # The bot spoke last: nobody else at or after its last message. CASE keeps the two look-ups to the unresolved
@@ -236,7 +268,7 @@ def conversation_part_columns(facts: Subquery, now: datetime, sla_target_seconds
         ),
         else_=None,
     )
-    pending = and_(f.unanswered == 1, not_(overdue))
+    pending = counted.pending
     # A conversation resolved "before" it began (the CRM's clocks disagree) was resolved at once: 0, never negative.
     handled = and_(f.resolved == 1, f.resolved_at > f.created_at)
     handling = case((handled, microseconds_between(f.resolved_at, f.created_at)), else_=0)
@@ -248,7 +280,7 @@ def conversation_part_columns(facts: Subquery, now: datetime, sla_target_seconds
 
     columns = [
         func.count().label("conversations"),
-        count_where(f.resolved == 1).label("resolved"),
+        count_where(counted.resolved).label("resolved"),
         count_where(f.bot_engaged == 1).label("bot_engaged"),
         count_where(f.escalated == 1).label("escalated"),
         count_where(f.bot_only == 1).label("bot_only"),
@@ -259,17 +291,14 @@ def conversation_part_columns(facts: Subquery, now: datetime, sla_target_seconds
         func.coalesce(func.max(drop_candidate_at), 0).label("drop_candidates_latest_us"),
         func.count(frt).label("answered"),
         _sum(response).label("response_us"),
-        count_where(frt <= sla_target_seconds).label("compliant"),
-        count_where(or_(frt > sla_target_seconds, overdue)).label("non_compliant"),
+        count_where(counted.compliant).label("compliant"),
+        count_where(counted.non_compliant).label("non_compliant"),
         count_where(pending).label("pending"),
         func.coalesce(func.max(case((pending, microseconds_between(f.s0, _epoch(facts))))), 0).label(
             "pending_latest_s0_us"
         ),
-        count_where(f.unanswered == 1).label("unanswered"),
-        *(
-            count_where(frt >= lower if upper is None else and_(frt >= lower, frt < upper)).label(f"delay_{index}")
-            for index, (_, lower, upper) in enumerate(DELAY_BUCKETS)
-        ),
+        count_where(counted.unanswered).label("unanswered"),
+        *(count_where(condition).label(f"delay_{index}") for index, condition in enumerate(counted.delays)),
         _sum(handling).label("handling_us"),
     ]
     for name, condition in (

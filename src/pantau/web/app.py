@@ -19,6 +19,7 @@ from pantau.business_settings import page as settings_page
 from pantau.cache.dashboard_cache import build_cache, process_cache
 from pantau.core.config import Settings, get_settings
 from pantau.core.database import get_engine, make_engine
+from pantau.dashboard import drill_down
 from pantau.dashboard.router import router as dashboard_router
 from pantau.exports import endpoints as export_endpoints
 from pantau.ingest import endpoints as ingest_endpoints
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(auth_endpoints.router)
     app.include_router(realtime_endpoint.router)
     app.include_router(export_endpoints.sections_router)
+    app.include_router(drill_down.router)
     app.include_router(dashboard_router)
     app.include_router(export_endpoints.conversations_router)
     app.include_router(audit_endpoints.router)

@@ -1,0 +1,299 @@
+"""Drill-down (SPEC §8.3): the conversations behind a figure of a section,
+`GET /api/dashboard/<section>/conversations?figure=<key>[&bucket=…]` with the section's parameters.
+
+Each figure's list filters the cohort's conversation facts (`metrics.facts`) by the very conditions its parts count
+(`metrics.parts.conversation_conditions`), in the same scope and window, at the same `now`: the list's `total` is the
+figure. The list is always read live; snapshots hold the same counts (docs/drill-down.md).
+
+Pages are keyset-paginated on (createdAt, id): `after` is an opaque cursor naming the last row of the previous page.
+"""
+
+# Annotations stay real objects here (no postponed evaluation): FastAPI reads the endpoints built in a loop below.
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import WithJsonSchema
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, true
+from sqlalchemy.sql import Subquery
+
+from pantau.auth.dependencies import CurrentUser
+from pantau.auth.scope import Scope
+from pantau.core.database import release_connection
+from pantau.core.numbers import round1
+from pantau.core.windows import iso_local
+from pantau.dashboard.per_agent import people_with
+from pantau.dashboard.privacy import phone_for
+from pantau.dashboard.router import SECTION_REFUSALS, SECTIONS, Section, SectionRequest, section_request
+from pantau.dashboard.schemas import CamelModel
+from pantau.metrics.facts import cohort_in_scope, conversation_facts, response_seconds
+from pantau.metrics.parts import DELAY_BUCKETS, ConversationConditions, conversation_conditions
+from pantau.models import Contact, Team, User
+from pantau.web.deps import DbSession
+from pantau.web.errors import ApiError
+
+router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
+
+contacts = Contact.__table__
+teams = Team.__table__
+users = User.__table__
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+# The list of a figure: the condition on the facts, given the counted conditions and the bucket (checked already).
+Condition = Callable[[Subquery, ConversationConditions, str | None], ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
+class Figure:
+    condition: Condition
+    bucketed: bool = False
+
+
+FIRST_RESPONSE_BUCKETS: tuple[str, ...] = (*(name for name, _, _ in DELAY_BUCKETS), "unanswered")
+
+
+def _first_response_bucket(facts: Subquery, counted: ConversationConditions, bucket: str | None) -> ColumnElement:
+    if bucket == "unanswered":
+        return counted.unanswered
+    return counted.delays[FIRST_RESPONSE_BUCKETS.index(bucket)]
+
+
+# conversation-effectiveness's figures that count conversations, by their path in the section's JSON.
+CONVERSATION_EFFECTIVENESS: dict[str, Figure] = {
+    "totals.value": Figure(lambda facts, counted, bucket: true()),
+    "resolvedVsOpen.resolved": Figure(lambda facts, counted, bucket: counted.resolved),
+    "resolvedVsOpen.open": Figure(lambda facts, counted, bucket: counted.open),
+    "slaCompliance.compliant": Figure(lambda facts, counted, bucket: counted.compliant),
+    "slaCompliance.nonCompliant": Figure(lambda facts, counted, bucket: counted.non_compliant),
+    "slaCompliance.pending": Figure(lambda facts, counted, bucket: counted.pending),
+    "conversationsPerAgent": Figure(lambda facts, counted, bucket: facts.c.assigned_to == bucket, bucketed=True),
+    "firstResponseDistribution": Figure(_first_response_bucket, bucketed=True),
+}
+
+FIGURES: dict[str, dict[str, Figure]] = {"conversation-effectiveness": CONVERSATION_EFFECTIVENESS}
+
+
+class Named(CamelModel):
+    id: str
+    name: str | None
+
+
+class ContactInfo(CamelModel):
+    id: str
+    name: str | None
+    phone: str | None  # masked for everyone but owners and admins
+
+
+class DrillDownItem(CamelModel):
+    id: str
+    contact: ContactInfo | None
+    team: Named | None
+    agent: Named | None
+    status: str
+    created_at: str
+    first_response_seconds: float | None
+    resolved_at: str | None
+
+
+class DrillDownResponse(CamelModel):
+    total: int
+    items: list[DrillDownItem]
+    next: str | None
+
+
+_TEXT = WithJsonSchema({"type": "string"})
+
+
+@dataclass(frozen=True)
+class PageParameters:
+    figure: str | None
+    bucket: str | None
+    limit: int
+    after: tuple[datetime, str] | None
+
+
+def _limit(value: str | None) -> int:
+    if not value:
+        return DEFAULT_LIMIT
+    if not value.isdecimal() or not 1 <= int(value) <= MAX_LIMIT:
+        raise ApiError(400, "invalid_parameter", f"limit: must be a whole number from 1 to {MAX_LIMIT}, got {value!r}")
+    return int(value)
+
+
+def encode_cursor(created_at: datetime, conversation_id: str) -> str:
+    raw = json.dumps([created_at.isoformat(), conversation_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(value: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        moment, conversation_id = json.loads(raw)
+        created_at = datetime.fromisoformat(moment)
+        if created_at.tzinfo is None or not isinstance(conversation_id, str):
+            raise ValueError(value)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        raise ApiError(
+            400, "invalid_parameter", "after: not a cursor this list gave; use the `next` of a previous page"
+        ) from None
+    return created_at, conversation_id
+
+
+async def page_parameters(
+    figure: Annotated[str | None, Query(description="the figure's path in the section's JSON"), _TEXT] = None,
+    bucket: Annotated[str | None, Query(description="for a figure inside a list: the item's key"), _TEXT] = None,
+    limit: Annotated[
+        str | None, Query(description=f"rows per page, 1 to {MAX_LIMIT}; default {DEFAULT_LIMIT}"), _TEXT
+    ] = None,
+    after: Annotated[str | None, Query(description="the cursor in the previous page's `next`"), _TEXT] = None,
+) -> PageParameters:
+    return PageParameters(figure or None, bucket or None, _limit(limit), decode_cursor(after) if after else None)
+
+
+def check_figure(
+    connection: Connection, section: Section, scope: Scope, figure: str | None, bucket: str | None
+) -> Figure:
+    """The figure asked for, with its bucket checked: 400 naming an unknown figure or bucket, 403 for a person's
+    bucket outside the scope."""
+    figures = FIGURES[section.name]
+    if figure is None:
+        raise ApiError(400, "invalid_parameter", f"figure: required; use one of {', '.join(figures)}")
+    chosen = figures.get(figure)
+    if chosen is None:
+        raise ApiError(
+            400,
+            "invalid_parameter",
+            f"figure: {section.name} has no figure {figure!r} with a list; use one of {', '.join(figures)}",
+        )
+    if not chosen.bucketed:
+        if bucket is not None:
+            raise ApiError(400, "invalid_parameter", f"bucket: {figure} has no buckets, got {bucket!r}")
+        return chosen
+    if bucket is None:
+        raise ApiError(400, "invalid_parameter", f"bucket: required with figure={figure}")
+    if figure == "firstResponseDistribution":
+        if bucket not in FIRST_RESPONSE_BUCKETS:
+            raise ApiError(
+                400,
+                "invalid_parameter",
+                f"bucket: {figure} has no bucket {bucket!r}; use one of {', '.join(FIRST_RESPONSE_BUCKETS)}",
+            )
+        return chosen
+    in_scope = connection.execute(select(people_with(scope).where(users.c.id == bucket).exists())).scalar()
+    if in_scope:
+        return chosen
+    if connection.execute(select(users.c.id).where(users.c.id == bucket)).first() is not None:
+        raise ApiError(403, "forbidden", f"bucket: {bucket!r} is outside your scope")
+    raise ApiError(400, "invalid_parameter", f"bucket: {figure} has no agent {bucket!r}")
+
+
+def drill_down(
+    connection: Connection, checked: SectionRequest, figure: Figure, parameters: PageParameters
+) -> tuple[int, list[DrillDownItem], tuple[datetime, str] | None]:
+    """The total, one page of rows and, when more follow, the cursor of the page's last row."""
+    window = checked.window
+    facts = conversation_facts(cohort_in_scope(checked.scope, window.start, window.end), name="drill")
+    f = facts.c
+    counted = conversation_conditions(facts, window.now, checked.settings.sla_first_response_seconds)
+    condition = figure.condition(facts, counted, parameters.bucket)
+
+    total = connection.execute(select(func.count()).select_from(facts).where(condition)).scalar_one()
+
+    page = [condition]
+    if parameters.after is not None:
+        created_at, conversation_id = parameters.after
+        page.append(or_(f.created_at > created_at, and_(f.created_at == created_at, f.id > conversation_id)))
+    assignee = users.alias("assignee")
+    rows = connection.execute(
+        select(
+            f.id,
+            f.contact_id,
+            contacts.c.name.label("contact_name"),
+            contacts.c.phone_number.label("contact_phone"),
+            f.team_id,
+            teams.c.name.label("team_name"),
+            f.assigned_to,
+            assignee.c.full_name.label("agent_name"),
+            f.status,
+            f.created_at,
+            response_seconds(facts).label("first_response_seconds"),
+            f.resolved_at,
+        )
+        .select_from(
+            facts.outerjoin(contacts, contacts.c.id == f.contact_id)
+            .outerjoin(teams, teams.c.id == f.team_id)
+            .outerjoin(assignee, assignee.c.id == f.assigned_to)
+        )
+        .where(*page)
+        .order_by(f.created_at, f.id)
+        .limit(parameters.limit + 1)
+    ).all()
+
+    zone = window.zone
+    scope = checked.scope
+    items = [
+        DrillDownItem(
+            id=row.id,
+            contact=None
+            if row.contact_id is None
+            else ContactInfo(id=row.contact_id, name=row.contact_name, phone=phone_for(scope, row.contact_phone)),
+            team=None if row.team_id is None else Named(id=row.team_id, name=row.team_name),
+            agent=None if row.assigned_to is None else Named(id=row.assigned_to, name=row.agent_name),
+            status=getattr(row.status, "value", row.status),
+            created_at=iso_local(row.created_at, zone),
+            first_response_seconds=round1(row.first_response_seconds),
+            resolved_at=None if row.resolved_at is None else iso_local(row.resolved_at, zone),
+        )
+        for row in rows[: parameters.limit]
+    ]
+    more = len(rows) > parameters.limit
+    last = rows[parameters.limit - 1] if more else None
+    return total, items, None if last is None else (last.created_at, last.id)
+
+
+def _endpoint(section: Section) -> Callable[..., DrillDownResponse]:
+    def read_conversations(
+        request: Request,
+        caller: CurrentUser,
+        session: DbSession,
+        checked: Annotated[SectionRequest, Depends(section_request(section))],
+        parameters: Annotated[PageParameters, Depends(page_parameters)],
+    ) -> DrillDownResponse:
+        """The conversations behind one figure of the section, in the caller's scope, oldest first."""
+        connection = session.connection()
+        try:
+            figure = check_figure(connection, section, checked.scope, parameters.figure, parameters.bucket)
+            total, items, last = drill_down(connection, checked, figure, parameters)
+        finally:
+            release_connection(session)
+        following = None
+        if last is not None:
+            url = request.url.include_query_params(after=encode_cursor(*last))
+            following = f"{url.path}?{url.query}"
+        return DrillDownResponse(total=total, items=items, next=following)
+
+    read_conversations.__name__ = "read_" + section.name.replace("-", "_") + "_conversations"
+    return read_conversations
+
+
+for _name, _figures in FIGURES.items():
+    router.add_api_route(
+        f"/{_name}/conversations",
+        _endpoint(SECTIONS[_name]),
+        methods=["GET"],
+        response_model=DrillDownResponse,
+        summary=f"The conversations behind a figure of {_name}",
+        description=f"The section's parameters, plus `figure` (one of {', '.join(_figures)}) and, for a figure inside "
+        "a list, `bucket` (conversationsPerAgent: the agentId; firstResponseDistribution: the bucket as the JSON "
+        "names it). `total` equals the figure; rows oldest first, keyset-paginated (`limit` up to "
+        f"{MAX_LIMIT}, default {DEFAULT_LIMIT}; `next` is the following page's URL, null on the last). Contacts' "
+        "phone numbers are masked for everyone but owners and admins.",
+        responses=SECTION_REFUSALS,
+    )
