@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -371,3 +373,16 @@ CUT_VALUES = """async () => {
   }
   return problems;
 }"""
+
+
+@contextmanager
+def downloading(browser, base_url: str, role: str = "owner") -> Iterator[Dashboard]:
+    """The shop's user of `role` signed in on a desktop page that accepts downloads (each test its own context)."""
+    context = browser.new_context(viewport=DESKTOP, color_scheme="light", accept_downloads=True)
+    try:
+        board = Dashboard(page=context.new_page(), base_url=base_url)
+        board.watch(keep_answers=False)
+        board.sign_in(role)
+        yield board
+    finally:
+        context.close()

@@ -10,17 +10,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from openpyxl import load_workbook
 
-from tests.web.browsing import DESKTOP, Dashboard
+from tests.web.browsing import DESKTOP, Dashboard, downloading
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_panels_xlsx_link_downloads_its_tables_for_the_chosen_filters(browser, shop_url, tmp_path):
-    context = browser.new_context(viewport=DESKTOP, color_scheme="light", accept_downloads=True)
-    try:
-        board = Dashboard(page=context.new_page(), base_url=shop_url)
-        board.watch(keep_answers=False)
-        board.sign_in("owner")
+    with downloading(browser, shop_url) as board:
         page = board.page
         page.select_option("#range", "30d")
         page.select_option("#team", "care")
@@ -44,16 +40,10 @@ def test_a_panels_xlsx_link_downloads_its_tables_for_the_chosen_filters(browser,
         expected = answer.json()
         assert figures["totals"] == expected["totals"]["value"]
         assert figures["resolvedVsOpen.resolved"] == expected["resolvedVsOpen"]["resolved"]
-    finally:
-        context.close()
 
 
 def test_a_panels_csv_link_follows_the_page_language(browser, shop_url, tmp_path):
-    context = browser.new_context(viewport=DESKTOP, color_scheme="light", accept_downloads=True)
-    try:
-        board = Dashboard(page=context.new_page(), base_url=shop_url)
-        board.watch(keep_answers=False)
-        board.sign_in("owner")
+    with downloading(browser, shop_url) as board:
         page = board.page
         link = page.locator("#section-kpi a[data-export=csv]")
         assert link.get_attribute("aria-describedby") == "title-kpi"
@@ -68,8 +58,6 @@ def test_a_panels_csv_link_follows_the_page_language(browser, shop_url, tmp_path
             header, *rows = list(csv.reader(file))
         assert header[:3] == ["Angka", "Nama", "Nilai"]
         assert rows[0][0] == "activeConversations"
-    finally:
-        context.close()
 
 
 def test_a_right_clicked_export_link_carries_the_filters_shown(browser, shop_url):

@@ -8,17 +8,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from pypdf import PdfReader
 
-from tests.web.browsing import DESKTOP, Dashboard
+from tests.web.browsing import downloading
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_pdf_button_downloads_the_summary_of_the_chosen_filters(browser, shop_url, tmp_path):
-    context = browser.new_context(viewport=DESKTOP, color_scheme="light", accept_downloads=True)
-    try:
-        board = Dashboard(page=context.new_page(), base_url=shop_url)
-        board.watch(keep_answers=False)
-        board.sign_in("owner")
+    with downloading(browser, shop_url) as board:
         page = board.page
         page.select_option("#range", "30d")
         page.select_option("#team", "care")
@@ -35,5 +31,3 @@ def test_the_pdf_button_downloads_the_summary_of_the_chosen_filters(browser, sho
         text = "\n".join(page.extract_text() for page in PdfReader(saved).pages)
         assert "Ringkasan eksekutif" in text
         assert "Citra Lestari" in text and "Ana Putri" not in text
-    finally:
-        context.close()

@@ -4,7 +4,8 @@ Content-Security-Policy and referrer policy on HTML pages.
 
 Pages load scripts, styles, dictionaries and data from this server only and run no inline script. Styles allow
 'unsafe-inline' because plotly.js writes its own `<style>` rules and style attributes while it draws; scripts do
-not. Images may be `data:` URLs: plotly paints heatmaps to a canvas and shows them as an image.
+not. Images may be `data:` URLs: plotly paints heatmaps to a canvas and shows them as an image; and `blob:` URLs,
+which only this page's own scripts can make: saving a chart as PNG, plotly draws its SVG into an image from one.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
+        "img-src 'self' data: blob:",
         "font-src 'self'",
         "connect-src 'self'",
         "object-src 'none'",

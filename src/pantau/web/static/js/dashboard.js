@@ -6,7 +6,7 @@
 import { getJson } from "./core/api.js";
 import { ChartHost } from "./core/charts.js";
 import { figure, h } from "./core/dom.js";
-import { calendarDate, clockTime, setTimeZone } from "./core/format.js";
+import { calendarDate, clockTime, isoDate, setTimeZone } from "./core/format.js";
 import { currentLanguage, startLanguage, t } from "./core/i18n.js";
 import { LiveConnection } from "./core/live.js";
 import { wirePreferences } from "./core/preferences.js";
@@ -88,14 +88,27 @@ function errorBox(failure, retry) {
   );
 }
 
+/** The local dates a range covers, "2026-11-28 to 2026-12-04" in numbers (its end is excluded: the last date is the
+ * one of its last instant). */
+function coveredDates(range) {
+  const first = isoDate(range.start);
+  const last = isoDate(Date.parse(range.end) - 1);
+  return first === last ? first : `${first} ${t("range.to")} ${last}`;
+}
+
 class Panel {
-  constructor(element, retry) {
+  constructor(element, retry, scopeName) {
     this.element = element;
     this.name = element.dataset.section;
     this.section = SECTIONS[this.name];
     this.body = element.querySelector('[data-role="body"]');
     this.rangeLine = element.querySelector('[data-role="range"]');
-    this.charts = new ChartHost();
+    // A chart's image is named after the section, the chart, the dates shown and whose work they are.
+    this.charts = new ChartHost(() => [
+      t(`section.${this.name}`),
+      this.data ? coveredDates(this.data.range) : "",
+      scopeName(),
+    ]);
     this.retry = () => retry(this);
     this.data = null;
     this.filters = null;
@@ -210,7 +223,12 @@ class Dashboard {
     this.filters = readFilters();
     this.options = { teams: [], agents: [] };
     this.panels = [...document.querySelectorAll("section[data-section]")].map(
-      (element) => new Panel(element, (panel) => this.loadPanel(panel)),
+      (element) =>
+        new Panel(
+          element,
+          (panel) => this.loadPanel(panel),
+          () => this.scopeName(),
+        ),
     );
     this.cycle = null;
     this.controller = null;
@@ -381,6 +399,21 @@ class Dashboard {
     }
     this.fillTeams();
     this.fillAgents();
+  }
+
+  /** Whose work the page shows, in the page's words: the chosen agent or team, the viewer's only one, or all teams. */
+  scopeName() {
+    const { team, agent } = this.controls;
+    if (this.filters.agentId && agent.selectedOptions[0]) {
+      return agent.selectedOptions[0].text;
+    }
+    if (this.options.agents.length === 1) {
+      return this.options.agents[0].name;
+    }
+    if (this.filters.teamId && team.selectedOptions[0]) {
+      return team.selectedOptions[0].text;
+    }
+    return this.options.teams.length === 1 ? this.options.teams[0].name : t("filters.allTeams");
   }
 
   agentsOf(teamId) {

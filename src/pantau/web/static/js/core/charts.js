@@ -3,7 +3,7 @@
 // refresh updates them in place (Plotly.react) instead of redrawing from nothing.
 
 import { calendarNames } from "./format.js";
-import { currentLanguage } from "./i18n.js";
+import { currentLanguage, t } from "./i18n.js";
 import { h } from "./dom.js";
 
 const plotlyReady = new Promise((resolve, reject) => {
@@ -110,22 +110,74 @@ export const DONUT = {
   hovertemplate: "%{label}: %{value}<extra></extra>",
 };
 
-/** One panel's plots. Render a panel with `slot(...)`, put its DOM in place, then `commit()` draws. */
+// Characters a file name may not hold on Windows, macOS or Linux, and control characters.
+const UNSAFE_IN_FILE_NAMES = /[\\/:*?"<>|\u0000-\u001f]+/g;
+
+/** `parts` joined into a file name that every common system accepts: "Pantau – a – b.png". */
+export function imageFileName(parts) {
+  const words = ["Pantau", ...parts].map((part) => String(part).replace(UNSAFE_IN_FILE_NAMES, "-").trim());
+  return `${words.filter(Boolean).join(" – ")}.png`;
+}
+
+/**
+ * The chart as a PNG file, drawn as the page shows it: same size, same colours (the theme's surface behind it, not
+ * the page's transparency) and the page's language. plotly renders it in the browser; nothing goes to the server.
+ */
+async function downloadImage(plot, fileName) {
+  const Plotly = await plotlyReady;
+  // The panel's background (the page draws charts on it, transparent).
+  const background = getComputedStyle(document.documentElement).getPropertyValue("--surface").trim();
+  const { width, height } = plot.getBoundingClientRect();
+  const url = await Plotly.toImage(
+    { data: plot.data, layout: { ...plot.layout, paper_bgcolor: background, plot_bgcolor: background } },
+    { format: "png", width: Math.round(width), height: Math.round(height), scale: 2 },
+  );
+  const link = h("a", { href: url, download: fileName, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+/**
+ * One panel's plots. Render a panel with `slot(...)`, put its DOM in place, then `commit()` draws. `describe()` gives
+ * what a chart's image file is named after besides the chart: the section, the range and the scope, in the page's
+ * language.
+ */
 export class ChartHost {
-  constructor() {
+  constructor(describe = () => []) {
+    this.describe = describe;
     this.plots = new Map();
     this.pending = [];
     this.generation = 0;
   }
 
   /**
-   * A placeholder for chart `key`; `build(colours, {width, height})` returns {data, layout}, given the placeholder's
-   * size in px. `label` names it for screen readers; `size` "compact" makes it lower.
+   * A placeholder for chart `key`, with a button that saves it as a PNG; `build(colours, {width, height})` returns
+   * {data, layout}, given the placeholder's size in px. `label` names it for screen readers; `size` "compact" makes
+   * it lower.
    */
   slot(key, label, build, { size = null } = {}) {
     const placeholder = h("div", { class: size ? `chart ${size}` : "chart", role: "img", "aria-label": label, "data-chart": key });
+    const save = h(
+      "button",
+      {
+        type: "button",
+        class: "chart-image",
+        "data-chart-image": key,
+        "aria-label": t("chart.saveImage", { chart: label }),
+        title: t("chart.saveImage", { chart: label }),
+        onclick: () => {
+          const plot = this.plots.get(key);
+          if (plot?.data) {
+            const [section, ...rest] = this.describe();
+            downloadImage(plot, imageFileName([section, label, ...rest]));
+          }
+        },
+      },
+      "PNG",
+    );
     this.pending.push({ key, placeholder, build });
-    return placeholder;
+    return h("div", { class: "chart-frame" }, placeholder, save);
   }
 
   begin() {

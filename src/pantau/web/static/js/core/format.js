@@ -99,6 +99,13 @@ export function bucketGranularity(range, hourlyUpToHours) {
   return Date.parse(range.end) - Date.parse(range.start) <= hourlyUpToHours * 3600 * 1000 ? "hour" : "day";
 }
 
+/** The organisation's calendar date of an instant as "YYYY-MM-DD" (for file names: the same in every language). */
+export function isoDate(instant) {
+  return new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone }).format(
+    new Date(instant),
+  );
+}
+
 /** A calendar date "YYYY-MM-DD" (a custom range's end) as "2 Mar 2026". */
 export function calendarDate(date) {
   return dateFormat({ dateStyle: "medium" }, "UTC").format(new Date(`${date}T00:00:00Z`));
