@@ -146,15 +146,27 @@ def decode_cursor(value: str) -> tuple[datetime, str]:
     return created_at, conversation_id
 
 
-async def page_parameters(
+@dataclass(frozen=True)
+class FigureChoice:
+    figure: str | None
+    bucket: str | None
+
+
+async def figure_choice(
     figure: Annotated[str | None, Query(description="the figure's path in the section's JSON"), _TEXT] = None,
     bucket: Annotated[str | None, Query(description="for a figure inside a list: the item's key"), _TEXT] = None,
+) -> FigureChoice:
+    return FigureChoice(figure or None, bucket or None)
+
+
+async def page_parameters(
+    choice: Annotated[FigureChoice, Depends(figure_choice)],
     limit: Annotated[
         str | None, Query(description=f"rows per page, 1 to {MAX_LIMIT}; default {DEFAULT_LIMIT}"), _TEXT
     ] = None,
     after: Annotated[str | None, Query(description="the cursor in the previous page's `next`"), _TEXT] = None,
 ) -> PageParameters:
-    return PageParameters(figure or None, bucket or None, _limit(limit), decode_cursor(after) if after else None)
+    return PageParameters(choice.figure, choice.bucket, _limit(limit), decode_cursor(after) if after else None)
 
 
 def check_figure(
@@ -194,6 +206,20 @@ def check_figure(
     raise ApiError(400, "invalid_parameter", f"bucket: {figure} has no agent {bucket!r}")
 
 
+Narrowing = Callable[[Subquery], ColumnElement[bool]]
+
+
+def figure_filter(checked: SectionRequest, figure: Figure, bucket: str | None) -> Narrowing:
+    """The figure's condition on conversation facts of the checked window and scope, at its `now`: what the list and
+    its export (`pantau.exports`) both select."""
+
+    def narrowed(facts: Subquery) -> ColumnElement[bool]:
+        counted = conversation_conditions(facts, checked.window.now, checked.settings.sla_first_response_seconds)
+        return figure.condition(facts, counted, bucket)
+
+    return narrowed
+
+
 def drill_down(
     connection: Connection, checked: SectionRequest, figure: Figure, parameters: PageParameters
 ) -> tuple[int, list[DrillDownItem], tuple[datetime, str] | None]:
@@ -201,8 +227,7 @@ def drill_down(
     window = checked.window
     facts = conversation_facts(cohort_in_scope(checked.scope, window.start, window.end), name="drill")
     f = facts.c
-    counted = conversation_conditions(facts, window.now, checked.settings.sla_first_response_seconds)
-    condition = figure.condition(facts, counted, parameters.bucket)
+    condition = figure_filter(checked, figure, parameters.bucket)(facts)
 
     total = connection.execute(select(func.count()).select_from(facts).where(condition)).scalar_one()
 

@@ -8,10 +8,11 @@ masked for everyone but owners and admins (SPEC §4).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Select, case, func, select
+from sqlalchemy import ColumnElement, Connection, Select, case, func, select, true
+from sqlalchemy.sql import Subquery
 
 from pantau.auth.scope import Scope
 from pantau.core.numbers import round1
@@ -31,6 +32,9 @@ messages = Message.__table__
 
 # Rows fetched from the cursor at a time.
 BATCH = 2000
+
+# A condition on the conversation facts that keeps only one figure's conversations (`dashboard.drill_down`).
+Narrowing = Callable[[Subquery], ColumnElement[bool]]
 
 
 @dataclass(frozen=True)
@@ -82,8 +86,9 @@ def header(language: str) -> list[str]:
     return [column.title(language) for column in COLUMNS]
 
 
-def conversations_query(scope: Scope, window: Window) -> Select:
-    """The cohort of the window in the scope, oldest first (ties by id), one row per conversation."""
+def conversations_query(scope: Scope, window: Window, narrowed: Narrowing | None = None) -> Select:
+    """The cohort of the window in the scope, oldest first (ties by id), one row per conversation; with `narrowed`,
+    only the conversations behind one figure (a drill-down's list)."""
     facts = conversation_facts(cohort_in_scope(scope, window.start, window.end), name="export")
     f = facts.c
 
@@ -136,6 +141,7 @@ def conversations_query(scope: Scope, window: Window) -> Select:
             .outerjoin(assignee, assignee.c.id == f.assigned_to)
             .outerjoin(broadcasts, broadcasts.c.id == f.broadcast_id)
         )
+        .where(true() if narrowed is None else narrowed(facts))
         .order_by(f.created_at, f.id)
     )
 
@@ -151,10 +157,12 @@ def conversation_batches(
     flags: tuple[object, object] = FLAGS_AS_BOOLEANS,
     *,
     neutralised: bool = True,
+    narrowed: Narrowing | None = None,
 ) -> Iterator[list[list[object]]]:
     """Every row of the export in `COLUMNS` order, a batch at a time as the server-side cursor hands them over; with
     `neutralised` (CSV), text a spreadsheet would run gets its apostrophe (`safe_text`); flags written as `flags`
-    (false, true). XLSX writes text as text cells instead (`pantau.exports.workbooks`).
+    (false, true); with `narrowed`, only a figure's conversations. XLSX writes text as text cells instead
+    (`pantau.exports.workbooks`).
 
     Written out cell by cell, without a call per cell where one can be saved: at a million rows, each call is
     seconds."""
@@ -171,7 +179,8 @@ def conversation_batches(
     def phone(number):
         return text(number if phones_whole else mask_phone(number))
 
-    result = connection.execute(conversations_query(scope, window).execution_options(yield_per=BATCH))
+    query = conversations_query(scope, window, narrowed)
+    result = connection.execute(query.execution_options(yield_per=BATCH))
     for partition in result.partitions():
         yield [
             [

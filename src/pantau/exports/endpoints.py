@@ -8,6 +8,7 @@ leave an entry in the audit log before any byte goes out.
 # Annotations stay real objects here (no postponed evaluation): FastAPI reads the endpoints built in a loop below.
 import dataclasses
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Annotated, Literal
 
@@ -20,6 +21,7 @@ from pantau.audit import service as audit
 from pantau.auth.dependencies import CurrentUser, client_address
 from pantau.core.database import release_connection
 from pantau.core.windows import local_date
+from pantau.dashboard import drill_down
 from pantau.dashboard.router import SECTION_REFUSALS, SECTIONS, Section, SectionRequest, section_body, section_request
 from pantau.exports import conversations
 from pantau.exports.about import about_sheet
@@ -106,11 +108,30 @@ def export_conversations(
     language: LanguageDep,
 ) -> StreamingResponse:
     _record(session, request, caller, "export:conversations")
+    return _conversations_file(
+        session, checked, file_format, language, _filename("conversations", extension=file_format, checked=checked)
+    )
+
+
+def _conversations_file(
+    session: Session,
+    checked: SectionRequest,
+    file_format: ExportFormat,
+    language: Language,
+    filename: str,
+    narrowed: conversations.Narrowing | None = None,
+) -> StreamingResponse:
+    """The per-conversation rows of the checked window and scope (only a figure's, with `narrowed`), streamed."""
 
     def batches(flags: tuple[object, object]) -> Iterator[list[list[object]]]:
         try:
             yield from conversations.conversation_batches(
-                session.connection(), checked.scope, checked.window, flags, neutralised=file_format == "csv"
+                session.connection(),
+                checked.scope,
+                checked.window,
+                flags,
+                neutralised=file_format == "csv",
+                narrowed=narrowed,
             )
         finally:
             release_connection(session)
@@ -122,8 +143,52 @@ def export_conversations(
         rows = (row for batch in batches(conversations.FLAGS_AS_BOOLEANS) for row in batch)
         sheet = Sheet(path_title(language, "conversations"), header, rows)
         body, media_type = xlsx_chunks([sheet]), XLSX_MEDIA_TYPE
-    filename = _filename("conversations", extension=file_format, checked=checked)
     return StreamingResponse(body, media_type=media_type, headers=_download(filename))
+
+
+def _file_word(text: str) -> str:
+    """A figure's path or bucket as a part of a file name: letters, digits, dots and hyphens (`<1m` → `1m`)."""
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", text).strip("_") or "_"
+
+
+def _figure_export(section: Section) -> Callable[..., StreamingResponse]:
+    def export_figure_conversations(
+        request: Request,
+        caller: CurrentUser,
+        session: StreamingSession,
+        checked: Annotated[SectionRequest, Depends(section_request(section))],
+        choice: Annotated[drill_down.FigureChoice, Depends(drill_down.figure_choice)],
+        file_format: ExportFormatDep,
+        language: LanguageDep,
+    ) -> StreamingResponse:
+        """The conversations behind one figure, one row each with every fact, as the drill-down lists them."""
+        figure = drill_down.check_figure(session.connection(), section, checked.scope, choice.figure, choice.bucket)
+        _record(session, request, caller, f"export:{section.name}:conversations")
+        words = [_file_word(choice.figure or ""), *([] if choice.bucket is None else [_file_word(choice.bucket)])]
+        filename = _filename(section.name, *words, extension=file_format, checked=checked)
+        narrowed = drill_down.figure_filter(checked, figure, choice.bucket)
+        return _conversations_file(session, checked, file_format, language, filename, narrowed)
+
+    export_figure_conversations.__name__ = "export_" + section.name.replace("-", "_") + "_conversations"
+    return export_figure_conversations
+
+
+for _name, _figures in drill_down.FIGURES.items():
+    sections_router.add_api_route(
+        f"/{_name}/conversations/export",
+        _figure_export(SECTIONS[_name]),
+        methods=["GET"],
+        response_class=StreamingResponse,
+        summary=f"The conversations behind a figure of {_name}, as CSV or XLSX",
+        description=f"The rows of `GET /api/export/conversations` (every fact, phone numbers masked for everyone but "
+        f"owners and admins) for the conversations `GET /api/dashboard/{_name}/conversations` lists: the same "
+        f"section parameters, `figure` (one of {', '.join(_figures)}) and `bucket`, checked the same way. "
+        "Streamed, oldest first, audited.",
+        responses={
+            200: {"content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}}, "description": "The file"},
+            **SECTION_REFUSALS,
+        },
+    )
 
 
 async def table_parameter(
