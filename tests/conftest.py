@@ -21,6 +21,7 @@ commits and rollbacks.
 from __future__ import annotations
 
 import shutil
+import signal
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -38,6 +39,12 @@ from pantau.core import clock
 from pantau.core.config import Settings
 from pantau.migrations.runner import upgrade
 from pantau.web.app import create_app
+
+# Started as a background job of a script (`suite &`, nohup, some CI runners), this process inherits SIGINT ignored,
+# and so would every `pantau` it starts: the tests that stop one with SIGINT (Ctrl-C) would wait for nothing. Ctrl-C
+# is restored here, so the children start with SIGINT's default and Python turns it into KeyboardInterrupt.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 from pantau.web.deps import get_db
 from tests.support.builders import Dataset
 from tests.support.databases import (

@@ -27,9 +27,14 @@ PLOTLY_URL = f"/static/vendor/plotly-{plotly.__version__}.min.js"
 # them side by side instead of one import level at a time.
 DASHBOARD_MODULES = tuple(
     sorted(
-        f"/static/{path.relative_to(STATIC_DIRECTORY).as_posix()}"
-        for folder in ("core", "sections")
-        for path in (STATIC_DIRECTORY / "js" / folder).glob("*.js")
+        [
+            *(
+                f"/static/{path.relative_to(STATIC_DIRECTORY).as_posix()}"
+                for folder in ("core", "sections")
+                for path in (STATIC_DIRECTORY / "js" / folder).glob("*.js")
+            ),
+            "/static/js/drill.js",
+        ]
     )
 )
 IMMUTABLE = "public, max-age=31536000, immutable"

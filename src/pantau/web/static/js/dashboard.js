@@ -9,6 +9,7 @@ import { figure, h } from "./core/dom.js";
 import { calendarDate, clockTime, isoDate, setTimeZone } from "./core/format.js";
 import { currentLanguage, startLanguage, t } from "./core/i18n.js";
 import { LiveConnection } from "./core/live.js";
+import { DrillDown, requestedList } from "./drill.js";
 import { wirePreferences } from "./core/preferences.js";
 import { PRESETS, readFilters, sectionParameters, writeFilters } from "./core/url-state.js";
 import agentProductivity from "./sections/agent-productivity.js";
@@ -96,19 +97,36 @@ function coveredDates(range) {
   return first === last ? first : `${first} ${t("range.to")} ${last}`;
 }
 
+/** The figure at `element` as a button that opens its list (keyboard-reachable, labelled for screen readers). */
+function listButton(element, target, open) {
+  const button = h(
+    "button",
+    {
+      type: "button",
+      class: "drill-open",
+      "data-drill": target.figure,
+      "data-drill-bucket": target.bucket ?? null,
+      "aria-label": t("drill.open", { figure: target.label(), value: element.textContent }),
+      onclick: () => open(target),
+    },
+  );
+  element.replaceWith(button);
+  button.append(element);
+}
+
 class Panel {
-  constructor(element, retry, scopeName) {
+  constructor(element, retry, scopeName, openList) {
     this.element = element;
     this.name = element.dataset.section;
     this.section = SECTIONS[this.name];
     this.body = element.querySelector('[data-role="body"]');
     this.rangeLine = element.querySelector('[data-role="range"]');
     // A chart's image is named after the section, the chart, the dates shown and whose work they are.
-    this.charts = new ChartHost(() => [
-      t(`section.${this.name}`),
-      this.data ? coveredDates(this.data.range) : "",
-      scopeName(),
-    ]);
+    this.charts = new ChartHost(
+      () => [t(`section.${this.name}`), this.data ? coveredDates(this.data.range) : "", scopeName()],
+      (target) => this.openList(target),
+    );
+    this.openListOf = openList;
     this.retry = () => retry(this);
     this.data = null;
     this.filters = null;
@@ -213,8 +231,41 @@ class Panel {
           )
         : null;
       this.body.replaceChildren(...[warning, outdated, content].filter(Boolean));
+      this.armLists();
     }
     return this.charts.commit();
+  }
+
+  /** Every shown count that has conversations behind it opens their list. */
+  armLists() {
+    if (!this.section.drill) {
+      return;
+    }
+    for (const element of this.body.querySelectorAll("[data-field]")) {
+      const target = this.section.drill(element.dataset.field, this.data);
+      if (target && target.count > 0) {
+        listButton(element, target, (chosen) => this.openList(chosen));
+      }
+    }
+  }
+
+  /** Open the list of `target` (from `section.drill`) for the filters this panel shows. */
+  openList(target) {
+    this.openListOf(this, target);
+  }
+
+  /** The list the address names, if it is one of this panel's figures: what `section.drill` gives for it. */
+  listNamed(named) {
+    if (!this.section.drill || this.data === null) {
+      return null;
+    }
+    for (const element of this.body.querySelectorAll("[data-field]")) {
+      const target = this.section.drill(element.dataset.field, this.data);
+      if (target && target.figure === named.figure && (target.bucket ?? null) === (named.bucket ?? null)) {
+        return target;
+      }
+    }
+    return null;
   }
 }
 
@@ -228,6 +279,7 @@ class Dashboard {
           element,
           (panel) => this.loadPanel(panel),
           () => this.scopeName(),
+          (panel, target) => this.openList(panel, target),
         ),
     );
     this.cycle = null;
@@ -401,6 +453,34 @@ class Dashboard {
     this.fillAgents();
   }
 
+  /** The conversations behind a figure of `panel`, for the filters it shows, in the list dialog. */
+  openList(panel, target) {
+    this.drill ??= new DrillDown();
+    this.drill.open(
+      {
+        ...target,
+        section: panel.name,
+        sectionTitle: () => t(`section.${panel.name}`),
+        window: () => windowName(panel.section, panel.filters),
+        scopeName: () => this.scopeName(),
+      },
+      panel.filters,
+      panel.section.ranged,
+    );
+  }
+
+  /** Once a panel has drawn, the list the page's address names (a link to a list) opens, if it is that panel's. */
+  openRequestedList(panel) {
+    const named = requestedList();
+    if (named === null || named.section !== panel.name || this.drill?.dialog.open) {
+      return;
+    }
+    const target = panel.listNamed(named);
+    if (target !== null) {
+      this.openList(panel, target);
+    }
+  }
+
   /** Whose work the page shows, in the page's words: the chosen agent or team, the viewer's only one, or all teams. */
   scopeName() {
     const { team, agent } = this.controls;
@@ -458,6 +538,9 @@ class Dashboard {
       this.showLive(results);
       if (performance.getEntriesByName(COMPLETE_MARK).length === 0) {
         performance.mark(COMPLETE_MARK);
+        for (const panel of this.panels) {
+          this.openRequestedList(panel);
+        }
       }
     }
   }
@@ -559,6 +642,7 @@ class Dashboard {
     for (const panel of this.panels) {
       panel.render();
     }
+    this.drill?.draw();
     this.setLive(this.live.dataset.state);
   }
 }

@@ -144,8 +144,11 @@ async function downloadImage(plot, fileName) {
  * language.
  */
 export class ChartHost {
-  constructor(describe = () => []) {
+  constructor(describe = () => [], onPick = () => {}) {
     this.describe = describe;
+    this.onPick = onPick;
+    // What a click on a point of each chart opens: `pick(point)` gives it, or null for nothing.
+    this.picks = new Map();
     this.plots = new Map();
     this.pending = [];
     this.generation = 0;
@@ -154,10 +157,13 @@ export class ChartHost {
   /**
    * A placeholder for chart `key`, with a button that saves it as a PNG; `build(colours, {width, height})` returns
    * {data, layout}, given the placeholder's size in px. `label` names it for screen readers; `size` "compact" makes
-   * it lower.
+   * it lower. With `pick(point)`, a click on a bar or slice hands what it gives (when not null) to the host's
+   * `onPick`; the same lists are reachable from the chart's table by keyboard.
    */
-  slot(key, label, build, { size = null } = {}) {
-    const placeholder = h("div", { class: size ? `chart ${size}` : "chart", role: "img", "aria-label": label, "data-chart": key });
+  slot(key, label, build, { size = null, pick = null } = {}) {
+    const classes = ["chart", size, pick ? "pickable" : null].filter(Boolean).join(" ");
+    const placeholder = h("div", { class: classes, role: "img", "aria-label": label, "data-chart": key });
+    this.picks.set(key, pick);
     const save = h(
       "button",
       {
@@ -205,7 +211,8 @@ export class ChartHost {
     for (const { key, placeholder, build } of pending) {
       used.add(key);
       let plot = this.plots.get(key);
-      if (plot === undefined) {
+      const drawn = plot !== undefined;
+      if (!drawn) {
         plot = h("div");
         this.plots.set(key, plot);
       }
@@ -215,11 +222,20 @@ export class ChartHost {
         height: placeholder.clientHeight,
       });
       await Plotly.react(plot, data, chartLayout, config);
+      if (!drawn) {
+        plot.on("plotly_click", (event) => {
+          const target = event.points?.length ? this.picks.get(key)?.(event.points[0]) : null;
+          if (target) {
+            this.onPick(target);
+          }
+        });
+      }
     }
     for (const [key, plot] of this.plots) {
       if (!used.has(key)) {
         Plotly.purge(plot);
         this.plots.delete(key);
+        this.picks.delete(key);
       }
     }
   }

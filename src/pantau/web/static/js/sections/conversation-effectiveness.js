@@ -6,6 +6,57 @@ import { comparison, dataTable, figure, figures, h, noDataNote, tile, tiles } fr
 import { bucketGranularity, duration, wallClock } from "../core/format.js";
 import { t } from "../core/i18n.js";
 
+// The figures with the conversations behind them (docs/drill-down.md): where a count is, its list opens.
+const FIGURE_LABELS = {
+  "totals.value": "ce.conversations",
+  "resolvedVsOpen.resolved": "ce.resolved",
+  "resolvedVsOpen.open": "ce.open",
+  "slaCompliance.compliant": "ce.compliant",
+  "slaCompliance.nonCompliant": "ce.nonCompliant",
+  "slaCompliance.pending": "ce.pending",
+};
+
+function figureList(data, path) {
+  const [parent, key] = path.split(".");
+  return { figure: path, count: data[parent][key], label: () => t(FIGURE_LABELS[path]) };
+}
+
+function agentList(data, index) {
+  const agent = data.conversationsPerAgent[index];
+  return agent === undefined
+    ? null
+    : {
+        figure: "conversationsPerAgent",
+        bucket: agent.agentId,
+        count: agent.count,
+        label: () => agent.agentName,
+      };
+}
+
+function bucketList(data, index) {
+  const bucket = data.firstResponseDistribution[index];
+  return bucket === undefined
+    ? null
+    : {
+        figure: "firstResponseDistribution",
+        bucket: bucket.bucket,
+        count: bucket.count,
+        label: () => `${t("column.delay")}: ${t(`frt.${bucket.bucket}`)}`,
+      };
+}
+
+/** The list behind the figure shown at JSON path `field`, or null when it counts no conversations. */
+function drill(field, data) {
+  if (field in FIGURE_LABELS) {
+    return figureList(data, field);
+  }
+  const cell = /^(conversationsPerAgent|firstResponseDistribution)\.(\d+)\.count$/.exec(field);
+  if (cell === null) {
+    return null;
+  }
+  return cell[1] === "conversationsPerAgent" ? agentList(data, Number(cell[2])) : bucketList(data, Number(cell[2]));
+}
+
 function perAgent(data, chart) {
   const agents = data.conversationsPerAgent;
   const body = agents.length
@@ -37,7 +88,7 @@ function perAgent(data, chart) {
             },
             yaxis: countAxis(agents.map((agent) => agent.count)),
           }),
-        })),
+        }), { pick: (point) => agentList(data, agents.findIndex((agent) => agent.agentId === point.x)) }),
         h("p", { class: "unit" }, t("ce.legend")),
         dataTable({
           id: "ce-agents",
@@ -162,7 +213,7 @@ function resolvedVsOpen(data, chart) {
             },
           ],
           layout: layout(colours, { showlegend: true, legend: { orientation: "h" } }),
-        }), { size: "compact" }),
+        }), { size: "compact", pick: (point) => figureList(data, ["resolvedVsOpen.resolved", "resolvedVsOpen.open"][point.pointNumber]) }),
     figures([
       ["ce.resolved", figure("resolvedVsOpen.resolved", "count", split.resolved)],
       ["ce.open", figure("resolvedVsOpen.open", "count", split.open)],
@@ -194,7 +245,7 @@ function distribution(data, chart) {
             xaxis: countAxis(buckets.map((bucket) => bucket.count)),
             yaxis: { autorange: "reversed", rangemode: "normal" },
           }),
-        })),
+        }), { pick: (point) => bucketList(data, point.pointIndex) }),
     dataTable({
       id: "ce-distribution",
       path: "firstResponseDistribution",
@@ -219,6 +270,7 @@ function totals(data) {
 export default {
   ranged: true,
   defaultRange: "today",
+  drill,
   isEmpty: (data) => data.totals.value === 0,
   render(data, { chart }) {
     return tiles(
