@@ -115,5 +115,7 @@ def test_firing_alerts_and_history_are_shown_to_those_whose_scope_covers_the_rul
     assert history("supervisor A") == [ids["a"]]
     assert history("owner") == sorted(ids.values())
     listed = http_client.get("/api/alerts", headers=people.bearer("supervisor A")).json()["rules"]
-    assert [(rule["id"], rule["state"], rule["lastValue"]) for rule in listed] == [(ids["a"], "firing", 42.5)]
+    assert [(rule["id"], rule["state"], rule["lastValue"], rule["teamName"]) for rule in listed] == [
+        (ids["a"], "firing", 42.5, "Alpha")
+    ]
     assert http_client.get("/api/alerts/history?limit=0", headers=people.bearer("owner")).status_code in (400, 422)

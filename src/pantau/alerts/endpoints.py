@@ -58,6 +58,7 @@ class RuleOut(CamelModel):
     id: int
     metric: AlertMetric
     team_id: str | None
+    team_name: str | None
     comparison: AlertComparison
     threshold: float
     window_seconds: int
@@ -79,6 +80,7 @@ class EventOut(CamelModel):
     rule_id: int
     metric: AlertMetric
     team_id: str | None
+    team_name: str | None
     comparison: AlertComparison
     threshold: float
     kind: AlertEventKind
@@ -130,6 +132,7 @@ def _rule_out(row, settings) -> RuleOut:
         id=row.id,
         metric=row.metric,
         team_id=row.team_id,
+        team_name=row.team_name,
         comparison=row.comparison,
         threshold=row.threshold,
         window_seconds=row.window_seconds,
@@ -191,6 +194,7 @@ def read_history(
                 rule_id=row.rule_id,
                 metric=row.metric,
                 team_id=row.team_id,
+                team_name=row.team_name,
                 comparison=row.comparison,
                 threshold=row.threshold,
                 kind=row.kind,
@@ -234,7 +238,7 @@ def make_rule(request: Request, body: RuleIn, editor: Editor, session: DbSession
 
 
 @router.delete(
-    "/{rule_id}",
+    "/{rule_id:int}",
     status_code=204,
     summary="Delete an alert rule and its history (owner and admin; audited)",
     dependencies=[Depends(refuse_cross_site_post)],

@@ -12,7 +12,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Select, delete, insert, select
 from sqlalchemy.orm import Session
 
 from pantau.alerts.measures import ORGANISATION_ONLY, PERCENTAGES, QUALITY_SCORES
@@ -215,17 +215,24 @@ def create_rule(session: Session, rule: CheckedRule, *, created_by: str | None, 
 def visible_rules(session: Session, scope: Scope | None) -> list:
     """The rules the scope covers (every rule with None: an operator at the CLI), oldest first."""
     condition = [] if scope is None else [alert_rules_in_scope(scope)]
-    return session.execute(select(rules).where(*condition).order_by(rules.c.id)).all()
+    return session.execute(_with_team_name().where(*condition).order_by(rules.c.id)).all()
+
+
+def _with_team_name() -> Select:
+    """Rules with their team's name (null for the organisation's)."""
+    return select(rules, teams.c.name.label("team_name")).select_from(
+        rules.outerjoin(teams, teams.c.id == rules.c.team_id)
+    )
 
 
 def rule_by_id(session: Session, rule_id: int):
-    return session.execute(select(rules).where(rules.c.id == rule_id)).one()
+    return session.execute(_with_team_name().where(rules.c.id == rule_id)).one()
 
 
 def firing_rules(session: Session, scope: Scope) -> list:
     """The rules firing now that the scope covers, the longest firing first."""
     return session.execute(
-        select(rules)
+        _with_team_name()
         .where(rules.c.state == AlertState.firing, rules.c.enabled.is_(True), alert_rules_in_scope(scope))
         .order_by(rules.c.since, rules.c.id)
     ).all()
@@ -235,8 +242,15 @@ def rule_history(session: Session, scope: Scope | None, limit: int) -> list:
     """The latest events of the rules the scope covers, newest first, each with its rule's metric and team."""
     condition = [] if scope is None else [alert_rules_in_scope(scope)]
     return session.execute(
-        select(events, rules.c.metric, rules.c.team_id, rules.c.comparison, rules.c.threshold)
-        .join(rules, rules.c.id == events.c.rule_id)
+        select(
+            events,
+            rules.c.metric,
+            rules.c.team_id,
+            teams.c.name.label("team_name"),
+            rules.c.comparison,
+            rules.c.threshold,
+        )
+        .select_from(events.join(rules, rules.c.id == events.c.rule_id).outerjoin(teams, teams.c.id == rules.c.team_id))
         .where(*condition)
         .order_by(events.c.at.desc(), events.c.id.desc())
         .limit(limit)
