@@ -30,7 +30,7 @@ DEFAULT_WINDOW_SECONDS = 3600
 DEFAULT_FOR_SECONDS = 300
 DEFAULT_COOLDOWN_SECONDS = 1800
 LONGEST_WINDOW_SECONDS = 31 * 86400
-LONGEST_WAIT_SECONDS = 86400
+LONGEST_HOLD_SECONDS = 86400
 MAX_RECIPIENTS = 20
 CREATE_ACTION = "alert.create"
 DELETE_ACTION = "alert.delete"
@@ -145,8 +145,8 @@ def check_rule(session: Session, request: RuleRequest) -> CheckedRule:
         raise RuleRefused("comparison", "below or above") from None
     threshold = _threshold(metric, request.threshold)
     window = parse_duration("window", request.window, longest=LONGEST_WINDOW_SECONDS, zero=False)
-    for_seconds = parse_duration("for", request.for_, longest=LONGEST_WAIT_SECONDS)
-    cooldown = parse_duration("cooldown", request.cooldown, longest=LONGEST_WAIT_SECONDS)
+    for_seconds = parse_duration("for", request.for_, longest=LONGEST_HOLD_SECONDS)
+    cooldown = parse_duration("cooldown", request.cooldown, longest=LONGEST_HOLD_SECONDS)
     team_id = request.team_id.strip() if request.team_id and request.team_id.strip() else None
     if team_id is not None:
         if metric in ORGANISATION_ONLY:
