@@ -79,7 +79,7 @@ class Notice:
         return (
             f"{KIND_WORDS[self.kind][language]}: {METRIC_WORDS[self.metric][language]} = {value} "
             f"({COMPARISON_WORDS[self.comparison][language]} {self.threshold:g}; {scope}; "
-            f"{iso_local(self.at, settings.zone)})"
+            f"{iso_local(self.at.replace(microsecond=0), settings.zone)})"
         )
 
     def payload(self, settings: Settings) -> dict:
@@ -93,7 +93,7 @@ class Notice:
             "windowSeconds": self.window_seconds,
             "forSeconds": self.for_seconds,
             "value": self.value,
-            "at": iso_local(self.at, settings.zone),
+            "at": iso_local(self.at.replace(microsecond=0), settings.zone),
             "text": self.line(0, settings),
         }
 
