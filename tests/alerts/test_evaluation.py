@@ -230,3 +230,39 @@ def test_two_evaluators_racing_on_postgresql_evaluate_the_rule_once(engine, data
     assert [(evaluation.value, evaluation.event) for evaluation in done] == [(25.0, AlertEventKind.fired)]
     assert len(events_of(engine, rule_id)) == 1
     assert len(hook.received) == 1
+
+
+def test_a_rule_that_fails_to_evaluate_is_logged_and_the_others_go_on(engine, data, session, monkeypatch, caplog):
+    from pantau.alerts import evaluation
+
+    conversation = data.make_conversation(minutes(-50))
+    send(data, conversation, minutes(-40), "failed")
+    broken = make_rule(session, for_="0s", emails=["olga@example.test"])
+    working = make_rule(session, for_="0s", emails=["olga@example.test"])
+    real_measure = evaluation.measure
+    calls = []
+
+    def measure(*arguments):
+        """The first rule evaluated (rules go in id order: `broken`) cannot read its figure."""
+        calls.append(arguments)
+        if len(calls) == 1:
+            raise RuntimeError("the figure could not be read")
+        return real_measure(*arguments)
+
+    monkeypatch.setattr(evaluation, "measure", measure)
+    (done,) = evaluate_alerts(engine, alert_settings(engine), minutes(0))
+    assert (done.rule_id, done.event) == (working, AlertEventKind.fired)
+    assert f"alert rule {broken} could not be evaluated" in caplog.text
+    # Its claim went with the failed transaction: the next evaluation this minute tries it again.
+    assert rule_row(engine, broken).last_evaluated_at is None
+
+
+def test_the_scheduler_s_job_logs_a_failure_and_never_raises(engine, monkeypatch, caplog):
+    from pantau.alerts import evaluation
+
+    def broken(*arguments):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(evaluation, "evaluate_alerts", broken)
+    evaluation.evaluate_alerts_job(engine, alert_settings(engine))
+    assert "alert evaluation failed; it runs again next minute" in caplog.text
