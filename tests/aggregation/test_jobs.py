@@ -312,6 +312,7 @@ def test_the_scheduler_runs_each_job_on_local_time(migrated):
         "aggregate-weekly": local("2026-03-16 00:00"),  # Monday
         "ingest-purge": local("2026-03-11 03:30"),
         "reports-send-due": local("2026-03-10 10:30"),  # every minute, this one included
+        "alerts-evaluate": local("2026-03-10 10:30"),
     }
 
 

@@ -5,7 +5,8 @@ run (one per replica, say): each job takes its PostgreSQL advisory lock, so a jo
 of different kinds due at once (00:00) take turns (see `jobs`). A job that fails is logged and retried at its next
 time; the scheduler itself keeps running. Daily at 03:30 it also purges the ingest journal (INGEST_JOURNAL_DAYS);
 purging twice is harmless, so that job takes no lock. Every minute it sends the scheduled reports that are due
-(`pantau.reports.delivery`: each claimed once across schedulers by a conditional UPDATE).
+(`pantau.reports.delivery`: each claimed once across schedulers by a conditional UPDATE), and evaluates the alert
+rules (`pantau.alerts.evaluation`: each rule claimed once a minute the same way).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from pantau.aggregation.jobs import run_aggregation
+from pantau.alerts.evaluation import evaluate_alerts_job
 from pantau.cli.common import ready_engine, settings_or_exit
 from pantau.core import clock
 from pantau.core.config import Settings
@@ -84,6 +86,15 @@ def build_scheduler(engine, settings: Settings) -> BlockingScheduler:
         max_instances=1,
         misfire_grace_time=60,
     )
+    scheduler_.add_job(
+        evaluate_alerts_job,
+        CronTrigger(timezone=settings.zone, minute="*"),
+        args=(engine, settings),
+        id="alerts-evaluate",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=60,
+    )
     return scheduler_
 
 
@@ -95,7 +106,7 @@ def scheduler() -> None:
     runner = build_scheduler(ready_engine(settings), settings)
     typer.echo(
         f"Pantau scheduler running in {settings.timezone}: hourly at :00, daily at 00:00, weekly Monday 00:00; "
-        "ingest journal purge daily at 03:30; due reports every minute"
+        "ingest journal purge daily at 03:30; due reports and alert rules every minute"
         + ("" if settings.smtp_configured else " (SMTP_HOST is not set: no report will be sent)")
     )
     try:

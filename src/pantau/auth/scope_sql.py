@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import ColumnElement, Connection, FromClause, Select, and_, or_, select, true
+from sqlalchemy import ColumnElement, Connection, FromClause, Select, and_, false, or_, select, true
 
 from pantau.auth.scope import Scope
-from pantau.models import AgentActivityLog, Conversation, Lead, Message, Team, Ticket, User
+from pantau.models import AgentActivityLog, AlertRule, Conversation, Lead, Message, Team, Ticket, User
 from pantau.models.enums import Role
 
 conversations = Conversation.__table__
@@ -94,6 +94,17 @@ def people_in_scope(scope: Scope) -> ColumnElement[bool]:
     if scope.level == "team":
         return and_(person, users.c.team_id.in_(scope.team_ids))
     return and_(person, users.c.id == scope.user_id)
+
+
+def alert_rules_in_scope(scope: Scope) -> ColumnElement[bool]:
+    """The alert rules whose scope the caller's covers: every rule for the organisation's scope, a team's rules for
+    that team's supervisors and managers, none for an agent's own scope (docs/decisions.md)."""
+    rules = AlertRule.__table__
+    if scope.level == "all":
+        return true()
+    if scope.level == "team":
+        return rules.c.team_id.in_(scope.team_ids)
+    return false()
 
 
 def activity_in_scope(scope: Scope) -> ColumnElement[bool]:

@@ -60,6 +60,7 @@ def serve(
 
 from pantau.aggregation.cli import aggregate_app  # noqa: E402
 from pantau.aggregation.scheduler import scheduler  # noqa: E402
+from pantau.alerts.cli import alert_app  # noqa: E402
 from pantau.auth.cli import token_app, user_app  # noqa: E402
 from pantau.bench.cli import bench_app  # noqa: E402
 from pantau.business_settings.cli import settings_app  # noqa: E402
@@ -74,6 +75,7 @@ app.add_typer(aggregate_app, name="aggregate")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(report_app, name="report")
 app.add_typer(settings_app, name="settings")
+app.add_typer(alert_app, name="alert")
 app.command()(scheduler)
 app.add_typer(bench_app, name="bench")
 app.command()(doctor)

@@ -108,6 +108,9 @@ class Settings(BaseSettings):
     # A failed delivery is tried again after this many seconds, doubling each time, up to REPORT_MAX_ATTEMPTS tries.
     report_retry_seconds: int = Field(60, ge=0)
     report_max_attempts: int = Field(4, ge=1, le=10)
+    # Alerts (SPEC §8.5, docs/alerts.md): each webhook body is signed with this key (X-Pantau-Signature); empty, no
+    # webhook is sent (the event records why). E-mail goes out over the SMTP settings above.
+    alert_webhook_secret: SecretStr = SecretStr("")
     # Where links in mails point (the unsubscribe link): Pantau's address as recipients reach it.
     public_url: str = "http://127.0.0.1:8000"
 
@@ -245,6 +248,12 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"METRICS_TOKEN is an example or short value; use at least {MIN_SECRET_LENGTH} random characters "
                 f"or leave it empty to leave /metrics open (ENVIRONMENT={self.environment})"
+            )
+        alert_secret = self.alert_webhook_secret.get_secret_value()
+        if alert_secret and (alert_secret in EXAMPLE_SECRETS or len(alert_secret) < MIN_SECRET_LENGTH):
+            raise ValueError(
+                f"ALERT_WEBHOOK_SECRET is an example or short value; use at least {MIN_SECRET_LENGTH} random "
+                f"characters, or leave it empty to send no alert webhooks (ENVIRONMENT={self.environment})"
             )
         return self
 

@@ -6,10 +6,10 @@ infrastructure: every caller of this section sees them for the whole organisatio
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select
 
 from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core import numbers
@@ -117,7 +117,7 @@ def _outbound_created_in_range(ctx: SectionContext) -> ColumnElement[bool]:
     )
 
 
-def _message_funnel(mine: MessageParts) -> MessageFunnel:
+def message_funnel(mine: MessageParts) -> MessageFunnel:
     funnel = mine.funnel()
     sent, delivered, failed = funnel["sent"], funnel["delivered"], funnel["failed"]
     return MessageFunnel(
@@ -218,15 +218,22 @@ def _active_sessions(ctx: SectionContext, mine: MessageParts) -> list[ActiveSess
     ]
 
 
+def queued_now(connection: Connection, now: datetime) -> tuple[int, datetime | None]:
+    """The send queue at `now`, organisation-wide (every team shares it): how many outbound messages are queued, and
+    when the oldest of them was created."""
+    depth, oldest = connection.execute(
+        select(func.count(), func.min(messages.c.created_at)).where(
+            messages.c.direction == "outbound", messages.c.status == "queued", messages.c.created_at <= now
+        )
+    ).one()
+    return depth, oldest
+
+
 def _queue_metrics(ctx: SectionContext, everyone: MessageParts) -> QueueMetrics:
     """Organisation-wide: the queue is shared by every team."""
     now = ctx.now
     outbound = messages.c.direction == "outbound"
-    depth, oldest = ctx.connection.execute(
-        select(func.count(), func.min(messages.c.created_at)).where(
-            outbound, messages.c.status == "queued", messages.c.created_at <= now
-        )
-    ).one()
+    depth, oldest = queued_now(ctx.connection, now)
     processed = ctx.connection.execute(
         select(func.count()).where(
             outbound,
@@ -252,7 +259,7 @@ def compute(ctx: SectionContext) -> WhatsappPerformanceResponse:
     start, end = ctx.window.start, ctx.window.end
     mine = ctx.parts.message_parts(start, end)
     everyone = mine if ctx.scope.level == "all" else ctx.parts.message_parts(start, end, organisation=True)
-    funnel = _message_funnel(mine)
+    funnel = message_funnel(mine)
     results = broadcast_results(ctx.parts, ctx.window.start, ctx.window.end)
     return WhatsappPerformanceResponse(
         range=ctx.range_info(),

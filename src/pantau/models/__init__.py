@@ -1,5 +1,6 @@
 """All tables, imported here so `Base.metadata` is complete for Alembic and the tests."""
 
+from pantau.models.alerts import AlertEvent, AlertRule
 from pantau.models.base import Base
 from pantau.models.crm import (
     AgentActivityLog,
@@ -28,6 +29,8 @@ from pantau.models.reports import ReportRun, ReportSchedule
 metadata = Base.metadata
 
 __all__ = [
+    "AlertEvent",
+    "AlertRule",
     "AgentActivityLog",
     "AnalyticsSnapshot",
     "BroadcastResult",

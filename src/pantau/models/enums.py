@@ -154,3 +154,38 @@ class ReportRunState(StrEnum):
     sending = "sending"
     sent = "sent"
     failed = "failed"
+
+
+class AlertMetric(StrEnum):
+    """What an alert rule watches (docs/alerts.md defines each one)."""
+
+    delivery_rate = "delivery_rate"
+    sla_compliance = "sla_compliance"
+    queue_depth = "queue_depth"
+    longest_wait_seconds = "longest_wait_seconds"
+    failed_messages = "failed_messages"
+    session_disconnected = "session_disconnected"
+    session_quality = "session_quality"
+    agents_online = "agents_online"
+
+
+class AlertComparison(StrEnum):
+    below = "below"
+    above = "above"
+
+
+class AlertState(StrEnum):
+    ok = "ok"
+    firing = "firing"
+
+
+class AlertEventKind(StrEnum):
+    fired = "fired"
+    resolved = "resolved"
+
+
+class WebhookFormat(StrEnum):
+    """The webhook's body: Pantau's own JSON, or Slack's incoming-webhook shape {"text": ...}."""
+
+    pantau = "pantau"
+    slack = "slack"

@@ -12,6 +12,7 @@ from sqlalchemy.orm import sessionmaker
 
 from pantau import __version__
 from pantau.aggregation import endpoints as cron_endpoints
+from pantau.alerts import endpoints as alert_endpoints
 from pantau.audit import endpoints as audit_endpoints
 from pantau.auth import endpoints as auth_endpoints
 from pantau.business_settings import endpoints as settings_endpoints
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(report_endpoints.router)
     app.include_router(schedule_endpoints.router)
     app.include_router(settings_endpoints.router)
+    app.include_router(alert_endpoints.router)
     app.include_router(dashboard_page.router)
     app.include_router(reports_page.router)
     app.include_router(settings_page.router)

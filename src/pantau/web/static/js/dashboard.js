@@ -3,6 +3,7 @@
 // every 30 seconds whenever the socket is not live, a Live / Reconnecting / Polling indicator, and per-panel
 // loading, empty and error states so one failing section never blanks the others.
 
+import { FiringAlerts } from "./core/alerts.js";
 import { getJson } from "./core/api.js";
 import { ChartHost } from "./core/charts.js";
 import { figure, h } from "./core/dom.js";
@@ -290,6 +291,7 @@ class Dashboard {
     this.liveMode = null;
     // What the last load over HTTP said: "live" (all answered), "stale" (some failed), "offline" (none did).
     this.loadState = "live";
+    this.alerts = new FiringAlerts(document.getElementById("alert-banner"));
     this.connection = new LiveConnection(
       this.panels.map((panel) => panel.name),
       {
@@ -333,6 +335,7 @@ class Dashboard {
       }
     });
     this.loadFilterOptions();
+    this.alerts.start();
     this.refresh({ quiet: false });
     this.connection.subscribe(this.filters);
     this.startTimer();
@@ -643,6 +646,7 @@ class Dashboard {
       panel.render();
     }
     this.drill?.draw();
+    this.alerts.render();
     this.setLive(this.live.dataset.state);
   }
 }
