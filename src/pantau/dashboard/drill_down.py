@@ -201,7 +201,9 @@ def drill_down(
     window = checked.window
     facts = conversation_facts(cohort_in_scope(checked.scope, window.start, window.end), name="drill")
     f = facts.c
-    counted = conversation_conditions(facts, window.now, checked.settings.sla_first_response_seconds)
+    counted = conversation_conditions(
+        facts, window.now, checked.settings.sla_first_response_seconds, checked.settings.business_calendar
+    )
     condition = figure.condition(facts, counted, parameters.bucket)
 
     total = connection.execute(select(func.count()).select_from(facts).where(condition)).scalar_one()
