@@ -15,6 +15,8 @@ from pantau.core.config import Settings
 from pantau.core.windows import resolve_window
 from pantau.dashboard import agent_productivity, conversation_effectiveness, customer_load, kpi, router
 from pantau.dashboard.context import SectionContext
+from pantau.exports import about
+from pantau.exports.section_tables import list_table
 from pantau.metrics import parts_source
 from pantau.metrics.buckets import bucket_start
 from pantau.metrics.parts_source import PartsSource
@@ -231,3 +233,30 @@ def test_business_hours_saved_in_settings_reach_the_figures(wednesday, connectio
     assert compliance(answer()) == (16.7, 1, 5, 0)
     change_settings(session, base, {"business_hours": HOURS}, user_id=None, address="test", now=NOW)
     assert compliance(answer()) == (80.0, 4, 1, 1)
+
+
+def test_exports_carry_the_business_time_as_columns_of_their_own(wednesday, connection):
+    with_hours = effectiveness(connection, **BUSINESS)
+    table = list_table("en", with_hours, "conversationsPerAgent", conversation_effectiveness.AgentConversations)
+    column = table.header.index("In business hours · Average response time (s)")
+    assert {row[0]: row[column] for row in table.rows} == {"agent-1": 155.0, "agent-2": 600.0}
+    plain = list_table(
+        "en", effectiveness(connection), "conversationsPerAgent", conversation_effectiveness.AgentConversations
+    )
+    assert plain.header == table.header[:-2]
+
+
+def test_the_about_sheet_says_when_snapshots_under_other_business_hours_were_left_aside():
+    outdated = {
+        "slaTargetSeconds": 300.0,
+        "snapshotSlaTargetSeconds": [],
+        "businessHours": "mon-fri 08:00-17:00|",
+        "snapshotBusinessHours": [""],
+    }
+    assert about._outdated_snapshots("en", outdated) == [
+        [
+            "Snapshots",
+            "Business hours or holidays have changed; snapshots made under the previous ones are left aside and these "
+            "figures are computed live until a backfill.",
+        ]
+    ]
