@@ -20,6 +20,19 @@ function card({ name, data, format, better, compareKey, window, status = null, e
   );
 }
 
+function businessTime(business) {
+  return h(
+    "div",
+    { class: "business-time", "data-role": "business-time" },
+    breakdown([
+      ["businessTime.label", figure("avgResponseTime.businessTime.value", "duration", business.value)],
+      ["kpi.median", figure("avgResponseTime.businessTime.median", "duration", business.median)],
+      ["kpi.p90", figure("avgResponseTime.businessTime.p90", "duration", business.p90)],
+    ]),
+    comparison("avgResponseTime.businessTime", business, "duration", "down", "compare.yesterday"),
+  );
+}
+
 function breakdown(entries) {
   return h(
     "div",
@@ -71,6 +84,8 @@ export default {
             ["kpi.median", figure("avgResponseTime.median", "duration", response.median)],
             ["kpi.p90", figure("avgResponseTime.p90", "duration", response.p90)],
           ]),
+          // With business hours set, the same figure counted in business hours (what the SLA status judges).
+          ...(response.businessTime ? [businessTime(response.businessTime)] : []),
         ],
       }),
       card({
