@@ -108,7 +108,7 @@ def _active_conversations(ctx: SectionContext) -> ActiveConversations:
 
 def _response_times(ctx: SectionContext, start: datetime, end: datetime) -> tuple[float | None, ...]:
     """Mean, median and p90 of the FRT; with business hours set, then the same of its business time."""
-    facts = cohort_facts(ctx.scope, start, end)
+    facts = cohort_facts(ctx.scope, start, end, ctx.calendar)
     columns = []
     for seconds in [response_seconds(facts)] + (
         [] if ctx.calendar is None else [sla_response_seconds(facts, ctx.calendar)]

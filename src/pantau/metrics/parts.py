@@ -252,12 +252,11 @@ def business_response_microseconds(facts: Subquery, calendar: BusinessCalendar) 
     """The business time of the first response, B(first response) - B(s0), in the response population (else
     null)."""
     f = facts.c
-    return case(
-        (
-            and_(f.in_response_stats == 1, f.first_response_at.is_not(None)),
-            business_clock(f.first_response_at, calendar) - business_clock(f.s0, calendar),
-        )
-    )
+    if "business_frt_us" in f:  # facts made with the calendar: computed once per conversation
+        business = f.business_frt_us
+    else:
+        business = business_clock(f.first_response_at, calendar) - business_clock(f.s0, calendar)
+    return case((and_(f.in_response_stats == 1, f.first_response_at.is_not(None)), business))
 
 
 def sla_response_seconds(facts: Subquery, calendar: BusinessCalendar | None) -> ColumnElement:
@@ -273,7 +272,8 @@ def _overdue(facts: Subquery, now: datetime, sla_target_seconds: float, calendar
     if calendar is None:
         return unanswered_overdue(facts, now, sla_target_seconds)
     waited_until = calendar.clock(now) - round(sla_target_seconds * 1_000_000)
-    return and_(facts.c.unanswered == 1, business_clock(facts.c.s0, calendar) < waited_until)
+    s0 = facts.c.business_s0 if "business_s0" in facts.c else business_clock(facts.c.s0, calendar)
+    return and_(facts.c.unanswered == 1, s0 < waited_until)
 
 
 def conversation_conditions(

@@ -397,7 +397,7 @@ class PartsSource:
         """Parts of the plan's live intervals, per value of the keys (each built on the facts)."""
         if not plan.live:
             return {} if keys else {(): ConversationParts()}
-        facts = conversation_facts(_created_in(plan.live), conversations_in_scope(self.scope))
+        facts = conversation_facts(_created_in(plan.live), conversations_in_scope(self.scope), calendar=self.calendar)
         return collect_parts(
             self.connection,
             facts,
