@@ -8,7 +8,7 @@ import { t } from "../core/i18n.js";
  * One KPI card. `window` names what it covers: "range.today" for figures of today so far, "window.now" for counts
  * as they stand now; a card beside a panel over another window (delivery today against WhatsApp's 24 hours) says so.
  */
-function card({ name, data, format, better, compareKey, window, status = null, extra = [] }) {
+function card({ name, data, format, better, compareKey, window, status = null, extra = [], footer = [] }) {
   return h(
     "article",
     { class: "kpi", "data-kpi": name, "data-status": status },
@@ -17,6 +17,7 @@ function card({ name, data, format, better, compareKey, window, status = null, e
     h("div", { class: "big" }, figure(`${name}.value`, format, data.value)),
     ...extra,
     comparison(name, data, format, better, compareKey),
+    ...footer,
   );
 }
 
@@ -84,9 +85,10 @@ export default {
             ["kpi.median", figure("avgResponseTime.median", "duration", response.median)],
             ["kpi.p90", figure("avgResponseTime.p90", "duration", response.p90)],
           ]),
-          // With business hours set, the same figure counted in business hours (what the SLA status judges).
-          ...(response.businessTime ? [businessTime(response.businessTime)] : []),
         ],
+        // With business hours set, the same figure counted in business hours (what the SLA status judges), below the
+        // figure's own comparison.
+        footer: response.businessTime ? [businessTime(response.businessTime)] : [],
       }),
       card({
         name: "whatsappDeliveryRate",
