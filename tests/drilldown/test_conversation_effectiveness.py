@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 
+from pantau.business_settings.service import change_settings
 from pantau.metrics import parts_source
 from pantau.metrics.buckets import bucket_start
 from pantau.metrics.parts_source import PartsSource
@@ -238,3 +239,27 @@ def test_a_bucket_of_someone_outside_the_scope_is_forbidden(http_client, planted
 def test_filters_outside_the_scope_are_refused_as_by_the_section(http_client, planted):
     response = listing(http_client, planted, "agent", figure="totals.value", agentId="arif")
     assert response.status_code == 403
+
+
+def test_with_business_hours_the_lists_follow_the_business_time(client, planted, session, settings, pinned_now):
+    """Business hours from 11:35 every day: Arif's 400 s reply to a customer who wrote at 11:33 took 280 business
+    seconds, so it is compliant and in 1-5m; every list still holds exactly what its figure counts, and each row
+    carries its business time beside its FRT."""
+    change_settings(
+        session, settings, {"business_hours": "mon-sun 11:35-24:00"}, user_id=None, address="test", now=pinned_now
+    )
+    section = planted.read(client, "owner", SECTION).json()
+    for figure, bucket in SELECTED:
+        parameters = {"figure": figure, "limit": "500", **({} if bucket is None else {"bucket": bucket})}
+        body = listing(client, planted, "owner", **parameters).json()
+        assert body["total"] == figure_value(section, figure, bucket) == len(body["items"]), (figure, bucket)
+        assert all("businessTime" in item for item in body["items"]), (figure, bucket)
+    compliant = listing(client, planted, "owner", figure="slaCompliance.compliant", limit="500").json()["items"]
+    slow = next(item for item in compliant if item["id"] == "arif-slow")
+    assert (slow["firstResponseSeconds"], slow["businessTime"]) == (400.0, {"firstResponseSeconds": 280.0})
+    quick = listing(client, planted, "owner", figure="firstResponseDistribution", bucket="1-5m").json()["items"]
+    assert "arif-slow" in [item["id"] for item in quick]
+    # Without business hours the rows carry no business time.
+    change_settings(session, settings, {"business_hours": None}, user_id=None, address="test", now=pinned_now)
+    plain = listing(client, planted, "owner", figure="totals.value", limit="500").json()["items"]
+    assert plain and all("businessTime" not in item for item in plain)

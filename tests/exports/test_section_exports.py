@@ -92,7 +92,14 @@ def test_every_table_of_the_workbook_holds_the_json_lists(client, org, section):
     assert len(book.worksheets) == 2 + len(tables)  # figures, each list, About
     assert book.worksheets[0].title == "Figures" and book.worksheets[-1].title == "About"
     for sheet, (path, item) in zip(book.worksheets[1:-1], tables, strict=True):
-        keys = [field.alias or name for name, field in item.model_fields.items()]
+        entries = at(document, path)
+        # Without business hours (as here) the items carry no `businessTime` object, and the table no column of it.
+        keys = [
+            field.alias or name
+            for name, field in item.model_fields.items()
+            if name != "business_time" or any("businessTime" in entry for entry in entries)
+        ]
+        assert all("businessTime" not in entry for entry in entries)
         header, *rows = sheet_rows(sheet)
         # An enumerated value's identifier is its code column; its word is the page's.
         columns = [
@@ -102,7 +109,7 @@ def test_every_table_of_the_workbook_holds_the_json_lists(client, org, section):
             for key in keys
         ]
         values = [[dict(zip(header, row, strict=True))[column] for column in columns] for row in rows]
-        expected = [[entry[key] for key in keys] for entry in at(document, path)]
+        expected = [[entry[key] for key in keys] for entry in entries]
         assert values == expected, path
 
 

@@ -1,7 +1,7 @@
 """The settings page in headless Chromium: reached from the dashboard by an owner (not offered to a supervisor),
 filled from the settings in force, a refusal shown as the API words it with nothing saved, a change saved and put back,
-the page in both languages; and the dashboard saying so when snapshots made under the old SLA target are left
-aside."""
+the page in both languages; and the dashboard saying so when snapshots made under the old SLA target and without
+business hours are left aside."""
 
 from __future__ import annotations
 
@@ -91,12 +91,15 @@ def test_an_owner_changes_the_sla_target_and_the_dashboard_says_its_snapshots_ar
         expect(page.locator("#setting-business_hours")).to_have_value("mon-fri 08:00-17:00")
         page.screenshot(path=tmp_path / "settings.png", full_page=True)
 
-        # The dashboard over the last week: its days were snapshotted under 300 s, so it says they are left aside.
+        # The dashboard over the last week: its days were snapshotted under 300 s and without business hours, so it
+        # says they are left aside, for both reasons.
         page.goto(f"{snapshotted_shop}/?dateRange=7d")
         board.settle()
         note = page.locator("section[data-section=conversation-effectiveness] [data-role=outdated-snapshots]")
         expect(note).to_have_text(
             ENGLISH["state.outdatedSnapshots"].replace("{target}", "600").replace("{previous}", "300")
+            + " "
+            + ENGLISH["state.outdatedBusinessHours"]
         )
 
         # Back to the environment's value.

@@ -146,7 +146,7 @@ def aggregate(
     moved conversation (`moved_conversations`) lie wholly before the look-back: their messages and their contacts'
     first conversations are as the last run left them, so only their conversation parts are recomputed, in the moved
     conversations' scopes. How each is made, of fresh and stored parts: `rewrite`. The weekly run has no kind above.
-    Parts are written under the SLA target in force (`effective_settings`).
+    Parts are written under the SLA target and business hours in force (`effective_settings`).
     """
     settings = effective_settings(connection, settings)
     zone = settings.zone
@@ -155,6 +155,7 @@ def aggregate(
     moved = moved_conversations(connection, kind, start, since, zone)
     older = moved.buckets
     target = settings.sla_first_response_seconds
+    calendar = settings.business_calendar
     # Broadcasts before the span whose reply windows may have closed meanwhile (those in it are written with it).
     write_broadcast_results(
         connection, closing_broadcasts(connection, start, now, settings.aggregation_lookback_hours), now
@@ -163,7 +164,7 @@ def aggregate(
     if above is None:
         spans = [(bucket, next_bucket_start(kind, bucket, zone)) for bucket in older] + [(start, now)]
         rows = write_snapshots(
-            connection, [kind], spans, now=now, zone=zone, sla_target_seconds=target, readers=readers
+            connection, [kind], spans, now=now, zone=zone, sla_target_seconds=target, calendar=calendar, readers=readers
         )
         return len(older) + len(buckets_between(kind, start, now, zone)), rows
 
@@ -181,7 +182,9 @@ def aggregate(
         moved_above=moved_only,
         moved_scopes=moved.scopes,
     )
-    return write_rewrite(connection, rewrite, now=now, zone=zone, sla_target_seconds=target, readers=readers)
+    return write_rewrite(
+        connection, rewrite, now=now, zone=zone, sla_target_seconds=target, calendar=calendar, readers=readers
+    )
 
 
 def _readers(engine: Engine) -> Engine | None:
@@ -247,6 +250,7 @@ def backfill(
                 now=now,
                 zone=settings.zone,
                 sla_target_seconds=settings.sla_first_response_seconds,
+                calendar=settings.business_calendar,
                 readers=_readers(engine),
             )
         if on_week_done is not None:

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
 
+from pantau.core.business_time import BusinessCalendar
 from pantau.core.database import read_side_by_side
 from pantau.core.sql import UPSERT_BATCH
 from pantau.metrics.broadcast_store import broadcasts_created, write_broadcast_results
@@ -64,6 +65,7 @@ def write_rewrite(
     now: datetime,
     zone: ZoneInfo,
     sla_target_seconds: float,
+    calendar: BusinessCalendar | None = None,
     readers: Engine | None = None,
 ) -> tuple[int, int]:
     """Write what the run rewrites; (buckets, rows) written. `readers`: see `hourly_parts`."""
@@ -83,7 +85,12 @@ def write_rewrite(
         return {bucket for holder in buckets_above for bucket in inside(holder) - computed if bucket < now}
 
     stored_full, unusable = _stored_parts(
-        connection, kind, others(rewrite.ended, fresh), now=now, sla_target_seconds=sla_target_seconds
+        connection,
+        kind,
+        others(rewrite.ended, fresh),
+        now=now,
+        sla_target_seconds=sla_target_seconds,
+        calendar=calendar,
     )
     stored_moved, unusable_moved = _stored_parts(
         connection,
@@ -91,6 +98,7 @@ def write_rewrite(
         others(rewrite.moved_above, moved),
         now=now,
         sla_target_seconds=sla_target_seconds,
+        calendar=calendar,
         conversations_only=True,
         scopes=any_scope,
     )
@@ -101,8 +109,8 @@ def write_rewrite(
     for holder in {bucket_start(above, bucket, zone) for bucket in unusable_moved}:
         recompute_moved |= inside(holder)
 
-    options = {"now": now, "sla_target_seconds": sla_target_seconds}
-    timing = {"now": now, "zone": zone, "sla_target_seconds": sla_target_seconds, "readers": readers}
+    options = {"now": now, "sla_target_seconds": sla_target_seconds, "calendar": calendar}
+    timing = {**options, "zone": zone, "readers": readers}
     # The fresh buckets and the moved ones are computed side by side when the run may read so.
     computed = read_side_by_side(
         connection,
@@ -159,6 +167,7 @@ def _computed(
     now: datetime,
     zone: ZoneInfo,
     sla_target_seconds: float,
+    calendar: BusinessCalendar | None = None,
     conversations_only: bool = False,
     scopes: set[ScopeKey] | None = None,
     readers: Engine | None = None,
@@ -172,6 +181,7 @@ def _computed(
         now=now,
         zone=zone,
         sla_target_seconds=sla_target_seconds,
+        calendar=calendar,
         conversations_only=conversations_only,
         scopes=scopes,
         readers=readers,
@@ -194,6 +204,7 @@ def _stored_parts(
     *,
     now: datetime,
     sla_target_seconds: float,
+    calendar: BusinessCalendar | None = None,
     conversations_only: bool = False,
     scopes: set[ScopeKey] | None = None,
 ) -> tuple[Parts, set[datetime]]:
@@ -219,6 +230,7 @@ def _stored_parts(
                 current = (
                     metrics.get("version") == PARTS_VERSION
                     and metrics.get("slaTargetSeconds") == sla_target_seconds
+                    and metrics.get("businessHours") == (None if calendar is None else calendar.key)
                     and None not in documents
                 )
                 (usable if current else unusable).add(bucket)
@@ -226,7 +238,9 @@ def _stored_parts(
                 continue
             if bucket in unusable:
                 continue
-            conversations = ConversationParts.from_json(metrics["conversations"]).settled_at(now, sla_target_seconds)
+            conversations = ConversationParts.from_json(metrics["conversations"]).settled_at(
+                now, sla_target_seconds, calendar
+            )
             if conversations is None:
                 unusable.add(bucket)
                 continue

@@ -9,7 +9,10 @@ end of the day.
 from __future__ import annotations
 
 import re
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import cached_property, lru_cache
+from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
@@ -177,3 +180,100 @@ def parse_peak_hours(value: object) -> list[tuple[int, int]]:
 
 def peak_hours_text(ranges: list[tuple[int, int]]) -> str:
     return ",".join(f"{clock_time(start * 60)}-{clock_time(end * 60)}" for start, end in ranges)
+
+
+# The business clock counts from a Monday 00:00 on the local wall clock, long enough ago that every timestamp is
+# after it (so whole weeks and the time inside the week are plain integer division and remainder).
+CLOCK_EPOCH = datetime(1900, 1, 1)  # a Monday
+MICROSECONDS_PER_MINUTE = 60_000_000
+MICROSECONDS_PER_DAY = MINUTES_PER_DAY * MICROSECONDS_PER_MINUTE
+MICROSECONDS_PER_WEEK = 7 * MICROSECONDS_PER_DAY
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Business hours and holidays in force, in the organisation's time zone: what the first-response SLA counts
+    when business hours are set (SPEC §8.5).
+
+    The business clock B(t) is the business time, in microseconds, from CLOCK_EPOCH to t on the local wall clock:
+    whole weeks times the business time of a week, plus the business time of the current week up to t, minus the
+    business time of the holidays before t. The business time between two moments is B(later) - B(earlier). Times
+    are read on the local wall clock, so on a day the clock is set forward or back, an hour inside business hours
+    counts as the clock shows it (Asia/Jakarta never changes its clock).
+    """
+
+    zone: str
+    hours: BusinessHours
+    holidays: tuple[date, ...]
+
+    @property
+    def key(self) -> str:
+        """What the calendar is, as text: recorded with the snapshot parts computed under it, and read back by
+        `from_key`."""
+        return f"{self.zone}|{business_hours_text(self.hours)}|{holidays_text(list(self.holidays))}"
+
+    @classmethod
+    def from_key(cls, key: str) -> BusinessCalendar:
+        return _calendar_of_key(key)
+
+    @cached_property
+    def week_ranges(self) -> tuple[tuple[int, int], ...]:
+        """The business ranges of the week as (start, length) in microseconds after Monday 00:00."""
+        ranges = []
+        for index, day in enumerate(WEEKDAYS):
+            for start, end in self.hours.get(day, []):
+                first = index * MICROSECONDS_PER_DAY + minutes(start) * MICROSECONDS_PER_MINUTE
+                ranges.append((first, (minutes(end) - minutes(start)) * MICROSECONDS_PER_MINUTE))
+        return tuple(ranges)
+
+    @cached_property
+    def week_length(self) -> int:
+        """Business microseconds in a whole week."""
+        return sum(length for _, length in self.week_ranges)
+
+    @cached_property
+    def holiday_ranges(self) -> tuple[tuple[int, int], ...]:
+        """The business ranges that holidays take away, as (start after CLOCK_EPOCH, length) in microseconds."""
+        ranges = []
+        for day in self.holidays:
+            day_start = (day - CLOCK_EPOCH.date()).days * MICROSECONDS_PER_DAY
+            for start, end in self.hours.get(WEEKDAYS[day.weekday()], []):
+                first = day_start + minutes(start) * MICROSECONDS_PER_MINUTE
+                ranges.append((first, (minutes(end) - minutes(start)) * MICROSECONDS_PER_MINUTE))
+        return tuple(ranges)
+
+    def wall_microseconds(self, moment: datetime) -> int:
+        """Microseconds from CLOCK_EPOCH to the moment, on the local wall clock."""
+        local = moment.astimezone(ZoneInfo(self.zone)).replace(tzinfo=None)
+        return (local - CLOCK_EPOCH) // timedelta(microseconds=1)
+
+    def clock(self, moment: datetime) -> int:
+        """B(moment): business microseconds from CLOCK_EPOCH to the moment."""
+        wall = self.wall_microseconds(moment)
+        weeks, within = divmod(wall, MICROSECONDS_PER_WEEK)
+        total = weeks * self.week_length
+        total += sum(_clamp(within - start, length) for start, length in self.week_ranges)
+        total -= sum(_clamp(wall - start, length) for start, length in self.holiday_ranges)
+        return total
+
+    def business_seconds(self, earlier: datetime, later: datetime) -> float:
+        """Seconds inside business hours and outside holidays between two moments."""
+        return (self.clock(later) - self.clock(earlier)) / 1_000_000
+
+
+def _clamp(value: int, length: int) -> int:
+    return min(max(value, 0), length)
+
+
+@lru_cache(maxsize=16)
+def _calendar_of_key(key: str) -> BusinessCalendar:
+    zone, hours, holidays = key.split("|")
+    return BusinessCalendar(zone, parse_business_hours(hours), tuple(parse_holidays(holidays)))
+
+
+def business_calendar(zone: str, hours: BusinessHours, holidays: list[date]) -> BusinessCalendar | None:
+    """The calendar the first-response SLA counts in, or None when no business hours are set (the clock then runs
+    round the week, and holidays alone change nothing)."""
+    if not hours:
+        return None
+    return BusinessCalendar(zone, hours, tuple(holidays))

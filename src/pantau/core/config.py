@@ -15,7 +15,14 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from pantau.core.business_time import BusinessHours, parse_business_hours, parse_holidays, parse_peak_hours
+from pantau.core.business_time import (
+    BusinessCalendar,
+    BusinessHours,
+    business_calendar,
+    parse_business_hours,
+    parse_holidays,
+    parse_peak_hours,
+)
 
 # The development default and the values shipped in `.env.example` and the docs: refused outside development.
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"
@@ -291,6 +298,11 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def business_calendar(self) -> BusinessCalendar | None:
+        """The business hours and holidays the first-response SLA counts in; None without business hours."""
+        return business_calendar(self.timezone, self.business_hours, self.holidays)
 
     @property
     def is_sqlite(self) -> bool:

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
+from pantau.core.business_time import CLOCK_EPOCH, MICROSECONDS_PER_WEEK, BusinessCalendar
 from pantau.core.types import UTCDateTime
 from pantau.core.windows import Granularity, Window
 
@@ -99,6 +100,62 @@ def _local_date_sqlite(element, compiler, **kw):
 def local_date(moment: ColumnElement, zone: ZoneInfo) -> ColumnElement[str]:
     """The local calendar date as YYYY-MM-DD text."""
     return _local_date(moment, literal(zone.key, String()))
+
+
+class _wall_microseconds(FunctionElement):
+    """Microseconds from the business clock's epoch (`business_time.CLOCK_EPOCH`) to an instant, on the local wall
+    clock of a zone (PostgreSQL)."""
+
+    inherit_cache = True
+    name = "wall_microseconds"
+    type = BigInteger()
+
+
+@compiles(_wall_microseconds, "postgresql")
+def _wall_microseconds_pg(element, compiler, **kw):
+    moment, zone = (compiler.process(clause, **kw) for clause in element.clauses)
+    epoch_text = CLOCK_EPOCH.isoformat(sep=" ")
+    return (
+        f"CAST(ROUND(EXTRACT(EPOCH FROM (({moment} AT TIME ZONE {zone}) - TIMESTAMP '{epoch_text}')) * 1000000) "
+        "AS BIGINT)"
+    )
+
+
+class _business_clock(FunctionElement):
+    """B(moment) (see `business_time.BusinessCalendar`): its clauses are PostgreSQL's arithmetic on the wall clock
+    and SQLite's call of the registered function; each dialect compiles its own."""
+
+    inherit_cache = True
+    name = "business_clock"
+    type = BigInteger()
+
+
+@compiles(_business_clock, "postgresql")
+def _business_clock_pg(element, compiler, **kw):
+    return f"({compiler.process(list(element.clauses)[0], **kw)})"
+
+
+@compiles(_business_clock, "sqlite")
+def _business_clock_sqlite(element, compiler, **kw):
+    return compiler.process(list(element.clauses)[1], **kw)
+
+
+def business_clock(moment: ColumnElement, calendar: BusinessCalendar) -> ColumnElement[int]:
+    """B(moment): business microseconds from the clock's epoch to the instant, as a whole number, so that
+    B(later) - B(earlier) is the business time between them, exact to the microsecond on both dialects."""
+    wall = _wall_microseconds(moment, literal(calendar.zone, String()))
+
+    def clamped(value: ColumnElement, length: int) -> ColumnElement[int]:
+        return func.least(func.greatest(value, 0), length)
+
+    week = literal(MICROSECONDS_PER_WEEK, BigInteger())
+    postgresql_clock = (wall // week) * calendar.week_length
+    for start, length in calendar.week_ranges:
+        postgresql_clock = postgresql_clock + clamped((wall % week) - start, length)
+    for start, length in calendar.holiday_ranges:
+        postgresql_clock = postgresql_clock - clamped(wall - start, length)
+    sqlite_clock = func.pantau_business_clock(moment, literal(calendar.key, String()))
+    return _business_clock(postgresql_clock, sqlite_clock)
 
 
 def percentile(value: ColumnElement, fraction: float) -> ColumnElement[float]:

@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from pantau.core.business_time import BusinessCalendar
+
 
 def _parse_utc(value: str | None) -> datetime | None:
     if value is None:
@@ -59,6 +61,13 @@ def local_date(value: str | None, zone_name: str) -> str | None:
     return None if moment is None else moment.astimezone(_zone(zone_name)).date().isoformat()
 
 
+def business_clock(value: str | None, calendar_key: str) -> int | None:
+    """B(instant) of a stored UTC timestamp under the calendar `calendar_key` names (see
+    `business_time.BusinessCalendar`)."""
+    moment = _parse_utc(value)
+    return None if moment is None else BusinessCalendar.from_key(calendar_key).clock(moment)
+
+
 class PercentileCont:
     """`percentile_cont(fraction) WITHIN GROUP (ORDER BY value)`: linear interpolation, NULLs ignored."""
 
@@ -93,4 +102,5 @@ def register(connection: sqlite3.Connection) -> None:
     connection.create_function("pantau_microseconds_between", 2, microseconds_between, deterministic=True)
     connection.create_function("pantau_plus_seconds", 2, plus_seconds, deterministic=True)
     connection.create_function("pantau_local_date", 2, local_date, deterministic=True)
+    connection.create_function("pantau_business_clock", 2, business_clock, deterministic=True)
     connection.create_aggregate("pantau_percentile", 2, PercentileCont)

@@ -22,7 +22,7 @@ from pantau.dashboard import activity
 from pantau.dashboard.context import SectionContext
 from pantau.dashboard.kpi import ACTIVE_STATUSES
 from pantau.dashboard.per_agent import name_order, people_with
-from pantau.dashboard.schemas import CamelModel, SectionResponse
+from pantau.dashboard.schemas import AgentBusinessTime, CamelModel, SectionResponse, with_business_hours
 from pantau.metrics.parts import ConversationParts
 from pantau.models import AgentActivityLog, Conversation, Message, User
 
@@ -62,6 +62,7 @@ class AgentMetrics(CamelModel):
     productivity_score: int
     rank: int
     workload: Workload | None
+    business_time: AgentBusinessTime | None = with_business_hours()
 
 
 class WorkloadDistribution(CamelModel):
@@ -180,6 +181,9 @@ def _agent_metrics(ctx: SectionContext) -> list[AgentMetrics]:
             resolved=share.resolved,
             resolution_rate=share.resolution_rate,
             avg_response_time=numbers.round1(share.avg_response_seconds),
+            business_time=None
+            if ctx.calendar is None
+            else AgentBusinessTime(avg_response_time=numbers.round1(share.avg_business_response_seconds)),
             avg_handling_time=numbers.round1(share.avg_handling_seconds),
             messages_sent=sent_by.get(row.agent_id, 0),
             active_time=numbers.round1(row.active_seconds or 0),

@@ -9,6 +9,7 @@ from functools import cached_property
 from sqlalchemy import Connection
 
 from pantau.auth.scope import Scope
+from pantau.core.business_time import BusinessCalendar
 from pantau.core.config import Settings
 from pantau.core.windows import Window, iso_local
 from pantau.dashboard.schemas import OutdatedSnapshots, RangeInfo
@@ -41,15 +42,32 @@ class SectionContext:
         """What the answer says when snapshots made under another SLA target were left aside (None if none were, or
         the section read no parts)."""
         parts: PartsSource | None = self.__dict__.get("parts")
-        if parts is None or not parts.outdated_targets:
+        if parts is None or not (parts.outdated_targets or parts.outdated_business_hours):
             return None
+        outdated_hours = parts.outdated_business_hours
         return OutdatedSnapshots(
             sla_target_seconds=self.settings.sla_first_response_seconds,
             snapshot_sla_target_seconds=sorted(parts.outdated_targets),
+            business_hours=_hours_of(parts.calendar) if outdated_hours else None,
+            snapshot_business_hours=sorted(_hours_of_key(key) for key in outdated_hours) if outdated_hours else None,
         )
+
+    @property
+    def calendar(self) -> BusinessCalendar | None:
+        """The business hours and holidays the SLA counts in; None without business hours."""
+        return self.settings.business_calendar
 
     def range_info(self) -> RangeInfo:
         return RangeInfo(**self.window.describe())
 
     def local_iso(self, moment: datetime | None) -> str | None:
         return None if moment is None else iso_local(moment, self.window.zone)
+
+
+def _hours_of_key(key: str) -> str:
+    """ "hours|holidays" of a calendar key ("" for none): the time zone is the one in force."""
+    return "" if not key else key.split("|", 1)[1]
+
+
+def _hours_of(calendar: BusinessCalendar | None) -> str:
+    return "" if calendar is None else _hours_of_key(calendar.key)

@@ -13,7 +13,13 @@ from typing import Literal
 from pantau.core import numbers
 from pantau.dashboard.context import SectionContext
 from pantau.dashboard.per_agent import name_order, people_with
-from pantau.dashboard.schemas import CamelModel, Comparison, SectionResponse
+from pantau.dashboard.schemas import (
+    AgentBusinessTime,
+    CamelModel,
+    Comparison,
+    SectionResponse,
+    with_business_hours,
+)
 from pantau.metrics.parts import DELAY_BUCKETS, ConversationParts
 
 # Ranges up to two days are shown hour by hour, longer ones day by day.
@@ -31,13 +37,19 @@ class AgentConversations(CamelModel):
     resolved: int
     resolution_rate: float | None
     sla_compliance: float | None
-    below_threshold: bool
+    below_threshold: bool  # judged on the business-time mean with business hours set
+    business_time: AgentBusinessTime | None = with_business_hours()
+
+
+class BucketBusinessTime(CamelModel):
+    avg_seconds: float | None
 
 
 class ResponseTimeBucket(CamelModel):
     timestamp: str
     avg_seconds: float | None
     count: int
+    business_time: BucketBusinessTime | None = with_business_hours()
 
 
 class SlaCompliance(CamelModel):
@@ -72,10 +84,14 @@ def _conversations_per_agent(ctx: SectionContext) -> list[AgentConversations]:
     people = ctx.connection.execute(people_with(ctx.scope)).all()
     shares = ctx.parts.per_agent(ctx.window.start, ctx.window.end)
     target = ctx.settings.sla_first_response_seconds
+    calendar = ctx.calendar
     agents = []
     for person in people:
         share = shares.get(person.agent_id, ConversationParts())
         avg_response_time = numbers.round1(share.avg_response_seconds)
+        business = None
+        if calendar is not None:
+            business = AgentBusinessTime(avg_response_time=numbers.round1(share.avg_business_response_seconds))
         agents.append(
             AgentConversations(
                 agent_id=person.agent_id,
@@ -86,7 +102,8 @@ def _conversations_per_agent(ctx: SectionContext) -> list[AgentConversations]:
                 resolved=share.resolved,
                 resolution_rate=share.resolution_rate,
                 sla_compliance=share.sla_compliance,
-                below_threshold=share.answered > 0 and share.avg_response_seconds > target,
+                below_threshold=share.answered > 0 and share.avg_sla_response_seconds(calendar) > target,
+                business_time=business,
             )
         )
     return sorted(agents, key=lambda agent: (-agent.count, *name_order(agent.agent_name, agent.agent_id)))
@@ -103,6 +120,9 @@ def _avg_response_time_over_time(ctx: SectionContext) -> list[ResponseTimeBucket
                 timestamp=ctx.local_iso(skeleton.start),
                 avg_seconds=numbers.round1(parts.avg_response_seconds),
                 count=parts.answered,
+                business_time=None
+                if ctx.calendar is None
+                else BucketBusinessTime(avg_seconds=numbers.round1(parts.avg_business_response_seconds)),
             )
         )
     return series

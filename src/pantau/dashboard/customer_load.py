@@ -12,7 +12,7 @@ from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core import numbers
 from pantau.core.windows import HOUR, Window, resolve_window, shift_local_days
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.schemas import CamelModel, SectionResponse
+from pantau.dashboard.schemas import CamelModel, SectionResponse, with_business_hours
 from pantau.metrics.contact_history import range_contacts
 from pantau.metrics.parts import ConversationParts
 from pantau.models import Conversation
@@ -42,10 +42,16 @@ class PeakHours(CamelModel):
     end: int
 
 
+class WaitBusinessTime(CamelModel):
+    peak: float | None
+    off_peak: float | None
+
+
 class AvgWaitTime(CamelModel):
     peak: float | None
     off_peak: float | None
     peak_hours: list[PeakHours]
+    business_time: WaitBusinessTime | None = with_business_hours()
 
 
 class HeatmapCell(CamelModel):
@@ -110,15 +116,22 @@ def _avg_wait_time(ctx: SectionContext) -> AvgWaitTime:
     for bucket in ctx.window.buckets("hour"):
         if bucket.key not in by_hour:
             continue
-        answered, response_us = by_hour[bucket.key]
+        answered, response_us, business_response_us = by_hour[bucket.key]
         hour = bucket.local_start.hour
         side = peak if any(start <= hour < end for start, end in peak_hours) else off_peak
         side.answered += answered
         side.response_us += response_us
+        side.business_response_us += business_response_us
     return AvgWaitTime(
         peak=numbers.round1(peak.avg_response_seconds),
         off_peak=numbers.round1(off_peak.avg_response_seconds),
         peak_hours=[PeakHours(start=start, end=end) for start, end in peak_hours],
+        business_time=None
+        if ctx.calendar is None
+        else WaitBusinessTime(
+            peak=numbers.round1(peak.avg_business_response_seconds),
+            off_peak=numbers.round1(off_peak.avg_business_response_seconds),
+        ),
     )
 
 

@@ -19,7 +19,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import WithJsonSchema
-from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Connection, and_, func, literal, or_, select, true
 from sqlalchemy.sql import Subquery
 
 from pantau.auth.dependencies import CurrentUser
@@ -30,9 +30,14 @@ from pantau.core.windows import iso_local
 from pantau.dashboard.per_agent import people_with
 from pantau.dashboard.privacy import phone_for
 from pantau.dashboard.router import SECTION_REFUSALS, SECTIONS, Section, SectionRequest, section_request
-from pantau.dashboard.schemas import CamelModel
+from pantau.dashboard.schemas import CamelModel, with_business_hours
 from pantau.metrics.facts import cohort_in_scope, conversation_facts, response_seconds
-from pantau.metrics.parts import DELAY_BUCKETS, ConversationConditions, conversation_conditions
+from pantau.metrics.parts import (
+    DELAY_BUCKETS,
+    ConversationConditions,
+    conversation_conditions,
+    sla_response_seconds,
+)
 from pantau.models import Contact, Team, User
 from pantau.web.deps import DbSession
 from pantau.web.errors import ApiError
@@ -91,6 +96,12 @@ class ContactInfo(CamelModel):
     phone: str | None  # masked for everyone but owners and admins
 
 
+class ItemBusinessTime(CamelModel):
+    """The first response counted in business time (SPEC §8.5): what the SLA and the buckets judge."""
+
+    first_response_seconds: float | None
+
+
 class DrillDownItem(CamelModel):
     id: str
     contact: ContactInfo | None
@@ -100,6 +111,7 @@ class DrillDownItem(CamelModel):
     created_at: str
     first_response_seconds: float | None
     resolved_at: str | None
+    business_time: ItemBusinessTime | None = with_business_hours()
 
 
 class DrillDownResponse(CamelModel):
@@ -214,7 +226,9 @@ def figure_filter(checked: SectionRequest, figure: Figure, bucket: str | None) -
     its export (`pantau.exports`) both select."""
 
     def narrowed(facts: Subquery) -> ColumnElement[bool]:
-        counted = conversation_conditions(facts, checked.window.now, checked.settings.sla_first_response_seconds)
+        counted = conversation_conditions(
+            facts, checked.window.now, checked.settings.sla_first_response_seconds, checked.settings.business_calendar
+        )
         return figure.condition(facts, counted, bucket)
 
     return narrowed
@@ -225,7 +239,10 @@ def drill_down(
 ) -> tuple[int, list[DrillDownItem], tuple[datetime, str] | None]:
     """The total, one page of rows and, when more follow, the cursor of the page's last row."""
     window = checked.window
-    facts = conversation_facts(cohort_in_scope(checked.scope, window.start, window.end), name="drill")
+    calendar = checked.settings.business_calendar
+    facts = conversation_facts(
+        cohort_in_scope(checked.scope, window.start, window.end), name="drill", calendar=calendar
+    )
     f = facts.c
     condition = figure_filter(checked, figure, parameters.bucket)(facts)
 
@@ -250,6 +267,7 @@ def drill_down(
             f.created_at,
             response_seconds(facts).label("first_response_seconds"),
             f.resolved_at,
+            (literal(None) if calendar is None else sla_response_seconds(facts, calendar)).label("business_seconds"),
         )
         .select_from(
             facts.outerjoin(contacts, contacts.c.id == f.contact_id)
@@ -275,6 +293,9 @@ def drill_down(
             created_at=iso_local(row.created_at, zone),
             first_response_seconds=round1(row.first_response_seconds),
             resolved_at=None if row.resolved_at is None else iso_local(row.resolved_at, zone),
+            business_time=None
+            if calendar is None
+            else ItemBusinessTime(first_response_seconds=round1(row.business_seconds)),
         )
         for row in rows[: parameters.limit]
     ]

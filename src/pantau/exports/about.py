@@ -48,14 +48,22 @@ def _seconds(value: float) -> str:
 
 
 def _outdated_snapshots(language: Language, outdated: dict | None) -> list[list[object]]:
-    """The page's note when snapshots made under another SLA target were left aside (the figures are live)."""
+    """The page's note when snapshots made under another SLA target or other business hours were left aside (the
+    figures are live)."""
     if not outdated:
         return []
-    note = dictionary(language)["state.outdatedSnapshots"].format(
-        target=_seconds(outdated["slaTargetSeconds"]),
-        previous=", ".join(_seconds(value) for value in outdated["snapshotSlaTargetSeconds"]),
-    )
-    return [[title(language, "snapshots"), note]]
+    words = dictionary(language)
+    notes = []
+    if outdated["snapshotSlaTargetSeconds"]:
+        notes.append(
+            words["state.outdatedSnapshots"].format(
+                target=_seconds(outdated["slaTargetSeconds"]),
+                previous=", ".join(_seconds(value) for value in outdated["snapshotSlaTargetSeconds"]),
+            )
+        )
+    if outdated.get("snapshotBusinessHours"):
+        notes.append(words["state.outdatedBusinessHours"])
+    return [[title(language, "snapshots"), " ".join(notes)]]
 
 
 def about_sheet(

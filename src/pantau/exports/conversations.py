@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Connection, Select, case, func, select, tr
 from sqlalchemy.sql import Subquery
 
 from pantau.auth.scope import Scope
+from pantau.core.business_time import BusinessCalendar
 from pantau.core.numbers import round1
 from pantau.core.sql import seconds_between
 from pantau.core.windows import Window
@@ -86,10 +87,12 @@ def header(language: str) -> list[str]:
     return [column.title(language) for column in COLUMNS]
 
 
-def conversations_query(scope: Scope, window: Window, narrowed: Narrowing | None = None) -> Select:
+def conversations_query(
+    scope: Scope, window: Window, narrowed: Narrowing | None = None, calendar: BusinessCalendar | None = None
+) -> Select:
     """The cohort of the window in the scope, oldest first (ties by id), one row per conversation; with `narrowed`,
-    only the conversations behind one figure (a drill-down's list)."""
-    facts = conversation_facts(cohort_in_scope(scope, window.start, window.end), name="export")
+    only the conversations behind one figure (a drill-down's list), judged in business time under `calendar`."""
+    facts = conversation_facts(cohort_in_scope(scope, window.start, window.end), name="export", calendar=calendar)
     f = facts.c
 
     def message_count(direction: str):
@@ -158,6 +161,7 @@ def conversation_batches(
     *,
     neutralised: bool = True,
     narrowed: Narrowing | None = None,
+    calendar: BusinessCalendar | None = None,
 ) -> Iterator[list[list[object]]]:
     """Every row of the export in `COLUMNS` order, a batch at a time as the server-side cursor hands them over; with
     `neutralised` (CSV), text a spreadsheet would run gets its apostrophe (`safe_text`); flags written as `flags`
@@ -179,7 +183,7 @@ def conversation_batches(
     def phone(number):
         return text(number if phones_whole else mask_phone(number))
 
-    query = conversations_query(scope, window, narrowed)
+    query = conversations_query(scope, window, narrowed, calendar)
     result = connection.execute(query.execution_options(yield_per=BATCH))
     for partition in result.partitions():
         yield [

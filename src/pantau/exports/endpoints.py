@@ -132,6 +132,7 @@ def _conversations_file(
                 flags,
                 neutralised=file_format == "csv",
                 narrowed=narrowed,
+                calendar=None if narrowed is None else checked.settings.business_calendar,
             )
         finally:
             release_connection(session)

@@ -146,26 +146,54 @@ def figures_table(language: Language, document: dict) -> Table:
     return Table(FIGURES, header, rows)
 
 
+def _columns(item: type[BaseModel], entries: list[dict]) -> list[tuple[str, ...]]:
+    """The item's columns as key paths: its fields, and the fields of an object inside it (an item's
+    `businessTime`) when some entry carries that object."""
+    columns: list[tuple[str, ...]] = []
+    for name, field in item.model_fields.items():
+        key = field.alias or name
+        nested = next(_models_in(_optional(field.annotation)), None)
+        if nested is None:
+            columns.append((key,))
+        elif any(entry.get(key) is not None for entry in entries):
+            columns += [(key, inner.alias or inner_name) for inner_name, inner in nested.model_fields.items()]
+    return columns
+
+
+def _optional(annotation):
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return next((arg for arg in typing.get_args(annotation) if arg is not type(None)), annotation)
+    return annotation
+
+
 def list_table(language: Language, document: dict, path: str, item: type[BaseModel]) -> Table:
-    keys = [field.alias or name for name, field in item.model_fields.items()]
+    entries = _at(document, path) or []
+    columns = _columns(item, entries)
     header: list[str] = []
-    for key in keys:
-        heading = column_title(language, path, key)
+    for keys in columns:
+        key = keys[-1]
+        heading = " · ".join(
+            column_title(language, path if index == 0 else keys[0], part) for index, part in enumerate(keys)
+        )
         header.append(heading)
         if key in DURATION_KEYS:
             header.append(formatted_title(language, key))
         if f"{path}.{key}" in VALUE_WORDS:
             header.append(code_title(language, heading))
     rows = []
-    for entry in _at(document, path) or []:
+    for entry in entries:
         row: list[object] = []
-        for key in keys:
+        for keys in columns:
+            key = keys[-1]
+            value = entry.get(keys[0])
+            if len(keys) > 1:
+                value = (value or {}).get(key)
             enumerated = f"{path}.{key}"
-            row.append(value_word(language, enumerated, entry.get(key)))
+            row.append(value_word(language, enumerated, value))
             if key in DURATION_KEYS:
-                row.append(_formatted(key, entry.get(key)))
+                row.append(_formatted(key, value))
             if enumerated in VALUE_WORDS:
-                row.append(entry.get(key))
+                row.append(value)
         rows.append(row)
     return Table(path, header, rows)
 

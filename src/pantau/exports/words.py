@@ -26,6 +26,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "agentName": ("Agent", "Agen"),
     "amount": ("Amount", "Jumlah"),
     "autoReplySuccess": ("Auto-reply success", "Keberhasilan balasan otomatis"),
+    "businessTime": ("In business hours", "Dalam jam kerja"),
     "avgHandlingTime": ("Average handling time (s)", "Rata-rata waktu penanganan (dtk)"),
     "avgQueueWaitSeconds": ("Average queue wait (s)", "Rata-rata tunggu antrean (dtk)"),
     "avgResponseTime": ("Average response time (s)", "Rata-rata waktu respons (dtk)"),
@@ -319,6 +320,7 @@ DURATION_KEYS = frozenset(
         "avgQueueWaitSeconds",
         "avgResponseTime",
         "avgSeconds",
+        "businessTime",  # a comparing figure's business time (the KPI's average response time)
         "idleTime",
         "median",
         "offPeak",

@@ -23,7 +23,8 @@ from sqlalchemy.sql import Subquery
 
 from pantau.auth.scope import Scope
 from pantau.auth.scope_sql import conversations_in_scope
-from pantau.core.sql import seconds_between
+from pantau.core.business_time import BusinessCalendar
+from pantau.core.sql import business_clock, seconds_between
 from pantau.models import Conversation, Message
 
 conversations = Conversation.__table__
@@ -54,13 +55,17 @@ def cohort_in_scope(scope: Scope, start: datetime, end: datetime) -> ColumnEleme
     return and_(cohort_filter(start, end), conversations_in_scope(scope))
 
 
-def cohort_facts(scope: Scope, start: datetime, end: datetime) -> Subquery:
+def cohort_facts(scope: Scope, start: datetime, end: datetime, calendar: BusinessCalendar | None = None) -> Subquery:
     """The facts of the cohort of [start, end) inside the scope: what most figures count over."""
-    return conversation_facts(cohort_in_scope(scope, start, end))
+    return conversation_facts(cohort_in_scope(scope, start, end), calendar=calendar)
 
 
-def conversation_facts(*conditions: ColumnElement[bool], name: str = "facts") -> Subquery:
-    """The facts of every conversation matching `conditions` (cohort window and scope, at least)."""
+def conversation_facts(
+    *conditions: ColumnElement[bool], name: str = "facts", calendar: BusinessCalendar | None = None
+) -> Subquery:
+    """The facts of every conversation matching `conditions` (cohort window and scope, at least); with a business
+    `calendar`, also `business_s0` = B(s0) and `business_frt_us` = B(first response) - B(s0) (see
+    `core.business_time.BusinessCalendar`), computed once per conversation."""
     first_inbound = (
         select(func.min(messages.c.created_at))
         .where(messages.c.conversation_id == conversations.c.id, messages.c.direction == "inbound")
@@ -105,9 +110,17 @@ def conversation_facts(*conditions: ColumnElement[bool], name: str = "facts") ->
     needs_human = and_(f.c0.is_not(None), not_(bot_only))
     resolved = f.resolved_at.is_not(None)
     answered = f.first_response_at.is_not(None)
+    business = []
+    if calendar is not None:
+        business_s0 = business_clock(f.s0, calendar)
+        business = [
+            business_s0.label("business_s0"),
+            case((answered, business_clock(f.first_response_at, calendar) - business_s0)).label("business_frt_us"),
+        ]
     return (
         select(
             with_response,
+            *business,
             seconds_between(f.first_response_at, f.s0).label("frt_seconds"),
             _flag(bot_only).label("bot_only"),
             _flag(f.bot_engaged == 0).label("human_only"),

@@ -31,7 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.sql import Subquery
 
 from pantau.core import numbers
-from pantau.core.sql import microseconds_between
+from pantau.core.business_time import BusinessCalendar
+from pantau.core.sql import business_clock, microseconds_between
 from pantau.metrics.facts import count_where, response_seconds, unanswered_overdue
 from pantau.models import Message
 
@@ -74,6 +75,8 @@ class ConversationParts:
     drop_candidates_latest_us: int = 0  # the latest of their last bot messages, microseconds since 1970
     answered: int = 0  # in the response population with a first response
     response_us: int = 0
+    # The business time of the same first responses, with business hours set (0 without): SPEC §8.5.
+    business_response_us: int = 0
     compliant: int = 0
     non_compliant: int = 0
     pending: int = 0
@@ -128,21 +131,30 @@ class ConversationParts:
 
     @classmethod
     def from_json(cls, data: dict) -> ConversationParts:
-        return cls(**{name: data[name] for name in _ALL_NAMES})
+        # Parts stored before the business time was kept hold none; they are read only without business hours.
+        return cls(**{name: data[name] for name in _ALL_NAMES if name in data or name not in _ADDED_LATER})
 
-    def settled_at(self, now: datetime, sla_target_seconds: float) -> ConversationParts | None:
+    def settled_at(
+        self, now: datetime, sla_target_seconds: float, calendar: BusinessCalendar | None = None
+    ) -> ConversationParts | None:
         """These parts as they stand at a later `now`, or None when that cannot be told from them.
 
         Only two parts change with time alone: a pending conversation becomes non-compliant once its wait passes the
-        SLA target, and a drop candidate is dropped once DROP_OFF_AFTER passes. When every one of them has crossed
-        (the latest did), the parts move over exactly; when some have not, only a live count can tell.
+        SLA target (in business time under a `calendar`), and a drop candidate is dropped once DROP_OFF_AFTER passes.
+        When every one of them has crossed (the latest did: the business clock never runs backwards either), the
+        parts move over exactly; when some have not, only a live count can tell.
         """
         if not self.pending and not self.drop_candidates:
             return self
         now_us = microseconds_since_epoch(now)
         settled = ConversationParts.from_json(self.to_json())
         if self.pending:
-            if now_us - self.pending_latest_s0_us <= sla_target_seconds * 1_000_000:
+            if calendar is None:
+                waited_us = now_us - self.pending_latest_s0_us
+            else:
+                latest_s0 = EPOCH + timedelta(microseconds=self.pending_latest_s0_us)
+                waited_us = calendar.clock(now) - calendar.clock(latest_s0)
+            if waited_us <= sla_target_seconds * 1_000_000:
                 return None
             settled.non_compliant += self.pending
             settled.pending = settled.pending_latest_s0_us = 0
@@ -158,6 +170,15 @@ class ConversationParts:
     @property
     def avg_response_seconds(self) -> Decimal | None:
         return _mean_seconds(self.response_us, self.answered)
+
+    @property
+    def avg_business_response_seconds(self) -> Decimal | None:
+        """The mean first response in business time (meaningful with business hours set)."""
+        return _mean_seconds(self.business_response_us, self.answered)
+
+    def avg_sla_response_seconds(self, calendar: BusinessCalendar | None) -> Decimal | None:
+        """The mean first response the SLA judges: in business time with business hours set, else as is."""
+        return self.avg_response_seconds if calendar is None else self.avg_business_response_seconds
 
     @property
     def avg_handling_seconds(self) -> Decimal | None:
@@ -179,6 +200,7 @@ class ConversationParts:
 
 _ALL_NAMES = tuple(part.name for part in fields(ConversationParts))
 _LATEST_NAMES = ("drop_candidates_latest_us", "pending_latest_s0_us")
+_ADDED_LATER = ("business_response_us",)
 _COUNT_NAMES = tuple(name for name in _ALL_NAMES if name not in ("delays", "intents", *_LATEST_NAMES))
 _counts_of, _latest_of = operator.attrgetter(*_COUNT_NAMES), operator.attrgetter(*_LATEST_NAMES)
 _all_of = operator.attrgetter(*_ALL_NAMES)
@@ -226,11 +248,42 @@ class ConversationConditions:
     delays: tuple[ColumnElement[bool], ...]  # one per DELAY_BUCKETS entry
 
 
-def conversation_conditions(facts: Subquery, now: datetime, sla_target_seconds: float) -> ConversationConditions:
-    """The conditions of `facts`' conversations that the SLA, resolution and first-response parts count."""
+def business_response_microseconds(facts: Subquery, calendar: BusinessCalendar) -> ColumnElement[int]:
+    """The business time of the first response, B(first response) - B(s0), in the response population (else
+    null)."""
     f = facts.c
-    frt = response_seconds(facts)
-    overdue = unanswered_overdue(facts, now, sla_target_seconds)
+    if "business_frt_us" in f:  # facts made with the calendar: computed once per conversation
+        business = f.business_frt_us
+    else:
+        business = business_clock(f.first_response_at, calendar) - business_clock(f.s0, calendar)
+    return case((and_(f.in_response_stats == 1, f.first_response_at.is_not(None)), business))
+
+
+def sla_response_seconds(facts: Subquery, calendar: BusinessCalendar | None) -> ColumnElement:
+    """The first response the SLA judges (compliance, below-threshold, the delay buckets): in business time with
+    business hours set, else the FRT (SPEC §8.5); null outside the response population and when unanswered."""
+    if calendar is None:
+        return response_seconds(facts)
+    return business_response_microseconds(facts, calendar) / 1_000_000.0
+
+
+def _overdue(facts: Subquery, now: datetime, sla_target_seconds: float, calendar: BusinessCalendar | None):
+    """Unanswered and waiting longer than the target since s0, in business time with business hours set."""
+    if calendar is None:
+        return unanswered_overdue(facts, now, sla_target_seconds)
+    waited_until = calendar.clock(now) - round(sla_target_seconds * 1_000_000)
+    s0 = facts.c.business_s0 if "business_s0" in facts.c else business_clock(facts.c.s0, calendar)
+    return and_(facts.c.unanswered == 1, s0 < waited_until)
+
+
+def conversation_conditions(
+    facts: Subquery, now: datetime, sla_target_seconds: float, calendar: BusinessCalendar | None = None
+) -> ConversationConditions:
+    """The conditions of `facts`' conversations that the SLA, resolution and first-response parts count; with a
+    business `calendar`, the SLA and the delay buckets judge the business-time first response."""
+    f = facts.c
+    frt = sla_response_seconds(facts, calendar)
+    overdue = _overdue(facts, now, sla_target_seconds, calendar)
     return ConversationConditions(
         resolved=f.resolved == 1,
         open=f.resolved == 0,
@@ -244,11 +297,13 @@ def conversation_conditions(facts: Subquery, now: datetime, sla_target_seconds: 
     )
 
 
-def conversation_part_columns(facts: Subquery, now: datetime, sla_target_seconds: float) -> list[Label]:
+def conversation_part_columns(
+    facts: Subquery, now: datetime, sla_target_seconds: float, calendar: BusinessCalendar | None = None
+) -> list[Label]:
     """The parts as aggregate columns over `facts`; group the select by whatever the parts are wanted per."""
     f = facts.c
     frt = response_seconds(facts)
-    counted = conversation_conditions(facts, now, sla_target_seconds)
+    counted = conversation_conditions(facts, now, sla_target_seconds, calendar)
     last = _with_last_messages(facts)
     unresolved_bot_only = and_(f.bot_only == 1, f.resolved == 0)
     # The bot spoke last: nobody else at or after its last message. CASE keeps the two look-ups to the unresolved
@@ -291,6 +346,9 @@ def conversation_part_columns(facts: Subquery, now: datetime, sla_target_seconds
         func.coalesce(func.max(drop_candidate_at), 0).label("drop_candidates_latest_us"),
         func.count(frt).label("answered"),
         _sum(response).label("response_us"),
+        (literal(0) if calendar is None else _sum(business_response_microseconds(facts, calendar))).label(
+            "business_response_us"
+        ),
         count_where(counted.compliant).label("compliant"),
         count_where(counted.non_compliant).label("non_compliant"),
         count_where(pending).label("pending"),
@@ -319,12 +377,19 @@ def collect_parts(
     *,
     now: datetime,
     sla_target_seconds: float,
+    calendar: BusinessCalendar | None = None,
     with_intents: bool = True,
 ) -> dict[tuple, ConversationParts]:
     """Parts per value of `keys` (none: one entry, keyed `()`, for all of `facts`, present even when empty);
     `with_intents` off leaves `intents` empty and saves a statement."""
     collected = collect_grouped_parts(
-        connection, facts, [Grouping(keys)], now=now, sla_target_seconds=sla_target_seconds, with_intents=with_intents
+        connection,
+        facts,
+        [Grouping(keys)],
+        now=now,
+        sla_target_seconds=sla_target_seconds,
+        calendar=calendar,
+        with_intents=with_intents,
     )[0]
     if not keys and () not in collected:
         collected[()] = ConversationParts()
@@ -346,6 +411,7 @@ def collect_grouped_parts(
     *,
     now: datetime,
     sla_target_seconds: float,
+    calendar: BusinessCalendar | None = None,
     with_intents: bool = True,
 ) -> list[dict[tuple, ConversationParts]]:
     """Parts for several groupings of the same facts (all with as many keys), in two statements: the facts are
@@ -366,7 +432,7 @@ def collect_grouped_parts(
 
     part_selects = [
         member.group_by(*member.selected_columns[1 : width + 1])
-        for member in members(lambda: conversation_part_columns(facts, now, sla_target_seconds))
+        for member in members(lambda: conversation_part_columns(facts, now, sla_target_seconds, calendar))
     ]
     intent_selects = [
         member.where(f.intent.is_not(None)).group_by(*member.selected_columns[1 : width + 2])

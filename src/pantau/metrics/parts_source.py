@@ -19,6 +19,7 @@ from sqlalchemy.sql import Subquery
 
 from pantau.auth.scope import Scope
 from pantau.auth.scope_sql import conversations_in_scope, people_in_scope
+from pantau.core.business_time import BusinessCalendar
 from pantau.core.config import Settings
 from pantau.core.sql import bucket_key
 from pantau.core.windows import Granularity, Window
@@ -86,6 +87,11 @@ class PartsSource:
         # The SLA targets of snapshots left aside because the target in force is another (SPEC §8.5: the page says
         # so): their buckets are computed live.
         self.outdated_targets: set[float] = set()
+        # Likewise the business hours (calendar keys; "" for none) of snapshots computed under other business hours
+        # or holidays than those in force.
+        self.outdated_business_hours: set[str] = set()
+        self.calendar = settings.business_calendar
+        self._calendar_key = None if self.calendar is None else self.calendar.key
 
     # What sections ask for.
 
@@ -135,17 +141,23 @@ class PartsSource:
                 counts[bucket] += count
         return dict(counts)
 
-    def responses_per_bucket(self, window: Window, granularity: Granularity) -> dict[int | str, tuple[int, int]]:
-        """(answered, response_us) per series bucket of the window, in scope: the two parts a mean first-response
-        time is made of, read alone from each snapshot bucket."""
+    def responses_per_bucket(self, window: Window, granularity: Granularity) -> dict[int | str, tuple[int, int, int]]:
+        """(answered, response_us, business_response_us) per series bucket of the window, in scope: the parts a
+        mean first-response time (and its business time) is made of, read alone from each snapshot bucket."""
         plan = self._plan(window.start, window.end, _KINDS_FOR_SERIES[granularity])
-        names = ("answered", "response_us")
+        names = ("answered", "response_us", "business_response_us")
         found = self._stored_per_bucket(plan, window, granularity, names)
         series_key = [lambda facts: bucket_key(facts.c.created_at, window, granularity)]
         for (key,), parts in self._live(plan, series_key, with_intents=False).items():
-            answered, response_us = found.get(key, [0, 0])
-            found[key] = [answered + parts.answered, response_us + parts.response_us]
-        return {key: (answered, response_us) for key, (answered, response_us) in found.items()}
+            answered, response_us, business_us = found.get(key, [0, 0, 0])
+            found[key] = [
+                answered + parts.answered,
+                response_us + parts.response_us,
+                business_us + parts.business_response_us,
+            ]
+        return {
+            key: (answered, response_us, business_us) for key, (answered, response_us, business_us) in found.items()
+        }
 
     def _stored_per_bucket(
         self, plan: Plan, window: Window, granularity: Granularity, names: tuple[str, ...]
@@ -303,9 +315,9 @@ class PartsSource:
         self, kinds: tuple[SnapshotType, ...], stretches: list[tuple[datetime, datetime]]
     ) -> dict[tuple[SnapshotType, datetime], datetime]:
         """(kind, bucket start) -> bucket end, for the buckets inside the stretches whose snapshot can stand in for a
-        live count: computed after the bucket ended, for this parts version and SLA target, no finer snapshot inside
-        it computed later (a day's row yields to its hours when they are fresher), and settled at `now` (see
-        `ConversationParts.settled_at`)."""
+        live count: computed after the bucket ended, for this parts version, SLA target and business hours, no finer
+        snapshot inside it computed later (a day's row yields to its hours when they are fresher), and settled at
+        `now` (see `ConversationParts.settled_at`)."""
         usable = {}
         target = self.settings.sla_first_response_seconds
         for kind in kinds:
@@ -327,21 +339,17 @@ class PartsSource:
                 for bucket, candidate in candidates.items():
                     bucket_end = next_bucket_start(kind, bucket, self.zone)
                     computed_at = candidate.computed_at
-                    if (
-                        bucket_end <= end
-                        and computed_at >= bucket_end
-                        and candidate.version == PARTS_VERSION
-                        and candidate.sla_target_seconds is not None
-                        and candidate.sla_target_seconds != target
-                    ):
+                    ended = bucket_end <= end and computed_at >= bucket_end and candidate.version == PARTS_VERSION
+                    if ended and candidate.sla_target_seconds is not None and candidate.sla_target_seconds != target:
                         self.outdated_targets.add(candidate.sla_target_seconds)
+                    if ended and candidate.business_hours != self._calendar_key:
+                        self.outdated_business_hours.add(candidate.business_hours or "")
                     if (
-                        bucket_end <= end
-                        and computed_at >= bucket_end
-                        and candidate.version == PARTS_VERSION
+                        ended
                         and candidate.sla_target_seconds == target
+                        and candidate.business_hours == self._calendar_key
                         and not finer_latest.get(bucket, computed_at) > computed_at
-                        and _settles(candidate, self.now, target)
+                        and _settles(candidate, self.now, target, self.calendar)
                     ):
                         usable[(kind, bucket)] = bucket_end
         return usable
@@ -365,7 +373,9 @@ class PartsSource:
             for (scope_id, bucket), (_, metrics) in stored.items():
                 if bucket in buckets:
                     # Settles whenever the bucket's organisation row settled: a scope's conversations are a subset.
-                    parts = ConversationParts.from_json(metrics["conversations"]).settled_at(self.now, target)
+                    parts = ConversationParts.from_json(metrics["conversations"]).settled_at(
+                        self.now, target, self.calendar
+                    )
                     found[scope_id][bucket] = parts
         return found
 
@@ -379,7 +389,7 @@ class PartsSource:
         scope_type, scope_ids = rows
         target = self.settings.sla_first_response_seconds
         summed = summed_snapshots(self.connection, plan.snapshot_buckets, scope_type, scope_ids, per_bucket=per_bucket)
-        return {key: parts.settled_at(self.now, target) for key, parts in summed.items()}
+        return {key: parts.settled_at(self.now, target, self.calendar) for key, parts in summed.items()}
 
     def _live(
         self, plan: Plan, keys: list[Callable[[Subquery], ColumnElement]], with_intents: bool = True
@@ -387,13 +397,14 @@ class PartsSource:
         """Parts of the plan's live intervals, per value of the keys (each built on the facts)."""
         if not plan.live:
             return {} if keys else {(): ConversationParts()}
-        facts = conversation_facts(_created_in(plan.live), conversations_in_scope(self.scope))
+        facts = conversation_facts(_created_in(plan.live), conversations_in_scope(self.scope), calendar=self.calendar)
         return collect_parts(
             self.connection,
             facts,
             [key(facts) for key in keys],
             now=self.now,
             sla_target_seconds=self.settings.sla_first_response_seconds,
+            calendar=self.calendar,
             with_intents=with_intents,
         )
 
@@ -402,7 +413,7 @@ def _created_in(intervals: list[tuple[datetime, datetime]]) -> ColumnElement[boo
     return in_ranges(conversations.c.created_at, intervals)
 
 
-def _settles(freshness: Freshness, now: datetime, sla_target_seconds: float) -> bool:
+def _settles(freshness: Freshness, now: datetime, sla_target_seconds: float, calendar: BusinessCalendar | None) -> bool:
     """Whether the bucket's parts can be told at `now` (see `ConversationParts.settled_at`)."""
     unsettled = ConversationParts(
         pending=freshness.pending,
@@ -410,4 +421,4 @@ def _settles(freshness: Freshness, now: datetime, sla_target_seconds: float) -> 
         drop_candidates=freshness.drop_candidates,
         drop_candidates_latest_us=freshness.drop_candidates_latest_us,
     )
-    return unsettled.settled_at(now, sla_target_seconds) is not None
+    return unsettled.settled_at(now, sla_target_seconds, calendar) is not None

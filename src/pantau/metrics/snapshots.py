@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 
 from pantau.auth.scope import conversation_scopes
+from pantau.core.business_time import BusinessCalendar
 from pantau.core.database import read_side_by_side
 from pantau.core.sql import UPSERT_BATCH, epoch, upsert
 from pantau.metrics.broadcast_store import broadcasts_created, write_broadcast_results
@@ -112,6 +113,7 @@ def hourly_parts(
     now: datetime,
     zone: ZoneInfo,
     sla_target_seconds: float,
+    calendar: BusinessCalendar | None = None,
     conversations_only: bool = False,
     scopes: set[ScopeKey] | None = None,
     readers: Engine | None = None,
@@ -123,7 +125,9 @@ def hourly_parts(
     by_scope: dict[ScopeKey, dict[datetime, BucketParts]] = defaultdict(dict)
     for offset in range(0, len(spans), SPANS_PER_STATEMENT):
         batch = spans[offset : offset + SPANS_PER_STATEMENT]
-        found = _hourly_parts_of(connection, batch, now, zone, sla_target_seconds, conversations_only, scopes, readers)
+        found = _hourly_parts_of(
+            connection, batch, now, zone, sla_target_seconds, calendar, conversations_only, scopes, readers
+        )
         for scope, hours in found.items():
             by_scope[scope].update(hours)
     return by_scope
@@ -196,19 +200,26 @@ def _hourly_parts_of(
     now: datetime,
     zone: ZoneInfo,
     sla_target_seconds: float,
+    calendar: BusinessCalendar | None,
     conversations_only: bool,
     scopes: set[ScopeKey] | None,
     readers: Engine | None,
 ) -> dict[ScopeKey, dict[datetime, BucketParts]]:
     origin = min(start for start, _ in spans)
     created_in = _created_in(spans)
-    facts = conversation_facts(created_in, name="snapshot_facts")
+    facts = conversation_facts(created_in, name="snapshot_facts", calendar=calendar)
     keys = [_hour_index(facts.c.created_at, origin), facts.c.team_id, facts.c.assigned_to, assignee.c.team_id]
     # The intent is a key too: its counts are the group's, and the facts are computed in one statement.
     grouping = Grouping([*keys, facts.c.intent], joined=facts.outerjoin(assignee, assignee.c.id == facts.c.assigned_to))
     reads: dict[str, Callable[[Connection], Any]] = {
         "conversations": lambda reader: collect_grouped_parts(
-            reader, facts, [grouping], now=now, sla_target_seconds=sla_target_seconds, with_intents=False
+            reader,
+            facts,
+            [grouping],
+            now=now,
+            sla_target_seconds=sla_target_seconds,
+            calendar=calendar,
+            with_intents=False,
         )[0]
     }
     if not conversations_only:
@@ -288,6 +299,7 @@ def write_snapshots(
     now: datetime,
     zone: ZoneInfo,
     sla_target_seconds: float,
+    calendar: BusinessCalendar | None = None,
     readers: Engine | None = None,
 ) -> int:
     """Recompute every bucket of `kinds` in the spans (each starting and ending on bucket boundaries of every kind,
@@ -296,12 +308,16 @@ def write_snapshots(
     spans = [(start, min(end, now)) for start, end in spans if start < now]
     if not spans:
         return 0
-    rolled = hourly_parts(connection, spans, now=now, zone=zone, sla_target_seconds=sla_target_seconds, readers=readers)
+    rolled = hourly_parts(
+        connection, spans, now=now, zone=zone, sla_target_seconds=sla_target_seconds, calendar=calendar, readers=readers
+    )
     written = 0
     for kind in sorted(kinds, key=_FINEST_FIRST.index):  # each rolled up from the one before
         rolled = roll_up(kind, rolled, zone)
         covered = sorted({bucket for start, end in spans for bucket in buckets_between(kind, start, end, zone)})
-        written += store_rows(connection, kind, covered, rolled, now=now, sla_target_seconds=sla_target_seconds)
+        written += store_rows(
+            connection, kind, covered, rolled, now=now, sla_target_seconds=sla_target_seconds, calendar=calendar
+        )
     return written + write_broadcast_results(connection, broadcasts_created(connection, spans), now)
 
 
@@ -313,6 +329,7 @@ def store_rows(
     *,
     now: datetime,
     sla_target_seconds: float,
+    calendar: BusinessCalendar | None = None,
     conversations_only: bool = False,
     scopes: dict[datetime, set[ScopeKey]] | None = None,
 ) -> int:
@@ -350,7 +367,7 @@ def store_rows(
             batch = vanished[offset : offset + UPSERT_BATCH]
             connection.execute(delete(snapshots).where(snapshots.c.id.in_(batch)))
     rows = [
-        _row(kind, bucket, scope_type, scope_id, bucket_parts, now, sla_target_seconds)
+        _row(kind, bucket, scope_type, scope_id, bucket_parts, now, sla_target_seconds, calendar)
         for (scope_type, scope_id, bucket), bucket_parts in found.items()
     ]
     columns = ["metrics"] if conversations_only else ["metrics", "message_metrics", "contact_metrics"]
@@ -435,18 +452,23 @@ def _row(
     parts: BucketParts,
     now: datetime,
     sla_target_seconds: float,
+    calendar: BusinessCalendar | None,
 ) -> dict:
+    metrics = {
+        "version": PARTS_VERSION,
+        "slaTargetSeconds": sla_target_seconds,
+        "conversations": parts.conversations.to_json(),
+        "firstContacts": parts.first_contacts,
+    }
+    if calendar is not None:
+        # The business hours the SLA parts were computed under (SPEC §8.5): read only while they are in force.
+        metrics["businessHours"] = calendar.key
     return {
         "snapshot_type": kind.value,
         "snapshot_date": bucket,
         "scope_type": scope_type.value,
         "scope_id": scope_id,
-        "metrics": {
-            "version": PARTS_VERSION,
-            "slaTargetSeconds": sla_target_seconds,
-            "conversations": parts.conversations.to_json(),
-            "firstContacts": parts.first_contacts,
-        },
+        "metrics": metrics,
         "message_metrics": parts.messages.to_json(),
         "contact_metrics": parts.contacts.to_json(),
         "computed_at": now,
@@ -589,6 +611,7 @@ class Freshness:
     computed_at: datetime
     version: int | None
     sla_target_seconds: float | None
+    business_hours: str | None  # the calendar key the parts were computed under; None without business hours
     pending: int
     pending_latest_s0_us: int
     drop_candidates: int
@@ -610,6 +633,7 @@ def organisation_freshness(
             snapshots.c.computed_at,
             number("version"),
             number("slaTargetSeconds"),
+            metrics["businessHours"].as_string(),
             *(
                 _stored_part(name)
                 for name in ("pending", "pending_latest_s0_us", "drop_candidates", "drop_candidates_latest_us")
@@ -626,10 +650,11 @@ def organisation_freshness(
             computed_at=row[1],
             version=None if row[2] is None else int(row[2]),
             sla_target_seconds=None if row[3] is None else float(row[3]),
-            pending=int(row[4] or 0),
-            pending_latest_s0_us=int(row[5] or 0),
-            drop_candidates=int(row[6] or 0),
-            drop_candidates_latest_us=int(row[7] or 0),
+            business_hours=row[4],
+            pending=int(row[5] or 0),
+            pending_latest_s0_us=int(row[6] or 0),
+            drop_candidates=int(row[7] or 0),
+            drop_candidates_latest_us=int(row[8] or 0),
         )
         for row in rows
     }

@@ -220,16 +220,22 @@ class Panel {
       const warning = this.failure
         ? h("p", { class: "refresh-warning", role: "status" }, `${t("state.stale")} ${this.failure.detail ?? this.failure.message}`)
         : null;
-      // Snapshots made under another SLA target were left aside (a settings change): say so until a backfill.
-      const outdated = this.data.outdatedSnapshots
-        ? h(
-            "p",
-            { class: "outdated-snapshots", "data-role": "outdated-snapshots", role: "note" },
-            t("state.outdatedSnapshots", {
-              target: this.data.outdatedSnapshots.slaTargetSeconds,
-              previous: this.data.outdatedSnapshots.snapshotSlaTargetSeconds.join(", "),
-            }),
-          )
+      // Snapshots made under another SLA target or other business hours were left aside (a settings change): say
+      // so until a backfill.
+      const stale = this.data.outdatedSnapshots;
+      const notes = stale
+        ? [
+            stale.snapshotSlaTargetSeconds.length
+              ? t("state.outdatedSnapshots", {
+                  target: stale.slaTargetSeconds,
+                  previous: stale.snapshotSlaTargetSeconds.join(", "),
+                })
+              : null,
+            stale.snapshotBusinessHours ? t("state.outdatedBusinessHours") : null,
+          ].filter(Boolean)
+        : [];
+      const outdated = notes.length
+        ? h("p", { class: "outdated-snapshots", "data-role": "outdated-snapshots", role: "note" }, notes.join(" "))
         : null;
       this.body.replaceChildren(...[warning, outdated, content].filter(Boolean));
       this.armLists();

@@ -188,7 +188,8 @@ export function tableFrame(tableElement, caption, { scroll = false } = {}) {
 }
 
 /**
- * A table over `rows` (the array at JSON path `path`). Columns: {key, label, format, numeric, wrap, cell(row, index)};
+ * A table over `rows` (the array at JSON path `path`). Columns: {key (a field, or a dotted path into an object of the
+ * row), label, format, numeric, wrap, cell(row, index)};
  * `cell` overrides the default figure; text columns (and those with `wrap`) break their lines rather than widen the
  * table. With `sortable`, header buttons sort by the JSON values (state kept per `id` across refreshes); rows keep
  * their JSON index in data-field paths whatever the order. `scroll` caps the height.
@@ -206,7 +207,7 @@ export function table({ id, path, rows, columns, caption, sortable = false, rowH
     if (state.key !== null) {
       const key = state.key;
       const sign = state.direction === "ascending" ? 1 : -1;
-      ordered = [...indexed].sort((a, b) => sign * compareValues(a.row[key], b.row[key]) || a.index - b.index);
+      ordered = [...indexed].sort((a, b) => sign * compareValues(valueAt(a.row, key), valueAt(b.row, key)) || a.index - b.index);
     }
     body.replaceChildren(
       ...ordered.map((item) =>
@@ -258,8 +259,13 @@ export function table({ id, path, rows, columns, caption, sortable = false, rowH
 }
 
 /** A cell's figure; "no data" is a dash there (the words in its tooltip), so an empty column stays narrow. */
+/** The value at a column's key in a row: a field, or a path into an object of the row ("businessTime.avgSeconds"). */
+function valueAt(row, key) {
+  return key.split(".").reduce((value, part) => (value === null || value === undefined ? value : value[part]), row);
+}
+
 function tableFigure(path, index, column, row) {
-  const value = row[column.key];
+  const value = valueAt(row, column.key);
   const element = figure(`${path}.${index}.${column.key}`, column.format, value, { nullKey: "table.noData" });
   if (value === null || value === undefined) {
     element.title = t("state.noData");

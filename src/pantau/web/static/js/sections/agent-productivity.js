@@ -74,6 +74,9 @@ function agents(data) {
             { key: "resolved", label: "ce.resolved", format: "count", numeric: true },
             { key: "resolutionRate", label: "ce.resolutionRate", format: "percent", numeric: true },
             { key: "avgResponseTime", label: "ce.avgResponse", format: "duration", numeric: true },
+            ...(data.agentMetrics.some((agent) => agent.businessTime)
+              ? [{ key: "businessTime.avgResponseTime", label: "ce.avgResponseBusiness", format: "duration", numeric: true }]
+              : []),
             { key: "avgHandlingTime", label: "column.handling", format: "duration", numeric: true },
             { key: "messagesSent", label: "wa.messagesSent", format: "count", numeric: true },
             { key: "activeTime", label: "column.online", format: "duration", numeric: true },

@@ -105,6 +105,10 @@ function perAgent(data, chart) {
             { key: "resolutionRate", label: "ce.resolutionRate", format: "percent", numeric: true },
             { key: "slaCompliance", label: "ce.slaCompliance", format: "percent", numeric: true },
             { key: "belowThreshold", label: "ce.belowThreshold", format: "enum:belowThreshold" },
+            // With business hours set, the mean first response counted in business hours.
+            ...(agents.some((agent) => agent.businessTime)
+              ? [{ key: "businessTime.avgResponseTime", label: "ce.avgResponseBusiness", format: "duration", numeric: true }]
+              : []),
           ],
         }),
       ]
@@ -158,6 +162,9 @@ function overTime(data, chart) {
         { key: "timestamp", label: "column.time", format: `bucket-${step}` },
         { key: "avgSeconds", label: "ce.avgResponse", format: "duration", numeric: true },
         { key: "count", label: "ce.answered", format: "count", numeric: true },
+        ...(series.some((bucket) => bucket.businessTime)
+          ? [{ key: "businessTime.avgSeconds", label: "ce.avgResponseBusiness", format: "duration", numeric: true }]
+          : []),
       ],
     }),
   ];

@@ -102,6 +102,17 @@ function waits(data) {
       ["cl.peakWait", figure("avgWaitTime.peak", "duration", wait.peak, { className: "big" })],
       ["cl.offPeakWait", figure("avgWaitTime.offPeak", "duration", wait.offPeak, { className: "big" })],
     ]),
+    // With business hours set, the same waits counted in business hours.
+    wait.businessTime
+      ? h(
+          "p",
+          { class: "unit", "data-role": "business-time" },
+          `${t("businessTime.label")}: ${t("cl.peakWait")} `,
+          figure("avgWaitTime.businessTime.peak", "duration", wait.businessTime.peak),
+          ` · ${t("cl.offPeakWait")} `,
+          figure("avgWaitTime.businessTime.offPeak", "duration", wait.businessTime.offPeak),
+        )
+      : null,
     h(
       "p",
       { class: "unit" },

@@ -8,7 +8,7 @@ import { t } from "../core/i18n.js";
  * One KPI card. `window` names what it covers: "range.today" for figures of today so far, "window.now" for counts
  * as they stand now; a card beside a panel over another window (delivery today against WhatsApp's 24 hours) says so.
  */
-function card({ name, data, format, better, compareKey, window, status = null, extra = [] }) {
+function card({ name, data, format, better, compareKey, window, status = null, extra = [], footer = [] }) {
   return h(
     "article",
     { class: "kpi", "data-kpi": name, "data-status": status },
@@ -17,6 +17,20 @@ function card({ name, data, format, better, compareKey, window, status = null, e
     h("div", { class: "big" }, figure(`${name}.value`, format, data.value)),
     ...extra,
     comparison(name, data, format, better, compareKey),
+    ...footer,
+  );
+}
+
+function businessTime(business) {
+  return h(
+    "div",
+    { class: "business-time", "data-role": "business-time" },
+    breakdown([
+      ["businessTime.label", figure("avgResponseTime.businessTime.value", "duration", business.value)],
+      ["kpi.median", figure("avgResponseTime.businessTime.median", "duration", business.median)],
+      ["kpi.p90", figure("avgResponseTime.businessTime.p90", "duration", business.p90)],
+    ]),
+    comparison("avgResponseTime.businessTime", business, "duration", "down", "compare.yesterday"),
   );
 }
 
@@ -72,6 +86,9 @@ export default {
             ["kpi.p90", figure("avgResponseTime.p90", "duration", response.p90)],
           ]),
         ],
+        // With business hours set, the same figure counted in business hours (what the SLA status judges), below the
+        // figure's own comparison.
+        footer: response.businessTime ? [businessTime(response.businessTime)] : [],
       }),
       card({
         name: "whatsappDeliveryRate",
