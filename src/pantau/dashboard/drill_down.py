@@ -31,7 +31,7 @@ from pantau.dashboard.per_agent import people_with
 from pantau.dashboard.privacy import phone_for
 from pantau.dashboard.router import SECTION_REFUSALS, SECTIONS, Section, SectionRequest, section_request
 from pantau.dashboard.schemas import CamelModel, with_business_hours
-from pantau.metrics.facts import cohort_in_scope, conversation_facts, response_seconds
+from pantau.metrics.facts import Narrowing, cohort_in_scope, conversation_facts, response_seconds
 from pantau.metrics.parts import (
     DELAY_BUCKETS,
     ConversationConditions,
@@ -216,9 +216,6 @@ def check_figure(
     if connection.execute(select(users.c.id).where(users.c.id == bucket)).first() is not None:
         raise ApiError(403, "forbidden", f"bucket: {bucket!r} is outside your scope")
     raise ApiError(400, "invalid_parameter", f"bucket: {figure} has no agent {bucket!r}")
-
-
-Narrowing = Callable[[Subquery], ColumnElement[bool]]
 
 
 def figure_filter(checked: SectionRequest, figure: Figure, bucket: str | None) -> Narrowing:

@@ -8,11 +8,10 @@ masked for everyone but owners and admins (SPEC §4).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, Select, case, func, select, true
-from sqlalchemy.sql import Subquery
+from sqlalchemy import Connection, Select, case, func, select, true
 
 from pantau.auth.scope import Scope
 from pantau.core.business_time import BusinessCalendar
@@ -20,7 +19,7 @@ from pantau.core.numbers import round1
 from pantau.core.sql import seconds_between
 from pantau.core.windows import Window
 from pantau.dashboard.privacy import mask_phone
-from pantau.metrics.facts import cohort_in_scope, conversation_facts, response_seconds
+from pantau.metrics.facts import Narrowing, cohort_in_scope, conversation_facts, response_seconds
 from pantau.models import Broadcast, Contact, Message, Team, User, WhatsappSession
 from pantau.reports.workbook import FORMULA_STARTS
 
@@ -33,9 +32,6 @@ messages = Message.__table__
 
 # Rows fetched from the cursor at a time.
 BATCH = 2000
-
-# A condition on the conversation facts that keeps only one figure's conversations (`dashboard.drill_down`).
-Narrowing = Callable[[Subquery], ColumnElement[bool]]
 
 
 @dataclass(frozen=True)

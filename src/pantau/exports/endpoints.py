@@ -29,6 +29,7 @@ from pantau.exports.cells import csv_batches, csv_lines
 from pantau.exports.section_tables import FIGURES, section_table, section_tables, table_names
 from pantau.exports.words import path_title, sheet_title
 from pantau.exports.workbooks import XLSX_MEDIA_TYPE, Sheet, sheet_name, xlsx_chunks
+from pantau.metrics.facts import Narrowing
 from pantau.reports.endpoints import summary_language
 from pantau.web.deps import DbSession, get_db
 from pantau.web.errors import ApiError
@@ -119,7 +120,7 @@ def _conversations_file(
     file_format: ExportFormat,
     language: Language,
     filename: str,
-    narrowed: conversations.Narrowing | None = None,
+    narrowed: Narrowing | None = None,
 ) -> StreamingResponse:
     """The per-conversation rows of the checked window and scope (only a figure's, with `narrowed`), streamed."""
 

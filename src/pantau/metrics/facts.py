@@ -15,7 +15,7 @@ For each conversation of a cohort (created in a window, inside a scope) it yield
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Integer, and_, case, exists, func, literal, not_, or_, select
@@ -26,6 +26,9 @@ from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core.business_time import BusinessCalendar
 from pantau.core.sql import business_clock, seconds_between
 from pantau.models import Conversation, Message
+
+# A condition on conversation facts that keeps only some of them: one figure's conversations (a drill-down's list).
+Narrowing = Callable[[Subquery], ColumnElement[bool]]
 
 conversations = Conversation.__table__
 messages = Message.__table__
