@@ -53,12 +53,40 @@ MAX_LIMIT = 500
 
 # The list of a figure: the condition on the facts, given the counted conditions and the bucket (checked already).
 Condition = Callable[[Subquery, ConversationConditions, str | None], ColumnElement[bool]]
+# For a figure inside a list: checks the bucket asked for (connection, scope, figure, bucket), raising ApiError 400
+# naming an unknown bucket, 403 for one outside the caller's scope.
+BucketCheck = Callable[[Connection, Scope, str, str], None]
 
 
 @dataclass(frozen=True)
 class Figure:
     condition: Condition
-    bucketed: bool = False
+    bucket: BucketCheck | None = None  # None: the figure has no buckets
+
+    @property
+    def bucketed(self) -> bool:
+        return self.bucket is not None
+
+
+def one_of(names: tuple[str, ...]) -> BucketCheck:
+    """A bucket that must be one of `names`, as the section's JSON spells them."""
+
+    def check(connection: Connection, scope: Scope, figure: str, bucket: str) -> None:
+        if bucket not in names:
+            raise ApiError(
+                400, "invalid_parameter", f"bucket: {figure} has no bucket {bucket!r}; use one of {', '.join(names)}"
+            )
+
+    return check
+
+
+def agent_in_scope(connection: Connection, scope: Scope, figure: str, bucket: str) -> None:
+    """A bucket naming a person: 403 for one outside the scope, 400 for nobody Pantau knows."""
+    if connection.execute(select(people_with(scope).where(users.c.id == bucket).exists())).scalar():
+        return
+    if connection.execute(select(users.c.id).where(users.c.id == bucket)).first() is not None:
+        raise ApiError(403, "forbidden", f"bucket: {bucket!r} is outside your scope")
+    raise ApiError(400, "invalid_parameter", f"bucket: {figure} has no agent {bucket!r}")
 
 
 FIRST_RESPONSE_BUCKETS: tuple[str, ...] = (*(name for name, _, _ in DELAY_BUCKETS), "unanswered")
@@ -78,10 +106,11 @@ CONVERSATION_EFFECTIVENESS: dict[str, Figure] = {
     "slaCompliance.compliant": Figure(lambda facts, counted, bucket: counted.compliant),
     "slaCompliance.nonCompliant": Figure(lambda facts, counted, bucket: counted.non_compliant),
     "slaCompliance.pending": Figure(lambda facts, counted, bucket: counted.pending),
-    "conversationsPerAgent": Figure(lambda facts, counted, bucket: facts.c.assigned_to == bucket, bucketed=True),
-    "firstResponseDistribution": Figure(_first_response_bucket, bucketed=True),
+    "conversationsPerAgent": Figure(lambda facts, counted, bucket: facts.c.assigned_to == bucket, agent_in_scope),
+    "firstResponseDistribution": Figure(_first_response_bucket, one_of(FIRST_RESPONSE_BUCKETS)),
 }
 
+# Every section's figures with a list, by section name. A section adds its own dictionary here.
 FIGURES: dict[str, dict[str, Figure]] = {"conversation-effectiveness": CONVERSATION_EFFECTIVENESS}
 
 
@@ -196,26 +225,14 @@ def check_figure(
             "invalid_parameter",
             f"figure: {section.name} has no figure {figure!r} with a list; use one of {', '.join(figures)}",
         )
-    if not chosen.bucketed:
+    if chosen.bucket is None:
         if bucket is not None:
             raise ApiError(400, "invalid_parameter", f"bucket: {figure} has no buckets, got {bucket!r}")
         return chosen
     if bucket is None:
         raise ApiError(400, "invalid_parameter", f"bucket: required with figure={figure}")
-    if figure == "firstResponseDistribution":
-        if bucket not in FIRST_RESPONSE_BUCKETS:
-            raise ApiError(
-                400,
-                "invalid_parameter",
-                f"bucket: {figure} has no bucket {bucket!r}; use one of {', '.join(FIRST_RESPONSE_BUCKETS)}",
-            )
-        return chosen
-    in_scope = connection.execute(select(people_with(scope).where(users.c.id == bucket).exists())).scalar()
-    if in_scope:
-        return chosen
-    if connection.execute(select(users.c.id).where(users.c.id == bucket)).first() is not None:
-        raise ApiError(403, "forbidden", f"bucket: {bucket!r} is outside your scope")
-    raise ApiError(400, "invalid_parameter", f"bucket: {figure} has no agent {bucket!r}")
+    chosen.bucket(connection, scope, figure, bucket)
+    return chosen
 
 
 def figure_filter(checked: SectionRequest, figure: Figure, bucket: str | None) -> Narrowing:
