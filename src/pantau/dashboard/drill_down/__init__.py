@@ -19,7 +19,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import WithJsonSchema
-from sqlalchemy import ColumnElement, Connection, and_, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, Connection, and_, func, literal, or_, select
 from sqlalchemy.sql import Subquery
 
 from pantau.auth.dependencies import CurrentUser
@@ -27,14 +27,13 @@ from pantau.auth.scope import Scope
 from pantau.core.database import release_connection
 from pantau.core.numbers import round1
 from pantau.core.windows import iso_local
-from pantau.dashboard.per_agent import people_with
+from pantau.dashboard.drill_down import conversation_effectiveness
+from pantau.dashboard.drill_down.figures import Figure
 from pantau.dashboard.privacy import phone_for
 from pantau.dashboard.router import SECTION_REFUSALS, SECTIONS, Section, SectionRequest, section_request
 from pantau.dashboard.schemas import CamelModel, with_business_hours
 from pantau.metrics.facts import Narrowing, cohort_in_scope, conversation_facts, response_seconds
 from pantau.metrics.parts import (
-    DELAY_BUCKETS,
-    ConversationConditions,
     conversation_conditions,
     sla_response_seconds,
 )
@@ -51,67 +50,8 @@ users = User.__table__
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
-# The list of a figure: the condition on the facts, given the counted conditions and the bucket (checked already).
-Condition = Callable[[Subquery, ConversationConditions, str | None], ColumnElement[bool]]
-# For a figure inside a list: checks the bucket asked for (connection, scope, figure, bucket), raising ApiError 400
-# naming an unknown bucket, 403 for one outside the caller's scope.
-BucketCheck = Callable[[Connection, Scope, str, str], None]
-
-
-@dataclass(frozen=True)
-class Figure:
-    condition: Condition
-    bucket: BucketCheck | None = None  # None: the figure has no buckets
-
-    @property
-    def bucketed(self) -> bool:
-        return self.bucket is not None
-
-
-def one_of(names: tuple[str, ...]) -> BucketCheck:
-    """A bucket that must be one of `names`, as the section's JSON spells them."""
-
-    def check(connection: Connection, scope: Scope, figure: str, bucket: str) -> None:
-        if bucket not in names:
-            raise ApiError(
-                400, "invalid_parameter", f"bucket: {figure} has no bucket {bucket!r}; use one of {', '.join(names)}"
-            )
-
-    return check
-
-
-def agent_in_scope(connection: Connection, scope: Scope, figure: str, bucket: str) -> None:
-    """A bucket naming a person: 403 for one outside the scope, 400 for nobody Pantau knows."""
-    if connection.execute(select(people_with(scope).where(users.c.id == bucket).exists())).scalar():
-        return
-    if connection.execute(select(users.c.id).where(users.c.id == bucket)).first() is not None:
-        raise ApiError(403, "forbidden", f"bucket: {bucket!r} is outside your scope")
-    raise ApiError(400, "invalid_parameter", f"bucket: {figure} has no agent {bucket!r}")
-
-
-FIRST_RESPONSE_BUCKETS: tuple[str, ...] = (*(name for name, _, _ in DELAY_BUCKETS), "unanswered")
-
-
-def _first_response_bucket(facts: Subquery, counted: ConversationConditions, bucket: str | None) -> ColumnElement:
-    if bucket == "unanswered":
-        return counted.unanswered
-    return counted.delays[FIRST_RESPONSE_BUCKETS.index(bucket)]
-
-
-# conversation-effectiveness's figures that count conversations, by their path in the section's JSON.
-CONVERSATION_EFFECTIVENESS: dict[str, Figure] = {
-    "totals.value": Figure(lambda facts, counted, bucket: true()),
-    "resolvedVsOpen.resolved": Figure(lambda facts, counted, bucket: counted.resolved),
-    "resolvedVsOpen.open": Figure(lambda facts, counted, bucket: counted.open),
-    "slaCompliance.compliant": Figure(lambda facts, counted, bucket: counted.compliant),
-    "slaCompliance.nonCompliant": Figure(lambda facts, counted, bucket: counted.non_compliant),
-    "slaCompliance.pending": Figure(lambda facts, counted, bucket: counted.pending),
-    "conversationsPerAgent": Figure(lambda facts, counted, bucket: facts.c.assigned_to == bucket, agent_in_scope),
-    "firstResponseDistribution": Figure(_first_response_bucket, one_of(FIRST_RESPONSE_BUCKETS)),
-}
-
-# Every section's figures with a list, by section name. A section adds its own dictionary here.
-FIGURES: dict[str, dict[str, Figure]] = {"conversation-effectiveness": CONVERSATION_EFFECTIVENESS}
+# Every section's figures with a list, by section name: each section declares its own in a module of this package.
+FIGURES: dict[str, dict[str, Figure]] = {"conversation-effectiveness": conversation_effectiveness.FIGURES}
 
 
 class Named(CamelModel):
