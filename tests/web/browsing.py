@@ -214,10 +214,11 @@ class Dashboard:
         self.settle()
 
     def settle(self, timeout: float = 30_000) -> None:
-        """Wait until no panel is loading."""
+        """Wait until no panel is loading and no refresh is running (a quiet one shows no panel loading)."""
         self.page.wait_for_function(
             "() => document.querySelectorAll('section[data-section]').length > 0 && "
-            "[...document.querySelectorAll('section[data-section]')].every(s => s.dataset.state !== 'loading')",
+            "[...document.querySelectorAll('section[data-section]')].every(s => s.dataset.state !== 'loading') && "
+            "document.getElementById('live')?.getAttribute('aria-busy') !== 'true'",
             polling=100,
             timeout=timeout,
         )

@@ -539,9 +539,11 @@ class Dashboard {
     this.controller = controller;
     const cycle = Promise.all(this.panels.map((panel) => panel.load(this.filters, controller.signal, { quiet })));
     this.cycle = cycle;
+    this.live.setAttribute("aria-busy", "true"); // also while a quiet refresh runs, which shows no panel loading
     const results = await cycle;
     if (this.cycle === cycle) {
       this.cycle = null;
+      this.live.removeAttribute("aria-busy");
     }
     if (!controller.signal.aborted) {
       this.showLive(results);
