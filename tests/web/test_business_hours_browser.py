@@ -16,6 +16,7 @@ from tests.conftest import make_settings
 from tests.support.builders import Dataset
 from tests.support.databases import dispose_database, engine_for, new_database_url
 from tests.web.server import serving
+from tests.web.browsing import phrases
 from tests.web.shop import plant_shop
 from tests.web.test_dashboard_browser import assert_every_panel_shows_its_answer, dashboard
 
@@ -56,4 +57,34 @@ def test_the_page_shows_every_business_time_figure(browser, shop_with_business_h
         sent = {name: board.answer_shown(panels[name])[1] for name in ("kpi", "conversation-effectiveness")}
         assert "businessTime" in sent["kpi"]["avgResponseTime"]
         assert all("businessTime" in row for row in sent["conversation-effectiveness"]["conversationsPerAgent"])
+        assert board.console_errors == []
+
+
+def test_a_figures_list_shows_the_first_response_in_business_hours_beside_the_first_response(
+    browser, shop_with_business_hours
+):
+    with dashboard(browser, shop_with_business_hours) as board:
+        board.sign_in("owner")
+        page = board.page
+        page.goto(f"{shop_with_business_hours}/?dateRange=7d&drill=conversation-effectiveness:totals.value")
+        page.wait_for_selector("#drill-table")
+        answer = page.request.get(
+            f"{shop_with_business_hours}/api/dashboard/conversation-effectiveness/conversations",
+            params={"dateRange": "7d", "figure": "totals.value", "limit": "50"},
+        ).json()
+        headers = [text.strip() for text in page.locator("#drill-table thead th").all_text_contents()]
+        words = phrases("id")
+        at = headers.index(words["drill.column.businessDelay"])
+        assert headers[at - 1] == words["column.delay"]
+        shown = page.locator(f"#drill-table tbody tr td:nth-child({at + 1})").all_text_contents()
+        given = [item["businessTime"]["firstResponseSeconds"] for item in answer["items"]]
+        # In the page's own words for a duration; a dash where the conversation has no business-time response.
+        expected = page.evaluate(
+            "async (values) => { const format = await import('/static/js/core/format.js');"
+            " return values.map((value) => (value === null ? '–' : format.formatValue('duration', value))); }",
+            given,
+        )
+        assert [text.strip() for text in shown] == [text.strip() for text in expected]
+        plain = [item["firstResponseSeconds"] for item in answer["items"]]
+        assert any(value is not None and value != other for value, other in zip(given, plain, strict=True))
         assert board.console_errors == []

@@ -49,6 +49,8 @@ def test_a_count_opens_its_conversations_and_escape_returns_to_it(browser, shop_
         assert shown_contacts(page) == contact_names(expected)
         assert button.text_content() == str(total)
         assert "drill=conversation-effectiveness%3AslaCompliance.nonCompliant" in page.url
+        headers = page.locator("#drill-table thead th").all_text_contents()
+        assert not any(words["drill.column.businessDelay"] in header for header in headers)  # no business hours set
 
         page.keyboard.press("Escape")
         page.wait_for_function("() => !document.getElementById('drill').open")
