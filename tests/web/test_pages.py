@@ -3,13 +3,14 @@ the pages load (all from this server: plotly.js straight from the installed whee
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from importlib import resources
 
 import pytest
 
-from pantau.web.assets import PLOTLY_URL
+from pantau.web.assets import PLOTLY_URL, STATIC_DIRECTORY, asset_url, import_map, import_map_hash
 from pantau.web.i18n import DICTIONARIES
 from tests.support.auth import PASSWORD_HASH, sign_in
 from tests.web.browsing import EVERY_SECTION
@@ -72,7 +73,8 @@ def test_html_pages_allow_scripts_from_this_server_only(client, data):
     for response in (sign_in_form, client.get("/")):
         policy = response.headers["content-security-policy"]
         directives = dict(directive.split(" ", 1) for directive in policy.split("; "))
-        assert directives["script-src"] == "'self'"
+        # This server's scripts, and the import map only: its hash names the one inline script allowed.
+        assert directives["script-src"] == f"'self' {import_map_hash()}"
         assert directives["connect-src"] == "'self'"
         assert directives["default-src"] == "'self'"
         assert directives["frame-ancestors"] == "'none'"
@@ -92,8 +94,8 @@ def test_pages_name_no_other_host_and_run_no_inline_script(client, data):
         assert not re.search(r'(src|href|action)="(https?:)?//', html)
         for script in re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.S):
             attributes, body = script
-            assert 'src="/' in attributes or 'type="application/json"' in attributes
-            assert body.strip() == "" or 'type="application/json"' in attributes
+            assert 'src="/' in attributes or 'type="application/json"' in attributes or 'type="importmap"' in attributes
+            assert body.strip() == "" or 'type="application/json"' in attributes or body == import_map()
 
 
 def test_the_page_loads_plotly_from_its_versioned_url(client, data):
@@ -133,12 +135,48 @@ def test_plotly_js_answers_a_revalidation_with_304(client):
     assert response.content == b""
 
 
-def test_pantau_s_own_scripts_are_revalidated_on_every_use(client):
-    response = client.get("/static/js/dashboard.js")
+def test_pantau_s_own_files_asked_without_their_version_are_revalidated_on_every_use(client):
+    for url in ("/static/js/dashboard.js", "/static/js/dashboard.js?v=0123456789ab"):
+        response = client.get(url)
 
-    assert response.status_code == 200
-    assert response.headers["cache-control"] == "no-cache"
-    assert "etag" in response.headers
+        assert response.status_code == 200
+        assert response.headers["cache-control"] == "no-cache"
+        assert client.get(url, headers={"If-None-Match": response.headers["etag"]}).status_code == 304
+
+
+def test_pantau_s_own_files_asked_by_their_version_are_cached_for_good_and_go_gzipped(client):
+    for path in ("js/dashboard.js", "js/core/api.js", "css/pantau.css", "i18n/en.json"):
+        on_disk = (STATIC_DIRECTORY / path).read_bytes()
+        url = asset_url(path)
+        assert url == f"/static/{path}?v={hashlib.sha256(on_disk).hexdigest()[:12]}"
+
+        plain = client.get(url, headers={"Accept-Encoding": "identity"})
+        packed = client.get(url, headers={"Accept-Encoding": "gzip"})
+
+        assert plain.content == on_disk
+        assert plain.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert "content-encoding" not in plain.headers
+        assert packed.headers["content-encoding"] == "gzip"
+        assert int(packed.headers["content-length"]) < len(on_disk)
+        assert packed.content == on_disk
+    assert client.get("/static/js/nothing-here.js").status_code == 404
+    assert client.get("/static/../pyproject.toml").status_code == 404
+
+
+def test_every_page_names_its_files_by_version_and_maps_every_module_and_dictionary(client, data):
+    sign_in_form = client.get("/login").text
+    signed_in(client, data, "owner")
+    dashboard = client.get("/").text
+
+    mapped = json.loads(re.search(r'<script type="importmap">(.*?)</script>', dashboard).group(1))["imports"]
+    modules = {f"/static/{path.relative_to(STATIC_DIRECTORY).as_posix()}" for path in STATIC_DIRECTORY.rglob("*.js")}
+    dictionaries = {f"/static/i18n/{path.name}" for path in (STATIC_DIRECTORY / "i18n").glob("*.json")}
+    assert set(mapped) == modules | dictionaries
+    assert all(mapped[url] == asset_url(url) for url in mapped)
+    for html in (sign_in_form, dashboard):
+        named = re.findall(r'(?:src|href)="(/static/[^"]*)"', html)
+        assert named
+        assert [url for url in named if "?v=" not in url and not url.startswith("/static/vendor/")] == []
 
 
 def test_the_sign_in_form_speaks_indonesian_by_default_in_indonesia(client):

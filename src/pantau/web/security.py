@@ -2,7 +2,8 @@
 browser must not read a JSON answer, a CSV or a script as anything but what its content type says), and the
 Content-Security-Policy and referrer policy on HTML pages.
 
-Pages load scripts, styles, dictionaries and data from this server only and run no inline script. Styles allow
+Pages load scripts, styles, dictionaries and data from this server only and run no inline script but the import map,
+allowed by its hash (`pantau.web.assets.import_map`). Styles allow
 'unsafe-inline' because plotly.js writes its own `<style>` rules and style attributes while it draws; scripts do
 not. Images may be `data:` URLs: plotly paints heatmaps to a canvas and shows them as an image; and `blob:` URLs,
 which only this page's own scripts can make: saving a chart as PNG, plotly draws its SVG into an image from one.
@@ -12,10 +13,12 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pantau.web.assets import import_map_hash
+
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
-        "script-src 'self'",
+        f"script-src 'self' {import_map_hash()}",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
         "font-src 'self'",

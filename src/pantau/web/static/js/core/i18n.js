@@ -39,12 +39,18 @@ function remember(choice) {
   document.cookie = `${COOKIE}=${choice}; path=/; max-age=${ONE_YEAR}; samesite=lax`;
 }
 
+/** A static file's URL as the page's import map versions it (fetch does not read the map), or as given. */
+function versioned(url) {
+  const map = document.querySelector('script[type="importmap"]');
+  return (map && JSON.parse(map.textContent).imports[url]) || url;
+}
+
 async function loadDictionary(choice) {
   const embedded = document.getElementById("page-phrases");
   if (choice === document.documentElement.lang && embedded !== null) {
     return JSON.parse(embedded.textContent);
   }
-  const response = await fetch(`/static/i18n/${choice}.json`, { headers: { Accept: "application/json" } });
+  const response = await fetch(versioned(`/static/i18n/${choice}.json`), { headers: { Accept: "application/json" } });
   if (!response.ok) {
     throw new Error(`dictionary ${choice} answered ${response.status}`);
   }
