@@ -6,7 +6,7 @@ the HTTP tests (3 minutes between its events, now 12:00 local) plus the rows pla
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -113,8 +113,10 @@ def planted(org, data, pinned_now):
 
 
 def listing(client, org, caller: str, **parameters):
+    """The list as `caller` reads it, for today unless dates are given."""
     role, filters = CALLERS[caller]
-    return client.get(PATH, params={"dateRange": "today", **filters, **parameters}, headers=org.bearer(role))
+    dates = {} if "startDate" in parameters else {"dateRange": "today"}
+    return client.get(PATH, params={**dates, **filters, **parameters}, headers=org.bearer(role))
 
 
 def figure_value(section: dict, figure: str, bucket: str | None) -> int:
@@ -215,3 +217,22 @@ def test_a_campaigns_responders_download_as_csv(client, planted):
     header, *rows = csv_rows(response)
     assert header[0] == "Conversation id"
     assert [row[0] for row in rows] == ["p-flash", "q-flash"]
+
+
+def test_a_reply_counts_up_to_72_hours_after_the_broadcast_message_and_not_a_second_later(client, people, data):
+    """On 20 February (local) a campaign reaches three customers: one writes back exactly 72 hours later, one a second
+    after that, one 72 hours early (before the message)."""
+    sent = datetime(2026, 2, 20, 10, 0, tzinfo=ZoneInfo(DEFAULT_ZONE))
+    data.make_broadcast(sent, name="February", id="bc-february")
+    for name, reply_after in (("in-time", timedelta(hours=72)), ("late", timedelta(hours=72, seconds=1))):
+        data.make_conversation(sent, contact=data.make_contact(name=name), team=TEAM_A, id=name, inbound_at=None)
+        data.make_message(name, sent, sender="system", status="read", broadcast="bc-february")
+        data.make_message(name, sent + reply_after, sender="customer")
+    data.make_conversation(sent - timedelta(hours=72), team=TEAM_A, id="early")
+    data.make_message("early", sent, sender="system", status="delivered", broadcast="bc-february")
+    dates = {"startDate": "2026-02-20", "endDate": "2026-02-28"}
+    section = people.read(client, "supervisor A", SECTION, **dates).json()
+    body = listing(client, people, "supervisor A", figure=RESPONDED, bucket="bc-february", **dates).json()
+    (campaign,) = section["campaignConversion"]
+    assert body["total"] == campaign["responded"] == 1
+    assert [item["id"] for item in body["items"]] == ["in-time"]
