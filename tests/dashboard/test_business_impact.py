@@ -31,7 +31,13 @@ def test_empty_range_gives_nulls_not_made_up_numbers(connection):
     assert result["leadsGenerated"] == {"total": 0, "previous": 0, "change": None, "trend": "stable", "won": 0}
     assert result["ticketsResolved"] == {"today": 0, "week": 0, "month": 0, "inRange": 0}
     assert result["campaignConversion"] == []
-    assert result["repeatCustomerRate"] == {"rate": None, "previous": None, "trend": "stable"}
+    assert result["repeatCustomerRate"] == {
+        "rate": None,
+        "previous": None,
+        "trend": "stable",
+        "customers": 0,
+        "repeatCustomers": 0,
+    }
     assert result["costPerConversation"] == {"amount": None, "totalCost": 0.0, "currency": "IDR", "savings": 0.0}
     assert result["revenueAttributed"] == {"amount": 0.0, "wonLeads": 0, "currency": "IDR"}
     assert result["customerLifetimeValue"] == [
@@ -139,7 +145,13 @@ def test_repeat_customer_rate_counts_conversations_up_to_the_range_end(data, con
     data.make_conversation(local("2026-01-06 10:00"), contact=fajar)
     # Range: Ani, Budi of Ani, Budi, Citra, Dewi = 50.0. Previous: Fajar of Ani, Eko, Fajar = 33.3.
     result = run(connection, start_date="2026-02-01", end_date="2026-02-28")
-    assert result["repeatCustomerRate"] == {"rate": 50.0, "previous": 33.3, "trend": "up"}
+    assert result["repeatCustomerRate"] == {
+        "rate": 50.0,
+        "previous": 33.3,
+        "trend": "up",
+        "customers": 4,
+        "repeatCustomers": 2,
+    }
 
 
 def test_two_conversations_at_the_same_instant_make_a_repeat_customer(data, connection):

@@ -21,7 +21,7 @@ from pantau.dashboard.automation_impact import time_saved
 from pantau.dashboard.context import SectionContext
 from pantau.dashboard.schemas import CamelModel, SectionResponse, Trend
 from pantau.metrics.broadcast_results import broadcast_results
-from pantau.metrics.contact_history import range_contacts
+from pantau.metrics.contact_history import RangeContacts, range_contacts
 from pantau.metrics.facts import cohort_in_scope, count_where, in_range
 from pantau.models import AgentActivityLog, Conversation, Lead, Message, Ticket
 
@@ -66,6 +66,10 @@ class RepeatCustomerRate(CamelModel):
     rate: float | None
     previous: float | None
     trend: Trend
+    # The rate's parts, so its numerator has its list (SPEC §8.3, docs/decisions.md): contacts with a conversation in
+    # range, and those of them with at least two up to the range's end.
+    customers: int
+    repeat_customers: int
 
 
 class CostPerConversation(CamelModel):
@@ -149,18 +153,25 @@ def _campaign_conversion(ctx: SectionContext) -> list[CampaignConversion]:
     ]
 
 
-def _repeat_share(ctx: SectionContext, start: datetime, end: datetime) -> float | None:
-    """Of the contacts with a conversation created in [start, end), the share with >= 2 conversations created
-    before `end` (conversations in scope only)."""
-    found = range_contacts(ctx.connection, ctx.scope, ctx.parts, start, end, repeat=True)
-    return numbers.percentage(found.repeat, found.contacts)
+def _repeat_customers(ctx: SectionContext, start: datetime, end: datetime) -> RangeContacts:
+    """The contacts with a conversation created in [start, end), and how many of them have >= 2 conversations
+    created before `end` (conversations in scope only)."""
+    return range_contacts(ctx.connection, ctx.scope, ctx.parts, start, end, repeat=True)
 
 
 def _repeat_customer_rate(ctx: SectionContext) -> RepeatCustomerRate:
     window = ctx.window
-    rate = _repeat_share(ctx, window.start, window.end)
-    previous = _repeat_share(ctx, window.previous_start, window.previous_end)
-    return RepeatCustomerRate(rate=rate, previous=previous, trend=numbers.trend(rate, previous, REPEAT_CUSTOMERS_T))
+    found = _repeat_customers(ctx, window.start, window.end)
+    earlier = _repeat_customers(ctx, window.previous_start, window.previous_end)
+    rate = numbers.percentage(found.repeat, found.contacts)
+    previous = numbers.percentage(earlier.repeat, earlier.contacts)
+    return RepeatCustomerRate(
+        rate=rate,
+        previous=previous,
+        trend=numbers.trend(rate, previous, REPEAT_CUSTOMERS_T),
+        customers=found.contacts,
+        repeat_customers=found.repeat or 0,
+    )
 
 
 def _messaging_cost(ctx: SectionContext) -> Decimal:

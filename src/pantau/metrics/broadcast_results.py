@@ -58,6 +58,29 @@ def wrote_back_in_time() -> ColumnElement[bool]:
     )
 
 
+def responders_conversations(scope: Scope, broadcast_id: str) -> ColumnElement[bool]:
+    """The conversations behind a broadcast's `responded` in the scope, one per recipient who wrote back in time: of
+    the conversations holding a counted message of the broadcast that was answered within 72 hours, the recipient's
+    first (by `created_at`, then id). A condition on the `conversations` table."""
+    answered = (
+        select(
+            conversations.c.id,
+            func.row_number()
+            .over(partition_by=conversations.c.contact_id, order_by=(conversations.c.created_at, conversations.c.id))
+            .label("place"),
+        )
+        .select_from(messages.join(conversations, messages.c.conversation_id == conversations.c.id))
+        .where(
+            messages.c.broadcast_id == broadcast_id,
+            *_counted(),
+            conversations_in_scope(scope),
+            wrote_back_in_time(),
+        )
+        .subquery("answered")
+    )
+    return conversations.c.id.in_(select(answered.c.id).where(answered.c.place == 1))
+
+
 def _counted() -> list[ColumnElement[bool]]:
     """The messages a broadcast's result counts: outbound, with a delivery status."""
     return [messages.c.direction == "outbound", messages.c.status.is_not(None)]

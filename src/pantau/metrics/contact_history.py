@@ -67,6 +67,26 @@ def is_second_conversation(conversation: FromClause, same_scope: SameScope) -> C
     return select(func.count()).where(_before(earlier, conversation), same_scope(earlier)).scalar_subquery() == 1
 
 
+def repeat_customers_conversations(scope: Scope, start: datetime, end: datetime) -> ColumnElement[bool]:
+    """One conversation per repeat customer of [start, end) in the scope (`RangeContacts.repeat`, with `end` no later
+    than now): the contact's first conversation of the range, when the contact has another one in the scope created
+    before `end` (earlier, or later in the range). A condition on the `conversations` table."""
+    another = conversations.alias("another")
+    return and_(
+        cohort_in_scope(scope, start, end),
+        is_first_conversation(
+            conversations,
+            lambda earlier: and_(earlier.c.created_at >= start, conversations_in_scope(scope, earlier)),
+        ),
+        exists().where(
+            another.c.contact_id == conversations.c.contact_id,
+            another.c.id != conversations.c.id,
+            another.c.created_at < end,
+            conversations_in_scope(scope, another),
+        ),
+    )
+
+
 @dataclass(slots=True)
 class ContactParts:
     """Of a bucket's conversations in a scope: per local day (ISO date), how many had their contact's previous

@@ -23,11 +23,10 @@ from sqlalchemy import ColumnElement, Connection, and_, func, literal, or_, sele
 from sqlalchemy.sql import Subquery
 
 from pantau.auth.dependencies import CurrentUser
-from pantau.auth.scope import Scope
 from pantau.core.database import release_connection
 from pantau.core.numbers import round1
 from pantau.core.windows import iso_local
-from pantau.dashboard.drill_down import conversation_effectiveness
+from pantau.dashboard.drill_down import business_impact, conversation_effectiveness
 from pantau.dashboard.drill_down.figures import Figure
 from pantau.dashboard.privacy import phone_for
 from pantau.dashboard.router import SECTION_REFUSALS, SECTIONS, Section, SectionRequest, section_request
@@ -51,7 +50,10 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
 # Every section's figures with a list, by section name: each section declares its own in a module of this package.
-FIGURES: dict[str, dict[str, Figure]] = {"conversation-effectiveness": conversation_effectiveness.FIGURES}
+FIGURES: dict[str, dict[str, Figure]] = {
+    "conversation-effectiveness": conversation_effectiveness.FIGURES,
+    "business-impact": business_impact.FIGURES,
+}
 
 
 class Named(CamelModel):
@@ -151,7 +153,7 @@ async def page_parameters(
 
 
 def check_figure(
-    connection: Connection, section: Section, scope: Scope, figure: str | None, bucket: str | None
+    connection: Connection, section: Section, checked: SectionRequest, figure: str | None, bucket: str | None
 ) -> Figure:
     """The figure asked for, with its bucket checked: 400 naming an unknown figure or bucket, 403 for a person's
     bucket outside the scope."""
@@ -171,8 +173,16 @@ def check_figure(
         return chosen
     if bucket is None:
         raise ApiError(400, "invalid_parameter", f"bucket: required with figure={figure}")
-    chosen.bucket(connection, scope, figure, bucket)
+    chosen.bucket(connection, checked, figure, bucket)
     return chosen
+
+
+def figure_population(checked: SectionRequest, figure: Figure, bucket: str | None) -> ColumnElement[bool]:
+    """The conversations the figure's list is drawn from (on the `conversations` table): the range's cohort in the
+    scope, unless the figure counts other ones."""
+    if figure.population is None:
+        return cohort_in_scope(checked.scope, checked.window.start, checked.window.end)
+    return figure.population(checked, bucket)
 
 
 def figure_filter(checked: SectionRequest, figure: Figure, bucket: str | None) -> Narrowing:
@@ -194,9 +204,7 @@ def drill_down(
     """The total, one page of rows and, when more follow, the cursor of the page's last row."""
     window = checked.window
     calendar = checked.settings.business_calendar
-    facts = conversation_facts(
-        cohort_in_scope(checked.scope, window.start, window.end), name="drill", calendar=calendar
-    )
+    facts = conversation_facts(figure_population(checked, figure, parameters.bucket), name="drill", calendar=calendar)
     f = facts.c
     condition = figure_filter(checked, figure, parameters.bucket)(facts)
 
@@ -269,7 +277,7 @@ def _endpoint(section: Section) -> Callable[..., DrillDownResponse]:
         """The conversations behind one figure of the section, in the caller's scope, oldest first."""
         connection = session.connection()
         try:
-            figure = check_figure(connection, section, checked.scope, parameters.figure, parameters.bucket)
+            figure = check_figure(connection, section, checked, parameters.figure, parameters.bucket)
             total, items, last = drill_down(connection, checked, figure, parameters)
         finally:
             release_connection(session)
@@ -292,8 +300,8 @@ for _name, _figures in FIGURES.items():
         summary=f"The conversations behind a figure of {_name}",
         description=f"The section's parameters, plus `figure` (one of {', '.join(_figures)}) and, for a figure inside "
         "a list, `bucket` (conversationsPerAgent: the agentId; firstResponseDistribution: the bucket as the JSON "
-        "names it). `total` equals the figure; rows oldest first, keyset-paginated (`limit` up to "
-        f"{MAX_LIMIT}, default {DEFAULT_LIMIT}; `next` is the following page's URL, null on the last). Contacts' "
-        "phone numbers are masked for everyone but owners and admins.",
+        "names it; campaignConversion.responded: the campaignId). `total` equals the figure; rows oldest first, "
+        f"keyset-paginated (`limit` up to {MAX_LIMIT}, default {DEFAULT_LIMIT}; `next` is the following page's URL, "
+        "null on the last). Contacts' phone numbers are masked for everyone but owners and admins.",
         responses=SECTION_REFUSALS,
     )

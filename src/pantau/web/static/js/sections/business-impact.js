@@ -6,6 +6,29 @@ import { comparison, dataTable, figure, figures, noDataNote, table, tile, tiles 
 import { formatValue, monthLabel } from "../core/format.js";
 import { t } from "../core/i18n.js";
 
+// The figures with the conversations behind them (docs/drill-down.md), one conversation per customer: each campaign's
+// responders (a cell of the campaign table) and the repeat customers.
+function campaignList(data, index) {
+  const campaign = data.campaignConversion[index];
+  return campaign === undefined
+    ? null
+    : {
+        figure: "campaignConversion.responded",
+        bucket: campaign.campaignId,
+        count: campaign.responded,
+        label: () => `${campaign.campaignName}: ${t("bi.responded")}`,
+      };
+}
+
+/** The list behind the figure shown at JSON path `field`, or null when it counts no conversations. */
+function drill(field, data) {
+  if (field === "repeatCustomerRate.repeatCustomers") {
+    return { figure: field, count: data.repeatCustomerRate.repeatCustomers, label: () => t("bi.repeat") };
+  }
+  const cell = /^campaignConversion\.(\d+)\.responded$/.exec(field);
+  return cell === null ? null : campaignList(data, Number(cell[1]));
+}
+
 function leads(data) {
   const generated = data.leadsGenerated;
   return tile(
@@ -59,7 +82,11 @@ function repeatCustomers(data) {
   const repeat = data.repeatCustomerRate;
   return tile(
     { title: "bi.repeat", definition: "definition.bi.repeat" },
-    figures([["bi.repeatRate", figure("repeatCustomerRate.rate", "percent", repeat.rate, { className: "big" })]]),
+    figures([
+      ["bi.repeatRate", figure("repeatCustomerRate.rate", "percent", repeat.rate, { className: "big" })],
+      ["bi.repeatCustomers", figure("repeatCustomerRate.repeatCustomers", "count", repeat.repeatCustomers)],
+      ["bi.customers", figure("repeatCustomerRate.customers", "count", repeat.customers)],
+    ]),
     comparison("repeatCustomerRate", repeat, "percent", "up", "compare.previousPeriod"),
   );
 }
@@ -132,6 +159,7 @@ function campaigns(data) {
 export default {
   ranged: true,
   defaultRange: "30d",
+  drill,
   render(data, { chart }) {
     return tiles(
       leads(data),
