@@ -27,7 +27,7 @@ from pantau.auth.scope import Scope
 from pantau.core.database import release_connection
 from pantau.core.numbers import round1
 from pantau.core.windows import iso_local
-from pantau.dashboard.drill_down import conversation_effectiveness
+from pantau.dashboard.drill_down import automation_impact, conversation_effectiveness
 from pantau.dashboard.drill_down.figures import Figure
 from pantau.dashboard.privacy import phone_for
 from pantau.dashboard.router import SECTION_REFUSALS, SECTIONS, Section, SectionRequest, section_request
@@ -51,7 +51,10 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
 # Every section's figures with a list, by section name: each section declares its own in a module of this package.
-FIGURES: dict[str, dict[str, Figure]] = {"conversation-effectiveness": conversation_effectiveness.FIGURES}
+FIGURES: dict[str, dict[str, Figure]] = {
+    "conversation-effectiveness": conversation_effectiveness.FIGURES,
+    "automation-impact": automation_impact.FIGURES,
+}
 
 
 class Named(CamelModel):
@@ -292,8 +295,8 @@ for _name, _figures in FIGURES.items():
         summary=f"The conversations behind a figure of {_name}",
         description=f"The section's parameters, plus `figure` (one of {', '.join(_figures)}) and, for a figure inside "
         "a list, `bucket` (conversationsPerAgent: the agentId; firstResponseDistribution: the bucket as the JSON "
-        "names it). `total` equals the figure; rows oldest first, keyset-paginated (`limit` up to "
-        f"{MAX_LIMIT}, default {DEFAULT_LIMIT}; `next` is the following page's URL, null on the last). Contacts' "
-        "phone numbers are masked for everyone but owners and admins.",
+        "names it; topIntents: the intent). `total` equals the figure; rows oldest first, keyset-paginated "
+        f"(`limit` up to {MAX_LIMIT}, default {DEFAULT_LIMIT}; `next` is the following page's URL, null on the "
+        "last). Contacts' phone numbers are masked for everyone but owners and admins.",
         responses=SECTION_REFUSALS,
     )
