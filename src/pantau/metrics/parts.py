@@ -17,10 +17,10 @@ from decimal import Decimal
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Integer,
     Label,
     and_,
     case,
+    false,
     func,
     literal,
     not_,
@@ -246,6 +246,14 @@ class ConversationConditions:
     pending: ColumnElement[bool]
     unanswered: ColumnElement[bool]
     delays: tuple[ColumnElement[bool], ...]  # one per DELAY_BUCKETS entry
+    bot_engaged: ColumnElement[bool]
+    escalated: ColumnElement[bool]
+    bot_only: ColumnElement[bool]
+    human_only: ColumnElement[bool]
+    resolved_by_bot: ColumnElement[bool]  # bot-only and resolved
+    # Bot-only, unresolved, the bot spoke last: more than DROP_OFF_AFTER ago (dropped), or less (a drop candidate).
+    dropped: ColumnElement[bool]
+    drop_candidate: ColumnElement[bool]
 
 
 def business_response_microseconds(facts: Subquery, calendar: BusinessCalendar) -> ColumnElement[int]:
@@ -279,11 +287,22 @@ def _overdue(facts: Subquery, now: datetime, sla_target_seconds: float, calendar
 def conversation_conditions(
     facts: Subquery, now: datetime, sla_target_seconds: float, calendar: BusinessCalendar | None = None
 ) -> ConversationConditions:
-    """The conditions of `facts`' conversations that the SLA, resolution and first-response parts count; with a
-    business `calendar`, the SLA and the delay buckets judge the business-time first response."""
+    """The conditions of `facts`' conversations that the SLA, resolution, first-response and automation parts count;
+    with a business `calendar`, the SLA and the delay buckets judge the business-time first response. A conversation
+    is dropped at `now` as DROP_OFF_AFTER says."""
     f = facts.c
     frt = sla_response_seconds(facts, calendar)
     overdue = _overdue(facts, now, sla_target_seconds, calendar)
+    last = _with_last_messages(facts)
+    unresolved_bot_only = and_(f.bot_only == 1, f.resolved == 0)
+    # The bot spoke last: nobody else at or after its last message.
+    bot_spoke_last = and_(last["bot"].is_not(None), or_(last["other"].is_(None), last["other"] < last["bot"]))
+    silent_long_enough = last["bot"] < now - DROP_OFF_AFTER
+
+    def among_unresolved_bot_only(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        # CASE keeps the two look-ups of the last messages to the unresolved bot-only conversations.
+        return case((unresolved_bot_only, condition), else_=false())
+
     return ConversationConditions(
         resolved=f.resolved == 1,
         open=f.resolved == 0,
@@ -294,6 +313,13 @@ def conversation_conditions(
         delays=tuple(
             frt >= lower if upper is None else and_(frt >= lower, frt < upper) for _, lower, upper in DELAY_BUCKETS
         ),
+        bot_engaged=f.bot_engaged == 1,
+        escalated=f.escalated == 1,
+        bot_only=f.bot_only == 1,
+        human_only=f.human_only == 1,
+        resolved_by_bot=and_(f.bot_only == 1, f.resolved == 1),
+        dropped=among_unresolved_bot_only(and_(bot_spoke_last, silent_long_enough)),
+        drop_candidate=among_unresolved_bot_only(and_(bot_spoke_last, not_(silent_long_enough))),
     )
 
 
@@ -304,25 +330,8 @@ def conversation_part_columns(
     f = facts.c
     frt = response_seconds(facts)
     counted = conversation_conditions(facts, now, sla_target_seconds, calendar)
-    last = _with_last_messages(facts)
-    unresolved_bot_only = and_(f.bot_only == 1, f.resolved == 0)
-    # The bot spoke last: nobody else at or after its last message. CASE keeps the two look-ups to the unresolved
-    # bot-only conversations.
-    bot_spoke_last = and_(last["bot"].is_not(None), or_(last["other"].is_(None), last["other"] < last["bot"]))
-    silent_long_enough = last["bot"] < now - DROP_OFF_AFTER
-
-    def among_unresolved_bot_only(value, else_=0):
-        return case((unresolved_bot_only, value), else_=else_)
-
-    dropped = among_unresolved_bot_only(case((and_(bot_spoke_last, silent_long_enough), 1), else_=0))
-    drop_candidate = among_unresolved_bot_only(case((and_(bot_spoke_last, not_(silent_long_enough)), 1), else_=0))
-    drop_candidate_at = among_unresolved_bot_only(
-        case(
-            (and_(bot_spoke_last, not_(silent_long_enough)), microseconds_between(last["bot"], _epoch(facts))),
-            else_=None,
-        ),
-        else_=None,
-    )
+    last_bot_message = _with_last_messages(facts)["bot"]
+    drop_candidate_at = case((counted.drop_candidate, microseconds_between(last_bot_message, _epoch(facts))))
     pending = counted.pending
     # A conversation resolved "before" it began (the CRM's clocks disagree) was resolved at once: 0, never negative.
     handled = and_(f.resolved == 1, f.resolved_at > f.created_at)
@@ -336,13 +345,13 @@ def conversation_part_columns(
     columns = [
         func.count().label("conversations"),
         count_where(counted.resolved).label("resolved"),
-        count_where(f.bot_engaged == 1).label("bot_engaged"),
-        count_where(f.escalated == 1).label("escalated"),
-        count_where(f.bot_only == 1).label("bot_only"),
-        count_where(f.human_only == 1).label("human_only"),
-        count_where(and_(f.bot_only == 1, f.resolved == 1)).label("bot_only_resolved"),
-        _sum(dropped.cast(Integer)).label("dropped"),
-        _sum(drop_candidate.cast(Integer)).label("drop_candidates"),
+        count_where(counted.bot_engaged).label("bot_engaged"),
+        count_where(counted.escalated).label("escalated"),
+        count_where(counted.bot_only).label("bot_only"),
+        count_where(counted.human_only).label("human_only"),
+        count_where(counted.resolved_by_bot).label("bot_only_resolved"),
+        count_where(counted.dropped).label("dropped"),
+        count_where(counted.drop_candidate).label("drop_candidates"),
         func.coalesce(func.max(drop_candidate_at), 0).label("drop_candidates_latest_us"),
         func.count(frt).label("answered"),
         _sum(response).label("response_us"),
@@ -361,9 +370,9 @@ def conversation_part_columns(
     ]
     for name, condition in (
         ("csat", None),
-        ("csat_bot_only", f.bot_only == 1),
-        ("csat_hybrid", f.escalated == 1),
-        ("csat_human_only", f.human_only == 1),
+        ("csat_bot_only", counted.bot_only),
+        ("csat_hybrid", counted.escalated),
+        ("csat_human_only", counted.human_only),
     ):
         total, count = csat_of(condition)
         columns += [total.label(f"{name}_sum"), count.label(f"{name}_count")]
@@ -418,6 +427,7 @@ def collect_grouped_parts(
     computed once for all of them, not once per grouping."""
     width = len(groupings[0].keys)
     f = facts.c
+    counted = conversation_conditions(facts, now, sla_target_seconds, calendar)
 
     def members(columns) -> list:
         selects = []
@@ -436,7 +446,7 @@ def collect_grouped_parts(
     ]
     intent_selects = [
         member.where(f.intent.is_not(None)).group_by(*member.selected_columns[1 : width + 2])
-        for member in members(lambda: [f.intent, func.count(), count_where(and_(f.bot_only == 1, f.resolved == 1))])
+        for member in members(lambda: [f.intent, func.count(), count_where(counted.resolved_by_bot)])
     ]
     collected: list[dict[tuple, ConversationParts]] = [{} for _ in groupings]
     result = connection.execute(union_all(*part_selects) if len(part_selects) > 1 else part_selects[0])

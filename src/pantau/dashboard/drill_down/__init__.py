@@ -26,7 +26,7 @@ from pantau.auth.dependencies import CurrentUser
 from pantau.core.database import release_connection
 from pantau.core.numbers import round1
 from pantau.core.windows import iso_local
-from pantau.dashboard.drill_down import business_impact, conversation_effectiveness
+from pantau.dashboard.drill_down import automation_impact, business_impact, conversation_effectiveness
 from pantau.dashboard.drill_down.figures import Figure
 from pantau.dashboard.privacy import phone_for
 from pantau.dashboard.router import SECTION_REFUSALS, SECTIONS, Section, SectionRequest, section_request
@@ -52,6 +52,7 @@ MAX_LIMIT = 500
 # Every section's figures with a list, by section name: each section declares its own in a module of this package.
 FIGURES: dict[str, dict[str, Figure]] = {
     "conversation-effectiveness": conversation_effectiveness.FIGURES,
+    "automation-impact": automation_impact.FIGURES,
     "business-impact": business_impact.FIGURES,
 }
 
@@ -300,8 +301,9 @@ for _name, _figures in FIGURES.items():
         summary=f"The conversations behind a figure of {_name}",
         description=f"The section's parameters, plus `figure` (one of {', '.join(_figures)}) and, for a figure inside "
         "a list, `bucket` (conversationsPerAgent: the agentId; firstResponseDistribution: the bucket as the JSON "
-        "names it; campaignConversion.responded: the campaignId). `total` equals the figure; rows oldest first, "
-        f"keyset-paginated (`limit` up to {MAX_LIMIT}, default {DEFAULT_LIMIT}; `next` is the following page's URL, "
-        "null on the last). Contacts' phone numbers are masked for everyone but owners and admins.",
+        "names it; topIntents: the intent; campaignConversion.responded: the campaignId). `total` equals the figure; "
+        f"rows oldest first, keyset-paginated (`limit` up to {MAX_LIMIT}, default {DEFAULT_LIMIT}; `next` is the "
+        "following page's URL, null on the last). Contacts' phone numbers are masked for everyone but owners and "
+        "admins.",
         responses=SECTION_REFUSALS,
     )

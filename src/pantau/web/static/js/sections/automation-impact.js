@@ -6,6 +6,42 @@ import { dataTable, figure, figures, h, noDataNote, tile, tiles } from "../core/
 import { formatValue } from "../core/format.js";
 import { t } from "../core/i18n.js";
 
+// The figures with the conversations behind them (docs/drill-down.md): where a count is, its list opens. Every rate's
+// total is the bot-engaged conversations.
+const FIGURE_LABELS = {
+  "chatbotVsHuman.chatbot": "ai.chatbot",
+  "chatbotVsHuman.hybrid": "ai.hybrid",
+  "chatbotVsHuman.human": "ai.human",
+  "autoReplySuccess.total": "ai.botEngaged",
+  "autoReplySuccess.successful": "ai.successful",
+  "dropOffRate.total": "ai.botEngaged",
+  "dropOffRate.dropped": "ai.dropped",
+  "escalationRate.total": "ai.botEngaged",
+  "escalationRate.escalated": "ai.escalated",
+};
+const KINDS = ["chatbotVsHuman.chatbot", "chatbotVsHuman.hybrid", "chatbotVsHuman.human"];
+
+function figureList(data, path) {
+  const [parent, key] = path.split(".");
+  return { figure: path, count: data[parent][key], label: () => t(FIGURE_LABELS[path]) };
+}
+
+function intentList(data, index) {
+  const item = data.topIntents[index];
+  return item === undefined
+    ? null
+    : { figure: "topIntents", bucket: item.intent, count: item.count, label: () => `${t("column.intent")}: ${item.intent}` };
+}
+
+/** The list behind the figure shown at JSON path `field`, or null when it counts no conversations. */
+function drill(field, data) {
+  if (field in FIGURE_LABELS) {
+    return figureList(data, field);
+  }
+  const cell = /^topIntents\.(\d+)\.count$/.exec(field);
+  return cell === null ? null : intentList(data, Number(cell[1]));
+}
+
 function split(data, chart) {
   const kinds = data.chatbotVsHuman;
   const parts = [
@@ -27,7 +63,7 @@ function split(data, chart) {
             },
           ],
           layout: layout(colours, { showlegend: true, legend: { orientation: "h" } }),
-        }), { size: "compact" }),
+        }), { size: "compact", pick: (point) => figureList(data, KINDS[point.pointNumber]) }),
     figures([
       ["ai.chatbot", figure("chatbotVsHuman.chatbot", "count", kinds.chatbot)],
       ["ai.hybrid", figure("chatbotVsHuman.hybrid", "count", kinds.hybrid)],
@@ -74,7 +110,7 @@ function intents(data, chart) {
             xaxis: countAxis(top.map((intent) => intent.count)),
             yaxis: { range: categoryRange(top.length, size.height, true), rangemode: "normal" },
           }),
-        })),
+        }), { pick: (point) => intentList(data, point.pointIndex) }),
     top.length === 0
       ? null
       : dataTable({
@@ -142,6 +178,7 @@ function csat(data, chart) {
 export default {
   ranged: true,
   defaultRange: "30d",
+  drill,
   isEmpty: (data) => data.chatbotVsHuman.chatbot + data.chatbotVsHuman.hybrid + data.chatbotVsHuman.human === 0,
   render(data, { chart }) {
     return tiles(
