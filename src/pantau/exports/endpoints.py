@@ -164,12 +164,14 @@ def _figure_export(section: Section) -> Callable[..., StreamingResponse]:
         language: LanguageDep,
     ) -> StreamingResponse:
         """The conversations behind one figure, one row each with every fact, as the drill-down lists them."""
-        figure = drill_down.check_figure(session.connection(), section, checked.scope, choice.figure, choice.bucket)
+        connection = session.connection()
+        figure = drill_down.check_figure(connection, section, checked.scope, choice.figure, choice.bucket)
+        drawn = drill_down.figure_list(connection, checked, figure, choice.bucket)
         _record(session, request, caller, f"export:{section.name}:conversations")
         words = [_file_word(choice.figure or ""), *([] if choice.bucket is None else [_file_word(choice.bucket)])]
         filename = _filename(section.name, *words, extension=file_format, checked=checked)
-        narrowed = drill_down.figure_filter(checked, figure, choice.bucket)
-        return _conversations_file(session, checked, file_format, language, filename, narrowed)
+        drawn_from = dataclasses.replace(checked, window=drawn.window)
+        return _conversations_file(session, drawn_from, file_format, language, filename, drawn.among)
 
     export_figure_conversations.__name__ = "export_" + section.name.replace("-", "_") + "_conversations"
     return export_figure_conversations

@@ -3,7 +3,9 @@
 
 Each figure's list filters the cohort's conversation facts (`metrics.facts`) by the very conditions its parts count
 (`metrics.parts.conversation_conditions`), in the same scope and window, at the same `now`: the list's `total` is the
-figure. The list is always read live; snapshots hold the same counts (docs/drill-down.md).
+figure. A figure counted over other hours (a bucket, the heatmap's week) or judged by a contact's history draws its
+list from conversations of its own (`Figure.population`). The list is always read live; snapshots hold the same counts
+(docs/drill-down.md).
 
 Pages are keyset-paginated on (createdAt, id): `after` is an opaque cursor naming the last row of the previous page.
 """
@@ -27,12 +29,12 @@ from pantau.auth.scope import Scope
 from pantau.core.database import release_connection
 from pantau.core.numbers import round1
 from pantau.core.windows import iso_local
-from pantau.dashboard.drill_down import conversation_effectiveness
-from pantau.dashboard.drill_down.figures import Figure
+from pantau.dashboard.drill_down import conversation_effectiveness, customer_load
+from pantau.dashboard.drill_down.figures import Drawn, Figure
 from pantau.dashboard.privacy import phone_for
 from pantau.dashboard.router import SECTION_REFUSALS, SECTIONS, Section, SectionRequest, section_request
 from pantau.dashboard.schemas import CamelModel, with_business_hours
-from pantau.metrics.facts import Narrowing, cohort_in_scope, conversation_facts, response_seconds
+from pantau.metrics.facts import cohort_in_scope, conversation_facts, response_seconds
 from pantau.metrics.parts import (
     conversation_conditions,
     sla_response_seconds,
@@ -51,7 +53,10 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
 # Every section's figures with a list, by section name: each section declares its own in a module of this package.
-FIGURES: dict[str, dict[str, Figure]] = {"conversation-effectiveness": conversation_effectiveness.FIGURES}
+FIGURES: dict[str, dict[str, Figure]] = {
+    "conversation-effectiveness": conversation_effectiveness.FIGURES,
+    "customer-load": customer_load.FIGURES,
+}
 
 
 class Named(CamelModel):
@@ -175,30 +180,34 @@ def check_figure(
     return chosen
 
 
-def figure_filter(checked: SectionRequest, figure: Figure, bucket: str | None) -> Narrowing:
-    """The figure's condition on conversation facts of the checked window and scope, at its `now`: what the list and
-    its export (`pantau.exports`) both select."""
+def figure_list(connection: Connection, checked: SectionRequest, figure: Figure, bucket: str | None) -> Drawn:
+    """The conversations of the figure's list in the checked scope, at the request's `now`: the cohort of the window
+    they are drawn from (the range's, unless the figure says otherwise) narrowed by the figure's condition. What the
+    list and its export (`pantau.exports`) both select."""
+    drawn = None if figure.population is None else figure.population(checked.on(connection), bucket)
 
     def narrowed(facts: Subquery) -> ColumnElement[bool]:
         counted = conversation_conditions(
             facts, checked.window.now, checked.settings.sla_first_response_seconds, checked.settings.business_calendar
         )
-        return figure.condition(facts, counted, bucket)
+        condition = figure.condition(facts, counted, bucket)
+        return condition if drawn is None else and_(drawn.among(facts), condition)
 
-    return narrowed
+    return Drawn(checked.window if drawn is None else drawn.window, narrowed)
 
 
 def drill_down(
     connection: Connection, checked: SectionRequest, figure: Figure, parameters: PageParameters
 ) -> tuple[int, list[DrillDownItem], tuple[datetime, str] | None]:
     """The total, one page of rows and, when more follow, the cursor of the page's last row."""
-    window = checked.window
+    drawn = figure_list(connection, checked, figure, parameters.bucket)
+    window = drawn.window
     calendar = checked.settings.business_calendar
     facts = conversation_facts(
         cohort_in_scope(checked.scope, window.start, window.end), name="drill", calendar=calendar
     )
     f = facts.c
-    condition = figure_filter(checked, figure, parameters.bucket)(facts)
+    condition = drawn.among(facts)
 
     total = connection.execute(select(func.count()).select_from(facts).where(condition)).scalar_one()
 
@@ -291,8 +300,9 @@ for _name, _figures in FIGURES.items():
         response_model=DrillDownResponse,
         summary=f"The conversations behind a figure of {_name}",
         description=f"The section's parameters, plus `figure` (one of {', '.join(_figures)}) and, for a figure inside "
-        "a list, `bucket` (conversationsPerAgent: the agentId; firstResponseDistribution: the bucket as the JSON "
-        "names it). `total` equals the figure; rows oldest first, keyset-paginated (`limit` up to "
+        "a list, `bucket` (docs/drill-down.md: e.g. conversationsPerAgent: the agentId; firstResponseDistribution: "
+        "the bucket as the JSON names it; incomingChatsPerHour: the item's timestamp; heatmap: `<dayOfWeek>-<hour>`). "
+        "`total` equals the figure; rows oldest first, keyset-paginated (`limit` up to "
         f"{MAX_LIMIT}, default {DEFAULT_LIMIT}; `next` is the following page's URL, null on the last). Contacts' "
         "phone numbers are masked for everyone but owners and admins.",
         responses=SECTION_REFUSALS,

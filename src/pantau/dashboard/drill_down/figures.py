@@ -1,5 +1,6 @@
-"""What a drill-down figure is: the condition its list puts on the conversation facts and, for a figure inside a
-list, the check of the bucket asked for. Each section declares its figures in a module of this package."""
+"""What a drill-down figure is: the condition its list puts on the conversation facts, for a figure inside a list
+the check of the bucket asked for and, for a figure whose conversations are not the range's cohort narrowed by that
+condition alone, where they are drawn from. Each section declares its figures in a module of this package."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -8,7 +9,10 @@ from sqlalchemy import ColumnElement, Connection, select
 from sqlalchemy.sql import Subquery
 
 from pantau.auth.scope import Scope
+from pantau.core.windows import Window
+from pantau.dashboard.context import SectionContext
 from pantau.dashboard.per_agent import people_with
+from pantau.metrics.facts import Narrowing
 from pantau.metrics.parts import ConversationConditions
 from pantau.models import User
 from pantau.web.errors import ApiError
@@ -23,9 +27,24 @@ BucketCheck = Callable[[Connection, Scope, str, str], None]
 
 
 @dataclass(frozen=True)
+class Drawn:
+    """The conversations a figure's list is drawn from: those of `window`'s cohort in the scope that `among` keeps."""
+
+    window: Window
+    among: Narrowing
+
+
+# For a figure counted over other hours than the range's cohort (a bucket of it, another window) or judged by what
+# lies before the range (a contact's history): given the checked request on a connection and the bucket (checked
+# already), the conversations it is drawn from; raises ApiError 400 naming a bucket the request's window has not.
+Population = Callable[[SectionContext, str | None], Drawn]
+
+
+@dataclass(frozen=True)
 class Figure:
     condition: Condition
     bucket: BucketCheck | None = None  # None: the figure has no buckets
+    population: Population | None = None  # None: the range's cohort
 
     @property
     def bucketed(self) -> bool:
