@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from pantau.auth.scope_sql import conversations_in_scope
 from pantau.core import numbers
-from pantau.core.windows import HOUR, Window, resolve_window, shift_local_days
+from pantau.core.windows import HOUR, Bucket, Granularity, Window, resolve_window, shift_local_days
 from pantau.dashboard.context import SectionContext
 from pantau.dashboard.schemas import CamelModel, SectionResponse, with_business_hours
 from pantau.metrics.contact_history import range_contacts
@@ -80,9 +80,14 @@ def _clock_hour(ctx: SectionContext, moment: datetime) -> str:
     return f"{moment.astimezone(ctx.zone).hour:02d}:00"
 
 
-def _incoming_chats(ctx: SectionContext) -> list[IncomingBucket]:
+def incoming_granularity(window: Window) -> Granularity:
+    """Hourly buckets up to 7 days, daily beyond."""
+    return window.granularity(HOURLY_UP_TO)
+
+
+def incoming_chats(ctx: SectionContext) -> list[IncomingBucket]:
     window = ctx.window
-    granularity = window.granularity(HOURLY_UP_TO)
+    granularity = incoming_granularity(window)
     counts = ctx.parts.conversations_per_bucket(window, granularity)
     return [
         IncomingBucket(timestamp=ctx.local_iso(b.start), hour=_clock_hour(ctx, b.start), count=counts.get(b.key, 0))
@@ -90,7 +95,7 @@ def _incoming_chats(ctx: SectionContext) -> list[IncomingBucket]:
     ]
 
 
-def _peak_hour(buckets: list[IncomingBucket]) -> IncomingBucket | None:
+def peak_hour(buckets: list[IncomingBucket]) -> IncomingBucket | None:
     """The busiest bucket; max() keeps the first of equals, i.e. the earliest."""
     busiest = max(buckets, key=lambda b: b.count, default=None)
     return busiest if busiest is not None and busiest.count > 0 else None
@@ -135,22 +140,26 @@ def _avg_wait_time(ctx: SectionContext) -> AvgWaitTime:
     )
 
 
-def _heatmap_window(window: Window) -> Window:
+def heatmap_window(window: Window) -> Window:
     """The range itself when it covers at least 7 local days, else the last 7 days (the `7d` range at now)."""
     if shift_local_days(window.start, HEATMAP_DAYS, window.zone) <= window.end:
         return window
     return resolve_window(now=window.now, zone=window.zone, preset="7d")
 
 
+def heatmap_cell(bucket: Bucket) -> tuple[int, int]:
+    """The (local weekday, 0 = Sunday; local hour) cell an hour of the heatmap's window falls in; a DST fall-back
+    hour's two real hours fall in the same cell."""
+    local = bucket.local_start
+    return local.isoweekday() % 7, local.hour
+
+
 def _heatmap(ctx: SectionContext) -> list[HeatmapCell]:
-    """Each hour of the heatmap's window falls in one (local weekday, local hour) cell; a DST fall-back hour's two
-    real hours fall in the same cell."""
-    window = _heatmap_window(ctx.window)
+    window = heatmap_window(ctx.window)
     per_hour = ctx.parts.conversations_per_bucket(window, "hour")
     counts: dict[tuple[int, int], int] = defaultdict(int)
     for bucket in window.buckets("hour"):
-        local = bucket.local_start
-        counts[(local.isoweekday() % 7, local.hour)] += per_hour.get(bucket.key, 0)  # 0 = Sunday
+        counts[heatmap_cell(bucket)] += per_hour.get(bucket.key, 0)
     return [HeatmapCell(day_of_week=d, hour=h, count=counts.get((d, h), 0)) for d in range(7) for h in range(24)]
 
 
@@ -205,12 +214,12 @@ def _next_peak_forecast(ctx: SectionContext) -> PeakForecast | None:
 
 
 def compute(ctx: SectionContext) -> CustomerLoadResponse:
-    incoming = _incoming_chats(ctx)
+    incoming = incoming_chats(ctx)
     return CustomerLoadResponse(
         range=ctx.range_info(),
         generated_at=ctx.now.astimezone(ctx.zone),
         incoming_chats_per_hour=incoming,
-        peak_hour=_peak_hour(incoming),
+        peak_hour=peak_hour(incoming),
         new_vs_returning=_new_vs_returning(ctx),
         avg_wait_time=_avg_wait_time(ctx),
         heatmap=_heatmap(ctx),

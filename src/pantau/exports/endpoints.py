@@ -168,13 +168,14 @@ def _figure_export(section: Section) -> Callable[..., StreamingResponse]:
         language: LanguageDep,
     ) -> StreamingResponse:
         """The conversations behind one figure, one row each with every fact, as the drill-down lists them."""
-        figure = drill_down.check_figure(session.connection(), section, checked, choice.figure, choice.bucket)
+        connection = session.connection()
+        figure = drill_down.check_figure(connection, section, checked, choice.figure, choice.bucket)
+        drawn = drill_down.figure_population(connection, checked, figure, choice.bucket)  # a bad bucket: 400 first
         _record(session, request, caller, f"export:{section.name}:conversations")
         words = [_file_word(choice.figure or ""), *([] if choice.bucket is None else [_file_word(choice.bucket)])]
         filename = _filename(section.name, *words, extension=file_format, checked=checked)
-        narrowed = drill_down.figure_filter(checked, figure, choice.bucket)
-        population = drill_down.figure_population(checked, figure, choice.bucket)
-        return _conversations_file(session, checked, file_format, language, filename, narrowed, population)
+        narrowed = drill_down.figure_filter(checked, figure, choice.bucket, drawn)
+        return _conversations_file(session, checked, file_format, language, filename, narrowed, drawn.conversations)
 
     export_figure_conversations.__name__ = "export_" + section.name.replace("-", "_") + "_conversations"
     return export_figure_conversations

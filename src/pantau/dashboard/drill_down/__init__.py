@@ -3,7 +3,9 @@
 
 Each figure's list filters the cohort's conversation facts (`metrics.facts`) by the very conditions its parts count
 (`metrics.parts.conversation_conditions`), in the same scope and window, at the same `now`: the list's `total` is the
-figure. The list is always read live; snapshots hold the same counts (docs/drill-down.md).
+figure. A figure counted over other hours (a bucket, the heatmap's week) or judged by a contact's history draws its
+list from conversations of its own (`Figure.population`). The list is always read live; snapshots hold the same counts
+(docs/drill-down.md).
 
 Pages are keyset-paginated on (createdAt, id): `after` is an opaque cursor naming the last row of the previous page.
 """
@@ -26,8 +28,8 @@ from pantau.auth.dependencies import CurrentUser
 from pantau.core.database import release_connection
 from pantau.core.numbers import round1
 from pantau.core.windows import iso_local
-from pantau.dashboard.drill_down import automation_impact, business_impact, conversation_effectiveness
-from pantau.dashboard.drill_down.figures import Figure
+from pantau.dashboard.drill_down import automation_impact, business_impact, conversation_effectiveness, customer_load
+from pantau.dashboard.drill_down.figures import Drawn, Figure
 from pantau.dashboard.privacy import phone_for
 from pantau.dashboard.router import SECTION_REFUSALS, SECTIONS, Section, SectionRequest, section_request
 from pantau.dashboard.schemas import CamelModel, with_business_hours
@@ -54,6 +56,7 @@ FIGURES: dict[str, dict[str, Figure]] = {
     "conversation-effectiveness": conversation_effectiveness.FIGURES,
     "automation-impact": automation_impact.FIGURES,
     "business-impact": business_impact.FIGURES,
+    "customer-load": customer_load.FIGURES,
 }
 
 
@@ -178,23 +181,24 @@ def check_figure(
     return chosen
 
 
-def figure_population(checked: SectionRequest, figure: Figure, bucket: str | None) -> ColumnElement[bool]:
-    """The conversations the figure's list is drawn from (on the `conversations` table): the range's cohort in the
-    scope, unless the figure counts other ones."""
+def figure_population(connection: Connection, checked: SectionRequest, figure: Figure, bucket: str | None) -> Drawn:
+    """The conversations the figure's list is drawn from: the range's cohort in the scope, unless the figure counts
+    other ones (`Figure.population`)."""
     if figure.population is None:
-        return cohort_in_scope(checked.scope, checked.window.start, checked.window.end)
-    return figure.population(checked, bucket)
+        return Drawn(cohort_in_scope(checked.scope, checked.window.start, checked.window.end))
+    return figure.population(checked.on(connection), bucket)
 
 
-def figure_filter(checked: SectionRequest, figure: Figure, bucket: str | None) -> Narrowing:
-    """The figure's condition on conversation facts of the checked window and scope, at its `now`: what the list and
-    its export (`pantau.exports`) both select."""
+def figure_filter(checked: SectionRequest, figure: Figure, bucket: str | None, drawn: Drawn) -> Narrowing:
+    """The figure's condition on the facts of the conversations it is `drawn` from, at the request's `now`: what the
+    list and its export (`pantau.exports`) both select."""
 
     def narrowed(facts: Subquery) -> ColumnElement[bool]:
         counted = conversation_conditions(
             facts, checked.window.now, checked.settings.sla_first_response_seconds, checked.settings.business_calendar
         )
-        return figure.condition(facts, counted, bucket)
+        condition = figure.condition(facts, counted, bucket)
+        return condition if drawn.among is None else and_(drawn.among(facts), condition)
 
     return narrowed
 
@@ -205,9 +209,10 @@ def drill_down(
     """The total, one page of rows and, when more follow, the cursor of the page's last row."""
     window = checked.window
     calendar = checked.settings.business_calendar
-    facts = conversation_facts(figure_population(checked, figure, parameters.bucket), name="drill", calendar=calendar)
+    drawn = figure_population(connection, checked, figure, parameters.bucket)
+    facts = conversation_facts(drawn.conversations, name="drill", calendar=calendar)
     f = facts.c
-    condition = figure_filter(checked, figure, parameters.bucket)(facts)
+    condition = figure_filter(checked, figure, parameters.bucket, drawn)(facts)
 
     total = connection.execute(select(func.count()).select_from(facts).where(condition)).scalar_one()
 
@@ -300,10 +305,10 @@ for _name, _figures in FIGURES.items():
         response_model=DrillDownResponse,
         summary=f"The conversations behind a figure of {_name}",
         description=f"The section's parameters, plus `figure` (one of {', '.join(_figures)}) and, for a figure inside "
-        "a list, `bucket` (conversationsPerAgent: the agentId; firstResponseDistribution: the bucket as the JSON "
-        "names it; topIntents: the intent; campaignConversion.responded: the campaignId). `total` equals the figure; "
-        f"rows oldest first, keyset-paginated (`limit` up to {MAX_LIMIT}, default {DEFAULT_LIMIT}; `next` is the "
-        "following page's URL, null on the last). Contacts' phone numbers are masked for everyone but owners and "
-        "admins.",
+        "a list, `bucket` (docs/drill-down.md; e.g. conversationsPerAgent: the agentId; firstResponseDistribution: "
+        "the bucket as the JSON names it; incomingChatsPerHour: the item's timestamp; heatmap: `<dayOfWeek>-<hour>`; "
+        "topIntents: the intent; campaignConversion.responded: the campaignId). `total` equals the figure; rows "
+        f"oldest first, keyset-paginated (`limit` up to {MAX_LIMIT}, default {DEFAULT_LIMIT}; `next` is the following "
+        "page's URL, null on the last). Contacts' phone numbers are masked for everyone but owners and admins.",
         responses=SECTION_REFUSALS,
     )

@@ -7,9 +7,9 @@ JSON lists no item for conversations without an intent, so neither does the list
 from sqlalchemy import ColumnElement, Connection, exists
 from sqlalchemy.sql import Subquery
 
-from pantau.auth.scope import Scope
 from pantau.auth.scope_sql import conversations_in_scope
 from pantau.dashboard.drill_down.figures import Figure
+from pantau.dashboard.router import SectionRequest
 from pantau.metrics.parts import ConversationConditions
 from pantau.models import Conversation
 from pantau.web.errors import ApiError
@@ -29,10 +29,10 @@ def _with_intent(facts: Subquery, counted: ConversationConditions, bucket: str |
     return facts.c.intent == bucket
 
 
-def intent_in_scope(connection: Connection, scope: Scope, figure: str, bucket: str) -> None:
+def intent_in_scope(connection: Connection, checked: SectionRequest, figure: str, bucket: str) -> None:
     """An intent some conversation in the caller's scope carries, at any time (its list in a range may be empty);
     any other is unknown: 400, whether or not conversations outside the scope carry it."""
-    known = exists().where(conversations.c.intent == bucket, conversations_in_scope(scope))
+    known = exists().where(conversations.c.intent == bucket, conversations_in_scope(checked.scope))
     if not connection.execute(known.select()).scalar():
         raise ApiError(400, "invalid_parameter", f"bucket: {figure} has no intent {bucket!r}")
 

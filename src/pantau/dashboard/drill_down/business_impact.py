@@ -5,10 +5,11 @@ figure: a campaign's responders, each by the conversation their answered broadca
 customers, each by their first conversation of the range.
 """
 
-from sqlalchemy import ColumnElement, Connection, true
+from sqlalchemy import Connection, true
 
 from pantau.dashboard.business_impact import CAMPAIGNS_SHOWN
-from pantau.dashboard.drill_down.figures import Figure
+from pantau.dashboard.context import SectionContext
+from pantau.dashboard.drill_down.figures import Drawn, Figure
 from pantau.dashboard.router import SectionRequest
 from pantau.metrics.broadcast_results import broadcast_results, responders_conversations
 from pantau.metrics.contact_history import repeat_customers_conversations
@@ -24,13 +25,13 @@ def _campaign_listed(connection: Connection, checked: SectionRequest, figure: st
         raise ApiError(400, "invalid_parameter", f"bucket: {figure} has no campaign {bucket!r} in this range and scope")
 
 
-def _responders(checked: SectionRequest, bucket: str | None) -> ColumnElement[bool]:
-    return responders_conversations(checked.scope, bucket or "")
+def _responders(ctx: SectionContext, bucket: str | None) -> Drawn:
+    return Drawn(responders_conversations(ctx.scope, bucket or ""))
 
 
-def _repeat_customers(checked: SectionRequest, bucket: str | None) -> ColumnElement[bool]:
-    window = checked.window
-    return repeat_customers_conversations(checked.scope, window.start, min(window.end, window.now))
+def _repeat_customers(ctx: SectionContext, bucket: str | None) -> Drawn:
+    window = ctx.window
+    return Drawn(repeat_customers_conversations(ctx.scope, window.start, min(window.end, window.now)))
 
 
 FIGURES: dict[str, Figure] = {

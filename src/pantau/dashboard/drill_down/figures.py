@@ -1,6 +1,7 @@
 """What a drill-down figure is: the condition its list puts on the conversation facts, for a figure inside a list
-the check of the bucket asked for and, for a figure that does not count the range's cohort, the conversations its
-list is drawn from. Each section declares its figures in a module of this package."""
+the check of the bucket asked for and, for a figure whose conversations are not the range's cohort narrowed by that
+condition alone, the conversations its list is drawn from. Each section declares its figures in a module of this
+package."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -8,8 +9,10 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Connection, select
 from sqlalchemy.sql import Subquery
 
+from pantau.dashboard.context import SectionContext
 from pantau.dashboard.per_agent import people_with
 from pantau.dashboard.router import SectionRequest
+from pantau.metrics.facts import Narrowing
 from pantau.metrics.parts import ConversationConditions
 from pantau.models import User
 from pantau.web.errors import ApiError
@@ -21,9 +24,22 @@ Condition = Callable[[Subquery, ConversationConditions, str | None], ColumnEleme
 # For a figure inside a list: checks the bucket asked for (connection, the checked request, figure, bucket), raising
 # ApiError 400 naming an unknown bucket, 403 for one outside the caller's scope.
 BucketCheck = Callable[[Connection, SectionRequest, str, str], None]
-# The conversations a list is drawn from, as a condition on the `conversations` table, given the checked request and
-# the bucket (checked already): scope included.
-Population = Callable[[SectionRequest, str | None], ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """The conversations a figure's list is drawn from: those `conversations` selects (a condition on the
+    `conversations` table, scope included) whose facts `among` keeps (None: all of them)."""
+
+    conversations: ColumnElement[bool]
+    among: Narrowing | None = None
+
+
+# For a figure that does not count the range's cohort: counted over other hours (a bucket of the range, another
+# window), judged by what lies before the range (a contact's history) or by messages (a campaign's responders).
+# Given the checked request on a connection and the bucket (checked already), the conversations the list is drawn
+# from; may raise ApiError 400 naming a bucket the request's window has not.
+Population = Callable[[SectionContext, str | None], Drawn]
 
 
 @dataclass(frozen=True)

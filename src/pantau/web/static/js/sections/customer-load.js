@@ -3,10 +3,75 @@
 
 import { countAxis, layout } from "../core/charts.js";
 import { dataTable, figure, figures, h, noDataNote, tableFrame, tile, tiles } from "../core/dom.js";
-import { bucketGranularity, formatValue, wallClock, weekdayNames } from "../core/format.js";
+import { bucketGranularity, bucketLabel, formatValue, wallClock, weekdayNames } from "../core/format.js";
 import { t } from "../core/i18n.js";
 
 const HOURS = Array.from({ length: 24 }, (_, hour) => hour);
+
+// The figures with the conversations behind them (docs/drill-down.md): where a count is, its list opens.
+const CONTACT_LABELS = { "newVsReturning.new": "cl.newCustomers", "newVsReturning.returning": "cl.returningCustomers" };
+
+function incomingList(data, index) {
+  const bucket = data.incomingChatsPerHour[index];
+  const step = bucketGranularity(data.range, 7 * 24);
+  return bucket === undefined
+    ? null
+    : {
+        figure: "incomingChatsPerHour",
+        bucket: bucket.timestamp,
+        count: bucket.count,
+        label: () => `${t("cl.incoming")}: ${bucketLabel(bucket.timestamp, step)}`,
+      };
+}
+
+function peakList(data) {
+  const peak = data.peakHour;
+  const step = bucketGranularity(data.range, 7 * 24);
+  return peak === null
+    ? null
+    : {
+        figure: "peakHour",
+        count: peak.count,
+        label: () => `${t("cl.peakHour")}: ${bucketLabel(peak.timestamp, step)}`,
+      };
+}
+
+function cellList(data, index) {
+  const cell = data.heatmap[index];
+  return cell === undefined
+    ? null
+    : {
+        figure: "heatmap",
+        bucket: `${cell.dayOfWeek}-${cell.hour}`,
+        count: cell.count,
+        label: () => `${weekdayNames()[cell.dayOfWeek]} ${formatValue("hour", cell.hour)}`,
+      };
+}
+
+function contactList(data, field) {
+  const [parent, key] = field.split(".");
+  return { figure: field, count: data[parent][key], label: () => t(CONTACT_LABELS[field]) };
+}
+
+/** What a click on a chart opens: the list, unless it holds no conversation. */
+function nonEmpty(target) {
+  return target !== null && target.count > 0 ? target : null;
+}
+
+/** The list behind the figure shown at JSON path `field`, or null when it counts no conversations. */
+function drill(field, data) {
+  if (field in CONTACT_LABELS) {
+    return contactList(data, field);
+  }
+  if (field === "peakHour.count") {
+    return peakList(data);
+  }
+  const item = /^(incomingChatsPerHour|heatmap)\.(\d+)\.count$/.exec(field);
+  if (item === null) {
+    return null;
+  }
+  return item[1] === "heatmap" ? cellList(data, Number(item[2])) : incomingList(data, Number(item[2]));
+}
 
 function incoming(data, chart) {
   const series = data.incomingChatsPerHour;
@@ -51,7 +116,7 @@ function incoming(data, chart) {
               },
             ],
           }),
-        })),
+        }), { pick: (point) => nonEmpty(point.curveNumber === 1 ? peakList(data) : incomingList(data, point.pointIndex)) }),
     dataTable({
       id: "cl-incoming",
       path: "incomingChatsPerHour",
@@ -178,6 +243,7 @@ function heatmap(data, chart) {
           xaxis: { gridcolor: "rgba(0,0,0,0)" },
         }),
       }),
+      { pick: (point) => nonEmpty(cellList(data, positions[days.indexOf(point.y)]?.[hourLabels.indexOf(point.x)] ?? -1)) },
     ),
     h(
       "details",
@@ -214,6 +280,7 @@ function heatmap(data, chart) {
 export default {
   ranged: true,
   defaultRange: "24h",
+  drill,
   render(data, { chart }) {
     return tiles(
       incoming(data, chart),
