@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Select, case, func, select, true
+from sqlalchemy import ColumnElement, Connection, Select, case, func, select, true
 
 from pantau.auth.scope import Scope
 from pantau.core.business_time import BusinessCalendar
@@ -84,11 +84,18 @@ def header(language: str) -> list[str]:
 
 
 def conversations_query(
-    scope: Scope, window: Window, narrowed: Narrowing | None = None, calendar: BusinessCalendar | None = None
+    scope: Scope,
+    window: Window,
+    narrowed: Narrowing | None = None,
+    calendar: BusinessCalendar | None = None,
+    population: ColumnElement[bool] | None = None,
 ) -> Select:
     """The cohort of the window in the scope, oldest first (ties by id), one row per conversation; with `narrowed`,
-    only the conversations behind one figure (a drill-down's list), judged in business time under `calendar`."""
-    facts = conversation_facts(cohort_in_scope(scope, window.start, window.end), name="export", calendar=calendar)
+    only the conversations behind one figure (a drill-down's list), judged in business time under `calendar`, among
+    `population` for a figure that counts other conversations than the cohort (those open now)."""
+    if population is None:
+        population = cohort_in_scope(scope, window.start, window.end)
+    facts = conversation_facts(population, name="export", calendar=calendar)
     f = facts.c
 
     def message_count(direction: str):
@@ -158,11 +165,12 @@ def conversation_batches(
     neutralised: bool = True,
     narrowed: Narrowing | None = None,
     calendar: BusinessCalendar | None = None,
+    population: ColumnElement[bool] | None = None,
 ) -> Iterator[list[list[object]]]:
     """Every row of the export in `COLUMNS` order, a batch at a time as the server-side cursor hands them over; with
     `neutralised` (CSV), text a spreadsheet would run gets its apostrophe (`safe_text`); flags written as `flags`
-    (false, true); with `narrowed`, only a figure's conversations. XLSX writes text as text cells instead
-    (`pantau.exports.workbooks`).
+    (false, true); with `narrowed`, only a figure's conversations (among `population`, by default the cohort). XLSX
+    writes text as text cells instead (`pantau.exports.workbooks`).
 
     Written out cell by cell, without a call per cell where one can be saved: at a million rows, each call is
     seconds."""
@@ -179,7 +187,7 @@ def conversation_batches(
     def phone(number):
         return text(number if phones_whole else mask_phone(number))
 
-    query = conversations_query(scope, window, narrowed, calendar)
+    query = conversations_query(scope, window, narrowed, calendar, population)
     result = connection.execute(query.execution_options(yield_per=BATCH))
     for partition in result.partitions():
         yield [

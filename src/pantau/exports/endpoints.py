@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import WithJsonSchema
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from pantau.audit import service as audit
@@ -121,8 +122,10 @@ def _conversations_file(
     language: Language,
     filename: str,
     narrowed: Narrowing | None = None,
+    population: ColumnElement[bool] | None = None,
 ) -> StreamingResponse:
-    """The per-conversation rows of the checked window and scope (only a figure's, with `narrowed`), streamed."""
+    """The per-conversation rows of the checked window and scope (only a figure's, with `narrowed`, among
+    `population` when the figure names its own), streamed."""
 
     def batches(flags: tuple[object, object]) -> Iterator[list[list[object]]]:
         try:
@@ -134,6 +137,7 @@ def _conversations_file(
                 neutralised=file_format == "csv",
                 narrowed=narrowed,
                 calendar=None if narrowed is None else checked.settings.business_calendar,
+                population=population,
             )
         finally:
             release_connection(session)
@@ -169,7 +173,8 @@ def _figure_export(section: Section) -> Callable[..., StreamingResponse]:
         words = [_file_word(choice.figure or ""), *([] if choice.bucket is None else [_file_word(choice.bucket)])]
         filename = _filename(section.name, *words, extension=file_format, checked=checked)
         narrowed = drill_down.figure_filter(checked, figure, choice.bucket)
-        return _conversations_file(session, checked, file_format, language, filename, narrowed)
+        population = drill_down.figure_population(checked, figure)
+        return _conversations_file(session, checked, file_format, language, filename, narrowed, population)
 
     export_figure_conversations.__name__ = "export_" + section.name.replace("-", "_") + "_conversations"
     return export_figure_conversations

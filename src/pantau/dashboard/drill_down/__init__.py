@@ -3,7 +3,9 @@
 
 Each figure's list filters the cohort's conversation facts (`metrics.facts`) by the very conditions its parts count
 (`metrics.parts.conversation_conditions`), in the same scope and window, at the same `now`: the list's `total` is the
-figure. The list is always read live; snapshots hold the same counts (docs/drill-down.md).
+figure. A figure of what stands now (kpi's active conversations, an agent's open load) names its own population
+instead of the cohort: the conversations the section counts among. The list is always read live; snapshots hold the
+same counts (docs/drill-down.md).
 
 Pages are keyset-paginated on (createdAt, id): `after` is an opaque cursor naming the last row of the previous page.
 """
@@ -27,7 +29,7 @@ from pantau.auth.scope import Scope
 from pantau.core.database import release_connection
 from pantau.core.numbers import round1
 from pantau.core.windows import iso_local
-from pantau.dashboard.drill_down import conversation_effectiveness
+from pantau.dashboard.drill_down import agent_productivity, conversation_effectiveness, kpi
 from pantau.dashboard.drill_down.figures import Figure
 from pantau.dashboard.privacy import phone_for
 from pantau.dashboard.router import SECTION_REFUSALS, SECTIONS, Section, SectionRequest, section_request
@@ -51,7 +53,11 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
 # Every section's figures with a list, by section name: each section declares its own in a module of this package.
-FIGURES: dict[str, dict[str, Figure]] = {"conversation-effectiveness": conversation_effectiveness.FIGURES}
+FIGURES: dict[str, dict[str, Figure]] = {
+    "conversation-effectiveness": conversation_effectiveness.FIGURES,
+    "kpi": kpi.FIGURES,
+    "agent-productivity": agent_productivity.FIGURES,
+}
 
 
 class Named(CamelModel):
@@ -175,6 +181,14 @@ def check_figure(
     return chosen
 
 
+def figure_population(checked: SectionRequest, figure: Figure) -> ColumnElement[bool]:
+    """The conversations the figure counts among (the window's cohort in scope unless it names its own): what the list
+    and its export (`pantau.exports`) build their facts from."""
+    if figure.population is None:
+        return cohort_in_scope(checked.scope, checked.window.start, checked.window.end)
+    return figure.population(checked.scope, checked.window)
+
+
 def figure_filter(checked: SectionRequest, figure: Figure, bucket: str | None) -> Narrowing:
     """The figure's condition on conversation facts of the checked window and scope, at its `now`: what the list and
     its export (`pantau.exports`) both select."""
@@ -194,9 +208,7 @@ def drill_down(
     """The total, one page of rows and, when more follow, the cursor of the page's last row."""
     window = checked.window
     calendar = checked.settings.business_calendar
-    facts = conversation_facts(
-        cohort_in_scope(checked.scope, window.start, window.end), name="drill", calendar=calendar
-    )
+    facts = conversation_facts(figure_population(checked, figure), name="drill", calendar=calendar)
     f = facts.c
     condition = figure_filter(checked, figure, parameters.bucket)(facts)
 
@@ -291,8 +303,8 @@ for _name, _figures in FIGURES.items():
         response_model=DrillDownResponse,
         summary=f"The conversations behind a figure of {_name}",
         description=f"The section's parameters, plus `figure` (one of {', '.join(_figures)}) and, for a figure inside "
-        "a list, `bucket` (conversationsPerAgent: the agentId; firstResponseDistribution: the bucket as the JSON "
-        "names it). `total` equals the figure; rows oldest first, keyset-paginated (`limit` up to "
+        "a list, `bucket` (conversationsPerAgent, agentMetrics.*: the agentId; firstResponseDistribution: the "
+        "bucket as the JSON names it). `total` equals the figure; rows oldest first, keyset-paginated (`limit` up to "
         f"{MAX_LIMIT}, default {DEFAULT_LIMIT}; `next` is the following page's URL, null on the last). Contacts' "
         "phone numbers are masked for everyone but owners and admins.",
         responses=SECTION_REFUSALS,

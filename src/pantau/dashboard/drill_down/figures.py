@@ -1,5 +1,6 @@
-"""What a drill-down figure is: the condition its list puts on the conversation facts and, for a figure inside a
-list, the check of the bucket asked for. Each section declares its figures in a module of this package."""
+"""What a drill-down figure is: the condition its list puts on the conversation facts, for a figure inside a list
+the check of the bucket asked for and, for a figure that counts what stands now rather than a range's cohort, the
+conversations it counts among. Each section declares its figures in a module of this package."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from sqlalchemy import ColumnElement, Connection, select
 from sqlalchemy.sql import Subquery
 
 from pantau.auth.scope import Scope
+from pantau.core.windows import Window
 from pantau.dashboard.per_agent import people_with
 from pantau.metrics.parts import ConversationConditions
 from pantau.models import User
@@ -20,12 +22,16 @@ Condition = Callable[[Subquery, ConversationConditions, str | None], ColumnEleme
 # For a figure inside a list: checks the bucket asked for (connection, scope, figure, bucket), raising ApiError 400
 # naming an unknown bucket, 403 for one outside the caller's scope.
 BucketCheck = Callable[[Connection, Scope, str, str], None]
+# The conversations a figure counts among, as a condition on the `conversations` table for the scope and window: the
+# range's cohort in scope unless the figure says otherwise (one that counts what is open now, whenever created).
+Population = Callable[[Scope, Window], ColumnElement[bool]]
 
 
 @dataclass(frozen=True)
 class Figure:
     condition: Condition
     bucket: BucketCheck | None = None  # None: the figure has no buckets
+    population: Population | None = None  # None: the cohort of the window in scope
 
     @property
     def bucketed(self) -> bool:
