@@ -77,6 +77,8 @@ def planted(org, data):
         closed_at=at(33),
     )
     data.make_ticket(at(32), priority="low", team=TEAM_A, assigned_to="ani", conversation="arif-answered")
+    # Arif's ticket on Ani's conversation: not Ani's ticket, so not in her list, though the conversation is hers.
+    data.make_ticket(at(32), priority="high", team=TEAM_A, assigned_to="arif", conversation="b-for-ani")
     data.make_ticket(at(32), priority="low", team=TEAM_B, conversation="b-waiting")
     return org
 
@@ -152,16 +154,19 @@ KPI: dict[str, dict[str, tuple[int, list[str]]]] = {
     for role in ROLES
 }
 KPI["owner"] |= {
-    "openTickets.value": (9, ["budi-old-closed", "ani-waiting", "arif-answered", "arif-escalated", "b-waiting"]),
+    "openTickets.value": (
+        10,
+        ["budi-old-closed", "ani-waiting", "arif-answered", "arif-escalated", "b-for-ani", "b-waiting"],
+    ),
     "openTickets.byPriority.urgent": (3, ["ani-waiting"]),  # two on ani-waiting, one on no conversation
-    "openTickets.byPriority.high": (2, ["arif-escalated"]),  # one on no conversation
+    "openTickets.byPriority.high": (3, ["arif-escalated", "b-for-ani"]),  # one on no conversation
     "openTickets.byPriority.medium": (2, ["budi-old-closed"]),  # open on a closed conversation; one on none
     "openTickets.byPriority.low": (2, ["arif-answered", "b-waiting"]),  # the closed and the resolved are not open
 }
 KPI["supervisor A"] |= {
-    "openTickets.value": (5, ["ani-waiting", "arif-answered", "arif-escalated"]),
+    "openTickets.value": (6, ["ani-waiting", "arif-answered", "arif-escalated", "b-for-ani"]),
     "openTickets.byPriority.urgent": (2, ["ani-waiting"]),
-    "openTickets.byPriority.high": (2, ["arif-escalated"]),
+    "openTickets.byPriority.high": (3, ["arif-escalated", "b-for-ani"]),
     "openTickets.byPriority.medium": (0, []),
     "openTickets.byPriority.low": (1, ["arif-answered"]),
 }
