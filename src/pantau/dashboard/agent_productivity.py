@@ -15,12 +15,12 @@ from typing import Literal, get_args
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.sql import Subquery
 
-from pantau.auth.scope_sql import activity_in_scope, conversations_in_scope
+from pantau.auth.scope_sql import activity_in_scope
 from pantau.core import numbers
 from pantau.core.sql import seconds_between
 from pantau.dashboard import activity
 from pantau.dashboard.context import SectionContext
-from pantau.dashboard.kpi import ACTIVE_STATUSES
+from pantau.dashboard.kpi import active_now
 from pantau.dashboard.per_agent import name_order, people_with
 from pantau.dashboard.schemas import AgentBusinessTime, CamelModel, SectionResponse, with_business_hours
 from pantau.metrics.parts import ConversationParts
@@ -124,7 +124,7 @@ def _open_load(ctx: SectionContext) -> Subquery:
     """Conversations assigned to each agent that are open or pending now, whenever they were created."""
     return (
         select(conversations.c.assigned_to.label("agent_id"), func.count().label("open_load"))
-        .where(conversations_in_scope(ctx.scope), conversations.c.status.in_(ACTIVE_STATUSES))
+        .where(active_now(ctx.scope))
         .group_by(conversations.c.assigned_to)
         .subquery("open_load")
     )

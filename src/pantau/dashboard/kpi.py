@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
+from pantau.auth.scope import Scope
 from pantau.auth.scope_sql import conversations_in_scope, messages_in_scope, tickets_in_scope
 from pantau.core import numbers
 from pantau.core.sql import percentile
@@ -82,6 +83,27 @@ def delivery_status(rate: float | None) -> Status | None:
     return "warning" if rate >= 90 else "critical"
 
 
+def active_now(scope: Scope) -> ColumnElement[bool]:
+    """Conversations in scope that are open or pending now, whenever created: what active conversations and each
+    agent's open load count among, and what their drill-down lists hold."""
+    return and_(conversations_in_scope(scope), conversations.c.status.in_(ACTIVE_STATUSES))
+
+
+def open_ticket(priority: str | None = None) -> ColumnElement[bool]:
+    """A ticket open now (open or in progress), of `priority` when one is given: what open tickets count."""
+    is_open = tickets.c.status.in_(OPEN_TICKET_STATUSES)
+    return is_open if priority is None else and_(is_open, tickets.c.priority == priority)
+
+
+def behind_open_tickets(scope: Scope, priority: str | None = None) -> ColumnElement[bool]:
+    """Conversations in scope with a ticket of the scope's open now (of `priority`): the conversations behind the
+    open tickets (docs/drill-down.md: a ticket tied to no conversation, or to one outside the scope, has none)."""
+    open_tickets = select(tickets.c.conversation_id).where(
+        tickets_in_scope(scope), open_ticket(priority), tickets.c.conversation_id.is_not(None)
+    )
+    return and_(conversations_in_scope(scope), conversations.c.id.in_(open_tickets))
+
+
 def _active_at(moment: datetime):
     """Active at an instant, rebuilt from timestamps: created by then and not yet resolved."""
     return and_(
@@ -91,13 +113,12 @@ def _active_at(moment: datetime):
 
 
 def _active_conversations(ctx: SectionContext) -> ActiveConversations:
-    in_scope = conversations_in_scope(ctx.scope)
     open_now, pending_now, active_before = ctx.connection.execute(
         select(
             count_where(conversations.c.status == "open"),
             count_where(conversations.c.status == "pending"),
             count_where(_active_at(ctx.now - timedelta(hours=24))),
-        ).where(in_scope)
+        ).where(conversations_in_scope(ctx.scope))
     ).one()
     value = open_now + pending_now
     return ActiveConversations(
@@ -173,10 +194,9 @@ def _open_at(moment: datetime):
 
 
 def _open_tickets(ctx: SectionContext) -> OpenTickets:
-    is_open = tickets.c.status.in_(OPEN_TICKET_STATUSES)
     row = ctx.connection.execute(
         select(
-            *(count_where(and_(is_open, tickets.c.priority == priority)) for priority in PRIORITIES),
+            *(count_where(open_ticket(priority)) for priority in PRIORITIES),
             count_where(_open_at(ctx.now - timedelta(hours=24))),
         ).where(tickets_in_scope(ctx.scope))
     ).one()

@@ -3,9 +3,10 @@
 
 Each figure's list filters the cohort's conversation facts (`metrics.facts`) by the very conditions its parts count
 (`metrics.parts.conversation_conditions`), in the same scope and window, at the same `now`: the list's `total` is the
-figure. A figure counted over other hours (a bucket, the heatmap's week) or judged by a contact's history draws its
-list from conversations of its own (`Figure.population`). The list is always read live; snapshots hold the same counts
-(docs/drill-down.md).
+figure. A figure that does not count the range's cohort draws its list from conversations of its own
+(`Figure.population`): counted over other hours (a bucket, the heatmap's week), judged by a contact's history or by
+messages, or what stands now (kpi's active conversations, an agent's open load). The list is always read live;
+snapshots hold the same counts (docs/drill-down.md).
 
 Pages are keyset-paginated on (createdAt, id): `after` is an opaque cursor naming the last row of the previous page.
 """
@@ -28,7 +29,14 @@ from pantau.auth.dependencies import CurrentUser
 from pantau.core.database import release_connection
 from pantau.core.numbers import round1
 from pantau.core.windows import iso_local
-from pantau.dashboard.drill_down import automation_impact, business_impact, conversation_effectiveness, customer_load
+from pantau.dashboard.drill_down import (
+    agent_productivity,
+    automation_impact,
+    business_impact,
+    conversation_effectiveness,
+    customer_load,
+    kpi,
+)
 from pantau.dashboard.drill_down.figures import Drawn, Figure
 from pantau.dashboard.privacy import phone_for
 from pantau.dashboard.router import SECTION_REFUSALS, SECTIONS, Section, SectionRequest, section_request
@@ -54,9 +62,11 @@ MAX_LIMIT = 500
 # Every section's figures with a list, by section name: each section declares its own in a module of this package.
 FIGURES: dict[str, dict[str, Figure]] = {
     "conversation-effectiveness": conversation_effectiveness.FIGURES,
+    "kpi": kpi.FIGURES,
     "automation-impact": automation_impact.FIGURES,
     "business-impact": business_impact.FIGURES,
     "customer-load": customer_load.FIGURES,
+    "agent-productivity": agent_productivity.FIGURES,
 }
 
 
@@ -305,10 +315,11 @@ for _name, _figures in FIGURES.items():
         response_model=DrillDownResponse,
         summary=f"The conversations behind a figure of {_name}",
         description=f"The section's parameters, plus `figure` (one of {', '.join(_figures)}) and, for a figure inside "
-        "a list, `bucket` (docs/drill-down.md; e.g. conversationsPerAgent: the agentId; firstResponseDistribution: "
-        "the bucket as the JSON names it; incomingChatsPerHour: the item's timestamp; heatmap: `<dayOfWeek>-<hour>`; "
-        "topIntents: the intent; campaignConversion.responded: the campaignId). `total` equals the figure; rows "
-        f"oldest first, keyset-paginated (`limit` up to {MAX_LIMIT}, default {DEFAULT_LIMIT}; `next` is the following "
-        "page's URL, null on the last). Contacts' phone numbers are masked for everyone but owners and admins.",
+        "a list, `bucket` (docs/drill-down.md; e.g. conversationsPerAgent, agentMetrics.*: the agentId; "
+        "firstResponseDistribution: the bucket as the JSON names it; incomingChatsPerHour: the item's timestamp; "
+        "heatmap: `<dayOfWeek>-<hour>`; topIntents: the intent; campaignConversion.responded: the campaignId). "
+        f"`total` equals the figure; rows oldest first, keyset-paginated (`limit` up to {MAX_LIMIT}, default "
+        f"{DEFAULT_LIMIT}; `next` is the following page's URL, null on the last). Contacts' phone numbers are masked "
+        "for everyone but owners and admins.",
         responses=SECTION_REFUSALS,
     )

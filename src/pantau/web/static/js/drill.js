@@ -102,6 +102,8 @@ export class DrillDown {
     this.title = h("h2", { id: "drill-title" });
     this.scopeLine = h("p", { class: "drill-scope" });
     this.count = h("p", { class: "drill-count", role: "status", "aria-live": "polite" });
+    // What a list of other things than the figure counts says about it (the conversations behind tickets).
+    this.note = h("p", { class: "drill-note unit", hidden: true });
     this.list = h("div", { class: "drill-list" });
     this.more = h("button", { type: "button", class: "control compact", hidden: true, onclick: () => this.loadMore() });
     this.downloads = h("p", { class: "drill-downloads" });
@@ -111,6 +113,7 @@ export class DrillDown {
       { id: "drill", class: "drill", "aria-labelledby": "drill-title" },
       h("header", { class: "drill-head" }, h("div", {}, this.title, this.scopeLine), this.close),
       this.count,
+      this.note,
       this.list,
       h("footer", { class: "drill-foot" }, this.more, this.downloads),
     );
@@ -126,7 +129,7 @@ export class DrillDown {
   }
 
   /**
-   * Open the list of `target` {section, figure, bucket, label, sectionTitle, scopeName} for `filters` (the page's)
+   * Open the list of `target` {section, figure, bucket, label, note?, sectionTitle, scopeName} for `filters` (the page's)
    * of a section that takes a range or not (`ranged`).
    */
   async open(target, filters, ranged) {
@@ -191,6 +194,8 @@ export class DrillDown {
     this.title.textContent = t("drill.title", { figure: target.label() });
     this.scopeLine.textContent = `${target.sectionTitle()} · ${target.window()} · ${target.scopeName()}`;
     this.close.textContent = t("drill.close");
+    this.note.hidden = !target.note;
+    this.note.textContent = target.note ? t(target.note) : "";
     this.more.textContent = t("drill.more");
     this.more.hidden = !this.next;
     this.more.disabled = false;

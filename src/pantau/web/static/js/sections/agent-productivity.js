@@ -7,6 +7,26 @@ import { t } from "../core/i18n.js";
 const STATUS_TONES = { online: "good", away: "warning", offline: null };
 const WORKLOAD_TONES = { balanced: "good", overloaded: "critical", underutilized: "warning" };
 
+// The agent table's counts with conversations behind them (docs/drill-down.md): chats handled and resolved (the range's
+// cohort) and the open load (open or pending now), each the list of that person's conversations.
+const AGENT_COUNTS = { chatsHandled: "column.chats", resolved: "ce.resolved", openLoad: "column.openLoad" };
+
+/** The list behind the figure shown at JSON path `field`, or null when it counts no conversations. */
+function drill(field, data) {
+  const cell = /^agentMetrics\.(\d+)\.(chatsHandled|resolved|openLoad)$/.exec(field);
+  const agent = cell === null ? undefined : data.agentMetrics[Number(cell[1])];
+  if (agent === undefined) {
+    return null;
+  }
+  const count = cell[2];
+  return {
+    figure: `agentMetrics.${count}`,
+    bucket: agent.agentId,
+    count: agent[count],
+    label: () => `${agent.agentName}: ${t(AGENT_COUNTS[count])}`,
+  };
+}
+
 function summary(data) {
   const statuses = data.statusSummary;
   const workloads = data.workloadDistribution;
@@ -92,6 +112,7 @@ function agents(data) {
 export default {
   ranged: true,
   defaultRange: "today",
+  drill,
   render(data) {
     return tiles(...summary(data), agents(data));
   },

@@ -8,6 +8,32 @@ import { t } from "../core/i18n.js";
  * One KPI card. `window` names what it covers: "range.today" for figures of today so far, "window.now" for counts
  * as they stand now; a card beside a panel over another window (delivery today against WhatsApp's 24 hours) says so.
  */
+const PRIORITIES = ["urgent", "high", "medium", "low"];
+
+// The counts with conversations behind them (docs/drill-down.md), by JSON path: the conversations active now, and those
+// behind the tickets open now.
+const LISTS = {
+  "activeConversations.value": () => t("kpi.activeConversations"),
+  "activeConversations.byStatus.open": () => `${t("kpi.activeConversations")}: ${t("status.open")}`,
+  "activeConversations.byStatus.pending": () => `${t("kpi.activeConversations")}: ${t("status.pending")}`,
+  "openTickets.value": () => t("drill.openTickets"),
+  ...Object.fromEntries(
+    PRIORITIES.map((priority) => [`openTickets.byPriority.${priority}`, () => t("drill.openTicketsOf", { priority: t(`priority.${priority}`) })]),
+  ),
+};
+
+/** The list behind the figure shown at JSON path `field`, or null when it counts no conversations. */
+function drill(field, data) {
+  const label = LISTS[field];
+  if (label === undefined) {
+    return null;
+  }
+  const count = field.split(".").reduce((value, key) => value[key], data);
+  // The card counts tickets; the list holds the conversations behind them.
+  const note = field.startsWith("openTickets.") ? "drill.ticketsNote" : null;
+  return { figure: field, count, label, note };
+}
+
 function card({ name, data, format, better, compareKey, window, status = null, extra = [], footer = [] }) {
   return h(
     "article",
@@ -44,6 +70,7 @@ function breakdown(entries) {
 
 export default {
   ranged: false,
+  drill,
   render(data) {
     const response = data.avgResponseTime;
     const delivery = data.whatsappDeliveryRate;
@@ -111,7 +138,7 @@ export default {
         compareKey: "compare.dayAgo",
         extra: [
           breakdown(
-            ["urgent", "high", "medium", "low"].map((priority) => [
+            PRIORITIES.map((priority) => [
               `priority.${priority}`,
               figure(`openTickets.byPriority.${priority}`, "count", tickets.byPriority[priority]),
             ]),
