@@ -54,6 +54,12 @@ def test_from_the_keyboard_an_agents_chats_cell_opens_their_conversations(browse
         board.settle()
         rows = page.request.get(f"{shop_url}/api/dashboard/agent-productivity?dateRange=30d").json()["agentMetrics"]
         agent = next(row for row in rows if row["chatsHandled"] > 0)
+        # Sorting the table draws its rows anew: their counts still open their lists, each a button once.
+        buttons = page.locator("#ap-agents button.drill-open").count()
+        for _ in range(2):
+            page.locator("#ap-agents thead button.sort", has_text=phrases("en")["column.chats"]).click()
+        assert page.locator("#ap-agents button.drill-open").count() == buttons > 0
+        assert page.locator("#ap-agents button.drill-open button.drill-open").count() == 0
         cell = page.locator(
             f"#ap-agents [data-drill='agentMetrics.chatsHandled'][data-drill-bucket='{agent['agentId']}']"
         )

@@ -121,6 +121,7 @@ class Panel {
     this.name = element.dataset.section;
     this.section = SECTIONS[this.name];
     this.body = element.querySelector('[data-role="body"]');
+    this.body.addEventListener("rows-redrawn", () => this.armLists()); // a table sorted anew
     this.rangeLine = element.querySelector('[data-role="range"]');
     // A chart's image is named after the section, the chart, the dates shown and whose work they are.
     this.charts = new ChartHost(
@@ -249,6 +250,9 @@ class Panel {
       return;
     }
     for (const element of this.body.querySelectorAll("[data-field]")) {
+      if (element.parentElement?.classList.contains("drill-open")) {
+        continue; // a button already
+      }
       const target = this.section.drill(element.dataset.field, this.data);
       if (target && target.count > 0) {
         listButton(element, target, (chosen) => this.openList(chosen));

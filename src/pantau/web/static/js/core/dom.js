@@ -250,6 +250,8 @@ export function table({ id, path, rows, columns, caption, sortable = false, rowH
     state.key = key;
     sortStates.set(id, state);
     fill();
+    // The rows are new: whoever made their figures into buttons (a panel's lists) makes the new ones too.
+    body.dispatchEvent(new CustomEvent("rows-redrawn", { bubbles: true }));
   };
 
   fill();
