@@ -252,12 +252,18 @@ def _late_arrival_window(data) -> dict:
 
 @pytest.mark.parametrize(
     "changed",
-    [{"sla_first_response_seconds": 600}, {"zone": "Asia/Kolkata"}],
-    ids=["another-sla-target", "another-time-zone"],
+    [
+        {"sla_first_response_seconds": 600},
+        {"zone": "Asia/Kolkata"},
+        {"zone": "UTC"},
+        {"zone": "Asia/Tokyo"},
+    ],
+    ids=["another-sla-target", "another-time-zone", "utc", "a-zone-whole-hours-away"],
 )
 def test_snapshots_made_with_another_sla_target_or_time_zone_are_not_used(connection, data, organisation, changed):
-    """Aggregated with a 300 s target in Asia/Jakarta; read after SLA_FIRST_RESPONSE_SECONDS or TIMEZONE changed (a
-    zone whose hours start at half past): the answer is the live one, late arrival included."""
+    """Aggregated with a 300 s target in Asia/Jakarta; read after SLA_FIRST_RESPONSE_SECONDS or TIMEZONE changed (to
+    a zone whose hours start at half past, or whose hours line up with Jakarta's but whose days do not): the answer
+    is the live one, late arrival included."""
     from pantau.dashboard import conversation_effectiveness
 
     window = _late_arrival_window(data)

@@ -15,8 +15,8 @@ from pantau.migrations.runner import upgrade
 from tests.conftest import make_settings
 from tests.support.builders import Dataset
 from tests.support.databases import dispose_database, engine_for, new_database_url
-from tests.web.server import serving
 from tests.web.browsing import phrases
+from tests.web.server import serving
 from tests.web.shop import plant_shop
 from tests.web.test_dashboard_browser import assert_every_panel_shows_its_answer, dashboard
 

@@ -172,7 +172,7 @@ def aggregate(
     look_back = set(buckets_between(kind, start, now, zone))
     recent = {bucket_start(above, bucket, zone) for bucket in look_back} - {current}
     settled = {bucket_start(above, bucket, zone) for bucket in older} - recent - {current}
-    moved_only = current_buckets(connection, above, sorted(settled))
+    moved_only = current_buckets(connection, above, sorted(settled), zone)
     rewrite = Rewrite(
         kind,
         above,

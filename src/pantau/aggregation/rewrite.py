@@ -4,10 +4,11 @@ A run computes afresh the buckets of its own kind that it must (the look-back, a
 moved) and writes them. The ended buckets of the kind above that hold them are written too, so readers can keep
 reading one row for them; each is the sum of its buckets of the run's kind, the fresh ones and, for the others, the
 rows stored for them: parts add up, so nothing else needs computing again. Stored rows stand in only when they can:
-an organisation row for every one of those buckets, of the current parts version and SLA target, whose conversation
-parts settle at the run's time (`ConversationParts.settled_at`: no wait or bot conversation still to cross its
-threshold unseen; every scope's parts are a share of the organisation's, so they settle too). When they cannot, the
-bucket above is computed whole, as a backfill would.
+an organisation row for every one of those buckets, computed in the current time zone (a row of another zone, or
+of none recorded, is never summed into a bucket of this one), of the current parts version and SLA target, whose
+conversation parts settle at the run's time (`ConversationParts.settled_at`: no wait or bot conversation still to
+cross its threshold unseen; every scope's parts are a share of the organisation's, so they settle too). When they
+cannot, the bucket above is computed whole, as a backfill would.
 
 Ended buckets above whose conversations moved but lie wholly before the look-back get fresh conversation parts only,
 keeping the first contacts and message parts they hold (`store_rows`), and only in the rows of the scopes the moved
@@ -89,6 +90,7 @@ def write_rewrite(
         kind,
         others(rewrite.ended, fresh),
         now=now,
+        zone=zone,
         sla_target_seconds=sla_target_seconds,
         calendar=calendar,
     )
@@ -97,6 +99,7 @@ def write_rewrite(
         kind,
         others(rewrite.moved_above, moved),
         now=now,
+        zone=zone,
         sla_target_seconds=sla_target_seconds,
         calendar=calendar,
         conversations_only=True,
@@ -109,8 +112,8 @@ def write_rewrite(
     for holder in {bucket_start(above, bucket, zone) for bucket in unusable_moved}:
         recompute_moved |= inside(holder)
 
-    options = {"now": now, "sla_target_seconds": sla_target_seconds, "calendar": calendar}
-    timing = {**options, "zone": zone, "readers": readers}
+    options = {"now": now, "zone": zone, "sla_target_seconds": sla_target_seconds, "calendar": calendar}
+    timing = {**options, "readers": readers}
     # The fresh buckets and the moved ones are computed side by side when the run may read so.
     computed = read_side_by_side(
         connection,
@@ -203,6 +206,7 @@ def _stored_parts(
     buckets: set[datetime],
     *,
     now: datetime,
+    zone: ZoneInfo,
     sla_target_seconds: float,
     calendar: BusinessCalendar | None = None,
     conversations_only: bool = False,
@@ -229,6 +233,7 @@ def _stored_parts(
             if scope_type == ScopeType.org.value:
                 current = (
                     metrics.get("version") == PARTS_VERSION
+                    and metrics.get("timeZone") == zone.key
                     and metrics.get("slaTargetSeconds") == sla_target_seconds
                     and metrics.get("businessHours") == (None if calendar is None else calendar.key)
                     and None not in documents

@@ -2,9 +2,10 @@
 the rest (SPEC §7). With `use_snapshots` off, or without snapshots, everything is live; the figures are the same.
 
 A range is split greedily into the largest snapshot buckets that lie wholly inside it (weeks, then days, then
-hours), each used only if its organisation row says it was computed after the bucket ended, for the current parts
-version and SLA target; whatever is left (the partial first and last hours, the hour in progress, anything never
-aggregated) is one live query. Series (per hour, per day) never take a bucket larger than their own.
+hours), each used only if its organisation row says it was computed after the bucket ended, in the current time
+zone, for the current parts version and SLA target; whatever is left (the partial first and last hours, the hour in
+progress, anything never aggregated) is one live query. Series (per hour, per day) never take a bucket larger than
+their own.
 """
 
 from __future__ import annotations
@@ -315,7 +316,8 @@ class PartsSource:
         self, kinds: tuple[SnapshotType, ...], stretches: list[tuple[datetime, datetime]]
     ) -> dict[tuple[SnapshotType, datetime], datetime]:
         """(kind, bucket start) -> bucket end, for the buckets inside the stretches whose snapshot can stand in for a
-        live count: computed after the bucket ended, for this parts version, SLA target and business hours, no finer
+        live count: computed after the bucket ended, in this time zone (a bucket of another zone is another stretch of
+        time, even where its start is one of ours), for this parts version, SLA target and business hours, no finer
         snapshot inside it computed later (a day's row yields to its hours when they are fresher), and settled at
         `now` (see `ConversationParts.settled_at`)."""
         usable = {}
@@ -346,6 +348,7 @@ class PartsSource:
                         self.outdated_business_hours.add(candidate.business_hours or "")
                     if (
                         ended
+                        and candidate.time_zone == self.zone.key
                         and candidate.sla_target_seconds == target
                         and candidate.business_hours == self._calendar_key
                         and not finer_latest.get(bucket, computed_at) > computed_at

@@ -316,7 +316,14 @@ def write_snapshots(
         rolled = roll_up(kind, rolled, zone)
         covered = sorted({bucket for start, end in spans for bucket in buckets_between(kind, start, end, zone)})
         written += store_rows(
-            connection, kind, covered, rolled, now=now, sla_target_seconds=sla_target_seconds, calendar=calendar
+            connection,
+            kind,
+            covered,
+            rolled,
+            now=now,
+            zone=zone,
+            sla_target_seconds=sla_target_seconds,
+            calendar=calendar,
         )
     return written + write_broadcast_results(connection, broadcasts_created(connection, spans), now)
 
@@ -328,6 +335,7 @@ def store_rows(
     parts: dict[ScopeKey, dict[datetime, BucketParts]],
     *,
     now: datetime,
+    zone: ZoneInfo,
     sla_target_seconds: float,
     calendar: BusinessCalendar | None = None,
     conversations_only: bool = False,
@@ -335,7 +343,7 @@ def store_rows(
 ) -> int:
     """Write the rows of these buckets of a kind from their parts per scope (parts of other buckets are ignored);
     returns the number of rows written. Every bucket gets an organisation row; rows of scopes that have no parts
-    there any more are deleted.
+    there any more are deleted. The buckets are local to `zone`, which every row records.
 
     With `conversations_only`, the rows get fresh conversation parts and keep the first contacts, message and
     contact parts they hold: for buckets whose conversations moved but whose messages and contacts' histories did
@@ -367,7 +375,7 @@ def store_rows(
             batch = vanished[offset : offset + UPSERT_BATCH]
             connection.execute(delete(snapshots).where(snapshots.c.id.in_(batch)))
     rows = [
-        _row(kind, bucket, scope_type, scope_id, bucket_parts, now, sla_target_seconds, calendar)
+        _row(kind, bucket, scope_type, scope_id, bucket_parts, now, zone, sla_target_seconds, calendar)
         for (scope_type, scope_id, bucket), bucket_parts in found.items()
     ]
     columns = ["metrics"] if conversations_only else ["metrics", "message_metrics", "contact_metrics"]
@@ -425,8 +433,11 @@ def _stored_rows(
     return found
 
 
-def current_buckets(connection: Connection, kind: SnapshotType, buckets: list[datetime]) -> set[datetime]:
-    """The buckets whose organisation row holds parts of the current version, message and contact parts included."""
+def current_buckets(
+    connection: Connection, kind: SnapshotType, buckets: list[datetime], zone: ZoneInfo
+) -> set[datetime]:
+    """The buckets whose organisation row holds parts of the current version computed in `zone`, message and contact
+    parts included."""
     found: set[datetime] = set()
     for offset in range(0, len(buckets), UPSERT_BATCH):
         rows = connection.execute(
@@ -436,6 +447,7 @@ def current_buckets(connection: Connection, kind: SnapshotType, buckets: list[da
                 snapshots.c.scope_type == ScopeType.org.value,
                 snapshots.c.scope_id == "",
                 snapshots.c.metrics["version"].as_numeric(30, 0) == PARTS_VERSION,
+                snapshots.c.metrics["timeZone"].as_string() == zone.key,
                 snapshots.c.message_metrics.is_not(None),
                 snapshots.c.contact_metrics.is_not(None),
             )
@@ -451,11 +463,14 @@ def _row(
     scope_id: str,
     parts: BucketParts,
     now: datetime,
+    zone: ZoneInfo,
     sla_target_seconds: float,
     calendar: BusinessCalendar | None,
 ) -> dict:
     metrics = {
         "version": PARTS_VERSION,
+        # The zone whose local hours, days and weeks the row's bucket and its contacts' days are: read only there.
+        "timeZone": zone.key,
         "slaTargetSeconds": sla_target_seconds,
         "conversations": parts.conversations.to_json(),
         "firstContacts": parts.first_contacts,
@@ -610,6 +625,7 @@ class Freshness:
 
     computed_at: datetime
     version: int | None
+    time_zone: str | None  # the zone the bucket is local to; None for rows written before rows recorded it
     sla_target_seconds: float | None
     business_hours: str | None  # the calendar key the parts were computed under; None without business hours
     pending: int
@@ -632,6 +648,7 @@ def organisation_freshness(
             snapshots.c.snapshot_date,
             snapshots.c.computed_at,
             number("version"),
+            metrics["timeZone"].as_string(),
             number("slaTargetSeconds"),
             metrics["businessHours"].as_string(),
             *(
@@ -649,12 +666,13 @@ def organisation_freshness(
         row[0]: Freshness(
             computed_at=row[1],
             version=None if row[2] is None else int(row[2]),
-            sla_target_seconds=None if row[3] is None else float(row[3]),
-            business_hours=row[4],
-            pending=int(row[5] or 0),
-            pending_latest_s0_us=int(row[6] or 0),
-            drop_candidates=int(row[7] or 0),
-            drop_candidates_latest_us=int(row[8] or 0),
+            time_zone=row[3],
+            sla_target_seconds=None if row[4] is None else float(row[4]),
+            business_hours=row[5],
+            pending=int(row[6] or 0),
+            pending_latest_s0_us=int(row[7] or 0),
+            drop_candidates=int(row[8] or 0),
+            drop_candidates_latest_us=int(row[9] or 0),
         )
         for row in rows
     }
