@@ -300,7 +300,9 @@ def assert_shows_the_api_s_figures(panel: dict, answer: dict, language: str) -> 
 def timed_visits(browser, base_url: str, email: str, password: str, timeout: float = 30_000) -> dict[str, dict]:
     """Sign in with a plain form post (no page computes anything yet), open the dashboard in that fresh browser (empty
     cache, and no section answer in the server's 30-second cache), then open it once more: the browser's paint and
-    navigation timings of each visit, and when the page marked every panel and chart drawn."""
+    navigation timings of each visit, and when the page marked every panel and chart drawn; with the requests that
+    reached the server (`requests`: not answered from the browser's cache) and the kibibytes they carried over the
+    wire (`transferKiB`), counted by Chromium's DevTools protocol."""
     context = browser.new_context(viewport=DESKTOP)
     try:
         signed_in = context.request.post(
@@ -309,12 +311,25 @@ def timed_visits(browser, base_url: str, email: str, password: str, timeout: flo
         assert signed_in.status == 303
         board = Dashboard(page=context.new_page(), base_url=base_url)
         board.watch(keep_answers=False)
+        network = context.new_cdp_session(board.page)
+        network.send("Network.enable")
+        sent: dict[str, float] = {}  # request id -> bytes over the wire, for requests that reached the server
+        cached: set[str] = set()
+        network.on("Network.responseReceived", lambda event: sent.setdefault(event["requestId"], 0.0))
+        network.on("Network.requestServedFromCache", lambda event: cached.add(event["requestId"]))
+        network.on(
+            "Network.loadingFinished", lambda event: sent.__setitem__(event["requestId"], event["encodedDataLength"])
+        )
         timings = {}
         for visit in ("first visit", "return visit"):
+            sent.clear()
+            cached.clear()
             board.page.goto(f"{base_url}/")
             board.settle(timeout)
             board.wait_until_drawn(timeout)
             timings[visit] = board.timings()
+            served = [size for request, size in sent.items() if request not in cached and size > 0]
+            timings[visit] |= {"requests": len(served), "transferKiB": sum(served) / 1024}
         assert all(panel["state"] in ("ready", "empty") for panel in board.panels().values())
         assert board.console_errors == []
         return timings

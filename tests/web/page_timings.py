@@ -5,7 +5,8 @@
 
 Each repetition starts a fresh server (empty section cache) and a fresh browser context (empty HTTP cache), signs in,
 opens the page (first visit), then opens it again (return visit: the browser's cache is warm and the section answers
-come from the server's 30-second cache). Prints the median of each timing per visit, in milliseconds.
+come from the server's 30-second cache). Prints the median of each timing per visit, in milliseconds, and of the
+requests that reached the server and the kibibytes they carried.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def main() -> None:
             for visit, timings in visits.items():
                 runs.setdefault(visit, []).append(timings)
 
-    print(f"page timings, median of {options.repeat}, {options.email}, milliseconds")
+    print(f"page timings, median of {options.repeat}, {options.email}: milliseconds; requests reaching the server, KiB")
     for visit, timings in runs.items():
         shown = []
         for name in timings[0]:

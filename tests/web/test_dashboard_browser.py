@@ -109,7 +109,10 @@ def report_timings(label: str, timings: dict, capsys) -> None:
     recorded[label] = timings
     path.write_text(json.dumps(recorded, indent=2) + "\n")
     with capsys.disabled():
-        shown = ", ".join(f"{name} {value:.0f} ms" for name, value in timings.items() if value is not None)
+        units = {"requests": "", "transferKiB": " KiB"}
+        shown = ", ".join(
+            f"{name} {value:.0f}{units.get(name, ' ms')}" for name, value in timings.items() if value is not None
+        )
         print(f"\npage timings ({label}): {shown}")
 
 
