@@ -461,3 +461,34 @@ def test_a_single_agent_s_bar_keeps_a_bar_s_width(browser, shop_url):
         assert bars.count() == 1
         assert 20 <= bars.bounding_box()["width"] <= 80
         assert board.console_errors == []
+
+
+# The traces scripts/plotly/entry.js puts in the page's plotly.js (scatter comes with the core).
+BUNDLED_TRACES = ["bar", "funnel", "heatmap", "indicator", "pie", "scatter"]
+
+
+def test_every_chart_is_drawn_by_a_trace_the_page_s_plotly_js_holds(browser, shop_url):
+    """plotly.js quietly draws a trace of a type it does not hold as another kind (its debug log alone says so): every
+    trace the owner's page asks for must be drawn as its own type, and the partial bundle holds no other types."""
+    with dashboard(browser, shop_url) as board:
+        board.sign_in("owner")
+        board.wait_until_drawn()
+
+        traces = board.page.evaluate(
+            """() => ({
+                registered: Object.keys(Plotly.PlotSchema.get().traces).sort(),
+                drawn: [...document.querySelectorAll(".js-plotly-plot")].flatMap((plot) =>
+                    plot.data.map((trace, index) => ({
+                        chart: plot.closest("[data-chart]").dataset.chart,
+                        asked: trace.type ?? "scatter",
+                        drawn: plot._fullData.find((full) => full.index === index)?.type,
+                    })),
+                ),
+            })"""
+        )
+
+        assert traces["drawn"]
+        assert [trace for trace in traces["drawn"] if trace["drawn"] != trace["asked"]] == []
+        assert sorted({trace["asked"] for trace in traces["drawn"]}) == BUNDLED_TRACES
+        assert traces["registered"] == BUNDLED_TRACES
+        assert board.console_errors == []

@@ -1,16 +1,16 @@
 """The pages as the server sends them: the dashboard frame per role, the languages, the security policy, and the files
-the pages load (all from this server: plotly.js straight from the installed wheel)."""
+the pages load (all from this server: plotly.js a partial bundle built by scripts/plotly and committed)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-from importlib import resources
+from pathlib import Path
 
 import pytest
 
-from pantau.web.assets import PLOTLY_URL, STATIC_DIRECTORY, asset_url, import_map, import_map_hash
+from pantau.web.assets import PLOTLY_SCRIPT, STATIC_DIRECTORY, asset_url, import_map, import_map_hash
 from pantau.web.i18n import DICTIONARIES
 from tests.support.auth import PASSWORD_HASH, sign_in
 from tests.web.browsing import EVERY_SECTION
@@ -98,41 +98,45 @@ def test_pages_name_no_other_host_and_run_no_inline_script(client, data):
             assert body.strip() == "" or 'type="application/json"' in attributes or body == import_map()
 
 
+PLOTLY_BUILD = Path(__file__).resolve().parents[2] / "scripts" / "plotly"
+
+
 def test_the_page_loads_plotly_from_its_versioned_url(client, data):
     signed_in(client, data, "owner")
+    on_disk = (STATIC_DIRECTORY / PLOTLY_SCRIPT).read_bytes()
+    url = f"/static/vendor/plotly.min.js?v={hashlib.sha256(on_disk).hexdigest()[:12]}"
 
-    assert f'<script src="{PLOTLY_URL}" async id="plotly-script"></script>' in client.get("/").text
-
-
-def test_plotly_js_is_the_installed_wheel_s_file_cached_for_a_year(client):
-    wheel_file = (resources.files("plotly") / "package_data" / "plotly.min.js").read_bytes()
-
-    response = client.get(PLOTLY_URL, headers={"Accept-Encoding": "identity"})
-
-    assert response.status_code == 200
-    assert response.content == wheel_file
-    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
-    assert response.headers["content-type"].startswith("text/javascript")
+    assert f'<script src="{url}" async id="plotly-script"></script>' in client.get("/").text
 
 
-def test_plotly_js_goes_compressed_to_browsers_that_accept_gzip(client):
-    wheel_file = (resources.files("plotly") / "package_data" / "plotly.min.js").read_bytes()
+def test_plotly_js_is_cached_for_good_and_goes_gzipped(client):
+    on_disk = (STATIC_DIRECTORY / PLOTLY_SCRIPT).read_bytes()
+    url = asset_url(PLOTLY_SCRIPT)
 
-    response = client.get(PLOTLY_URL, headers={"Accept-Encoding": "gzip"})
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    packed = client.get(url, headers={"Accept-Encoding": "gzip"})
 
-    assert response.headers["content-encoding"] == "gzip"
-    assert response.headers["vary"] == "Accept-Encoding"
-    assert int(response.headers["content-length"]) < len(wheel_file) / 2
-    assert response.content == wheel_file
+    assert plain.status_code == 200
+    assert plain.content == on_disk
+    assert plain.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert plain.headers["content-type"].startswith("text/javascript")
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["vary"] == "Accept-Encoding"
+    assert int(packed.headers["content-length"]) < len(on_disk) / 2
+    assert packed.content == on_disk
+    assert client.get(url, headers={"If-None-Match": plain.headers["etag"]}).status_code == 304
 
 
-def test_plotly_js_answers_a_revalidation_with_304(client):
-    etag = client.get(PLOTLY_URL).headers["etag"]
+def test_plotly_js_names_the_version_and_licence_its_build_pins():
+    pinned = json.loads((PLOTLY_BUILD / "package.json").read_text())["devDependencies"]
+    locked = json.loads((PLOTLY_BUILD / "package-lock.json").read_text())["packages"]
+    header = (STATIC_DIRECTORY / PLOTLY_SCRIPT).read_text()[:600]
 
-    response = client.get(PLOTLY_URL, headers={"If-None-Match": etag})
-
-    assert response.status_code == 304
-    assert response.content == b""
+    assert locked["node_modules/plotly.js"]["version"] == pinned["plotly.js"]
+    assert locked["node_modules/esbuild"]["version"] == pinned["esbuild"]
+    assert f"plotly.js v{pinned['plotly.js']} " in header
+    assert f"plotly.js@{pinned['plotly.js']} with\n* esbuild {pinned['esbuild']} by scripts/plotly/build.mjs" in header
+    assert "Licensed under the MIT license" in header
 
 
 def test_pantau_s_own_files_asked_without_their_version_are_revalidated_on_every_use(client):
@@ -169,14 +173,16 @@ def test_every_page_names_its_files_by_version_and_maps_every_module_and_diction
     dashboard = client.get("/").text
 
     mapped = json.loads(re.search(r'<script type="importmap">(.*?)</script>', dashboard).group(1))["imports"]
-    modules = {f"/static/{path.relative_to(STATIC_DIRECTORY).as_posix()}" for path in STATIC_DIRECTORY.rglob("*.js")}
+    modules = {
+        f"/static/{path.relative_to(STATIC_DIRECTORY).as_posix()}" for path in (STATIC_DIRECTORY / "js").rglob("*.js")
+    }
     dictionaries = {f"/static/i18n/{path.name}" for path in (STATIC_DIRECTORY / "i18n").glob("*.json")}
     assert set(mapped) == modules | dictionaries
     assert all(mapped[url] == asset_url(url) for url in mapped)
     for html in (sign_in_form, dashboard):
         named = re.findall(r'(?:src|href)="(/static/[^"]*)"', html)
         assert named
-        assert [url for url in named if "?v=" not in url and not url.startswith("/static/vendor/")] == []
+        assert [url for url in named if "?v=" not in url] == []
 
 
 def test_the_sign_in_form_speaks_indonesian_by_default_in_indonesia(client):

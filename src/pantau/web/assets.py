@@ -6,8 +6,10 @@
   through the page's import map (`import_map`), which maps each module's plain URL to its versioned one. A plain
   `/static/<path>` (no version, or an old one) is still answered, revalidated on every use (`no-cache`, ETag).
   Text files travel gzipped to clients that accept it. The files are read and compressed once per process.
-- `/static/vendor/plotly-<version>.min.js`: plotly.js exactly as the installed `plotly` wheel ships it, cached for a
-  year: the version in the URL changes whenever the file does.
+  plotly.js is one of them (`vendor/plotly.min.js`): a partial bundle holding only the traces the dashboard draws,
+  built from the official npm package by `scripts/plotly/` and committed, so running Pantau needs no node.
+- The Swagger UI files of `/docs` (`pantau.web.api_docs`) as the installed wheel ships them (`packaged_file`), at URLs
+  that name their version, cached for a year (`vendor_response`).
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import plotly
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 
 STATIC_DIRECTORY = Path(__file__).resolve().parent / "static"
-PLOTLY_URL = f"/static/vendor/plotly-{plotly.__version__}.min.js"
+# plotly.js, built by scripts/plotly/build.mjs.
+PLOTLY_SCRIPT = "vendor/plotly.min.js"
 # The modules the dashboard script imports, all announced up front (<link rel="modulepreload">) so the browser fetches
 # them side by side instead of one import level at a time.
 DASHBOARD_MODULES = tuple(
@@ -73,16 +75,6 @@ def vendor_response(request: Request, script: VendorScript, media_type: str) -> 
         body = script.gzipped
         headers["Content-Encoding"] = "gzip"
     return Response(body, media_type=media_type, headers=headers)
-
-
-@cache
-def plotly_script() -> VendorScript:
-    return packaged_file("plotly", "package_data", "plotly.min.js")
-
-
-@router.get(PLOTLY_URL)
-def plotly_js(request: Request) -> Response:
-    return vendor_response(request, plotly_script(), "text/javascript; charset=utf-8")
 
 
 # Text files are compressed; the icon and anything else go as they are.
@@ -172,6 +164,7 @@ def static_file(request: Request, path: str) -> Response:
 
 
 def install_assets(app: FastAPI) -> None:
-    """The vendor routes come before `/static/{path}`, which would otherwise answer their URLs with a 404. Pages name
-    their files with `asset_url` and run the import map (`import_map`, allowed by its hash in the CSP)."""
+    """`/static/{path}`: routes for other files under `/static/` (the Swagger UI files of `pantau.web.api_docs`) must
+    come before it, which would otherwise answer their URLs with a 404. Pages name their files with `asset_url` and
+    run the import map (`import_map`, allowed by its hash in the CSP)."""
     app.include_router(router)

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from pantau.auth.dependencies import CurrentPageUser
 from pantau.dashboard.router import SECTIONS
-from pantau.web.assets import DASHBOARD_MODULES, PLOTLY_URL
+from pantau.web.assets import DASHBOARD_MODULES, PLOTLY_SCRIPT, asset_url
 from pantau.web.deps import SettingsDep
 from pantau.web.pages import templates
 
@@ -32,7 +32,7 @@ def dashboard(request: Request, caller: CurrentPageUser, settings: SettingsDep) 
         "caller": caller,
         "sections": sections,
         "page": page,
-        "plotly_url": PLOTLY_URL,
+        "plotly_url": asset_url(PLOTLY_SCRIPT),
         "modules": DASHBOARD_MODULES,
     }
     return templates.TemplateResponse(request, "dashboard.html", context)
