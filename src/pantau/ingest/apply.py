@@ -10,8 +10,8 @@ import json
 from collections import Counter
 
 from pantau.ingest.context import ApplyContext
-from pantau.ingest.events import apply_event, apply_parked_event
-from pantau.ingest.schemas import MAX_EVENTS_PER_BATCH, EventResult
+from pantau.ingest.events import apply_checked, apply_parked_event, check, claim_ids, creates
+from pantau.ingest.schemas import MAX_EVENTS_PER_BATCH, Event, EventResult
 from pantau.ingest.whatsapp import WebhookRejected, apply_parked_status, apply_webhook, parse_webhook
 from pantau.models.enums import EventOutcome, IngestSource, JournalState
 
@@ -88,9 +88,19 @@ def release_parked(ctx: ApplyContext, batch: _Batch | None = None) -> None:
 
 
 def apply_events(ctx: ApplyContext, events: list) -> list[EventResult]:
+    """The events in order, each answered as if applied alone; what is known before the first is applied is asked
+    once for the whole body: every event checked, the ids of those that set no fact outright claimed together, the
+    rows the body may create locked and looked up for items parked on them."""
     batch = _Batch(ctx)
-    for raw in events:
-        batch.add(apply_event(ctx, raw))
+    checked = [check(raw) for raw in events]
+    valid = [event for event in checked if isinstance(event, Event)]
+    claimed = claim_ids(ctx, valid)
+    ctx.expect_created(creates(valid))
+    for raw, event in zip(events, checked, strict=True):
+        if isinstance(event, EventResult):
+            batch.add(event)
+            continue
+        batch.add(apply_checked(ctx, event, raw, claimed.get(event.id)))
         release_parked(ctx, batch)
     return batch.results
 

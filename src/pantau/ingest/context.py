@@ -47,6 +47,9 @@ REFERENT_COLUMNS = {
 
 Referent = tuple[ReferentKind, str]
 
+# Referents looked up in one query (two parameters each: within SQLite's and PostgreSQL's limits).
+_REFERENTS_PER_QUERY = 1000
+
 
 @dataclass(frozen=True)
 class Parked:
@@ -116,6 +119,11 @@ class ApplyContext:
         self.scopes: set[tuple[ScopeType, str]] = set()
         # Referents seen to exist (or created) in this transaction: rows are never deleted while a body applies.
         self._known: set[Referent] = set()
+        # Referents the body may create, locked at its start (`expect_created`), and those of them items wait for;
+        # and the referents this transaction parked items on.
+        self._locked_ahead: set[Referent] = set()
+        self._waited_for: set[Referent] = set()
+        self._parked_on: set[Referent] = set()
 
     def note(self, change: RowChange) -> None:
         if change.anything:
@@ -187,6 +195,7 @@ class ApplyContext:
         event_id: str | None = None,
     ) -> None:
         kind, key = referent
+        self._parked_on.add(referent)
         self.connection.execute(
             insert(_parked).values(
                 source=source,
@@ -200,9 +209,35 @@ class ApplyContext:
             )
         )
 
+    def expect_created(self, referents: list[Referent]) -> None:
+        """The body may create these referents: lock them all now, in one statement, and read which of them items
+        are parked on, in one query. Creating one of them then costs no statement to release what waits for it when
+        nothing does: an item parked on it since would have been parked by this transaction (another one parking
+        on it waits for the lock, until this one commits, and then finds it created)."""
+        ahead = set(referents) - self._locked_ahead
+        if not ahead:
+            return
+        lock_keys(self.connection, [referent_key(kind, key) for kind, key in ahead])
+        waiting = tuple_(_parked.c.waiting_kind, _parked.c.waiting_id)
+        ordered = sorted(ahead)
+        for start in range(0, len(ordered), _REFERENTS_PER_QUERY):
+            found = self.connection.execute(
+                select(_parked.c.waiting_kind, _parked.c.waiting_id)
+                .distinct()
+                .where(waiting.in_(ordered[start : start + _REFERENTS_PER_QUERY]))
+            )
+            self._waited_for.update((ReferentKind(kind), key) for kind, key in found)
+        self._locked_ahead |= ahead
+
     def take_parked(self, referents: list[Referent]) -> list[Parked]:
         """The items waiting for any of the referents, oldest first, removed from the table (applying them may park
-        them again, on another referent). One lock statement and one query, however many referents."""
+        them again, on another referent). One lock statement and one query, however many referents; none when the
+        referents were locked ahead and nothing waits for them."""
+        referents = [
+            referent
+            for referent in referents
+            if referent not in self._locked_ahead or referent in self._waited_for or referent in self._parked_on
+        ]
         if not referents:
             return []
         lock_keys(self.connection, [referent_key(kind, key) for kind, key in referents])

@@ -1,8 +1,11 @@
 """Applying the events API's events (SPEC §8.1), each by its type.
 
 An event is checked (schemas), its id claimed (the same id again is a duplicate and changes nothing), its referents
-looked up (one not known yet parks it), then applied through `rows`. Each runs in a savepoint of the body's
-transaction: a rejected event never sinks the good ones.
+looked up (one not known yet parks it), then applied through `rows`. A body's events that set no fact outright have
+their ids claimed together, in one statement, before the first is applied (`claim_ids`); the others are claimed one
+by one as they come, so that the watermarks an event is compared with are those of the events applied before it.
+A body is applied without savepoints first; should the database refuse one of its events, it is applied again with
+a savepoint per event (`ApplyContext.isolated`), claims included: a rejected event never sinks the good ones.
 
 Facts never move backwards. Events that set a fact outright (an upsert, an assignment, resolving or reopening, a
 rating, an intent) carry a watermark naming that fact; one older than an event already applied to the same fact
@@ -24,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from pantau.ingest import rows
 from pantau.ingest.context import ApplyContext, NeedsIsolation, Parked, Referent
 from pantau.ingest.delivery import DeliveryReport, record_delivery
-from pantau.ingest.locks import insert_unless_present
+from pantau.ingest.locks import insert_all_unless_present, insert_unless_present
 from pantau.ingest.schemas import (
     AgentStatusData,
     ConversationAssignedData,
@@ -57,6 +60,8 @@ class EventKind:
     referents: Callable[[Any], list[Referent]]
     watermark: Callable[[Any], str | None]
     apply: Apply
+    # The rows the event creates when they do not exist yet, as referents others may wait for.
+    creates: Callable[[Any], list[Referent]] = lambda _data: []
 
 
 def _given(*pairs: tuple[ReferentKind, str | None]) -> list[Referent]:
@@ -83,6 +88,14 @@ def _upsert(target: rows.RowTable, kind: ReferentKind | None = None) -> Apply:
         return change
 
     return apply
+
+
+def _creates(kind: ReferentKind) -> Callable[[Any], list[Referent]]:
+    return lambda data: [(kind, data.id)]
+
+
+def _creates_message(data: MessageCreatedData) -> list[Referent]:
+    return _given((ReferentKind.message, data.id), (ReferentKind.whatsapp_message, data.whatsapp_message_id))
 
 
 def _row_watermark(event_type: str) -> Callable[[Any], str]:
@@ -180,24 +193,32 @@ def _message_referent(data: MessageStatusData) -> list[Referent]:
 _lifecycle = _conversation_fact("lifecycle")
 
 KINDS: dict[str, EventKind] = {
-    "team.upserted": EventKind(_none, _row_watermark("team.upserted"), _upsert(rows.TEAMS, ReferentKind.team)),
+    "team.upserted": EventKind(
+        _none, _row_watermark("team.upserted"), _upsert(rows.TEAMS, ReferentKind.team), _creates(ReferentKind.team)
+    ),
     "user.upserted": EventKind(
         lambda d: _given((ReferentKind.team, d.team_id)),
         _row_watermark("user.upserted"),
         _upsert(rows.USERS, ReferentKind.user),
+        _creates(ReferentKind.user),
     ),
     "contact.upserted": EventKind(
-        _none, _row_watermark("contact.upserted"), _upsert(rows.CONTACTS, ReferentKind.contact)
+        _none,
+        _row_watermark("contact.upserted"),
+        _upsert(rows.CONTACTS, ReferentKind.contact),
+        _creates(ReferentKind.contact),
     ),
     "whatsapp_session.upserted": EventKind(
         _none,
         _row_watermark("whatsapp_session.upserted"),
         _upsert(rows.WHATSAPP_SESSIONS, ReferentKind.whatsapp_session),
+        _creates(ReferentKind.whatsapp_session),
     ),
     "broadcast.created": EventKind(
         lambda d: _given((ReferentKind.whatsapp_session, d.whatsapp_session_id)),
         _row_watermark("broadcast.created"),
         _upsert(rows.BROADCASTS, ReferentKind.broadcast),
+        _creates(ReferentKind.broadcast),
     ),
     "ticket.upserted": EventKind(
         lambda d: _given(
@@ -228,6 +249,7 @@ KINDS: dict[str, EventKind] = {
         ),
         _no_watermark,
         _open_conversation,
+        _creates(ReferentKind.conversation),
     ),
     "conversation.assigned": EventKind(
         lambda d: _given(
@@ -255,6 +277,7 @@ KINDS: dict[str, EventKind] = {
         ),
         _no_watermark,
         _create_message,
+        _creates_message,
     ),
     "message.status": EventKind(_message_referent, _no_watermark, _message_status),
     "agent.status": EventKind(lambda d: [(ReferentKind.user, d.agent_id)], _no_watermark, _agent_status),
@@ -327,28 +350,59 @@ def _conflict_reason(exc: IntegrityError) -> str:
     return "data: the row conflicts with what the database holds (a unique value or a check)"
 
 
-def apply_event(ctx: ApplyContext, raw: object) -> EventResult:
-    """One event sent to the API: checked, claimed by its id, then parked or applied."""
+def check(raw: object) -> Event | EventResult:
+    """The event checked, or its answer (rejected, with the reason naming the field)."""
     try:
-        event = check_event(raw)
+        return check_event(raw)
     except EventRejected as exc:
         return EventResult(id=event_id_of(raw), outcome=EventOutcome.rejected, reason=exc.reason)
+
+
+def _claim_row(ctx: ApplyContext, event: Event) -> dict:
+    return {
+        "id": event.id,
+        "type": event.type,
+        "occurred_at": event.occurred_at,
+        "received_at": ctx.now,
+        "journal_id": ctx.journal_id,
+        "outcome": EventOutcome.accepted,
+        "watermark": KINDS[event.type].watermark(event.data),
+    }
+
+
+def claim_ids(ctx: ApplyContext, events: list[Event]) -> dict[str, bool]:
+    """Claim, in one statement, the ids of the body's events that set no fact outright: id -> claimed now (False:
+    received before, a duplicate). The others are left to be claimed one by one (their watermarks are compared with
+    the events applied before them only). Nothing is claimed ahead when the body is applied with a savepoint per
+    event (a claim belongs in its event's savepoint), nor when an id comes twice in the body (whether the second is
+    a duplicate depends on what became of the first)."""
+    ids = [event.id for event in events]
+    if ctx.isolated or len(set(ids)) != len(ids):
+        return {}
+    ahead = sorted((event for event in events if KINDS[event.type].watermark(event.data) is None), key=_event_id)
+    if not ahead:
+        return {}
+    # In the ids' order, so that two bodies claiming some of the same ids wait for each other instead of deadlocking.
+    claimed = insert_all_unless_present(ctx.connection, _events, [_claim_row(ctx, event) for event in ahead], "id")
+    return {event.id: event.id in claimed for event in ahead}
+
+
+def _event_id(event: Event) -> str:
+    return event.id
+
+
+def creates(events: list[Event]) -> list[Referent]:
+    """The referents the events would create (the rows others may be waiting for)."""
+    return [referent for event in events for referent in KINDS[event.type].creates(event.data)]
+
+
+def apply_checked(ctx: ApplyContext, event: Event, raw: object, claimed: bool | None = None) -> EventResult:
+    """A checked event: claimed by its id (unless `claim_ids` did: `claimed` tells what it found), then parked or
+    applied."""
     try:
         with _isolated(ctx):
-            claimed = insert_unless_present(
-                ctx.connection,
-                _events,
-                {
-                    "id": event.id,
-                    "type": event.type,
-                    "occurred_at": event.occurred_at,
-                    "received_at": ctx.now,
-                    "journal_id": ctx.journal_id,
-                    "outcome": EventOutcome.accepted,
-                    "watermark": KINDS[event.type].watermark(event.data),
-                },
-                ["id"],
-            )
+            if claimed is None:
+                claimed = insert_unless_present(ctx.connection, _events, _claim_row(ctx, event), ["id"])
             if not claimed:
                 return EventResult(id=event.id, outcome=EventOutcome.duplicate, reason="this id was received before")
             return _apply_claimed(ctx, event, raw, was_parked=False)
