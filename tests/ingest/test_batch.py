@@ -105,6 +105,19 @@ CONFLICT_OUTCOMES = [
     ("e-open-1", "duplicate", "this id was received before"),
 ]
 
+# New messages written together, one of which has a wamid another message has.
+WAMID_TAKEN = [
+    message("e-m9", 3, "m-9", "c-1", whatsappMessageId="wamid.M9"),
+    message("e-m10", 3, "m-10", "c-1", whatsappMessageId="wamid.M1"),
+    message("e-m11", 4, "m-11", "c-1", whatsappMessageId="wamid.M11"),
+]
+
+WAMID_TAKEN_OUTCOMES = [
+    ("e-m9", "accepted", None),
+    ("e-m10", "rejected", "data.whatsappMessageId: another message already has this WhatsApp message id"),
+    ("e-m11", "accepted", None),
+]
+
 # An id twice in one body: the first is applied, the second is a duplicate of it.
 REPEATED = [
     message("e-m7", 3, "m-7", "c-1"),
@@ -175,6 +188,7 @@ def answers(results: list[EventResult]) -> list[tuple]:
     [
         pytest.param(MIX, MIX_OUTCOMES, False, id="new-duplicate-stale-malformed-parked-released"),
         pytest.param(CONFLICT, CONFLICT_OUTCOMES, True, id="an-event-the-database-refuses"),
+        pytest.param(WAMID_TAKEN, WAMID_TAKEN_OUTCOMES, True, id="a-new-message-the-database-refuses"),
         pytest.param(REPEATED, REPEATED_OUTCOMES, False, id="an-id-twice-in-the-body"),
     ],
 )

@@ -47,7 +47,7 @@ REFERENT_COLUMNS = {
 
 Referent = tuple[ReferentKind, str]
 
-# Referents looked up in one query (two parameters each: within SQLite's and PostgreSQL's limits).
+# Referents looked up in one query (at most two parameters each: within SQLite's and PostgreSQL's limits).
 _REFERENTS_PER_QUERY = 1000
 
 
@@ -174,6 +174,25 @@ class ApplyContext:
         if found:
             self._known.add((kind, key))
         return found
+
+    def look_up(self, referents: Iterable[Referent]) -> None:
+        """Look the referents up ahead, one query per kind (per thousand ids): those found need no query later."""
+        by_kind: dict[ReferentKind, set[str]] = {}
+        for kind, key in referents:
+            if (kind, key) not in self._known:
+                by_kind.setdefault(kind, set()).add(key)
+        for kind, keys in by_kind.items():
+            table, column = REFERENT_COLUMNS[kind]
+            ordered = sorted(keys)
+            for start in range(0, len(ordered), _REFERENTS_PER_QUERY):
+                found = self.connection.execute(
+                    select(table.c[column]).where(table.c[column].in_(ordered[start : start + _REFERENTS_PER_QUERY]))
+                )
+                self._known.update((kind, key) for key in found.scalars())
+
+    def known(self, referents: Iterable[Referent]) -> bool:
+        """Every one of the referents seen to exist (or created) in this transaction, without asking the database."""
+        return all(referent in self._known for referent in referents)
 
     def missing(self, referents: Iterable[Referent]) -> Referent | None:
         """The first referent not known yet, holding its lock (so its creation, if under way, sees what is parked)."""

@@ -16,7 +16,7 @@ conversation is opened once, an escalation keeps its first time, a delivery stat
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -155,6 +155,52 @@ def _create_message(ctx: ApplyContext, event: Event, _stale: bool) -> rows.RowCh
         if data.whatsapp_message_id is not None:
             ctx.created(ReferentKind.whatsapp_message, data.whatsapp_message_id)
     return change
+
+
+def new_messages(ctx: ApplyContext, checked: list, claimed: dict[str, bool], start: int) -> list[Event]:
+    """The `message.created` events from `start` on that can be written together (`write_new_messages`): claimed
+    ahead, every referent known, the same columns given, no message id or wamid twice."""
+    run: list[Event] = []
+    ids: set[str] = set()
+    for event in checked[start:]:
+        if not isinstance(event, Event) or event.type != "message.created" or not claimed.get(event.id):
+            break
+        data: MessageCreatedData = event.data
+        columns = data.columns()
+        keys = {data.id, data.whatsapp_message_id} - {None}
+        if ids & keys or not ctx.known(KINDS[event.type].referents(data)):
+            break
+        if run and columns.keys() != run[0].data.columns().keys():
+            break
+        ids |= keys
+        run.append(event)
+    return run
+
+
+def write_new_messages(ctx: ApplyContext, run: list[Event]) -> Iterator[EventResult]:
+    """Messages whose ids are claimed (the body applied without savepoints) and whose referents exist, as
+    `_create_message` writes them one by one, in one INSERT: each event's answer is given once its rows are
+    announced, so the caller releases what waited for them before the next (what waits for a message is its
+    statuses, which change that message alone)."""
+    for event in run:
+        _touch(ctx, event)
+    values = [event.data.columns() for event in run]
+    try:
+        created = rows.create_new_messages(ctx.connection, values, [event.occurred_at for event in run])
+    except IntegrityError as exc:
+        # A wamid another message has: the body is applied again, event by event, each in a savepoint.
+        raise NeedsIsolation from exc
+    for event, columns in zip(run, values, strict=True):
+        if event.data.id in created:
+            ctx.created(ReferentKind.message, event.data.id)
+            if event.data.whatsapp_message_id is not None:
+                ctx.created(ReferentKind.whatsapp_message, event.data.whatsapp_message_id)
+        else:
+            try:
+                ctx.note(rows.create_message(ctx.connection, columns, event.occurred_at))
+            except IntegrityError as exc:
+                raise NeedsIsolation from exc
+        yield EventResult(id=event.id, outcome=EventOutcome.accepted)
 
 
 def _message_status(ctx: ApplyContext, event: Event, _stale: bool) -> rows.RowChange:
@@ -389,6 +435,11 @@ def claim_ids(ctx: ApplyContext, events: list[Event]) -> dict[str, bool]:
 
 def _event_id(event: Event) -> str:
     return event.id
+
+
+def referents(events: list[Event]) -> list[Referent]:
+    """The referents the events refer to."""
+    return [referent for event in events for referent in KINDS[event.type].referents(event.data)]
 
 
 def creates(events: list[Event]) -> list[Referent]:
