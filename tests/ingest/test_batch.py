@@ -21,7 +21,7 @@ from pantau.ingest.context import ApplyContext
 from pantau.ingest.events import apply_checked, check
 from pantau.ingest.schemas import EventResult
 from pantau.models import Conversation, IngestEvent, Message, ParkedItem, User
-from pantau.models.enums import IngestSource
+from pantau.models.enums import IngestSource, ScopeType
 from tests.ingest.payloads import event
 from tests.support.builders import local
 
@@ -58,6 +58,7 @@ EARLIER = [
     # Parked on a message the body creates: released by it, though nothing in the body mentions it.
     event("e-m2-delivered", "message.status", at(5), messageId="m-2", status="delivered"),
     event("e-user", "user.upserted", at(0), id="u-1", email="ana@example.test", fullName="Ana", role="agent"),
+    event("e-assign-1", "conversation.assigned", at(35), conversationId="c-1", assignedTo="u-1"),
 ]
 
 MIX = [
@@ -118,6 +119,15 @@ WAMID_TAKEN_OUTCOMES = [
     ("e-m11", "accepted", None),
 ]
 
+# A conversation handed from an agent to nobody: the agent's figures change too, though nobody has it afterwards.
+UNASSIGNED = [
+    event("e-assign-2", "conversation.assigned", at(40), conversationId="c-1", assignedTo=None),
+    message("e-m12", 41, "m-12", "c-1"),
+    event("e-open-6", "conversation.opened", at(2), id="c-6", contactId="k-1"),
+]
+
+UNASSIGNED_OUTCOMES = [("e-assign-2", "accepted", None), ("e-m12", "accepted", None), ("e-open-6", "accepted", None)]
+
 # An id twice in one body: the first is applied, the second is a duplicate of it.
 REPEATED = [
     message("e-m7", 3, "m-7", "c-1"),
@@ -156,8 +166,9 @@ def rows(connection: Connection) -> dict[str, list[tuple]]:
     return {name: [tuple(row) for row in connection.execute(query)] for name, query in queries.items()}
 
 
-def one_by_one(engine, events: list[dict], *, isolated: bool) -> tuple[list[EventResult], dict]:
-    """The body applied event after event, in a transaction rolled back afterwards: its answers and rows."""
+def one_by_one(engine, events: list[dict], *, isolated: bool) -> tuple[list[EventResult], dict, object]:
+    """The body applied event after event, in a transaction rolled back afterwards: its answers, its rows and the
+    scopes it touched (None: every scope)."""
     with engine.connect() as connection:
         transaction = connection.begin()
         ctx = ApplyContext(connection, source=IngestSource.events, now=NOW, journal_id=None, isolated=isolated)
@@ -167,16 +178,17 @@ def one_by_one(engine, events: list[dict], *, isolated: bool) -> tuple[list[Even
             batch.add(checked if isinstance(checked, EventResult) else apply_checked(ctx, checked, raw))
             release_parked(ctx, batch)
         left = rows(connection)
+        touched = ctx.touched() if ctx.changed else frozenset()
         transaction.rollback()
-    return batch.results, left
+    return batch.results, left, touched
 
 
-def received(engine, events: list[dict]) -> tuple[list[EventResult], dict]:
-    """The body through the service, as the events API applies it (committed): its answers and rows."""
+def received(engine, events: list[dict]) -> tuple[list[EventResult], dict, object]:
+    """The body through the service, as the events API applies it (committed): its answers, rows and scopes."""
     body = json.dumps({"events": events}).encode()
     applied = service.receive(engine, source=IngestSource.events, body=body, headers={}, now=NOW)
     with engine.connect() as connection:
-        return applied.results, rows(connection)
+        return applied.results, rows(connection), applied.touched
 
 
 def answers(results: list[EventResult]) -> list[tuple]:
@@ -189,22 +201,33 @@ def answers(results: list[EventResult]) -> list[tuple]:
         pytest.param(MIX, MIX_OUTCOMES, False, id="new-duplicate-stale-malformed-parked-released"),
         pytest.param(CONFLICT, CONFLICT_OUTCOMES, True, id="an-event-the-database-refuses"),
         pytest.param(WAMID_TAKEN, WAMID_TAKEN_OUTCOMES, True, id="a-new-message-the-database-refuses"),
+        pytest.param(UNASSIGNED, UNASSIGNED_OUTCOMES, False, id="a-conversation-unassigned"),
         pytest.param(REPEATED, REPEATED_OUTCOMES, False, id="an-id-twice-in-the-body"),
     ],
 )
 def test_a_body_answers_and_writes_as_its_events_applied_one_by_one(ingest_engine, events, outcomes, isolated):
     earlier = received(ingest_engine, EARLIER)[0]
-    assert answers(earlier)[-2:] == [
+    assert answers(earlier)[-3:] == [
         ("e-m2-delivered", "parked", "waiting for message m-2"),
         ("e-user", "accepted", None),
+        ("e-assign-1", "accepted", None),
     ]
 
-    expected_results, expected_rows = one_by_one(ingest_engine, events, isolated=isolated)
-    results, left = received(ingest_engine, events)
+    expected_results, expected_rows, expected_touched = one_by_one(ingest_engine, events, isolated=isolated)
+    results, left, touched = received(ingest_engine, events)
 
     assert answers(results) == outcomes
     assert answers(expected_results) == outcomes
     assert left == expected_rows
+    assert touched == expected_touched
+
+
+def test_an_unassigned_conversation_touches_the_agent_it_was_assigned_to(ingest_engine):
+    received(ingest_engine, EARLIER)
+
+    touched = received(ingest_engine, UNASSIGNED)[2]
+
+    assert touched == {(ScopeType.org, ""), (ScopeType.agent, "u-1")}
 
 
 def test_the_mix_leaves_each_fact_where_the_rules_put_it(ingest_engine):
@@ -224,6 +247,7 @@ def test_the_mix_leaves_each_fact_where_the_rules_put_it(ingest_engine):
     assert left["conversations"] == [("c-1", "open", "billing"), ("c-2", "open", None), ("c-3", "open", None)]
     assert left["parked"] == [("message", "m-5", "e-m5")]
     assert [(row[0], row[2]) for row in left["event ids"]] == [
+        ("e-assign-1", "accepted"),
         ("e-contact", "accepted"),
         ("e-intent", "accepted"),
         ("e-intent-old", "accepted"),

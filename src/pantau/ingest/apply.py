@@ -18,6 +18,7 @@ from pantau.ingest.events import (
     creates,
     new_messages,
     referents,
+    touched_conversations,
     write_new_messages,
 )
 from pantau.ingest.schemas import MAX_EVENTS_PER_BATCH, Event, EventResult
@@ -99,14 +100,15 @@ def release_parked(ctx: ApplyContext, batch: _Batch | None = None) -> None:
 def apply_events(ctx: ApplyContext, events: list) -> list[EventResult]:
     """The events in order, each answered as if applied alone; what is known before the first is applied is asked
     once for the whole body: every event checked, the ids of those that set no fact outright claimed together, the
-    rows it refers to looked up, the rows it may create locked and looked up for items parked on them. New messages
-    that follow one another are written together."""
+    rows it refers to looked up, the rows it may create locked and looked up for items parked on them, the scopes
+    of the conversations it touches read. New messages that follow one another are written together."""
     batch = _Batch(ctx)
     checked = [check(raw) for raw in events]
     valid = [event for event in checked if isinstance(event, Event)]
     claimed = claim_ids(ctx, valid)
     ctx.look_up(referents(valid))
     ctx.expect_created(creates(valid))
+    ctx.look_up_scopes(touched_conversations(valid))
     position = 0
     while position < len(events):
         if run := new_messages(ctx, checked, claimed, position):

@@ -63,19 +63,29 @@ class Parked:
 
 def touched_scopes(connection: Connection, conversation_ids: list[str]) -> set[tuple[ScopeType, str]]:
     """The stored scopes the conversations count in now (`conversation_scopes`), the organisation's among them."""
+    scopes: set[tuple[ScopeType, str]] = {(ScopeType.org, "")} if conversation_ids else set()
+    for found in scopes_by_conversation(connection, conversation_ids).values():
+        scopes.update(found)
+    return scopes
+
+
+def scopes_by_conversation(
+    connection: Connection, conversation_ids: list[str]
+) -> dict[str, set[tuple[ScopeType, str]]]:
+    """The stored scopes each conversation counts in now, the organisation's among them (none for one not known)."""
     if not conversation_ids:
-        return set()
+        return {}
     conversations = Conversation.__table__
     assignees = User.__table__
     found = connection.execute(
-        select(conversations.c.team_id, conversations.c.assigned_to, assignees.c.team_id)
+        select(conversations.c.id, conversations.c.team_id, conversations.c.assigned_to, assignees.c.team_id)
         .select_from(conversations.outerjoin(assignees, assignees.c.id == conversations.c.assigned_to))
         .where(conversations.c.id.in_(conversation_ids))
     )
-    scopes: set[tuple[ScopeType, str]] = {(ScopeType.org, "")}
-    for team_id, assignee_id, assignee_team in found:
-        scopes.update(conversation_scopes(team_id, assignee_id, assignee_team))
-    return scopes
+    return {
+        conversation_id: {(ScopeType.org, ""), *conversation_scopes(team_id, assignee_id, assignee_team)}
+        for conversation_id, team_id, assignee_id, assignee_team in found
+    }
 
 
 class NeedsIsolation(Exception):
@@ -117,6 +127,8 @@ class ApplyContext:
         self.everything = False
         self._touched_conversations: set[str] = set()
         self.scopes: set[tuple[ScopeType, str]] = set()
+        # The scopes of conversations the body will touch, read ahead (`look_up_scopes`), until each is touched.
+        self._scopes_ahead: dict[str, set[tuple[ScopeType, str]]] = {}
         # Referents seen to exist (or created) in this transaction: rows are never deleted while a body applies.
         self._known: set[Referent] = set()
         # Referents the body may create, locked at its start (`expect_created`), and those of them items wait for;
@@ -140,7 +152,21 @@ class ApplyContext:
         counts in once the body is applied (a reassignment touches the old assignee and the new one)."""
         if conversation_id not in self._touched_conversations:
             self._touched_conversations.add(conversation_id)
-            self.scopes.update(touched_scopes(self.connection, [conversation_id]))
+            if conversation_id in self._scopes_ahead:
+                self.scopes.add((ScopeType.org, ""))
+                self.scopes.update(self._scopes_ahead.pop(conversation_id))
+            else:
+                self.scopes.update(touched_scopes(self.connection, [conversation_id]))
+
+    def look_up_scopes(self, conversation_ids: Iterable[str]) -> None:
+        """Read ahead, in one query (per thousand), the scopes the conversations count in, for `touch_conversation`.
+        What they are when one is touched first is what they are now: a conversation's team and assignee change
+        only through events that touch it first, and a change to a person (their team) touches everything."""
+        ahead = sorted(set(conversation_ids) - self._touched_conversations - self._scopes_ahead.keys())
+        for start in range(0, len(ahead), _REFERENTS_PER_QUERY):
+            chunk = ahead[start : start + _REFERENTS_PER_QUERY]
+            found = scopes_by_conversation(self.connection, chunk)
+            self._scopes_ahead.update({conversation_id: found.get(conversation_id, set()) for conversation_id in chunk})
 
     def touch_person(self, user_id: str) -> None:
         """A person's own figures change (a message they sent): their scope and their team's."""

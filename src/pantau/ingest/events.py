@@ -367,6 +367,19 @@ def _apply_claimed(ctx: ApplyContext, event: Event, raw: dict, *, was_parked: bo
     return EventResult(id=event.id, outcome=EventOutcome.accepted, reason=_SUPERSEDED if stale else None)
 
 
+def touched_conversations(events: list[Event]) -> list[str]:
+    """The conversations the events would touch (`_touch`)."""
+    return [conversation_id for event in events if (conversation_id := _touched_conversation(event)) is not None]
+
+
+def _touched_conversation(event: Event) -> str | None:
+    if event.type == "conversation.opened":
+        return event.data.id
+    if event.type.startswith("conversation.") or event.type == "message.created":
+        return event.data.conversation_id
+    return None
+
+
 def _touch(ctx: ApplyContext, event: Event) -> None:
     """Name who the event's change concerns, for the live dashboard: a conversation's scopes (and a message's sender),
     or everyone for rows not tied to one conversation (teams, people, tickets, statuses...)."""
