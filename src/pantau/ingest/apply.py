@@ -10,8 +10,18 @@ import json
 from collections import Counter
 
 from pantau.ingest.context import ApplyContext
-from pantau.ingest.events import apply_event, apply_parked_event
-from pantau.ingest.schemas import MAX_EVENTS_PER_BATCH, EventResult
+from pantau.ingest.events import (
+    apply_checked,
+    apply_parked_event,
+    check,
+    claim_ids,
+    creates,
+    new_messages,
+    referents,
+    touched_conversations,
+    write_new_messages,
+)
+from pantau.ingest.schemas import MAX_EVENTS_PER_BATCH, Event, EventResult
 from pantau.ingest.whatsapp import WebhookRejected, apply_parked_status, apply_webhook, parse_webhook
 from pantau.models.enums import EventOutcome, IngestSource, JournalState
 
@@ -88,10 +98,32 @@ def release_parked(ctx: ApplyContext, batch: _Batch | None = None) -> None:
 
 
 def apply_events(ctx: ApplyContext, events: list) -> list[EventResult]:
+    """The events in order, each answered as if applied alone; what is known before the first is applied is asked
+    once for the whole body: every event checked, the ids of those that set no fact outright claimed together, the
+    rows it refers to looked up, the rows it may create locked and looked up for items parked on them, the scopes
+    of the conversations it touches read. New messages that follow one another are written together."""
     batch = _Batch(ctx)
-    for raw in events:
-        batch.add(apply_event(ctx, raw))
-        release_parked(ctx, batch)
+    checked = [check(raw) for raw in events]
+    valid = [event for event in checked if isinstance(event, Event)]
+    claimed = claim_ids(ctx, valid)
+    ctx.look_up(referents(valid))
+    ctx.expect_created(creates(valid))
+    ctx.look_up_scopes(touched_conversations(valid))
+    position = 0
+    while position < len(events):
+        if run := new_messages(ctx, checked, claimed, position):
+            for result in write_new_messages(ctx, run):
+                batch.add(result)
+                release_parked(ctx, batch)
+            position += len(run)
+            continue
+        event = checked[position]
+        if isinstance(event, EventResult):
+            batch.add(event)
+        else:
+            batch.add(apply_checked(ctx, event, events[position], claimed.get(event.id)))
+            release_parked(ctx, batch)
+        position += 1
     return batch.results
 
 

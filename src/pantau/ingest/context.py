@@ -47,6 +47,9 @@ REFERENT_COLUMNS = {
 
 Referent = tuple[ReferentKind, str]
 
+# Referents looked up in one query (at most two parameters each: within SQLite's and PostgreSQL's limits).
+_REFERENTS_PER_QUERY = 1000
+
 
 @dataclass(frozen=True)
 class Parked:
@@ -60,19 +63,29 @@ class Parked:
 
 def touched_scopes(connection: Connection, conversation_ids: list[str]) -> set[tuple[ScopeType, str]]:
     """The stored scopes the conversations count in now (`conversation_scopes`), the organisation's among them."""
+    scopes: set[tuple[ScopeType, str]] = {(ScopeType.org, "")} if conversation_ids else set()
+    for found in scopes_by_conversation(connection, conversation_ids).values():
+        scopes.update(found)
+    return scopes
+
+
+def scopes_by_conversation(
+    connection: Connection, conversation_ids: list[str]
+) -> dict[str, set[tuple[ScopeType, str]]]:
+    """The stored scopes each conversation counts in now, the organisation's among them (none for one not known)."""
     if not conversation_ids:
-        return set()
+        return {}
     conversations = Conversation.__table__
     assignees = User.__table__
     found = connection.execute(
-        select(conversations.c.team_id, conversations.c.assigned_to, assignees.c.team_id)
+        select(conversations.c.id, conversations.c.team_id, conversations.c.assigned_to, assignees.c.team_id)
         .select_from(conversations.outerjoin(assignees, assignees.c.id == conversations.c.assigned_to))
         .where(conversations.c.id.in_(conversation_ids))
     )
-    scopes: set[tuple[ScopeType, str]] = {(ScopeType.org, "")}
-    for team_id, assignee_id, assignee_team in found:
-        scopes.update(conversation_scopes(team_id, assignee_id, assignee_team))
-    return scopes
+    return {
+        conversation_id: {(ScopeType.org, ""), *conversation_scopes(team_id, assignee_id, assignee_team)}
+        for conversation_id, team_id, assignee_id, assignee_team in found
+    }
 
 
 class NeedsIsolation(Exception):
@@ -114,8 +127,15 @@ class ApplyContext:
         self.everything = False
         self._touched_conversations: set[str] = set()
         self.scopes: set[tuple[ScopeType, str]] = set()
+        # The scopes of conversations the body will touch, read ahead (`look_up_scopes`), until each is touched.
+        self._scopes_ahead: dict[str, set[tuple[ScopeType, str]]] = {}
         # Referents seen to exist (or created) in this transaction: rows are never deleted while a body applies.
         self._known: set[Referent] = set()
+        # Referents the body may create, locked at its start (`expect_created`), and those of them items wait for;
+        # and the referents this transaction parked items on.
+        self._locked_ahead: set[Referent] = set()
+        self._waited_for: set[Referent] = set()
+        self._parked_on: set[Referent] = set()
 
     def note(self, change: RowChange) -> None:
         if change.anything:
@@ -132,7 +152,21 @@ class ApplyContext:
         counts in once the body is applied (a reassignment touches the old assignee and the new one)."""
         if conversation_id not in self._touched_conversations:
             self._touched_conversations.add(conversation_id)
-            self.scopes.update(touched_scopes(self.connection, [conversation_id]))
+            if conversation_id in self._scopes_ahead:
+                self.scopes.add((ScopeType.org, ""))
+                self.scopes.update(self._scopes_ahead.pop(conversation_id))
+            else:
+                self.scopes.update(touched_scopes(self.connection, [conversation_id]))
+
+    def look_up_scopes(self, conversation_ids: Iterable[str]) -> None:
+        """Read ahead, in one query (per thousand), the scopes the conversations count in, for `touch_conversation`.
+        What they are when one is touched first is what they are now: a conversation's team and assignee change
+        only through events that touch it first, and a change to a person (their team) touches everything."""
+        ahead = sorted(set(conversation_ids) - self._touched_conversations - self._scopes_ahead.keys())
+        for start in range(0, len(ahead), _REFERENTS_PER_QUERY):
+            chunk = ahead[start : start + _REFERENTS_PER_QUERY]
+            found = scopes_by_conversation(self.connection, chunk)
+            self._scopes_ahead.update({conversation_id: found.get(conversation_id, set()) for conversation_id in chunk})
 
     def touch_person(self, user_id: str) -> None:
         """A person's own figures change (a message they sent): their scope and their team's."""
@@ -167,6 +201,25 @@ class ApplyContext:
             self._known.add((kind, key))
         return found
 
+    def look_up(self, referents: Iterable[Referent]) -> None:
+        """Look the referents up ahead, one query per kind (per thousand ids): those found need no query later."""
+        by_kind: dict[ReferentKind, set[str]] = {}
+        for kind, key in referents:
+            if (kind, key) not in self._known:
+                by_kind.setdefault(kind, set()).add(key)
+        for kind, keys in by_kind.items():
+            table, column = REFERENT_COLUMNS[kind]
+            ordered = sorted(keys)
+            for start in range(0, len(ordered), _REFERENTS_PER_QUERY):
+                found = self.connection.execute(
+                    select(table.c[column]).where(table.c[column].in_(ordered[start : start + _REFERENTS_PER_QUERY]))
+                )
+                self._known.update((kind, key) for key in found.scalars())
+
+    def known(self, referents: Iterable[Referent]) -> bool:
+        """Every one of the referents seen to exist (or created) in this transaction, without asking the database."""
+        return all(referent in self._known for referent in referents)
+
     def missing(self, referents: Iterable[Referent]) -> Referent | None:
         """The first referent not known yet, holding its lock (so its creation, if under way, sees what is parked)."""
         for kind, key in referents:
@@ -187,6 +240,7 @@ class ApplyContext:
         event_id: str | None = None,
     ) -> None:
         kind, key = referent
+        self._parked_on.add(referent)
         self.connection.execute(
             insert(_parked).values(
                 source=source,
@@ -200,9 +254,35 @@ class ApplyContext:
             )
         )
 
+    def expect_created(self, referents: list[Referent]) -> None:
+        """The body may create these referents: lock them all now, in one statement, and read which of them items
+        are parked on, in one query. Creating one of them then costs no statement to release what waits for it when
+        nothing does: an item parked on it since would have been parked by this transaction (another one parking
+        on it waits for the lock, until this one commits, and then finds it created)."""
+        ahead = set(referents) - self._locked_ahead
+        if not ahead:
+            return
+        lock_keys(self.connection, [referent_key(kind, key) for kind, key in ahead])
+        waiting = tuple_(_parked.c.waiting_kind, _parked.c.waiting_id)
+        ordered = sorted(ahead)
+        for start in range(0, len(ordered), _REFERENTS_PER_QUERY):
+            found = self.connection.execute(
+                select(_parked.c.waiting_kind, _parked.c.waiting_id)
+                .distinct()
+                .where(waiting.in_(ordered[start : start + _REFERENTS_PER_QUERY]))
+            )
+            self._waited_for.update((ReferentKind(kind), key) for kind, key in found)
+        self._locked_ahead |= ahead
+
     def take_parked(self, referents: list[Referent]) -> list[Parked]:
         """The items waiting for any of the referents, oldest first, removed from the table (applying them may park
-        them again, on another referent). One lock statement and one query, however many referents."""
+        them again, on another referent). One lock statement and one query, however many referents; none when the
+        referents were locked ahead and nothing waits for them."""
+        referents = [
+            referent
+            for referent in referents
+            if referent not in self._locked_ahead or referent in self._waited_for or referent in self._parked_on
+        ]
         if not referents:
             return []
         lock_keys(self.connection, [referent_key(kind, key) for kind, key in referents])

@@ -1,8 +1,11 @@
 """Applying the events API's events (SPEC §8.1), each by its type.
 
 An event is checked (schemas), its id claimed (the same id again is a duplicate and changes nothing), its referents
-looked up (one not known yet parks it), then applied through `rows`. Each runs in a savepoint of the body's
-transaction: a rejected event never sinks the good ones.
+looked up (one not known yet parks it), then applied through `rows`. A body's events that set no fact outright have
+their ids claimed together, in one statement, before the first is applied (`claim_ids`); the others are claimed one
+by one as they come, so that the watermarks an event is compared with are those of the events applied before it.
+A body is applied without savepoints first; should the database refuse one of its events, it is applied again with
+a savepoint per event (`ApplyContext.isolated`), claims included: a rejected event never sinks the good ones.
 
 Facts never move backwards. Events that set a fact outright (an upsert, an assignment, resolving or reopening, a
 rating, an intent) carry a watermark naming that fact; one older than an event already applied to the same fact
@@ -13,7 +16,7 @@ conversation is opened once, an escalation keeps its first time, a delivery stat
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from pantau.ingest import rows
 from pantau.ingest.context import ApplyContext, NeedsIsolation, Parked, Referent
 from pantau.ingest.delivery import DeliveryReport, record_delivery
-from pantau.ingest.locks import insert_unless_present
+from pantau.ingest.locks import insert_all_unless_present, insert_unless_present
 from pantau.ingest.schemas import (
     AgentStatusData,
     ConversationAssignedData,
@@ -57,6 +60,8 @@ class EventKind:
     referents: Callable[[Any], list[Referent]]
     watermark: Callable[[Any], str | None]
     apply: Apply
+    # The rows the event creates when they do not exist yet, as referents others may wait for.
+    creates: Callable[[Any], list[Referent]] = lambda _data: []
 
 
 def _given(*pairs: tuple[ReferentKind, str | None]) -> list[Referent]:
@@ -83,6 +88,14 @@ def _upsert(target: rows.RowTable, kind: ReferentKind | None = None) -> Apply:
         return change
 
     return apply
+
+
+def _creates(kind: ReferentKind) -> Callable[[Any], list[Referent]]:
+    return lambda data: [(kind, data.id)]
+
+
+def _creates_message(data: MessageCreatedData) -> list[Referent]:
+    return _given((ReferentKind.message, data.id), (ReferentKind.whatsapp_message, data.whatsapp_message_id))
 
 
 def _row_watermark(event_type: str) -> Callable[[Any], str]:
@@ -144,6 +157,52 @@ def _create_message(ctx: ApplyContext, event: Event, _stale: bool) -> rows.RowCh
     return change
 
 
+def new_messages(ctx: ApplyContext, checked: list, claimed: dict[str, bool], start: int) -> list[Event]:
+    """The `message.created` events from `start` on that can be written together (`write_new_messages`): claimed
+    ahead, every referent known, the same columns given, no message id or wamid twice."""
+    run: list[Event] = []
+    ids: set[str] = set()
+    for event in checked[start:]:
+        if not isinstance(event, Event) or event.type != "message.created" or not claimed.get(event.id):
+            break
+        data: MessageCreatedData = event.data
+        columns = data.columns()
+        keys = {data.id, data.whatsapp_message_id} - {None}
+        if ids & keys or not ctx.known(KINDS[event.type].referents(data)):
+            break
+        if run and columns.keys() != run[0].data.columns().keys():
+            break
+        ids |= keys
+        run.append(event)
+    return run
+
+
+def write_new_messages(ctx: ApplyContext, run: list[Event]) -> Iterator[EventResult]:
+    """Messages whose ids are claimed (the body applied without savepoints) and whose referents exist, as
+    `_create_message` writes them one by one, in one INSERT: each event's answer is given once its rows are
+    announced, so the caller releases what waited for them before the next (what waits for a message is its
+    statuses, which change that message alone)."""
+    for event in run:
+        _touch(ctx, event)
+    values = [event.data.columns() for event in run]
+    try:
+        created = rows.create_new_messages(ctx.connection, values, [event.occurred_at for event in run])
+    except IntegrityError as exc:
+        # A wamid another message has: the body is applied again, event by event, each in a savepoint.
+        raise NeedsIsolation from exc
+    for event, columns in zip(run, values, strict=True):
+        if event.data.id in created:
+            ctx.created(ReferentKind.message, event.data.id)
+            if event.data.whatsapp_message_id is not None:
+                ctx.created(ReferentKind.whatsapp_message, event.data.whatsapp_message_id)
+        else:
+            try:
+                ctx.note(rows.create_message(ctx.connection, columns, event.occurred_at))
+            except IntegrityError as exc:
+                raise NeedsIsolation from exc
+        yield EventResult(id=event.id, outcome=EventOutcome.accepted)
+
+
 def _message_status(ctx: ApplyContext, event: Event, _stale: bool) -> rows.RowChange:
     data: MessageStatusData = event.data
     message_id = data.message_id or rows.message_id_by_whatsapp_id(ctx.connection, data.whatsapp_message_id)
@@ -180,24 +239,32 @@ def _message_referent(data: MessageStatusData) -> list[Referent]:
 _lifecycle = _conversation_fact("lifecycle")
 
 KINDS: dict[str, EventKind] = {
-    "team.upserted": EventKind(_none, _row_watermark("team.upserted"), _upsert(rows.TEAMS, ReferentKind.team)),
+    "team.upserted": EventKind(
+        _none, _row_watermark("team.upserted"), _upsert(rows.TEAMS, ReferentKind.team), _creates(ReferentKind.team)
+    ),
     "user.upserted": EventKind(
         lambda d: _given((ReferentKind.team, d.team_id)),
         _row_watermark("user.upserted"),
         _upsert(rows.USERS, ReferentKind.user),
+        _creates(ReferentKind.user),
     ),
     "contact.upserted": EventKind(
-        _none, _row_watermark("contact.upserted"), _upsert(rows.CONTACTS, ReferentKind.contact)
+        _none,
+        _row_watermark("contact.upserted"),
+        _upsert(rows.CONTACTS, ReferentKind.contact),
+        _creates(ReferentKind.contact),
     ),
     "whatsapp_session.upserted": EventKind(
         _none,
         _row_watermark("whatsapp_session.upserted"),
         _upsert(rows.WHATSAPP_SESSIONS, ReferentKind.whatsapp_session),
+        _creates(ReferentKind.whatsapp_session),
     ),
     "broadcast.created": EventKind(
         lambda d: _given((ReferentKind.whatsapp_session, d.whatsapp_session_id)),
         _row_watermark("broadcast.created"),
         _upsert(rows.BROADCASTS, ReferentKind.broadcast),
+        _creates(ReferentKind.broadcast),
     ),
     "ticket.upserted": EventKind(
         lambda d: _given(
@@ -228,6 +295,7 @@ KINDS: dict[str, EventKind] = {
         ),
         _no_watermark,
         _open_conversation,
+        _creates(ReferentKind.conversation),
     ),
     "conversation.assigned": EventKind(
         lambda d: _given(
@@ -255,6 +323,7 @@ KINDS: dict[str, EventKind] = {
         ),
         _no_watermark,
         _create_message,
+        _creates_message,
     ),
     "message.status": EventKind(_message_referent, _no_watermark, _message_status),
     "agent.status": EventKind(lambda d: [(ReferentKind.user, d.agent_id)], _no_watermark, _agent_status),
@@ -298,6 +367,19 @@ def _apply_claimed(ctx: ApplyContext, event: Event, raw: dict, *, was_parked: bo
     return EventResult(id=event.id, outcome=EventOutcome.accepted, reason=_SUPERSEDED if stale else None)
 
 
+def touched_conversations(events: list[Event]) -> list[str]:
+    """The conversations the events would touch (`_touch`)."""
+    return [conversation_id for event in events if (conversation_id := _touched_conversation(event)) is not None]
+
+
+def _touched_conversation(event: Event) -> str | None:
+    if event.type == "conversation.opened":
+        return event.data.id
+    if event.type.startswith("conversation.") or event.type == "message.created":
+        return event.data.conversation_id
+    return None
+
+
 def _touch(ctx: ApplyContext, event: Event) -> None:
     """Name who the event's change concerns, for the live dashboard: a conversation's scopes (and a message's sender),
     or everyone for rows not tied to one conversation (teams, people, tickets, statuses...)."""
@@ -327,28 +409,64 @@ def _conflict_reason(exc: IntegrityError) -> str:
     return "data: the row conflicts with what the database holds (a unique value or a check)"
 
 
-def apply_event(ctx: ApplyContext, raw: object) -> EventResult:
-    """One event sent to the API: checked, claimed by its id, then parked or applied."""
+def check(raw: object) -> Event | EventResult:
+    """The event checked, or its answer (rejected, with the reason naming the field)."""
     try:
-        event = check_event(raw)
+        return check_event(raw)
     except EventRejected as exc:
         return EventResult(id=event_id_of(raw), outcome=EventOutcome.rejected, reason=exc.reason)
+
+
+def _claim_row(ctx: ApplyContext, event: Event) -> dict:
+    return {
+        "id": event.id,
+        "type": event.type,
+        "occurred_at": event.occurred_at,
+        "received_at": ctx.now,
+        "journal_id": ctx.journal_id,
+        "outcome": EventOutcome.accepted,
+        "watermark": KINDS[event.type].watermark(event.data),
+    }
+
+
+def claim_ids(ctx: ApplyContext, events: list[Event]) -> dict[str, bool]:
+    """Claim, in one statement, the ids of the body's events that set no fact outright: id -> claimed now (False:
+    received before, a duplicate). The others are left to be claimed one by one (their watermarks are compared with
+    the events applied before them only). Nothing is claimed ahead when the body is applied with a savepoint per
+    event (a claim belongs in its event's savepoint), nor when an id comes twice in the body (whether the second is
+    a duplicate depends on what became of the first)."""
+    ids = [event.id for event in events]
+    if ctx.isolated or len(set(ids)) != len(ids):
+        return {}
+    ahead = sorted((event for event in events if KINDS[event.type].watermark(event.data) is None), key=_event_id)
+    if not ahead:
+        return {}
+    # In the ids' order, so that two bodies claiming some of the same ids wait for each other instead of deadlocking.
+    claimed = insert_all_unless_present(ctx.connection, _events, [_claim_row(ctx, event) for event in ahead], "id")
+    return {event.id: event.id in claimed for event in ahead}
+
+
+def _event_id(event: Event) -> str:
+    return event.id
+
+
+def referents(events: list[Event]) -> list[Referent]:
+    """The referents the events refer to."""
+    return [referent for event in events for referent in KINDS[event.type].referents(event.data)]
+
+
+def creates(events: list[Event]) -> list[Referent]:
+    """The referents the events would create (the rows others may be waiting for)."""
+    return [referent for event in events for referent in KINDS[event.type].creates(event.data)]
+
+
+def apply_checked(ctx: ApplyContext, event: Event, raw: object, claimed: bool | None = None) -> EventResult:
+    """A checked event: claimed by its id (unless `claim_ids` did: `claimed` tells what it found), then parked or
+    applied."""
     try:
         with _isolated(ctx):
-            claimed = insert_unless_present(
-                ctx.connection,
-                _events,
-                {
-                    "id": event.id,
-                    "type": event.type,
-                    "occurred_at": event.occurred_at,
-                    "received_at": ctx.now,
-                    "journal_id": ctx.journal_id,
-                    "outcome": EventOutcome.accepted,
-                    "watermark": KINDS[event.type].watermark(event.data),
-                },
-                ["id"],
-            )
+            if claimed is None:
+                claimed = insert_unless_present(ctx.connection, _events, _claim_row(ctx, event), ["id"])
             if not claimed:
                 return EventResult(id=event.id, outcome=EventOutcome.duplicate, reason="this id was received before")
             return _apply_claimed(ctx, event, raw, was_parked=False)

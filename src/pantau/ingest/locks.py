@@ -23,13 +23,19 @@ def lock_key(connection: Connection, key: str) -> None:
         connection.execute(select(func.pg_advisory_xact_lock(_LOCK_SPACE, func.hashtext(key))))
 
 
+# PostgreSQL's limit on a query's columns is 1,664: a body's keys are locked this many to a statement.
+_LOCKS_PER_STATEMENT = 1000
+
+
 def lock_keys(connection: Connection, keys: list[str]) -> None:
-    """`lock_key` for each key, in one statement; in a fixed order, so two transactions locking some of the same
-    keys wait for each other instead of deadlocking."""
-    if connection.dialect.name == "postgresql" and keys:
-        connection.execute(
-            select(*(func.pg_advisory_xact_lock(_LOCK_SPACE, func.hashtext(key)) for key in sorted(set(keys))))
-        )
+    """`lock_key` for each key, in one statement (per thousand keys); in a fixed order, so two transactions locking
+    some of the same keys wait for each other instead of deadlocking."""
+    if connection.dialect.name != "postgresql" or not keys:
+        return
+    ordered = sorted(set(keys))
+    for start in range(0, len(ordered), _LOCKS_PER_STATEMENT):
+        chunk = ordered[start : start + _LOCKS_PER_STATEMENT]
+        connection.execute(select(*(func.pg_advisory_xact_lock(_LOCK_SPACE, func.hashtext(key)) for key in chunk)))
 
 
 def insert_unless_present(connection: Connection, table: Table, values: dict, key_columns: list[str]) -> bool:
@@ -43,3 +49,12 @@ def insert_unless_present(connection: Connection, table: Table, values: dict, ke
         .returning(*(table.c[name] for name in key_columns))
     )
     return connection.execute(statement).first() is not None
+
+
+def insert_all_unless_present(connection: Connection, table: Table, rows: list[dict], key_column: str) -> set:
+    """`insert_unless_present` for many rows in one statement (the rows in the order given): the keys inserted."""
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(table).values(rows).on_conflict_do_nothing(index_elements=[key_column]).returning(table.c[key_column])
+    )
+    return set(connection.execute(statement).scalars())

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, and_, case, exists, func, insert, literal, or_, select, update
 
-from pantau.ingest.locks import insert_unless_present
+from pantau.ingest.locks import insert_all_unless_present, insert_unless_present
 from pantau.models import AgentActivityLog, Contact, Conversation, Message, WhatsappSession
 from pantau.models.crm import Broadcast, Lead, Team, Ticket, User
 from pantau.models.enums import ConversationStatus, SessionStatus
@@ -190,6 +190,13 @@ def create_message(connection: Connection, values: dict[str, Any], created_at: d
         return UNCHANGED
     connection.execute(update(_messages).where(_messages.c.id == message_id).values(**updates))
     return RowChange(changed=True)
+
+
+def create_new_messages(connection: Connection, values: list[dict[str, Any]], created_at: list[datetime]) -> set[str]:
+    """`create_message` for messages of the same columns, in one statement, as far as they are new: the ids created
+    (a message that exists already is left to `create_message`, to get the details it lacks)."""
+    new = [{"created_at": at, **columns} for columns, at in zip(values, created_at, strict=True)]
+    return insert_all_unless_present(connection, _messages, new, "id")
 
 
 def message_id_by_whatsapp_id(connection: Connection, whatsapp_message_id: str) -> str | None:
