@@ -229,3 +229,31 @@ def test_the_command_prints_a_summary_and_exits_1_when_rows_were_rejected(histor
     assert missing.returncode == 1
     assert "nowhere.csv: no such file" in missing.stderr
     assert "Traceback" not in missing.stderr + dry.stderr + result.stderr
+
+
+def test_a_row_pointing_at_no_conversation_mid_chunk_is_rejected_with_its_line_and_the_rest_written(
+    history, ingest_engine
+):
+    """Chunks of 3 rows, written while the next is read: line 6 (the middle of the second chunk) points at no
+    conversation, line 7 fails its check; every other row is written, and the rejects file lists both in line order
+    (the database's refusal found after the check's)."""
+    lines = [f"m-{n},v-{1 + n % 2},inbound,customer,{AT}\n" for n in range(1, 10)]
+    lines[4] = f"m-5,v-9,inbound,customer,{AT}\n"
+    lines[5] = f"m-6,v-1,sideways,customer,{AT}\n"
+    path = write_csv(history, "messages.csv", "id,conversation_id,direction,sender_type,created_at\n" + "".join(lines))
+    reported = []
+    summary = import_csv(ingest_engine, "messages", path, batch_rows=3, on_progress=reported.append)
+
+    assert (summary.rows, summary.written, summary.rejected) == (9, 7, 2)
+    assert [row[:3] for row in rejects(summary.rejects_path)[1:]] == [
+        ["6", "conversation_id: no conversation 'v-9' (import conversations first)", "m-5"],
+        ["7", "direction: Input should be 'inbound' or 'outbound'", "m-6"],
+    ]
+    assert [(row["id"], row["conversation_id"]) for row in table(ingest_engine, Message)] == [
+        ("m-1", "v-2"), ("m-2", "v-1"), ("m-3", "v-2"), ("m-4", "v-1"), ("m-7", "v-2"), ("m-8", "v-1"),
+        ("m-9", "v-2"),
+    ]  # fmt: skip
+    assert [(progress.rows, progress.rejected) for progress in reported] == [(3, 0), (6, 2), (9, 2), (9, 2)]
+
+    again = import_csv(ingest_engine, "messages", path, batch_rows=3)
+    assert (again.written, again.unchanged, again.rejected) == (0, 7, 2)

@@ -1,10 +1,13 @@
 """`pantau import TABLE FILE.csv` (SPEC §8.1): history in bulk, checked row by row like the events API.
 
 The file is read as a stream and written in batches, each its own transaction, so memory stays flat whatever the
-file's size. A row is upserted by its id: a new id inserts, a known one takes the file's values, and a row whose
-values are already there is not touched, so importing the same file again changes nothing. A row that cannot be
+file's size: a batch is written on a thread of its own while the next one is read and checked, so the database and
+the parsing work at the same time, and only those two batches are held.
+
+A row is upserted by its id: a new id inserts, a known one takes the file's values, and a row whose values are
+already there is not touched, so importing the same file again changes nothing. A row that cannot be
 stored (a bad value, a reference to a row that does not exist, a unique value another row holds) is written to the
-rejects file with its line number and the reason, and never stops the others.
+rejects file with its line number and the reason (in line order), and never stops the others.
 
 The file itself is the record of what was sent: an import is not journaled body by body; running it again after a
 crash applies what was missing.
@@ -16,7 +19,8 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -24,7 +28,7 @@ from typing import Any, BinaryIO
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 from pydantic.alias_generators import to_snake
-from sqlalchemy import JSON, Connection, Engine, column, or_, select, table
+from sqlalchemy import JSON, Connection, Engine, Table, any_, bindparam, column, or_, select, table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -147,8 +151,8 @@ class _Checker:
         self.defaults = {name: spec.default(name) for name in header}
         self.required = spec.required
 
-    def values(self, cells: list[str]) -> dict[str, Any]:
-        """Raises ValueError with a reason naming the column."""
+    def _given(self, cells: list[str]) -> dict[str, Any]:
+        """The row's filled cells by column, before the table's model checks them."""
         if len(cells) != len(self.header):
             raise ValueError(f"row: {len(cells)} cells where the header has {len(self.header)}")
         given: dict[str, Any] = {}
@@ -165,12 +169,23 @@ class _Checker:
         for name in self.required:
             if name not in given:
                 raise ValueError(f"{name}: required")
+        return given
+
+    def values(self, cells: list[str]) -> dict[str, Any]:
+        """Raises ValueError with a reason naming the column."""
         try:
-            checked = self.spec.model.model_validate(given).model_dump(exclude_unset=True)
+            model = self.spec.model.model_validate(self._given(cells))
         except ValidationError as exc:
             column, sep, rest = reason_for(exc).partition(": ")
             raise ValueError(f"{to_snake(column)}{sep}{rest}") from None
-        return {name: checked.get(name, self.defaults[name]) for name in self.header}
+        return self._columns(model)
+
+    def _columns(self, model: Any) -> dict[str, Any]:
+        """The header's columns: what the row gave, else the column's default (the model's fields are flat)."""
+        given = model.model_fields_set
+        fields = model.__dict__
+        defaults = self.defaults
+        return {name: fields[name] if name in given else defaults[name] for name in self.header}
 
 
 def _upsert(connection: Connection, spec: ImportTable, columns: list[str], source=None):
@@ -226,36 +241,40 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
+Refused = list[tuple[_Row, str]]
+
+
 class _Importer:
-    def __init__(self, connection: Connection, spec: ImportTable, header: list[str], rejects: _Rejects, dry_run: bool):
+    def __init__(self, connection: Connection, spec: ImportTable, header: list[str], dry_run: bool):
         self.connection = connection
         self.spec = spec
         self.header = header
-        self.rejects = rejects
         self.dry_run = dry_run
-        self.references = spec.references(header)
+        postgres = connection.dialect.name == "postgresql"
+        self.references = [(name, target, _present_ids(target, postgres)) for name, target in spec.references(header)]
         self.upsert = _upsert(connection, spec, header)
-        self.stage = _Stage(connection, spec, header) if connection.dialect.name == "postgresql" else None
+        self.stage = _Stage(connection, spec, header) if postgres else None
         if self.stage is not None:
             connection.commit()
         self.written = 0
 
-    def flush(self, batch: dict[str, _Row]) -> None:
-        """Write the batch (rows by id, the last line of an id winning) in one transaction."""
-        if not batch:
-            return
+    def flush(self, rows: list[_Row]) -> Refused:
+        """Write the rows (one per id) in one transaction; the rows refused, with their reasons."""
+        refused: Refused = []
+        if not rows:
+            return refused
         connection = self.connection
         with connection.begin():
-            rows = self._with_referents(connection, list(batch.values()))
+            rows = self._with_referents(connection, rows, refused)
             if self.dry_run or not rows:
-                return
+                return refused
             try:
                 with connection.begin_nested():
                     if self.stage is not None:
                         self.written += self.stage.write(connection, rows)
                     else:
                         self.written += connection.execute(self.upsert, [row.values for row in rows]).rowcount
-                return
+                return refused
             except IntegrityError:
                 pass
             # Some row breaks a rule only the database knows (a unique value): find it, row by row.
@@ -264,15 +283,16 @@ class _Importer:
                     with connection.begin_nested():
                         self.written += connection.execute(self.upsert, [row.values]).rowcount
                 except IntegrityError as exc:
-                    self.rejects.add(row, _conflict_reason(exc))
+                    refused.append((row, _conflict_reason(exc)))
+        return refused
 
-    def _with_referents(self, connection: Connection, rows: list[_Row]) -> list[_Row]:
-        """The rows whose references exist; the others rejected, naming what they point at."""
-        for column_name, target in self.references:
+    def _with_referents(self, connection: Connection, rows: list[_Row], refused: Refused) -> list[_Row]:
+        """The rows whose references exist; the others refused, naming what they point at."""
+        for column_name, target, present in self.references:
             wanted = {row.values[column_name] for row in rows if row.values.get(column_name) is not None}
             if not wanted:
                 continue
-            found = set(connection.execute(select(target.c.id).where(target.c.id.in_(wanted))).scalars())
+            found = set(connection.execute(present, {"wanted": list(wanted)}).scalars())
             kept = []
             for row in rows:
                 value = row.values.get(column_name)
@@ -280,9 +300,67 @@ class _Importer:
                     kept.append(row)
                 else:
                     noun = target.name.removesuffix("s").replace("_", " ")
-                    self.rejects.add(row, f"{column_name}: no {noun} {value!r} (import {target.name} first)")
+                    refused.append((row, f"{column_name}: no {noun} {value!r} (import {target.name} first)"))
             rows = kept
         return rows
+
+
+def _present_ids(target: Table, postgres: bool):
+    """Which of the ids `wanted` the table holds: on PostgreSQL one array parameter (`= ANY`), not one per id."""
+    if postgres:
+        wanted = bindparam("wanted", type_=postgresql.ARRAY(target.c.id.type))
+        return select(target.c.id).where(target.c.id == any_(wanted))
+    return select(target.c.id).where(target.c.id.in_(bindparam("wanted", expanding=True)))
+
+
+@dataclass
+class _Chunk:
+    """Up to a batch of rows read in a row: those to write (by id, the last line of an id winning) and those already
+    refused, with the progress as it stood when the chunk was cut."""
+
+    rows: dict[str, _Row] = field(default_factory=dict)
+    refused: Refused = field(default_factory=list)
+    read: int = 0
+    progress: Progress | None = None
+
+
+class _Writer:
+    """Writes each chunk on a thread of its own while the next one is read and checked (the database works while
+    Python parses), one chunk at a time: the chunk being written and the one being read are all the import holds.
+
+    A chunk's rejects reach the file once it is written, in the order of their lines."""
+
+    def __init__(self, importer: _Importer, rejects: _Rejects, on_progress: Callable[[Progress], None] | None):
+        self.importer = importer
+        self.rejects = rejects
+        self.on_progress = on_progress
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pantau-import")
+        self.writing: tuple[_Chunk, Future[Refused]] | None = None
+
+    def submit(self, chunk: _Chunk) -> None:
+        self.wait()
+        self.writing = (chunk, self.executor.submit(self.importer.flush, list(chunk.rows.values())))
+
+    def wait(self) -> None:
+        """Let the chunk being written finish (raising what stopped it), then record its rejects and progress."""
+        if self.writing is None:
+            return
+        chunk, future = self.writing
+        self.writing = None
+        refused = chunk.refused + future.result()
+        refused.sort(key=lambda item: item[0].line)
+        for row, reason in refused:
+            self.rejects.add(row, reason)
+        if chunk.progress is not None and self.on_progress is not None:
+            self.on_progress(replace(chunk.progress, rejected=self.rejects.count))
+
+    def close(self) -> None:
+        """Wait for the write in flight (whatever stopped the reading, what was read before is written)."""
+        try:
+            if self.writing is not None:
+                self.writing[1].exception()
+        finally:
+            self.executor.shutdown(wait=True)
 
 
 def _conflict_reason(exc: IntegrityError) -> str:
@@ -328,30 +406,35 @@ def import_csv(
         rejects = _Rejects(rejects_path, header)
         # The number of rows an INSERT wrote (SQLAlchemy keeps it only when asked).
         connection = engine.connect().execution_options(preserve_rowcount=True)
-        importer = _Importer(connection, spec, header, rejects, dry_run)
-        batch: dict[str, _Row] = {}
         try:
-            while True:
-                try:
-                    line, cells = next(records)
-                except StopIteration:
-                    break
-                except (UnicodeDecodeError, csv.Error) as exc:
-                    raise ImportRefused(f"{path}, after line {summary.rows + 1}: unreadable ({exc})") from None
-                summary.rows += 1
-                row = _Row(line=line, cells=cells)
-                try:
-                    row.values = checker.values(cells)
-                except ValueError as exc:
-                    rejects.add(row, str(exc))
-                    continue
-                batch[row.values["id"]] = row
-                if len(batch) >= batch_rows:
-                    importer.flush(batch)
-                    batch = {}
-                    if on_progress is not None:
-                        on_progress(Progress(summary.rows, counted.count, rejects.count))
-            importer.flush(batch)
+            importer = _Importer(connection, spec, header, dry_run)
+            writer = _Writer(importer, rejects, on_progress)
+            try:
+                chunk = _Chunk()
+                while True:
+                    try:
+                        line, cells = next(records)
+                    except StopIteration:
+                        break
+                    except (UnicodeDecodeError, csv.Error) as exc:
+                        raise ImportRefused(f"{path}, after line {summary.rows + 1}: unreadable ({exc})") from None
+                    summary.rows += 1
+                    row = _Row(line=line, cells=cells)
+                    try:
+                        row.values = checker.values(cells)
+                    except ValueError as exc:
+                        chunk.refused.append((row, str(exc)))
+                    else:
+                        chunk.rows[row.values["id"]] = row
+                    chunk.read += 1
+                    if chunk.read >= batch_rows:
+                        chunk.progress = Progress(summary.rows, counted.count, 0)
+                        writer.submit(chunk)
+                        chunk = _Chunk()
+                writer.submit(chunk)
+                writer.wait()
+            finally:
+                writer.close()
         finally:
             rejects.close()
             connection.close()
