@@ -9,6 +9,9 @@ from pantau.models import AlertEvent, AlertRule, AuditLogEntry
 from pantau.models.enums import AlertEventKind, AlertState
 from tests.conftest import PINNED_NOW
 
+# Requests here write (a token's last use, sign-ins, audit entries, changes): real commits (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 RULE = {
     "metric": "delivery_rate",
     "comparison": "below",

@@ -11,6 +11,9 @@ import pytest
 from tests.api.organisation import RANGED_SECTIONS, SECTIONS, TEAM_A
 from tests.api.responses import answer, assert_refused
 
+# Requests here write (a token's last use, sign-ins, audit entries, changes): real commits (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 
 def refusals(client, people, **parameters) -> dict[str, tuple[int, str, str]]:
     """{section: (status, error, parameter named first in the detail)} for a read of every ranged section."""

@@ -29,6 +29,9 @@ from tests.api.organisation import (
 )
 from tests.api.responses import answer, assert_refused, replace_strings, without_clock
 
+# Requests here write (a token's last use, sign-ins, audit entries, changes): real commits (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 TEAM_A_VIEW = ("supervisor A", "manager")
 ORGANISATION_VIEW = ("owner", "admin")
 

@@ -223,22 +223,63 @@ def test_a_stopped_redis_answers_uncached_warns_and_counts(private_redis, caplog
     assert compute.calls == 3
 
 
-def test_a_stalled_redis_costs_its_timeout_not_the_request(private_redis):
-    """A server that accepts the connection and never answers: the read gives up after the store's timeout (never
-    sooner) and the answer is computed uncached."""
-    cache = DashboardCache(RedisStore(private_redis.url, 0.1), 30, "pantau-test")
+class SteppedClock:
+    """The cache module's monotonic clock, moved on by the test (the back-off is measured on it); the store's socket
+    timeout keeps the real clock."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+# Comfortable on a loaded machine for a Redis that answers, and still only bounding the stalled one's cost.
+STALL_TIMEOUT_SECONDS = 2.0
+# Bounds a hang only (a store that waits without a timeout), never decides pass or fail on a working one.
+HANG_SECONDS = 60
+
+
+def read_in_a_thread(cache: DashboardCache, compute: Computation) -> tuple[bytes, str]:
+    answers: list[tuple[bytes, str]] = []
+    reader = threading.Thread(target=lambda: answers.append(cache.read_through(KPI, compute)), daemon=True)
+    reader.start()
+    reader.join(HANG_SECONDS)
+    assert not reader.is_alive(), "the read never gave up on the stalled store"
+    return answers[0]
+
+
+def test_a_stalled_redis_is_answered_uncached_left_alone_and_used_again_once_it_answers(
+    private_redis, monkeypatch, caplog
+):
+    """A server that accepts the connection and never answers (SIGSTOP): the read gives up at the store's timeout, the
+    answer is computed uncached, the error counted and logged, and the store is left alone for the back-off (the
+    next request does not ask it). Once the server answers again (SIGCONT) and the back-off has passed, the cache
+    stores and serves again."""
+    clock = SteppedClock()
+    monkeypatch.setattr(dashboard_cache, "time", clock)
+    cache = DashboardCache(RedisStore(private_redis.url, STALL_TIMEOUT_SECONDS), 30, "pantau-test")
     compute = Computation()
     errors_before = CACHE_ERRORS._value.get()
     private_redis.pause()
     try:
-        started = time.monotonic()
-        assert cache.read_through(KPI, compute) == (b'{"value": 1}', "bypass")
-        waited = time.monotonic() - started
+        with caplog.at_level(logging.WARNING, logger="pantau.cache"):
+            assert read_in_a_thread(cache, compute) == (b'{"value": 1}', "bypass")
+        assert (compute.calls, CACHE_ERRORS._value.get()) == (1, errors_before + 1)
+        assert "cache store unavailable (TimeoutError during read); answering uncached" in caplog.text
+        # Within the back-off the stalled store is not asked again: computed uncached, no second error.
+        assert read_in_a_thread(cache, compute) == (b'{"value": 1}', "bypass")
+        assert (compute.calls, CACHE_ERRORS._value.get()) == (2, errors_before + 1)
     finally:
         private_redis.resume()
-    assert waited >= 0.1
-    assert CACHE_ERRORS._value.get() == errors_before + 1
-    assert compute.calls == 1
+    private_redis.wait_until_answering()
+    clock.now += dashboard_cache.BACKOFF_SECONDS
+    assert read_in_a_thread(cache, compute) == (b'{"value": 1}', "miss")
+    assert read_in_a_thread(cache, compute) == (b'{"value": 1}', "hit")
+    assert (compute.calls, CACHE_ERRORS._value.get()) == (3, errors_before + 1)
 
 
 def test_the_store_is_tried_again_after_the_back_off(private_redis, monkeypatch):

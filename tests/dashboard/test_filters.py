@@ -8,6 +8,9 @@ import pytest
 
 from tests.support.auth import PASSWORD_HASH, sign_in
 
+# Requests here write (a token's last use, sign-ins, audit entries, changes): real commits (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 
 @pytest.fixture
 def organisation(data):

@@ -23,6 +23,9 @@ from tests.exports.files import csv_rows
 from tests.support.builders import DEFAULT_ZONE
 from tests.support.sections import ORGANISATION
 
+# Requests here write (a token's last use, sign-ins, audit entries, changes): real commits (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 SECTION = "business-impact"
 PATH = f"/api/dashboard/{SECTION}/conversations"
 FLASH = "bc-flash"

@@ -21,6 +21,9 @@ from tests.api.organisation import FAILING_CUSTOMER_PHONE, FAILING_CUSTOMER_PHON
 from tests.api.responses import assert_refused
 from tests.support.sections import ORGANISATION
 
+# Requests here write (a token's last use, sign-ins, audit entries, changes): real commits (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 SECTION = "conversation-effectiveness"
 PATH = f"/api/dashboard/{SECTION}/conversations"
 

@@ -40,6 +40,9 @@ from tests.exports.files import csv_rows
 from tests.support.builders import local
 from tests.support.sections import ORGANISATION
 
+# Requests here write (a token's last use, sign-ins, audit entries, changes): real commits (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 SECTION = "customer-load"
 PATH = f"/api/dashboard/{SECTION}/conversations"
 

@@ -10,6 +10,9 @@ import pytest
 from tests.conftest import make_settings
 from tests.support.builders import utc
 
+# Requests here write (a token's last use, sign-ins, audit entries, changes): real commits (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 SECTION = "customer-load"
 PATH = f"/api/dashboard/{SECTION}/conversations"
 

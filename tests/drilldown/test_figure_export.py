@@ -14,6 +14,9 @@ from tests.api.responses import assert_refused
 from tests.drilldown.test_conversation_effectiveness import SECTION, cases, planted  # noqa: F401 - fixture
 from tests.exports.files import csv_rows, sheet_rows, workbook
 
+# Requests here write (a token's last use, sign-ins, audit entries, changes): real commits (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 EXPORT = f"/api/dashboard/{SECTION}/conversations/export"
 
 

@@ -26,6 +26,9 @@ from tests.exports.files import csv_rows
 from tests.support.builders import DEFAULT_ZONE
 from tests.support.sections import ORGANISATION
 
+# Requests here write (a token's last use, sign-ins, audit entries, changes): real commits (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 ROLES = ("owner", "supervisor A", "agent")
 
 

@@ -19,6 +19,9 @@ from tests.api.organisation import (
 from tests.api.responses import assert_refused
 from tests.exports.files import csv_rows, sheet_rows, workbook
 
+# Requests here write (a token's last use, sign-ins, audit entries, changes): real commits (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 ALL = [
     "ani-answered",
     "ani-waiting",

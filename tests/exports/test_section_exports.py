@@ -18,6 +18,9 @@ from tests.api.organisation import SECTIONS as SECTION_NAMES
 from tests.api.responses import assert_refused
 from tests.exports.files import csv_rows, number, sheet_rows, workbook
 
+# Requests here write (a token's last use, sign-ins, audit entries, changes): real commits (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 
 def export(client, org, role: str, section: str, **parameters):
     if section != "kpi" and "startDate" not in parameters:

@@ -10,6 +10,9 @@ from pantau.models.enums import ReportCadence
 from pantau.reports.cadence import Cadence, CadenceError
 from tests.support.builders import local, utc
 
+# Requests here write (a token's last use, sign-ins, audit entries, changes): real commits (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 ZONE = local("2026-03-02 00:00").tzinfo
 
 

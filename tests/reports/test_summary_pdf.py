@@ -12,6 +12,9 @@ from pypdf import PdfReader
 
 from tests.api.organisation import TEAM_B_CUSTOMER_PHONE_MASKED
 
+# Requests here write (a token's last use, sign-ins, audit entries, changes): real commits (tests/conftest.py).
+pytestmark = pytest.mark.commits
+
 
 def pdf_text(client, headers, **parameters) -> str:
     response = client.get("/api/export/summary.pdf", params=parameters, headers=headers)

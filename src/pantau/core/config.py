@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     cache_redis_timeout_ms: int = Field(100, ge=1)
     cache_namespace: str = Field("pantau:dashboard", min_length=1)
     aggregation_lookback_hours: int = Field(48, ge=0)
+    # 0: `pantau scheduler` runs the hourly aggregation at :00 (SPEC §7); N: every N seconds from its start instead
+    # (fresher hourly snapshots; each run is idempotent and takes its lock).
+    aggregation_hourly_interval_seconds: int = Field(0, ge=0)
 
     # The settings a business runs (SPEC §8.5): these are the defaults; a value saved on the settings page (or with
     # `pantau settings set`) wins over them (`pantau.business_settings`).
