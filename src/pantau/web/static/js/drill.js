@@ -83,6 +83,18 @@ function row(item) {
   };
 }
 
+/**
+ * The dialog's title: the figure's label, after "Conversations:" unless the label already says what the rows are (a
+ * list of tickets; a label naming conversations, "Active conversations"), so no title says it twice.
+ */
+function title(target) {
+  const label = target.label();
+  if (target.tickets || label.toLowerCase().includes(t("drill.noun"))) {
+    return label;
+  }
+  return t("drill.title", { figure: label });
+}
+
 /** The query naming a figure's list: the section's filters, the figure and its bucket. */
 function listParameters(target, filters, ranged) {
   const parameters = { ...sectionParameters(filters, ranged), figure: target.figure };
@@ -224,7 +236,7 @@ export class DrillDown {
       return;
     }
     const words = target.tickets ? "drill.tickets" : "drill";
-    this.title.textContent = t(`${words}.title`, { figure: target.label() });
+    this.title.textContent = title(target);
     this.scopeLine.textContent = `${target.sectionTitle()} · ${target.window()} · ${target.scopeName()}`;
     this.close.textContent = t("drill.close");
     this.note.hidden = !target.note;
