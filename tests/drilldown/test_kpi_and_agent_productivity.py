@@ -17,12 +17,11 @@ import pytest
 from pantau.core.windows import local_date, local_midnight
 from pantau.dashboard.kpi import PRIORITIES
 from pantau.metrics import parts_source
-from pantau.metrics.buckets import bucket_start
 from pantau.metrics.parts_source import PartsSource
-from pantau.metrics.snapshots import write_snapshots
 from pantau.models.enums import SnapshotType
 from tests.api.organisation import TEAM_A, TEAM_B
 from tests.api.responses import assert_refused
+from tests.drilldown.lists import whole_list, write_two_weeks_of_snapshots
 from tests.exports.files import csv_rows, sheet_rows, workbook
 from tests.support.builders import DEFAULT_ZONE
 from tests.support.sections import ORGANISATION
@@ -251,10 +250,7 @@ def listing(client, org, role: str, section: str, **parameters):
 
 
 def listed(client, org, role: str, section: str, **parameters) -> tuple[int, list[str]]:
-    response = listing(client, org, role, section, **parameters)
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["next"] is None
+    body = whole_list(listing(client, org, role, section, **parameters))
     return body["total"], [item["id"] for item in body["items"]]
 
 
@@ -285,8 +281,7 @@ def assert_kpi_lists(client, org, role: str) -> None:
     for figure, expected in TICKET_LISTS[role].items():
         value = kpi_value(section, figure)
         assert value == TICKET_FIGURES[role][figure.rsplit(".", 1)[-1]], (role, figure)
-        body = listing(client, org, role, "kpi", figure=figure).json()
-        assert body["next"] is None
+        body = whole_list(listing(client, org, role, "kpi", figure=figure))
         assert (body["total"], ticket_rows(body)) == (value, expected), (role, figure)
     # The contacts beside the tickets are masked for everyone but owners, as in every list.
     body = listing(client, org, role, "kpi", figure="openTickets.value").json()
@@ -320,11 +315,7 @@ def test_each_agents_counts_list_exactly_their_conversations(client, planted, ro
 @pytest.mark.parametrize("role", ["owner", "supervisor A"])
 def test_the_lists_match_the_figures_read_from_snapshots(client, planted, connection, settings, pinned_now, role):
     zone = ZoneInfo(DEFAULT_ZONE)
-    local_now = pinned_now.astimezone(zone)
-    kinds = [SnapshotType.hourly, SnapshotType.daily, SnapshotType.weekly]
-    start = bucket_start(SnapshotType.weekly, local_now - timedelta(days=14), zone)
-    written = write_snapshots(connection, kinds, [(start, local_now)], now=local_now, zone=zone, sla_target_seconds=300)
-    assert written
+    local_now = write_two_weeks_of_snapshots(connection, pinned_now, zone)
     # agent-productivity reads today's hours from 00:00 (with Ani's midnight conversation) from the snapshots.
     midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
     plan = PartsSource(connection, ORGANISATION, settings, pinned_now)._plan(
