@@ -243,11 +243,21 @@ def plant_organisation(data: Dataset, session: Session, *, now: datetime) -> Org
     reply("a-campaign", 28, "system", "read", broadcast=BROADCAST)
     data.make_message("a-campaign", at(29), sender="customer")
 
-    data.make_ticket(at(30), priority="urgent", team=TEAM_A, assigned_to="ani", conversation="ani-waiting")
-    data.make_ticket(at(30), priority="high", status="in_progress", team=TEAM_A, assigned_to="arif")
-    data.make_ticket(at(30), priority="medium", team=TEAM_B, assigned_to="budi")
-    data.make_ticket(at(30), priority="low", status="resolved", team=TEAM_B, assigned_to="ani", resolved_at=at(31))
-    data.make_ticket(at(30), priority="urgent")
+    data.make_ticket(
+        at(30), priority="urgent", team=TEAM_A, assigned_to="ani", conversation="ani-waiting", id="t-ani-urgent"
+    )
+    data.make_ticket(at(30), priority="high", status="in_progress", team=TEAM_A, assigned_to="arif", id="t-arif-high")
+    data.make_ticket(at(30), priority="medium", team=TEAM_B, assigned_to="budi", id="t-budi-medium")
+    data.make_ticket(
+        at(30),
+        priority="low",
+        status="resolved",
+        team=TEAM_B,
+        assigned_to="ani",
+        resolved_at=at(31),
+        id="t-ani-resolved",
+    )
+    data.make_ticket(at(30), priority="urgent", id="t-nobody-urgent")
 
     data.make_lead(
         at(30),

@@ -15,12 +15,10 @@ import pytest
 from pantau.core import clock
 from pantau.core.windows import local_date, local_midnight
 from pantau.metrics import parts_source
-from pantau.metrics.buckets import bucket_start
 from pantau.metrics.parts_source import PartsSource
-from pantau.metrics.snapshots import write_snapshots
-from pantau.models.enums import SnapshotType
 from tests.api.organisation import TEAM_A, TEAM_B
 from tests.api.responses import assert_refused
+from tests.drilldown.lists import assert_list_is, list_query, whole_list, write_two_weeks_of_snapshots
 from tests.exports.files import csv_rows
 from tests.support.builders import DEFAULT_ZONE
 from tests.support.sections import ORGANISATION
@@ -169,13 +167,8 @@ def cases(role: str) -> list[tuple[str, str | None, list[str]]]:
 def assert_lists_match_the_section(client, org, role: str) -> None:
     section = org.read(client, role, SECTION).json()
     for figure, bucket, expected in cases(role):
-        parameters = {"figure": figure, "limit": "500", **({} if bucket is None else {"bucket": bucket})}
-        response = listing(client, org, role, **parameters)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert body["total"] == figure_value(section, figure, bucket) == len(expected), (figure, bucket)
-        assert [item["id"] for item in body["items"]] == expected, (figure, bucket)
-        assert body["next"] is None
+        body = whole_list(listing(client, org, role, **list_query(figure, bucket)))
+        assert_list_is(body, figure_value(section, figure, bucket), expected, (figure, bucket))
 
 
 def test_the_figures_are_those_the_lists_are_checked_against(client, planted):
@@ -200,11 +193,7 @@ def test_every_list_holds_exactly_the_conversations_its_figure_counts(client, pl
 @pytest.mark.parametrize("role", ["owner", "supervisor A"])
 def test_the_lists_match_the_figures_read_from_snapshots(client, planted, connection, settings, pinned_now, role):
     zone = ZONE  # the organisation's, which the section reads the buckets in
-    local_now = pinned_now.astimezone(zone)
-    kinds = [SnapshotType.hourly, SnapshotType.daily, SnapshotType.weekly]
-    start = bucket_start(SnapshotType.weekly, local_now - timedelta(days=14), zone)
-    written = write_snapshots(connection, kinds, [(start, local_now)], now=local_now, zone=zone, sla_target_seconds=300)
-    assert written
+    local_now = write_two_weeks_of_snapshots(connection, pinned_now, zone)
     # The section reads today's first hours (midnight-dropped's among them, dropped already) from the snapshots.
     midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
     source = PartsSource(connection, ORGANISATION, settings, pinned_now)

@@ -30,12 +30,10 @@ from urllib.parse import urlencode
 import pytest
 
 from pantau.metrics import parts_source
-from pantau.metrics.buckets import bucket_start
 from pantau.metrics.parts_source import PartsSource
-from pantau.metrics.snapshots import write_snapshots
-from pantau.models.enums import SnapshotType
 from tests.api.organisation import TEAM_A, TEAM_B
 from tests.api.responses import assert_refused
+from tests.drilldown.lists import assert_list_is, list_query, whole_list, write_two_weeks_of_snapshots
 from tests.exports.files import csv_rows
 from tests.support.builders import local
 from tests.support.sections import ORGANISATION
@@ -150,20 +148,14 @@ def cases(role: str) -> list[tuple[str, str | None, list[str]]]:
 
 
 def read_list(client, org, role: str, figure: str, bucket: str | None, **parameters) -> dict:
-    query = {"figure": figure, "limit": "500", **({} if bucket is None else {"bucket": bucket}), **parameters}
-    response = listing(client, org, role, **query)
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["next"] is None
-    return body
+    return whole_list(listing(client, org, role, **list_query(figure, bucket, **parameters)))
 
 
 def assert_lists_match_the_section(client, org, role: str) -> None:
     section = org.read(client, role, SECTION, dateRange="24h").json()
     for figure, bucket, expected in cases(role):
         body = read_list(client, org, role, figure, bucket)
-        assert body["total"] == figure_value(section, figure, bucket) == len(expected), (figure, bucket)
-        assert [item["id"] for item in body["items"]] == expected, (figure, bucket)
+        assert_list_is(body, figure_value(section, figure, bucket), expected, (figure, bucket))
 
 
 @pytest.mark.parametrize("role", ["owner", "supervisor A", "agent"])
@@ -175,10 +167,7 @@ def test_every_list_holds_exactly_the_conversations_its_figure_counts(client, pl
 def test_the_lists_match_the_figures_read_from_snapshots(client, planted, connection, settings, pinned_now, role):
     """Snapshots of the last two weeks: the section reads whole past hours and days from them, the lists read live."""
     zone = settings.zone  # the organisation's, which the section reads the buckets in
-    local_now = pinned_now.astimezone(zone)
-    kinds = [SnapshotType.hourly, SnapshotType.daily, SnapshotType.weekly]
-    start = bucket_start(SnapshotType.weekly, local_now - timedelta(days=14), zone)
-    assert write_snapshots(connection, kinds, [(start, local_now)], now=local_now, zone=zone, sla_target_seconds=300)
+    write_two_weeks_of_snapshots(connection, pinned_now, zone)
     source = PartsSource(connection, ORGANISATION, settings, pinned_now)
     assert source._plan(
         pinned_now - timedelta(hours=24), pinned_now, parts_source._KINDS_FOR_SERIES["hour"]

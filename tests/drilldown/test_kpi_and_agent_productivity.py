@@ -4,8 +4,8 @@ conversations behind them, for owner, supervisor and agent, live and with snapsh
 planted organisation of the HTTP tests (now 12:00 local) plus the rows of `planted`.
 
 Active conversations and open load count what is open or pending now, whenever created; chats handled and resolved
-count today's cohort. Open tickets count tickets: their lists hold the conversations behind them in the caller's
-scope, each once (docs/drill-down.md), so the test writes out both the figure and the list."""
+count today's cohort. Open tickets count tickets: their lists hold one row per ticket counted, with the conversation
+behind it beside it when the caller may see it (docs/drill-down.md)."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pantau.core.windows import local_date, local_midnight
+from pantau.dashboard.kpi import PRIORITIES
 from pantau.metrics import parts_source
-from pantau.metrics.buckets import bucket_start
 from pantau.metrics.parts_source import PartsSource
-from pantau.metrics.snapshots import write_snapshots
 from pantau.models.enums import SnapshotType
 from tests.api.organisation import TEAM_A, TEAM_B
 from tests.api.responses import assert_refused
-from tests.exports.files import csv_rows
+from tests.drilldown.lists import whole_list, write_two_weeks_of_snapshots
+from tests.exports.files import csv_rows, sheet_rows, workbook
 from tests.support.builders import DEFAULT_ZONE
 from tests.support.sections import ORGANISATION
 
@@ -30,6 +30,20 @@ from tests.support.sections import ORGANISATION
 pytestmark = pytest.mark.commits
 
 ROLES = ("owner", "supervisor A", "agent")
+
+
+# Tickets planted beside the organisation's, at 32 hours into its timeline: (priority, status, team, assignee,
+# conversation). A second open ticket on ani-waiting, an open ticket on a closed conversation, a closed one, Ani's
+# ticket on Arif's conversation, Arif's on Ani's, one of no one's in team B.
+PLANTED_TICKETS = {
+    "t-ani-waiting-urgent": ("urgent", "open", TEAM_A, "ani", "ani-waiting"),
+    "t-arif-escalated-high": ("high", "in_progress", TEAM_A, "arif", "arif-escalated"),
+    "t-budi-closed-medium": ("medium", "open", TEAM_B, "budi", "budi-old-closed"),
+    "t-closed-low": ("low", "closed", TEAM_B, "ani", "b-for-ani"),
+    "t-ani-on-arif-low": ("low", "open", TEAM_A, "ani", "arif-answered"),
+    "t-arif-on-ani-high": ("high", "open", TEAM_A, "arif", "b-for-ani"),
+    "t-b-waiting-low": ("low", "open", TEAM_B, None, "b-waiting"),
+}
 
 
 @pytest.fixture
@@ -65,24 +79,18 @@ def planted(org, data):
         id="ani-at-midnight",
     )
     at = org.timeline.at
-    data.make_ticket(at(32), priority="urgent", team=TEAM_A, assigned_to="ani", conversation="ani-waiting")
-    data.make_ticket(
-        at(32), priority="high", status="in_progress", team=TEAM_A, assigned_to="arif", conversation="arif-escalated"
-    )
-    data.make_ticket(at(32), priority="medium", team=TEAM_B, assigned_to="budi", conversation="budi-old-closed")
-    data.make_ticket(
-        at(32),
-        priority="low",
-        status="closed",
-        team=TEAM_B,
-        assigned_to="ani",
-        conversation="b-for-ani",
-        closed_at=at(33),
-    )
-    data.make_ticket(at(32), priority="low", team=TEAM_A, assigned_to="ani", conversation="arif-answered")
-    # Arif's ticket on Ani's conversation: not Ani's ticket, so not in her list, though the conversation is hers.
-    data.make_ticket(at(32), priority="high", team=TEAM_A, assigned_to="arif", conversation="b-for-ani")
-    data.make_ticket(at(32), priority="low", team=TEAM_B, conversation="b-waiting")
+    for ticket, (priority, status, team, agent, conversation) in PLANTED_TICKETS.items():
+        closed_at = at(33) if status == "closed" else None
+        data.make_ticket(
+            at(32),
+            priority=priority,
+            status=status,
+            team=team,
+            assigned_to=agent,
+            conversation=conversation,
+            closed_at=closed_at,
+            id=ticket,
+        )
     return org
 
 
@@ -142,9 +150,7 @@ def in_scope(role: str, names: list[str]) -> list[str]:
     return [name for name in names if SCOPES[role] is None or name in SCOPES[role]]
 
 
-# kpi: (figure, its value, the conversations listed) per role. Tickets: the organisation's five (urgent on ani-waiting,
-# high in progress of Arif's, medium of Budi's, low resolved, urgent of no one's; only the first on a conversation)
-# and the six above.
+# kpi: (figure, its value, the conversations listed) per role.
 KPI: dict[str, dict[str, tuple[int, list[str]]]] = {
     role: {
         "activeConversations.value": (
@@ -156,31 +162,63 @@ KPI: dict[str, dict[str, tuple[int, list[str]]]] = {
     }
     for role in ROLES
 }
-KPI["owner"] |= {
-    "openTickets.value": (
-        10,
-        ["budi-old-closed", "ani-waiting", "arif-answered", "arif-escalated", "b-for-ani", "b-waiting"],
+
+# Open tickets: every ticket open now (open or in progress), oldest first (the organisation's at 30 hours, then the
+# planted ones at 32; ties by id), with its priority and the conversation beside it (None: it has none).
+OPEN_TICKETS: list[tuple[str, str, str | None]] = [
+    ("t-ani-urgent", "urgent", "ani-waiting"),
+    ("t-arif-high", "high", None),
+    ("t-budi-medium", "medium", None),
+    ("t-nobody-urgent", "urgent", None),
+    *sorted(
+        (ticket, priority, conversation)
+        for ticket, (priority, status, _, _, conversation) in PLANTED_TICKETS.items()
+        if status in ("open", "in_progress")
     ),
-    "openTickets.byPriority.urgent": (3, ["ani-waiting"]),  # two on ani-waiting, one on no conversation
-    "openTickets.byPriority.high": (3, ["arif-escalated", "b-for-ani"]),  # one on no conversation
-    "openTickets.byPriority.medium": (2, ["budi-old-closed"]),  # open on a closed conversation; one on none
-    "openTickets.byPriority.low": (2, ["arif-answered", "b-waiting"]),  # the closed and the resolved are not open
+]
+# The open tickets each role counts: a supervisor's are those on the team's conversations and, on none, the team's
+# own; an agent's those assigned to them, Ani's on Arif's conversation too (the organisation's resolved low ticket and
+# the planted closed one count for nobody).
+TICKET_SCOPES = {
+    "owner": None,
+    "supervisor A": {
+        "t-ani-urgent",
+        "t-arif-high",
+        "t-ani-waiting-urgent",
+        "t-arif-escalated-high",
+        "t-ani-on-arif-low",
+        "t-arif-on-ani-high",
+    },
+    "agent": {"t-ani-urgent", "t-ani-waiting-urgent", "t-ani-on-arif-low"},
 }
-KPI["supervisor A"] |= {
-    "openTickets.value": (6, ["ani-waiting", "arif-answered", "arif-escalated", "b-for-ani"]),
-    "openTickets.byPriority.urgent": (2, ["ani-waiting"]),
-    "openTickets.byPriority.high": (3, ["arif-escalated", "b-for-ani"]),
-    "openTickets.byPriority.medium": (0, []),
-    "openTickets.byPriority.low": (1, ["arif-answered"]),
+
+
+def tickets_listed(role: str, priority: str | None = None) -> list[tuple[str, str | None]]:
+    """The rows of an open tickets' list for `role`: each ticket with the conversation shown beside it, None when it
+    has none or the caller may not see it."""
+    return [
+        (ticket, conversation if conversation is None or SCOPES[role] is None or conversation in SCOPES[role] else None)
+        for ticket, of, conversation in OPEN_TICKETS
+        if (TICKET_SCOPES[role] is None or ticket in TICKET_SCOPES[role]) and priority in (None, of)
+    ]
+
+
+# The card's figures, written out per role: a conversation with two open tickets counts two, a ticket without one
+# counts one.
+TICKET_FIGURES = {
+    "owner": {"value": 10, "urgent": 3, "high": 3, "medium": 2, "low": 2},
+    "supervisor A": {"value": 6, "urgent": 2, "high": 3, "medium": 0, "low": 1},
+    "agent": {"value": 3, "urgent": 2, "high": 0, "medium": 0, "low": 1},
 }
-# Ani's own tickets are those assigned to her; the one on Arif's conversation counts, but she may not see it.
-KPI["agent"] |= {
-    "openTickets.value": (3, ["ani-waiting"]),
-    "openTickets.byPriority.urgent": (2, ["ani-waiting"]),
-    "openTickets.byPriority.high": (0, []),
-    "openTickets.byPriority.medium": (0, []),
-    "openTickets.byPriority.low": (1, []),
+TICKET_LISTS = {
+    role: {
+        "openTickets.value": tickets_listed(role),
+        **{f"openTickets.byPriority.{priority}": tickets_listed(role, priority) for priority in PRIORITIES},
+    }
+    for role in ROLES
 }
+PRIORITIES_OF_TICKETS = {ticket: priority for ticket, priority, _ in OPEN_TICKETS}
+
 
 # agent-productivity: per person, today's cohort assigned to them, those resolved, and those open or pending now.
 CHATS = {
@@ -215,10 +253,7 @@ def listing(client, org, role: str, section: str, **parameters):
 
 
 def listed(client, org, role: str, section: str, **parameters) -> tuple[int, list[str]]:
-    response = listing(client, org, role, section, **parameters)
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["next"] is None
+    body = whole_list(listing(client, org, role, section, **parameters))
     return body["total"], [item["id"] for item in body["items"]]
 
 
@@ -229,14 +264,34 @@ def kpi_value(section: dict, figure: str) -> int:
     return value
 
 
+def ticket_rows(body: dict) -> list[tuple[str, str | None]]:
+    rows = []
+    for item in body["items"]:
+        conversation = item["conversation"]
+        assert item["conversationId"] == (None if conversation is None else conversation["id"])
+        assert item["priority"] == PRIORITIES_OF_TICKETS[item["ticketId"]]
+        assert item["status"] in ("open", "in_progress")
+        rows.append((item["ticketId"], item["conversationId"]))
+    return rows
+
+
 def assert_kpi_lists(client, org, role: str) -> None:
     section = org.read(client, role, "kpi").json()
     for figure, (value, expected) in KPI[role].items():
         assert kpi_value(section, figure) == value, (role, figure)
         total, ids = listed(client, org, role, "kpi", figure=figure)
-        assert (total, ids) == (len(expected), expected), (role, figure)
-        if figure.startswith("activeConversations"):
-            assert total == value, (role, figure)
+        assert (total, ids) == (value, expected), (role, figure)
+    for figure, expected in TICKET_LISTS[role].items():
+        value = kpi_value(section, figure)
+        assert value == TICKET_FIGURES[role][figure.rsplit(".", 1)[-1]], (role, figure)
+        body = whole_list(listing(client, org, role, "kpi", figure=figure))
+        assert (body["total"], ticket_rows(body)) == (value, expected), (role, figure)
+    # The contacts beside the tickets are masked for everyone but owners, as in every list.
+    body = listing(client, org, role, "kpi", figure="openTickets.value").json()
+    contacts = [item["conversation"]["contact"] for item in body["items"] if item["conversation"] is not None]
+    phones = [contact["phone"] for contact in contacts if contact is not None and contact["phone"] is not None]
+    assert phones, role
+    assert all(("*" in phone) == (role != "owner") for phone in phones), (role, phones)
 
 
 def assert_agent_lists(client, org, role: str) -> None:
@@ -263,11 +318,7 @@ def test_each_agents_counts_list_exactly_their_conversations(client, planted, ro
 @pytest.mark.parametrize("role", ["owner", "supervisor A"])
 def test_the_lists_match_the_figures_read_from_snapshots(client, planted, connection, settings, pinned_now, role):
     zone = ZoneInfo(DEFAULT_ZONE)
-    local_now = pinned_now.astimezone(zone)
-    kinds = [SnapshotType.hourly, SnapshotType.daily, SnapshotType.weekly]
-    start = bucket_start(SnapshotType.weekly, local_now - timedelta(days=14), zone)
-    written = write_snapshots(connection, kinds, [(start, local_now)], now=local_now, zone=zone, sla_target_seconds=300)
-    assert written
+    local_now = write_two_weeks_of_snapshots(connection, pinned_now, zone)
     # agent-productivity reads today's hours from 00:00 (with Ani's midnight conversation) from the snapshots.
     midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
     plan = PartsSource(connection, ORGANISATION, settings, pinned_now)._plan(
@@ -319,12 +370,63 @@ def test_the_open_load_list_downloads_as_csv(client, planted):
     assert [row[0] for row in rows] == OPEN_LOAD["arif"]
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_the_open_tickets_list_pages_one_ticket_at_a_time(client, planted, role):
+    """limit=1: every page holds the next ticket, `total` is the card's on each, and following `next` gives every
+    ticket once, also the two created at the same instant on one conversation."""
+    value = planted.read(client, role, "kpi").json()["openTickets"]["value"]
+    response = listing(client, planted, role, "kpi", figure="openTickets.value", limit="1")
+    rows = []
+    while True:
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["total"] == value
+        assert len(body["items"]) == 1
+        rows += ticket_rows(body)
+        if body["next"] is None:
+            break
+        response = client.get(body["next"], headers=planted.bearer(role))
+    assert len(rows) == value
+    assert rows == TICKET_LISTS[role]["openTickets.value"]
+
+
 def test_the_open_tickets_list_downloads_as_csv(client, planted):
     response = client.get(
         "/api/dashboard/kpi/conversations/export",
-        params={"figure": "openTickets.byPriority.low"},
+        params={"figure": "openTickets.byPriority.low", "lang": "en"},
         headers=planted.bearer("owner"),
     )
-    assert response.status_code == 200, response.text
     header, *rows = csv_rows(response)
-    assert [row[0] for row in rows] == ["arif-answered", "b-waiting"]
+    assert header[:9] == [
+        "Ticket id",
+        "Priority",
+        "Ticket status",
+        "Ticket created",
+        "Ticket team id",
+        "Ticket team",
+        "Ticket agent id",
+        "Ticket agent",
+        "Conversation id",
+    ]
+    assert [(row[0], row[1], row[8]) for row in rows] == [
+        ("t-ani-on-arif-low", "low", "arif-answered"),
+        ("t-b-waiting-low", "low", "b-waiting"),
+    ]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_open_tickets_file_has_the_lists_rows(client, planted, role):
+    """The workbook of `openTickets.value` holds the rows the list gives, in its order: each ticket with the
+    conversation beside it, empty cells where the list has none."""
+    response = client.get(
+        "/api/dashboard/kpi/conversations/export",
+        params={"figure": "openTickets.value", "format": "xlsx", "lang": "id"},
+        headers=planted.bearer(role),
+    )
+    (sheet,) = workbook(response).worksheets
+    header, *rows = sheet_rows(sheet)
+    assert header[:3] == ["Id tiket", "Prioritas", "Status tiket"]
+    assert header[8] == "Id percakapan"
+    assert [(row[0], row[8]) for row in rows] == TICKET_LISTS[role]["openTickets.value"]
+    assert [row[1] for row in rows] == [PRIORITIES_OF_TICKETS[row[0]] for row in rows]
+    assert all(all(cell is None for cell in row[8:]) for row in rows if row[8] is None)

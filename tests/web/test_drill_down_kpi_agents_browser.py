@@ -34,7 +34,7 @@ def test_the_active_conversations_count_opens_the_conversations_open_now(browser
         page.wait_for_selector("#drill-table")
 
         words = phrases("id")
-        assert page.text_content("#drill-title") == f"Percakapan: {words['kpi.activeConversations']}"
+        assert page.text_content("#drill-title") == words["kpi.activeConversations"]
         assert page.text_content(".drill-count") == f"{active} dari {active} percakapan ditampilkan"
         expected = listed(page, shop_url, "kpi", figure="activeConversations.value")
         assert expected["total"] == active == shown_ids_count(page)
@@ -83,3 +83,41 @@ def test_from_the_keyboard_an_agents_chats_cell_opens_their_conversations(browse
         assert expected["total"] == agent["chatsHandled"]
         assert shown_ids_count(page) == shown
         assert page.evaluate("document.activeElement.textContent") == words["drill.close"]
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_the_open_tickets_count_opens_its_tickets(browser, shop_url, language):
+    """The card counts tickets, and its list shows one row per ticket, with the tickets' columns, in either language."""
+    with downloading(browser, shop_url) as board:
+        page = board.page
+        page.select_option("#language", language)
+        board.settle()
+        tickets = page.request.get(f"{shop_url}/api/dashboard/kpi").json()["openTickets"]
+        value = tickets["value"]
+        assert value > 0
+        page.locator("#section-kpi [data-drill='openTickets.value']").click()
+        page.wait_for_selector("#drill-table")
+
+        words = phrases(language)
+        assert page.text_content("#drill-title") == words["drill.openTickets"]
+        count = words["drill.tickets.count"].replace("{shown}", str(value)).replace("{total}", str(value))
+        assert page.text_content(".drill-count") == count
+        headers = [text.strip() for text in page.locator("#drill-table thead th").all_text_contents()]
+        expected_headers = [
+            words[key]
+            for key in (
+                "drill.column.created",
+                "drill.column.priority",
+                "column.status",
+                "filters.team",
+                "column.agent",
+                "drill.column.contact",
+                "drill.column.phone",
+                "drill.column.conversation",
+                "drill.column.conversationCreated",
+            )
+        ]
+        assert headers == expected_headers
+        listed_tickets = listed(page, shop_url, "kpi", figure="openTickets.value")
+        assert listed_tickets["total"] == value == shown_ids_count(page)
+        assert page.locator(".drill-note").text_content() == words["drill.ticketsNote"]

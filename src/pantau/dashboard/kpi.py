@@ -95,11 +95,16 @@ def open_ticket(priority: str | None = None) -> ColumnElement[bool]:
     return is_open if priority is None else and_(is_open, tickets.c.priority == priority)
 
 
+def open_tickets_in(scope: Scope, priority: str | None = None) -> ColumnElement[bool]:
+    """The scope's tickets open now (of `priority`): what open tickets count, and what their lists hold."""
+    return and_(tickets_in_scope(scope), open_ticket(priority))
+
+
 def behind_open_tickets(scope: Scope, priority: str | None = None) -> ColumnElement[bool]:
-    """Conversations in scope with a ticket of the scope's open now (of `priority`): the conversations behind the
-    open tickets (docs/drill-down.md: a ticket tied to no conversation, or to one outside the scope, has none)."""
+    """Conversations in scope with a ticket of the scope's open now (of `priority`): the conversations shown beside
+    the open tickets (docs/drill-down.md: a ticket tied to no conversation, or to one outside the scope, has none)."""
     open_tickets = select(tickets.c.conversation_id).where(
-        tickets_in_scope(scope), open_ticket(priority), tickets.c.conversation_id.is_not(None)
+        open_tickets_in(scope, priority), tickets.c.conversation_id.is_not(None)
     )
     return and_(conversations_in_scope(scope), conversations.c.id.in_(open_tickets))
 

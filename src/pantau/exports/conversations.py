@@ -8,8 +8,9 @@ masked for everyone but owners and admins (SPEC §4).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, case, func, select, true
 
@@ -20,7 +21,7 @@ from pantau.core.sql import seconds_between
 from pantau.core.windows import Window
 from pantau.dashboard.privacy import mask_phone
 from pantau.metrics.facts import Narrowing, cohort_in_scope, conversation_facts, response_seconds
-from pantau.models import Broadcast, Contact, Message, Team, User, WhatsappSession
+from pantau.models import Broadcast, Contact, Message, Team, Ticket, User, WhatsappSession
 from pantau.reports.workbook import FORMULA_STARTS
 
 contacts = Contact.__table__
@@ -29,6 +30,7 @@ teams = Team.__table__
 users = User.__table__
 broadcasts = Broadcast.__table__
 messages = Message.__table__
+tickets = Ticket.__table__
 
 # Rows fetched from the cursor at a time.
 BATCH = 2000
@@ -174,6 +176,17 @@ def conversation_batches(
 
     Written out cell by cell, without a call per cell where one can be saved: at a million rows, each call is
     seconds."""
+    cells = _row_cells(scope, window, flags, neutralised=neutralised)
+    query = conversations_query(scope, window, narrowed, calendar, population)
+    result = connection.execute(query.execution_options(yield_per=BATCH))
+    for partition in result.partitions():
+        yield [cells(row) for row in partition]
+
+
+def _row_cells(
+    scope: Scope, window: Window, flags: tuple[object, object], *, neutralised: bool
+) -> Callable[[Sequence[Any]], list[object]]:
+    """Writes a row of `conversations_query` out as the export's cells, in `COLUMNS` order."""
     zone = window.zone
     no, yes = flags
     phones_whole = scope.sees_phone_numbers
@@ -187,42 +200,121 @@ def conversation_batches(
     def phone(number):
         return text(number if phones_whole else mask_phone(number))
 
-    query = conversations_query(scope, window, narrowed, calendar, population)
+    def cells(row: Sequence[Any]) -> list[object]:
+        return [
+            text(row[0]),
+            text(row[1]),
+            text(row[2]),
+            phone(row[3]),
+            text(row[4]),
+            phone(row[5]),
+            text(row[6]),
+            text(row[7]),
+            text(row[8]),
+            text(row[9]),
+            row[10].value,
+            local(row[11]),
+            local(row[12]),
+            local(row[13]),
+            local(row[14]),
+            round1(row[15]),
+            local(row[16]),
+            round1(row[17]),
+            yes if row[18] else no,
+            yes if row[19] else no,
+            yes if row[20] else no,
+            yes if row[21] else no,
+            yes if row[22] else no,
+            yes if row[23] else no,
+            yes if row[24] else no,
+            text(row[25]),
+            row[26],
+            text(row[27]),
+            text(row[28]),
+            row[29],
+            row[30],
+        ]
+
+    return cells
+
+
+TICKET_COLUMNS: tuple[Column, ...] = (
+    Column("ticketId", "Ticket id", "Id tiket"),
+    Column("priority", "Priority", "Prioritas"),
+    Column("ticketStatus", "Ticket status", "Status tiket"),
+    Column("ticketCreatedAt", "Ticket created", "Tiket dibuat"),
+    Column("ticketTeamId", "Ticket team id", "Id tim tiket"),
+    Column("ticketTeamName", "Ticket team", "Tim tiket"),
+    Column("ticketAgentId", "Ticket agent id", "Id agen tiket"),
+    Column("ticketAgentName", "Ticket agent", "Agen tiket"),
+)
+
+
+def ticket_header(language: str) -> list[str]:
+    """A list of tickets as a file: the ticket's columns, then the conversation's (`COLUMNS`)."""
+    return [column.title(language) for column in TICKET_COLUMNS] + header(language)
+
+
+def ticket_batches(
+    connection: Connection,
+    scope: Scope,
+    window: Window,
+    counted: ColumnElement[bool],
+    flags: tuple[object, object] = FLAGS_AS_BOOLEANS,
+    *,
+    neutralised: bool = True,
+    calendar: BusinessCalendar | None = None,
+    population: ColumnElement[bool],
+) -> Iterator[list[list[object]]]:
+    """The rows of a figure that counts tickets (kpi's open tickets), as the drill-down lists them: one per ticket
+    `counted` (scope included), oldest first (ties by id), its columns (`TICKET_COLUMNS`) and beside them the
+    conversation behind it, drawn from `population` (the conversations in scope behind those tickets), written as
+    `conversation_batches` writes it; empty cells when the ticket has no conversation or it is outside the scope."""
+    zone = window.zone
+    cells = _row_cells(scope, window, flags, neutralised=neutralised)
+    blank: list[object] = [None] * len(COLUMNS)
+
+    def text(value):
+        return value if value is None or not neutralised or not value.startswith(FORMULA_STARTS) else "'" + value
+
+    conversation = conversations_query(scope, window, calendar=calendar, population=population).order_by(None)
+    conversation = conversation.subquery("conversation")
+    ticket_team = teams.alias("ticket_team")
+    ticket_agent = users.alias("ticket_agent")
+    query = (
+        select(
+            tickets.c.id,
+            tickets.c.priority,
+            tickets.c.status,
+            tickets.c.created_at,
+            tickets.c.team_id,
+            ticket_team.c.name,
+            tickets.c.assigned_to,
+            ticket_agent.c.full_name,
+            *conversation.c,
+        )
+        .select_from(
+            tickets.outerjoin(conversation, conversation.c.id == tickets.c.conversation_id)
+            .outerjoin(ticket_team, ticket_team.c.id == tickets.c.team_id)
+            .outerjoin(ticket_agent, ticket_agent.c.id == tickets.c.assigned_to)
+        )
+        .where(counted)
+        .order_by(tickets.c.created_at, tickets.c.id)
+    )
     result = connection.execute(query.execution_options(yield_per=BATCH))
+    width = len(TICKET_COLUMNS)
     for partition in result.partitions():
         yield [
             [
                 text(row[0]),
-                text(row[1]),
-                text(row[2]),
-                phone(row[3]),
+                row[1].value,
+                row[2].value,
+                row[3].astimezone(zone).isoformat(),
                 text(row[4]),
-                phone(row[5]),
+                text(row[5]),
                 text(row[6]),
                 text(row[7]),
-                text(row[8]),
-                text(row[9]),
-                row[10].value,
-                local(row[11]),
-                local(row[12]),
-                local(row[13]),
-                local(row[14]),
-                round1(row[15]),
-                local(row[16]),
-                round1(row[17]),
-                yes if row[18] else no,
-                yes if row[19] else no,
-                yes if row[20] else no,
-                yes if row[21] else no,
-                yes if row[22] else no,
-                yes if row[23] else no,
-                yes if row[24] else no,
-                text(row[25]),
-                row[26],
-                text(row[27]),
-                text(row[28]),
-                row[29],
-                row[30],
+                *(blank if row[width] is None else cells(row[width:])),
             ]
             for row in partition
         ]

@@ -143,11 +143,53 @@ def _conversations_file(
             release_connection(session)
 
     header = conversations.header(language)
+    return _streamed(header, batches, file_format, path_title(language, "conversations"), filename)
+
+
+def _tickets_file(
+    session: Session,
+    checked: SectionRequest,
+    file_format: ExportFormat,
+    language: Language,
+    filename: str,
+    counted: ColumnElement[bool],
+    population: ColumnElement[bool],
+) -> StreamingResponse:
+    """A figure that counts tickets as a file: the rows its list gives, one per ticket `counted`, each with the
+    conversation behind it (drawn from `population`) beside it, streamed."""
+
+    def batches(flags: tuple[object, object]) -> Iterator[list[list[object]]]:
+        try:
+            yield from conversations.ticket_batches(
+                session.connection(),
+                checked.scope,
+                checked.window,
+                counted,
+                flags,
+                neutralised=file_format == "csv",
+                calendar=checked.settings.business_calendar,
+                population=population,
+            )
+        finally:
+            release_connection(session)
+
+    header = conversations.ticket_header(language)
+    return _streamed(header, batches, file_format, path_title(language, "openTickets"), filename)
+
+
+def _streamed(
+    header: list[str],
+    batches: Callable[[tuple[object, object]], Iterator[list[list[object]]]],
+    file_format: ExportFormat,
+    title: str,
+    filename: str,
+) -> StreamingResponse:
+    """Rows as a CSV file or a workbook of one sheet (titled `title`), streamed as `batches` hands them over."""
     if file_format == "csv":
         body, media_type = csv_batches(header, batches(conversations.FLAGS_AS_WORDS)), CSV_MEDIA_TYPE
     else:
         rows = (row for batch in batches(conversations.FLAGS_AS_BOOLEANS) for row in batch)
-        sheet = Sheet(path_title(language, "conversations"), header, rows)
+        sheet = Sheet(title, header, rows)
         body, media_type = xlsx_chunks([sheet]), XLSX_MEDIA_TYPE
     return StreamingResponse(body, media_type=media_type, headers=_download(filename))
 
@@ -174,6 +216,9 @@ def _figure_export(section: Section) -> Callable[..., StreamingResponse]:
         _record(session, request, caller, f"export:{section.name}:conversations")
         words = [_file_word(choice.figure or ""), *([] if choice.bucket is None else [_file_word(choice.bucket)])]
         filename = _filename(section.name, *words, extension=file_format, checked=checked)
+        if figure.tickets is not None:
+            counted = figure.tickets(checked.scope)
+            return _tickets_file(session, checked, file_format, language, filename, counted, drawn.conversations)
         narrowed = drill_down.figure_filter(checked, figure, choice.bucket, drawn)
         return _conversations_file(session, checked, file_format, language, filename, narrowed, drawn.conversations)
 

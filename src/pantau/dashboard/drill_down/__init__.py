@@ -8,7 +8,11 @@ figure. A figure that does not count the range's cohort draws its list from conv
 messages, or what stands now (kpi's active conversations, an agent's open load). The list is always read live;
 snapshots hold the same counts (docs/drill-down.md).
 
-Pages are keyset-paginated on (createdAt, id): `after` is an opaque cursor naming the last row of the previous page.
+A figure that counts tickets (kpi's open tickets, `Figure.tickets`) lists the tickets it counts instead, one row
+each, with the conversation behind each beside it (`TicketItem`).
+
+Pages are keyset-paginated on (createdAt, id), the ticket's for a list of tickets: `after` is an opaque cursor naming
+the last row of the previous page.
 """
 
 # Annotations stay real objects here (no postponed evaluation): FastAPI reads the endpoints built in a loop below.
@@ -18,14 +22,15 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import WithJsonSchema
-from sqlalchemy import ColumnElement, Connection, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, literal, or_, select
 from sqlalchemy.sql import Subquery
 
 from pantau.auth.dependencies import CurrentUser
+from pantau.core.business_time import BusinessCalendar
 from pantau.core.database import release_connection
 from pantau.core.numbers import round1
 from pantau.core.windows import iso_local
@@ -46,7 +51,7 @@ from pantau.metrics.parts import (
     conversation_conditions,
     sla_response_seconds,
 )
-from pantau.models import Contact, Team, User
+from pantau.models import Contact, Team, Ticket, User
 from pantau.web.deps import DbSession
 from pantau.web.errors import ApiError
 
@@ -55,6 +60,7 @@ router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
 contacts = Contact.__table__
 teams = Team.__table__
 users = User.__table__
+tickets = Ticket.__table__
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -99,9 +105,24 @@ class DrillDownItem(CamelModel):
     business_time: ItemBusinessTime | None = with_business_hours()
 
 
+class TicketItem(CamelModel):
+    """A row of a list of tickets (kpi's open tickets): the ticket, and beside it the conversation behind it as the
+    conversation lists give it; `conversationId` and `conversation` are null when the ticket has no conversation or
+    its conversation is outside the caller's scope."""
+
+    ticket_id: str
+    priority: str
+    status: str
+    created_at: str
+    team: Named | None
+    agent: Named | None
+    conversation_id: str | None
+    conversation: DrillDownItem | None
+
+
 class DrillDownResponse(CamelModel):
     total: int
-    items: list[DrillDownItem]
+    items: list[DrillDownItem | TicketItem]
     next: str | None
 
 
@@ -213,14 +234,66 @@ def figure_filter(checked: SectionRequest, figure: Figure, bucket: str | None, d
     return narrowed
 
 
-def drill_down(
-    connection: Connection, checked: SectionRequest, figure: Figure, parameters: PageParameters
-) -> tuple[int, list[DrillDownItem], tuple[datetime, str] | None]:
+def _conversation_rows(facts: Subquery, calendar: BusinessCalendar | None) -> Select:
+    """The columns of a list's row of conversation facts, with its contact, team and agent."""
+    f = facts.c
+    assignee = users.alias("assignee")
+    return select(
+        f.id,
+        f.contact_id,
+        contacts.c.name.label("contact_name"),
+        contacts.c.phone_number.label("contact_phone"),
+        f.team_id,
+        teams.c.name.label("team_name"),
+        f.assigned_to,
+        assignee.c.full_name.label("agent_name"),
+        f.status,
+        f.created_at,
+        response_seconds(facts).label("first_response_seconds"),
+        f.resolved_at,
+        (literal(None) if calendar is None else sla_response_seconds(facts, calendar)).label("business_seconds"),
+    ).select_from(
+        facts.outerjoin(contacts, contacts.c.id == f.contact_id)
+        .outerjoin(teams, teams.c.id == f.team_id)
+        .outerjoin(assignee, assignee.c.id == f.assigned_to)
+    )
+
+
+def _conversation_item(row: Any, checked: SectionRequest) -> DrillDownItem:
+    zone = checked.window.zone
+    calendar = checked.settings.business_calendar
+    return DrillDownItem(
+        id=row.id,
+        contact=None
+        if row.contact_id is None
+        else ContactInfo(id=row.contact_id, name=row.contact_name, phone=phone_for(checked.scope, row.contact_phone)),
+        team=None if row.team_id is None else Named(id=row.team_id, name=row.team_name),
+        agent=None if row.assigned_to is None else Named(id=row.assigned_to, name=row.agent_name),
+        status=getattr(row.status, "value", row.status),
+        created_at=iso_local(row.created_at, zone),
+        first_response_seconds=round1(row.first_response_seconds),
+        resolved_at=None if row.resolved_at is None else iso_local(row.resolved_at, zone),
+        business_time=None
+        if calendar is None
+        else ItemBusinessTime(first_response_seconds=round1(row.business_seconds)),
+    )
+
+
+def _after(created_at: ColumnElement, row_id: ColumnElement, after: tuple[datetime, str]) -> ColumnElement[bool]:
+    moment, last_id = after
+    return or_(created_at > moment, and_(created_at == moment, row_id > last_id))
+
+
+Page = tuple[int, list[DrillDownItem | TicketItem], tuple[datetime, str] | None]
+
+
+def drill_down(connection: Connection, checked: SectionRequest, figure: Figure, parameters: PageParameters) -> Page:
     """The total, one page of rows and, when more follow, the cursor of the page's last row."""
-    window = checked.window
     calendar = checked.settings.business_calendar
     drawn = figure_population(connection, checked, figure, parameters.bucket)
     facts = conversation_facts(drawn.conversations, name="drill", calendar=calendar)
+    if figure.tickets is not None:
+        return _ticket_page(connection, checked, figure.tickets(checked.scope), facts, parameters)
     f = facts.c
     condition = figure_filter(checked, figure, parameters.bucket, drawn)(facts)
 
@@ -228,58 +301,71 @@ def drill_down(
 
     page = [condition]
     if parameters.after is not None:
-        created_at, conversation_id = parameters.after
-        page.append(or_(f.created_at > created_at, and_(f.created_at == created_at, f.id > conversation_id)))
-    assignee = users.alias("assignee")
+        page.append(_after(f.created_at, f.id, parameters.after))
     rows = connection.execute(
-        select(
-            f.id,
-            f.contact_id,
-            contacts.c.name.label("contact_name"),
-            contacts.c.phone_number.label("contact_phone"),
-            f.team_id,
-            teams.c.name.label("team_name"),
-            f.assigned_to,
-            assignee.c.full_name.label("agent_name"),
-            f.status,
-            f.created_at,
-            response_seconds(facts).label("first_response_seconds"),
-            f.resolved_at,
-            (literal(None) if calendar is None else sla_response_seconds(facts, calendar)).label("business_seconds"),
-        )
-        .select_from(
-            facts.outerjoin(contacts, contacts.c.id == f.contact_id)
-            .outerjoin(teams, teams.c.id == f.team_id)
-            .outerjoin(assignee, assignee.c.id == f.assigned_to)
-        )
-        .where(*page)
-        .order_by(f.created_at, f.id)
-        .limit(parameters.limit + 1)
+        _conversation_rows(facts, calendar).where(*page).order_by(f.created_at, f.id).limit(parameters.limit + 1)
     ).all()
 
-    zone = window.zone
-    scope = checked.scope
-    items = [
-        DrillDownItem(
-            id=row.id,
-            contact=None
-            if row.contact_id is None
-            else ContactInfo(id=row.contact_id, name=row.contact_name, phone=phone_for(scope, row.contact_phone)),
-            team=None if row.team_id is None else Named(id=row.team_id, name=row.team_name),
-            agent=None if row.assigned_to is None else Named(id=row.assigned_to, name=row.agent_name),
-            status=getattr(row.status, "value", row.status),
-            created_at=iso_local(row.created_at, zone),
-            first_response_seconds=round1(row.first_response_seconds),
-            resolved_at=None if row.resolved_at is None else iso_local(row.resolved_at, zone),
-            business_time=None
-            if calendar is None
-            else ItemBusinessTime(first_response_seconds=round1(row.business_seconds)),
+    items: list[DrillDownItem | TicketItem] = [_conversation_item(row, checked) for row in rows[: parameters.limit]]
+    more = len(rows) > parameters.limit
+    last = rows[parameters.limit - 1] if more else None
+    return total, items, None if last is None else (last.created_at, last.id)
+
+
+def _ticket_page(
+    connection: Connection,
+    checked: SectionRequest,
+    counted: ColumnElement[bool],
+    facts: Subquery,
+    parameters: PageParameters,
+) -> Page:
+    """A figure that counts tickets: one row per ticket it counts (`counted`), oldest first, with the conversation
+    behind it from `facts` (the conversations in scope behind those tickets) beside it, or null."""
+    total = connection.execute(select(func.count()).select_from(tickets).where(counted)).scalar_one()
+    conversation = _conversation_rows(facts, checked.settings.business_calendar).subquery("conversation")
+    ticket_team = teams.alias("ticket_team")
+    ticket_agent = users.alias("ticket_agent")
+    page = [counted]
+    if parameters.after is not None:
+        page.append(_after(tickets.c.created_at, tickets.c.id, parameters.after))
+    rows = connection.execute(
+        select(
+            tickets.c.id.label("ticket_id"),
+            tickets.c.priority.label("ticket_priority"),
+            tickets.c.status.label("ticket_status"),
+            tickets.c.created_at.label("ticket_created_at"),
+            tickets.c.team_id.label("ticket_team_id"),
+            ticket_team.c.name.label("ticket_team_name"),
+            tickets.c.assigned_to.label("ticket_agent_id"),
+            ticket_agent.c.full_name.label("ticket_agent_name"),
+            *conversation.c,
+        )
+        .select_from(
+            tickets.outerjoin(conversation, conversation.c.id == tickets.c.conversation_id)
+            .outerjoin(ticket_team, ticket_team.c.id == tickets.c.team_id)
+            .outerjoin(ticket_agent, ticket_agent.c.id == tickets.c.assigned_to)
+        )
+        .where(*page)
+        .order_by(tickets.c.created_at, tickets.c.id)
+        .limit(parameters.limit + 1)
+    ).all()
+    zone = checked.window.zone
+    items: list[DrillDownItem | TicketItem] = [
+        TicketItem(
+            ticket_id=row.ticket_id,
+            priority=getattr(row.ticket_priority, "value", row.ticket_priority),
+            status=getattr(row.ticket_status, "value", row.ticket_status),
+            created_at=iso_local(row.ticket_created_at, zone),
+            team=None if row.ticket_team_id is None else Named(id=row.ticket_team_id, name=row.ticket_team_name),
+            agent=None if row.ticket_agent_id is None else Named(id=row.ticket_agent_id, name=row.ticket_agent_name),
+            conversation_id=row.id,
+            conversation=None if row.id is None else _conversation_item(row, checked),
         )
         for row in rows[: parameters.limit]
     ]
     more = len(rows) > parameters.limit
     last = rows[parameters.limit - 1] if more else None
-    return total, items, None if last is None else (last.created_at, last.id)
+    return total, items, None if last is None else (last.ticket_created_at, last.ticket_id)
 
 
 def _endpoint(section: Section) -> Callable[..., DrillDownResponse]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Connection, select
 from sqlalchemy.sql import Subquery
 
+from pantau.auth.scope import Scope
 from pantau.dashboard.context import SectionContext
 from pantau.dashboard.per_agent import people_with
 from pantau.dashboard.router import SectionRequest
@@ -41,12 +42,17 @@ class Drawn:
 # from; may raise ApiError 400 naming a bucket the request's window has not.
 Population = Callable[[SectionContext, str | None], Drawn]
 
+# For a figure that counts tickets (kpi's open tickets): the tickets it counts in a scope, a condition on the
+# `tickets` table, scope included. Its list holds one row per ticket, with the conversation behind it beside it.
+Tickets = Callable[[Scope], ColumnElement[bool]]
+
 
 @dataclass(frozen=True)
 class Figure:
     condition: Condition
     bucket: BucketCheck | None = None  # None: the figure has no buckets
     population: Population | None = None  # None: the range's cohort in the scope
+    tickets: Tickets | None = None  # None: the list holds conversations; else the tickets, each beside its conversation
 
     @property
     def bucketed(self) -> bool:

@@ -1,10 +1,11 @@
 """kpi's figures with a list, by their path in the section's JSON. They count what stands now, not today's cohort:
-the conversations open or pending now, and those behind the tickets open now, whenever they were created."""
+the conversations open or pending now, and the tickets open now, whenever they were created. The open tickets' lists
+hold the tickets, one row each, with the conversation behind each beside it when the caller may see it."""
 
 from sqlalchemy import true
 
 from pantau.dashboard.drill_down.figures import Drawn, Figure
-from pantau.dashboard.kpi import PRIORITIES, active_now, behind_open_tickets
+from pantau.dashboard.kpi import PRIORITIES, active_now, behind_open_tickets, open_tickets_in
 
 
 def _status_is(status: str) -> Figure:
@@ -18,6 +19,7 @@ def _tickets_of(priority: str | None) -> Figure:
     return Figure(
         lambda facts, counted, bucket: true(),
         population=lambda ctx, bucket: Drawn(behind_open_tickets(ctx.scope, priority)),
+        tickets=lambda scope: open_tickets_in(scope, priority),
     )
 
 

@@ -107,7 +107,7 @@ function listButton(element, target, open) {
       class: "drill-open",
       "data-drill": target.figure,
       "data-drill-bucket": target.bucket ?? null,
-      "aria-label": t("drill.open", { figure: target.label(), value: element.textContent }),
+      "aria-label": t(target.tickets ? "drill.tickets.open" : "drill.open", { figure: target.label(), value: element.textContent }),
       onclick: () => open(target),
     },
   );

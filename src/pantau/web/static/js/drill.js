@@ -19,6 +19,19 @@ const COLUMNS = [
   { key: "firstResponseSeconds", label: "column.delay", format: "duration", numeric: true },
   { key: "resolvedAt", label: "drill.column.resolved", format: "datetime" },
 ];
+// A list of tickets (kpi's open tickets): each ticket, and beside it the conversation behind it (empty when it has
+// none, or none the caller may see).
+const TICKET_COLUMNS = [
+  { key: "createdAt", label: "drill.column.created", format: "datetime" },
+  { key: "priority", label: "drill.column.priority", format: "enum:priority" },
+  { key: "status", label: "column.status", format: "enum:ticketStatus" },
+  { key: "teamName", label: "filters.team", format: "text" },
+  { key: "agentName", label: "column.agent", format: "text" },
+  { key: "contactName", label: "drill.column.contact", format: "text" },
+  { key: "contactPhone", label: "drill.column.phone", format: "code" },
+  { key: "conversationStatus", label: "drill.column.conversation", format: "enum:conversationStatus" },
+  { key: "conversationCreatedAt", label: "drill.column.conversationCreated", format: "datetime" },
+];
 // With business hours set (SPEC §8.5), the first response the SLA judges, beside the first response.
 const BUSINESS_COLUMN = {
   key: "businessFirstResponseSeconds",
@@ -27,8 +40,11 @@ const BUSINESS_COLUMN = {
   numeric: true,
 };
 
-/** The list's columns: the business-time one only when the API gives it. */
-function columns(rows) {
+/** The list's columns: the tickets' for a list of tickets; the business-time one only when the API gives it. */
+function columns(rows, tickets) {
+  if (tickets) {
+    return TICKET_COLUMNS;
+  }
   if (!rows.some((each) => each.businessFirstResponseSeconds !== undefined)) {
     return COLUMNS;
   }
@@ -38,6 +54,21 @@ function columns(rows) {
 
 /** An item of the API as a row of the table: one value per column. */
 function row(item) {
+  if (item.ticketId !== undefined) {
+    const conversation = item.conversation;
+    return {
+      id: item.ticketId,
+      createdAt: item.createdAt,
+      priority: item.priority,
+      status: item.status,
+      teamName: item.team?.name ?? null,
+      agentName: item.agent?.name ?? null,
+      contactName: conversation?.contact?.name ?? null,
+      contactPhone: conversation?.contact?.phone ?? null,
+      conversationStatus: conversation?.status ?? null,
+      conversationCreatedAt: conversation?.createdAt ?? null,
+    };
+  }
   return {
     id: item.id,
     createdAt: item.createdAt,
@@ -50,6 +81,18 @@ function row(item) {
     ...(item.businessTime ? { businessFirstResponseSeconds: item.businessTime.firstResponseSeconds } : {}),
     resolvedAt: item.resolvedAt,
   };
+}
+
+/**
+ * The dialog's title: the figure's label, after "Conversations:" unless the label already says what the rows are (a
+ * list of tickets; a label naming conversations, "Active conversations"), so no title says it twice.
+ */
+function title(target) {
+  const label = target.label();
+  if (target.tickets || label.toLowerCase().includes(t("drill.noun"))) {
+    return label;
+  }
+  return t("drill.title", { figure: label });
 }
 
 /** The query naming a figure's list: the section's filters, the figure and its bucket. */
@@ -102,7 +145,7 @@ export class DrillDown {
     this.title = h("h2", { id: "drill-title" });
     this.scopeLine = h("p", { class: "drill-scope" });
     this.count = h("p", { class: "drill-count", role: "status", "aria-live": "polite" });
-    // What a list of other things than the figure counts says about it (the conversations behind tickets).
+    // What a list says about its rows beside the figure (the tickets' conversations).
     this.note = h("p", { class: "drill-note unit", hidden: true });
     this.list = h("div", { class: "drill-list" });
     this.more = h("button", { type: "button", class: "control compact", hidden: true, onclick: () => this.loadMore() });
@@ -129,8 +172,9 @@ export class DrillDown {
   }
 
   /**
-   * Open the list of `target` {section, figure, bucket, label, note?, sectionTitle, scopeName} for `filters` (the page's)
-   * of a section that takes a range or not (`ranged`).
+   * Open the list of `target` {section, figure, bucket, label, note?, tickets?, sectionTitle, scopeName} for `filters`
+   * (the page's) of a section that takes a range or not (`ranged`). With `tickets`, the figure counts tickets and its
+   * list holds them (the words say tickets, the columns are the tickets').
    */
   async open(target, filters, ranged) {
     this.returnFocus = document.activeElement;
@@ -191,7 +235,8 @@ export class DrillDown {
     if (target === null) {
       return;
     }
-    this.title.textContent = t("drill.title", { figure: target.label() });
+    const words = target.tickets ? "drill.tickets" : "drill";
+    this.title.textContent = title(target);
     this.scopeLine.textContent = `${target.sectionTitle()} · ${target.window()} · ${target.scopeName()}`;
     this.close.textContent = t("drill.close");
     this.note.hidden = !target.note;
@@ -205,19 +250,19 @@ export class DrillDown {
         h("p", { class: "section-error", role: "alert" }, `${t("state.error")} ${this.failure.detail ?? this.failure.message}`),
       );
     } else if (this.total !== null) {
-      this.count.textContent = t("drill.count", {
+      this.count.textContent = t(`${words}.count`, {
         shown: formatValue("count", this.rows.length),
         total: formatValue("count", this.total),
       });
       this.list.replaceChildren(
         this.rows.length === 0
-          ? h("p", { class: "placeholder" }, t("drill.empty"))
+          ? h("p", { class: "placeholder" }, t(`${words}.empty`))
           : table({
               id: "drill-table",
               path: "items",
               rows: this.rows,
-              columns: columns(this.rows),
-              caption: "drill.caption",
+              columns: columns(this.rows, target.tickets),
+              caption: `${words}.caption`,
               sortable: true,
             }),
       );
@@ -229,12 +274,12 @@ export class DrillDown {
       h("a", { class: "control compact", href: pageAddress(target), "data-role": "drill-link" }, t("drill.link")),
       h(
         "a",
-        { class: "control compact", href: file("csv"), download: "", "data-export": "csv", "aria-label": t("drill.csv") },
+        { class: "control compact", href: file("csv"), download: "", "data-export": "csv", "aria-label": t(`${words}.csv`) },
         "CSV",
       ),
       h(
         "a",
-        { class: "control compact", href: file("xlsx"), download: "", "data-export": "xlsx", "aria-label": t("drill.xlsx") },
+        { class: "control compact", href: file("xlsx"), download: "", "data-export": "xlsx", "aria-label": t(`${words}.xlsx`) },
         "XLSX",
       ),
     );

@@ -10,8 +10,8 @@ import { t } from "../core/i18n.js";
  */
 const PRIORITIES = ["urgent", "high", "medium", "low"];
 
-// The counts with conversations behind them (docs/drill-down.md), by JSON path: the conversations active now, and those
-// behind the tickets open now.
+// The counts with a list behind them (docs/drill-down.md), by JSON path: the conversations active now, and the tickets
+// open now.
 const LISTS = {
   "activeConversations.value": () => t("kpi.activeConversations"),
   "activeConversations.byStatus.open": () => `${t("kpi.activeConversations")}: ${t("status.open")}`,
@@ -29,9 +29,9 @@ function drill(field, data) {
     return null;
   }
   const count = field.split(".").reduce((value, key) => value[key], data);
-  // The card counts tickets; the list holds the conversations behind them.
-  const note = field.startsWith("openTickets.") ? "drill.ticketsNote" : null;
-  return { figure: field, count, label, note };
+  // The card counts tickets; the list holds them, each with the conversation behind it.
+  const tickets = field.startsWith("openTickets.");
+  return { figure: field, count, label, tickets, note: tickets ? "drill.ticketsNote" : null };
 }
 
 function card({ name, data, format, better, compareKey, window, status = null, extra = [], footer = [] }) {
