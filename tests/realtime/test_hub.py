@@ -4,12 +4,26 @@ parameters share one computation, and a subscriber is sent a section only when i
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+
+import pytest
 
 from pantau.auth.scope import Scope
 from pantau.dashboard.router import SECTIONS, RangeParameters
 from pantau.models.enums import Role, ScopeType
 from pantau.realtime.changes import Change
-from pantau.realtime.hub import Hub, Subscriber, Subscription
+from pantau.realtime.hub import (
+    COMPUTING_AT_ONCE,
+    PHASE_STEP_SECONDS,
+    PHASE_TOLERANCE_SECONDS,
+    Hub,
+    Subscriber,
+    Subscription,
+    next_run,
+    topic_phase,
+)
 
 ANA = Scope(level="own", role=Role.agent, user_id="ana")
 ANA_AGAIN = Scope(level="own", role=Role.agent, user_id="ana")
@@ -89,6 +103,98 @@ def test_a_change_recomputes_only_the_scopes_it_touches_and_equal_subscribers_sh
         assert _bodies(sent["ana"]) == ['{"v":0}', '{"v":1}']
         hub.close()
         for subscriber in subscribers.values():
+            subscriber.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_lone_change_computes_at_once_and_a_busy_topic_waits_a_second_then_keeps_to_its_phase():
+    last_run, wall_offset = 1000.0, 1_796_000_000.25
+    # A second or more after the last computation: at once, whatever the phase.
+    for phase in (0.0, 0.3, 0.99):
+        assert next_run(last_run, last_run + 1.0, phase, wall_offset) == last_run + 1.0
+        assert next_run(last_run, last_run + 7.5, phase, wall_offset) == last_run + 7.5
+    # Within the second: a second after the last computation (its wall-clock fraction is .25 here), plus what is
+    # left to the phase, at most PHASE_STEP_SECONDS; or the phase point just before, when the last one started late.
+    assert next_run(last_run, last_run + 0.1, 0.25, wall_offset) == last_run + 1.0
+    assert next_run(last_run, last_run + 0.1, 0.30, wall_offset) == pytest.approx(last_run + 1.05)
+    assert next_run(last_run, last_run + 0.1, 0.75, wall_offset) == pytest.approx(last_run + 1.0 + PHASE_STEP_SECONDS)
+    assert next_run(last_run, last_run + 0.1, 0.10, wall_offset) == pytest.approx(last_run + 1.0 + PHASE_STEP_SECONDS)
+    assert next_run(last_run, last_run + 0.1, 0.22, wall_offset) == pytest.approx(last_run + 0.97)
+
+    # Under a steady stream of changes (dirty again as soon as it computed), each computation starting a little
+    # after it was due (a busy event loop): never less than a second apart less the tolerance, and due on the phase
+    # after at most 1 / PHASE_STEP_SECONDS computations, then on it every time, the lateness not adding up.
+    phase = 0.2
+    due = [last_run]
+    started = [last_run]
+    for step in range(16):
+        due.append(next_run(started[-1], started[-1] + 0.01, phase, wall_offset))
+        started.append(due[-1] + (0.0, 0.003, 0.03, 0.01)[step % 4])
+    gaps = [b - a for a, b in zip(started, started[1:], strict=False)]
+    assert all(1.0 - PHASE_TOLERANCE_SECONDS <= gap <= 1.0 + PHASE_STEP_SECONDS + 0.03 + 1e-9 for gap in gaps)
+    on_phase = [abs((moment + wall_offset - phase + 0.5) % 1.0 - 0.5) < 1e-6 for moment in due]
+    assert on_phase[6:] == [True] * 11
+
+
+def test_a_topic_has_the_same_phase_in_every_process():
+    """Two processes that hold the same topic compute it at the same moment and share it through the cache: the
+    phase must not depend on the process (Python's own hash() of strings does)."""
+    subscription = Subscription(SECTIONS["kpi"], TEAM_A, RangeParameters(date_range="7d"))
+    code = (
+        "from tests.realtime.test_hub import SECTIONS, TEAM_A, RangeParameters, Subscription, topic_phase;"
+        "print(repr(topic_phase(Subscription(SECTIONS['kpi'], TEAM_A, RangeParameters(date_range='7d')).topic_key)))"
+    )
+    phases = set()
+    for seed in ("1", "2"):
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        phases.add(float(result.stdout))
+    assert phases == {topic_phase(subscription.topic_key)}
+    assert 0.0 <= topic_phase(subscription.topic_key) < 1.0
+    # Other topics elsewhere in the second.
+    others = {topic_phase(Subscription(SECTIONS["kpi"], scope, RangeParameters()).topic_key) for scope in (ANA, CITRA)}
+    assert len(others | phases) == 3
+
+
+def test_a_process_computes_no_more_than_computing_at_once_topics_at_a_time():
+    """Five topics changed together: two computations under way at once, the others waiting their turn, and every
+    topic computed once, with what was committed when its turn came."""
+
+    async def scenario():
+        in_flight = {"now": 0, "most": 0}
+        computed: list[str] = []
+
+        async def compute(subscription: Subscription) -> bytes:
+            in_flight["now"] += 1
+            in_flight["most"] = max(in_flight["most"], in_flight["now"])
+            # Hands the loop to every other topic ready to start: without a limit they would all be under way here.
+            await asyncio.sleep(0.01)
+            computed.append(subscription.scope.user_id)
+            in_flight["now"] -= 1
+            return b'{"v":0}'
+
+        hub = Hub(compute)
+        subscribers = []
+        for index in range(5):
+
+            async def send(message: str) -> None:
+                pass
+
+            subscriber = Subscriber(send)
+            subscribers.append(subscriber)
+            scope = Scope(level="own", role=Role.agent, user_id=f"agent-{index}")
+            hub.subscribe(subscriber, [Subscription(SECTIONS["kpi"], scope, RangeParameters())])
+        await _settled(hub)
+        assert in_flight["most"] == COMPUTING_AT_ONCE == 2
+        assert sorted(computed) == [f"agent-{index}" for index in range(5)]
+        hub.close()
+        for subscriber in subscribers:
             subscriber.close()
 
     asyncio.run(scenario())

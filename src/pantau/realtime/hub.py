@@ -4,8 +4,10 @@
   parameters. Every subscriber of a topic gets the same bytes, computed once per change by `section_body`, the
   function (and cache) of `GET /api/dashboard/<section>`: what is pushed is byte-for-byte the HTTP answer.
 - A change marks dirty the topics whose scope it touches (`Change.touches`); the others are not recomputed.
-- A topic computes at most once a second; a subscriber gets at most one push per section per second, and only when
-  the bytes differ from what it was last sent for that section.
+- A topic computes about once a second at most: at once after a second or more without computing, otherwise on its
+  own point of the second (`topic_phase`, `next_run`), the same in every process; a process runs at most
+  `COMPUTING_AT_ONCE` computations at a time. A subscriber gets at most one push per section per second, and only
+  when the bytes differ from what it was last sent for that section.
 - Windows slide: every `REFRESH_SECONDS` each topic is recomputed (pushed only if its answer changed); every
   `DEGRADED_REFRESH_SECONDS` while the bus may be missing other processes' changes (Redis down).
 
@@ -15,7 +17,9 @@ Everything here runs on the server's event loop; the computation runs on a worke
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,6 +32,14 @@ from pantau.realtime.changes import Change
 log = logging.getLogger("pantau.realtime")
 
 PUSH_INTERVAL_SECONDS = 1.0
+# How much later than a second after its last computation a busy topic may compute, to move towards its phase.
+PHASE_STEP_SECONDS = 0.2
+# How late a computation may have started after its phase and still count as on it.
+PHASE_TOLERANCE_SECONDS = 0.05
+# Computations of one process under way at once; the others wait their turn, first come first served. Started all
+# together, they would share the process and finish all late, each answer as old as the wait; one after the other,
+# each answer is computed from what was committed just before it is sent.
+COMPUTING_AT_ONCE = 2
 REFRESH_SECONDS = 30.0
 DEGRADED_REFRESH_SECONDS = 5.0
 # A client that lets this many messages pile up unread is disconnected rather than buffered without end.
@@ -49,6 +61,32 @@ class Subscription:
 
 
 Compute = Callable[[Subscription], Awaitable[bytes]]
+
+
+def topic_phase(topic_key: tuple) -> float:
+    """Where in each second (0 to 1, on the wall clock) a busy topic computes: the same for a topic in every process,
+    so that they compute together and share one computation through the cache; spread over the second for different
+    topics, so that one process's topics do not all compute at the same moment and wait for each other."""
+    digest = hashlib.sha256(repr(topic_key).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def next_run(last_run: float, now: float, phase: float, wall_offset: float) -> float:
+    """When a topic marked dirty at `now` computes (monotonic seconds; `wall_offset` is wall clock less monotonic).
+
+    At once when its last computation was a second ago or more (the leading edge: a lone change is computed as soon
+    as it arrives). Otherwise a second after its last computation, plus up to `PHASE_STEP_SECONDS` towards its phase:
+    under a steady stream of changes a topic reaches its phase within a few seconds and then computes once a second,
+    on it. A computation that started a little after its phase (the event loop was busy) is followed by one on the
+    next phase point, a little less than a second later, so that the lateness does not add up; the subscribers are
+    still pushed at most once a second each (`Subscriber.push` holds what comes early)."""
+    earliest = last_run + PUSH_INTERVAL_SECONDS
+    if now >= earliest:
+        return now
+    ahead = (phase - (earliest + wall_offset)) % 1.0
+    if ahead > 1.0 - PHASE_TOLERANCE_SECONDS:
+        return earliest - (1.0 - ahead)
+    return earliest + min(ahead, PHASE_STEP_SECONDS)
 
 
 def section_message(section: str, body: bytes, timestamp: str) -> str:
@@ -123,7 +161,8 @@ class Topic:
         self.timestamp = ""
         self._dirty = False
         self._task: asyncio.Task | None = None
-        self._last_run = 0.0
+        self._last_run = -math.inf
+        self.phase = topic_phase(subscription.topic_key)
 
     @property
     def section(self) -> str:
@@ -138,16 +177,20 @@ class Topic:
         try:
             while self._dirty and self.subscribers:
                 # Coalescing: changes arriving within a second of the last computation are served by one more.
-                wait = self._last_run + PUSH_INTERVAL_SECONDS - time.monotonic()
+                now = time.monotonic()
+                wait = next_run(self._last_run, now, self.phase, time.time() - now) - now
                 if wait > 0:
                     await asyncio.sleep(wait)
-                self._dirty = False
-                self._last_run = time.monotonic()
-                try:
-                    body = await self.hub.compute(self.subscription)
-                except Exception:
-                    log.exception("the realtime %s answer could not be computed", self.section)
-                    continue
+                async with self.hub.computing:
+                    # The answer counts what was committed when it starts: a computation waiting here still takes
+                    # in the changes that arrive meanwhile.
+                    self._dirty = False
+                    self._last_run = time.monotonic()
+                    try:
+                        body = await self.hub.compute(self.subscription)
+                    except Exception:
+                        log.exception("the realtime %s answer could not be computed", self.section)
+                        continue
                 self.hub.computations += 1
                 self.body = body
                 self.timestamp = clock.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -165,6 +208,7 @@ class Hub:
         self._degraded = degraded
         self.topics: dict[tuple, Topic] = {}
         self.computations = 0
+        self.computing = asyncio.Semaphore(COMPUTING_AT_ONCE)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ticker: asyncio.Task | None = None
 
