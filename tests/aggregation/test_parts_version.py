@@ -21,6 +21,7 @@ def test_the_version_is_the_one_of_the_declared_parts_and_above_every_hand_numbe
 def test_every_conversation_part_is_declared():
     declared = parts_declaration()["conversations"]["parts"]
     assert declared == [part.name for part in fields(ConversationParts)]
+    assert {"answered_resolved", "response_to_resolution_us", "inbound_messages", "outbound_messages"} <= set(declared)
 
 
 def test_adding_a_part_changes_the_version():
