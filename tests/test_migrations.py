@@ -11,7 +11,7 @@ from sqlalchemy import MetaData, Table, func, insert, inspect, select
 from pantau.aggregation.jobs import run_aggregation
 from pantau.core.config import Settings
 from pantau.dashboard import conversation_effectiveness
-from pantau.metrics.snapshots import PARTS_VERSION
+from pantau.metrics.parts_version import PARTS_VERSION
 from pantau.migrations.runner import alembic_config, downgrade, head_revision, upgrade
 from pantau.models import AnalyticsSnapshot, metadata
 from pantau.models.enums import SnapshotType

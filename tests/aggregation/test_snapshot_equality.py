@@ -276,7 +276,7 @@ def test_snapshots_made_with_another_sla_target_or_time_zone_are_not_used(connec
 
 def test_snapshots_of_another_parts_version_are_not_used(connection, data, organisation):
     from pantau.dashboard import conversation_effectiveness
-    from pantau.metrics.snapshots import PARTS_VERSION
+    from pantau.metrics.parts_version import PARTS_VERSION
 
     window = _late_arrival_window(data)
     for snapshot_id, metrics in connection.execute(select(AnalyticsSnapshot.id, AnalyticsSnapshot.metrics)).all():
@@ -289,6 +289,50 @@ def test_snapshots_of_another_parts_version_are_not_used(connection, data, organ
     read = run_section(conversation_effectiveness.compute, connection, now=NOW, use_snapshots=True, **window)
     assert read == live
     assert live["totals"]["value"] > 0
+
+
+NEW_PARTS = ("answered_resolved", "response_to_resolution_us", "inbound_messages", "outbound_messages")
+
+
+def test_rows_written_before_the_handling_and_message_parts_are_not_read_and_the_next_run_rewrites_them(
+    connection, data, organisation
+):
+    """Rows as they were written before the handling and message parts existed (the hand-numbered version 3, no such
+    parts in their documents): every section answers live, hour rows of either version summed into the days above
+    are never decoded when of the old one, and the next hourly run rewrites what it covers under the current
+    version."""
+    from pantau.dashboard import conversation_effectiveness
+    from pantau.metrics.parts_version import PARTS_VERSION
+
+    for snapshot_id, metrics in connection.execute(select(AnalyticsSnapshot.id, AnalyticsSnapshot.metrics)).all():
+        older = {name: value for name, value in metrics["conversations"].items() if name not in NEW_PARTS}
+        connection.execute(
+            update(AnalyticsSnapshot)
+            .where(AnalyticsSnapshot.id == snapshot_id)
+            .values(metrics={**metrics, "version": 3, "conversations": older})
+        )
+    window = {"preset": "7d"}
+    live = run_section(conversation_effectiveness.compute, connection, now=NOW, use_snapshots=False, **window)
+    assert run_section(conversation_effectiveness.compute, connection, now=NOW, use_snapshots=True, **window) == live
+    assert live["messagesPerConversation"]["inbound"] is not None
+
+    later = NOW + timedelta(minutes=40)
+    aggregate(connection, make_settings("sqlite://"), SnapshotType.hourly, later)
+    versions = dict(
+        connection.execute(
+            select(AnalyticsSnapshot.snapshot_date, AnalyticsSnapshot.metrics["version"].as_numeric(30, 0)).where(
+                AnalyticsSnapshot.scope_type == "org", AnalyticsSnapshot.snapshot_type == "hourly"
+            )
+        ).all()
+    )
+    assert int(versions[bucket_start(SnapshotType.hourly, NOW, NOW.tzinfo)]) == PARTS_VERSION
+    assert int(versions[bucket_start(SnapshotType.hourly, NOW - timedelta(days=5), NOW.tzinfo)]) == 3
+    for name, section in SECTIONS.items():
+        for window in RANGES:
+            with_snapshots = run_section(section.compute, connection, now=later, use_snapshots=True, **window)
+            assert with_snapshots == run_section(
+                section.compute, connection, now=later, use_snapshots=False, **window
+            ), (name, window)
 
 
 def test_kpi_reads_live_even_when_snapshots_may_be_used(connection, data, organisation):

@@ -83,6 +83,16 @@ def test_the_conversation_effectiveness_figures_are_complete_and_exact(client, o
         "resolvedVsOpen.open": ["5", "", ""],
         "resolvedVsOpen.percentage": ["28.6", "", ""],
         "totals": ["7", "", "0"],
+        # ani-answered: answered at step 2, resolved at step 4 (6 minutes); a-bot-only was resolved unanswered.
+        "handlingTime.avgSeconds": ["360.0", "0:06:00", ""],
+        "handlingTime.count": ["1", "", ""],
+        # One customer message each; outbound: ani-answered 2, arif-escalated 2 (bot, agent), arif-answered,
+        # a-bot-only, b-for-ani and a-campaign's broadcast 1 each, ani-waiting none: 8 / 7.
+        "messagesPerConversation.inbound": ["1.0", "", ""],
+        "messagesPerConversation.outbound": ["1.1", "", ""],
+        "messagesPerConversation.inboundMessages": ["7", "", ""],
+        "messagesPerConversation.outboundMessages": ["8", "", ""],
+        "messagesPerConversation.conversations": ["7", "", ""],
     }
 
 

@@ -31,8 +31,8 @@ from pantau.metrics.buckets import bucket_start, buckets_between, next_bucket_st
 from pantau.metrics.contact_history import ContactParts
 from pantau.metrics.message_parts import MessageParts
 from pantau.metrics.parts import ConversationParts
+from pantau.metrics.parts_version import PARTS_VERSION
 from pantau.metrics.snapshots import (
-    PARTS_VERSION,
     BucketParts,
     ScopeKey,
     hourly_parts,
@@ -242,6 +242,10 @@ def _stored_parts(
             elif conversations_only and scopes is not None and scope not in scopes:
                 continue
             if bucket in unusable:
+                continue
+            if metrics.get("version") != PARTS_VERSION:
+                # Parts of another version are another set of parts, perhaps without today's: never decoded.
+                unusable.add(bucket)
                 continue
             conversations = ConversationParts.from_json(metrics["conversations"]).settled_at(
                 now, sla_target_seconds, calendar

@@ -71,6 +71,25 @@ class FirstResponseCount(CamelModel):
     count: int
 
 
+class HandlingTime(CamelModel):
+    """The average handling time: from the first agent response to the resolution, over the cohort conversations
+    that have both (0 s for one resolved before its first response); `avgSeconds` null when `count` is 0."""
+
+    avg_seconds: float | None  # first agent response -> resolution, mean over `count`
+    count: int  # cohort conversations with a first agent response and a resolution
+
+
+class MessagesPerConversation(CamelModel):
+    """The cohort's messages (written at any time) by direction, and per conversation of the whole cohort (1
+    decimal, null for an empty cohort)."""
+
+    inbound: float | None  # inbound messages / cohort conversations
+    outbound: float | None
+    inbound_messages: int
+    outbound_messages: int
+    conversations: int
+
+
 class ConversationEffectivenessResponse(SectionResponse):
     conversations_per_agent: list[AgentConversations]
     avg_response_time_over_time: list[ResponseTimeBucket]
@@ -78,6 +97,8 @@ class ConversationEffectivenessResponse(SectionResponse):
     resolved_vs_open: ResolvedVsOpen
     first_response_distribution: list[FirstResponseCount]
     totals: Comparison
+    handling_time: HandlingTime
+    messages_per_conversation: MessagesPerConversation
 
 
 def _conversations_per_agent(ctx: SectionContext) -> list[AgentConversations]:
@@ -157,4 +178,14 @@ def compute(ctx: SectionContext) -> ConversationEffectivenessResponse:
             FirstResponseCount(bucket="unanswered", count=cohort.unanswered),
         ],
         totals=Comparison(**numbers.comparison(cohort.conversations, previous.conversations, numbers.CONVERSATIONS_T)),
+        handling_time=HandlingTime(
+            avg_seconds=numbers.round1(cohort.avg_response_to_resolution_seconds), count=cohort.answered_resolved
+        ),
+        messages_per_conversation=MessagesPerConversation(
+            inbound=numbers.round1(cohort.inbound_per_conversation),
+            outbound=numbers.round1(cohort.outbound_per_conversation),
+            inbound_messages=cohort.inbound_messages,
+            outbound_messages=cohort.outbound_messages,
+            conversations=cohort.conversations,
+        ),
     )

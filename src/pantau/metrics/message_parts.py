@@ -175,6 +175,32 @@ def collect_message_parts(
     a detail left null where the message does not count in that part. The groupings' sources join the messages'
     conversations as `conversation`."""
     width = len(groupings[0].keys)
+    statement, detail_count = message_parts_statement(created_in, groupings, conversation=conversation)
+    collected: list[dict[tuple, MessageParts]] = [{} for _ in groupings]
+    counted = width + 1 + detail_count
+    for row in connection.execute(statement):
+        parts = collected[row[0]].setdefault(tuple(row[1 : width + 1]), MessageParts())
+        session, category, error_code, error_title, sender = row[width + 1 : counted]
+        *funnel, handed, wait, billable_count, agent_count = (int(value) for value in row[counted:])
+        if funnel[0]:
+            known = parts.outbound.get(session)
+            parts.outbound[session] = funnel if known is None else [a + b for a, b in zip(known, funnel, strict=True)]
+            parts.handed_over += handed
+            parts.queue_wait_us += wait
+        if billable_count:
+            parts.billable_delivered[category] = parts.billable_delivered.get(category, 0) + billable_count
+        if failed_count := funnel[_FAILED]:
+            reason = failure_key(error_code, error_title)
+            parts.failures[reason] = parts.failures.get(reason, 0) + failed_count
+        if agent_count:
+            parts.sent_by[sender] = parts.sent_by.get(sender, 0) + agent_count
+    return collected
+
+
+def message_parts_statement(
+    created_in: ColumnElement[bool], groupings: list[MessageGrouping], *, conversation: FromClause = conversations
+) -> tuple[Any, int]:
+    """The statement `collect_message_parts` runs, and how many detail columns follow each row's keys."""
     outbound = messages.c.direction == "outbound"
     status = messages.c.status
     handed_over = and_(outbound, messages.c.sent_at.is_not(None))
@@ -214,22 +240,4 @@ def collect_message_parts(
             )
             .group_by(*keys, *labelled)
         )
-    collected: list[dict[tuple, MessageParts]] = [{} for _ in groupings]
-    counted = width + 1 + len(details)
-    for row in connection.execute(union_all(*members) if len(members) > 1 else members[0]):
-        parts = collected[row[0]].setdefault(tuple(row[1 : width + 1]), MessageParts())
-        session, category, error_code, error_title, sender = row[width + 1 : counted]
-        *funnel, handed, wait, billable_count, agent_count = (int(value) for value in row[counted:])
-        if funnel[0]:
-            known = parts.outbound.get(session)
-            parts.outbound[session] = funnel if known is None else [a + b for a, b in zip(known, funnel, strict=True)]
-            parts.handed_over += handed
-            parts.queue_wait_us += wait
-        if billable_count:
-            parts.billable_delivered[category] = parts.billable_delivered.get(category, 0) + billable_count
-        if failed_count := funnel[_FAILED]:
-            reason = failure_key(error_code, error_title)
-            parts.failures[reason] = parts.failures.get(reason, 0) + failed_count
-        if agent_count:
-            parts.sent_by[sender] = parts.sent_by.get(sender, 0) + agent_count
-    return collected
+    return (union_all(*members) if len(members) > 1 else members[0]), len(details)

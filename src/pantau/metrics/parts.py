@@ -84,6 +84,13 @@ class ConversationParts:
     unanswered: int = 0
     delays: list[int] = field(default_factory=lambda: [0] * len(DELAY_BUCKETS))
     handling_us: int = 0  # over resolved conversations
+    # Answered (a first agent response, SPEC §3) and resolved: the population of the average handling time, and the
+    # sum of their resolved_at - first response (0 for one resolved before its first response).
+    answered_resolved: int = 0
+    response_to_resolution_us: int = 0
+    # Every message of the conversations, by direction, whenever it was written.
+    inbound_messages: int = 0
+    outbound_messages: int = 0
     csat_sum: int = 0
     csat_count: int = 0
     csat_bot_only_sum: int = 0
@@ -183,6 +190,20 @@ class ConversationParts:
     @property
     def avg_handling_seconds(self) -> Decimal | None:
         return _mean_seconds(self.handling_us, self.resolved)
+
+    @property
+    def avg_response_to_resolution_seconds(self) -> Decimal | None:
+        """The average handling time: from the first agent response to the resolution, over the conversations that
+        have both."""
+        return _mean_seconds(self.response_to_resolution_us, self.answered_resolved)
+
+    @property
+    def inbound_per_conversation(self) -> Decimal | None:
+        return numbers.ratio(self.inbound_messages, self.conversations)
+
+    @property
+    def outbound_per_conversation(self) -> Decimal | None:
+        return numbers.ratio(self.outbound_messages, self.conversations)
 
     @property
     def sla_compliance(self) -> float | None:
@@ -337,6 +358,16 @@ def conversation_part_columns(
     handled = and_(f.resolved == 1, f.resolved_at > f.created_at)
     handling = case((handled, microseconds_between(f.resolved_at, f.created_at)), else_=0)
     response = case((frt.is_not(None), microseconds_between(f.first_response_at, f.s0)))
+    # Handling runs from the first agent response to the resolution; a resolution stamped before that response (the
+    # conversation was answered after it was closed, or the clocks disagree) counts as handled at once: 0.
+    answered_resolved = and_(f.resolved == 1, f.first_response_at.is_not(None))
+    to_resolution = case(
+        (
+            and_(answered_resolved, f.resolved_at > f.first_response_at),
+            microseconds_between(f.resolved_at, f.first_response_at),
+        ),
+        else_=0,
+    )
 
     def csat_of(condition) -> list[ColumnElement]:
         score = f.csat_score if condition is None else case((condition, f.csat_score))
@@ -367,6 +398,10 @@ def conversation_part_columns(
         count_where(counted.unanswered).label("unanswered"),
         *(count_where(condition).label(f"delay_{index}") for index, condition in enumerate(counted.delays)),
         _sum(handling).label("handling_us"),
+        count_where(answered_resolved).label("answered_resolved"),
+        _sum(to_resolution).label("response_to_resolution_us"),
+        _sum(_message_count(facts, "inbound")).label("inbound_messages"),
+        _sum(_message_count(facts, "outbound")).label("outbound_messages"),
     ]
     for name, condition in (
         ("csat", None),
@@ -377,6 +412,15 @@ def conversation_part_columns(
         total, count = csat_of(condition)
         columns += [total.label(f"{name}_sum"), count.label(f"{name}_count")]
     return columns
+
+
+def _message_count(facts: Subquery, direction: str) -> ColumnElement[int]:
+    """How many messages of this direction the conversation holds, written at any time."""
+    return (
+        select(func.count())
+        .where(messages.c.conversation_id == facts.c.id, messages.c.direction == direction)
+        .scalar_subquery()
+    )
 
 
 def collect_parts(

@@ -40,8 +40,8 @@ from pantau.metrics.message_parts import (
     messages_with_conversations,
 )
 from pantau.metrics.parts import ConversationParts, collect_parts
+from pantau.metrics.parts_version import PARTS_VERSION
 from pantau.metrics.snapshots import (
-    PARTS_VERSION,
     Freshness,
     computed_times,
     organisation_freshness,

@@ -57,6 +57,7 @@ from pantau.metrics.parts import (
     parts_reader,
     summed_part_columns,
 )
+from pantau.metrics.parts_version import PARTS_VERSION
 from pantau.models import AnalyticsSnapshot, Conversation, Message, User
 from pantau.models.enums import ScopeType, SnapshotType
 
@@ -64,10 +65,6 @@ snapshots = AnalyticsSnapshot.__table__
 conversations = Conversation.__table__
 messages = Message.__table__
 users = User.__table__
-
-# Bumped when the parts change shape or meaning; rows of another version are not read. 2: firstContacts and
-# messages. 3: a queue wait or a handling time whose clocks disagree counts as 0, never negative.
-PARTS_VERSION = 3
 
 ScopeKey = tuple[ScopeType, str]
 _FINEST_FIRST = [SnapshotType.hourly, SnapshotType.daily, SnapshotType.weekly]

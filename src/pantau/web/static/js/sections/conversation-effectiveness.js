@@ -1,5 +1,6 @@
 // Conversation effectiveness (SPEC §5.2): conversations per agent (red bars above the SLA target), response time
-// over time, SLA compliance, resolved vs open, the first-response distribution, and the cohort against last period.
+// over time, SLA compliance, resolved vs open, the average handling time, messages per conversation, the
+// first-response distribution, and the cohort against last period.
 
 import { categoryRange, countAxis, DONUT, layout } from "../core/charts.js";
 import { comparison, dataTable, figure, figures, h, noDataNote, tile, tiles } from "../core/dom.js";
@@ -274,6 +275,31 @@ function totals(data) {
   );
 }
 
+function handling(data) {
+  const handled = data.handlingTime;
+  return tile(
+    { title: "ce.handling", definition: "definition.ce.handling" },
+    figures([
+      ["ce.avgHandling", figure("handlingTime.avgSeconds", "duration", handled.avgSeconds, { className: "big" })],
+      ["ce.handled", figure("handlingTime.count", "count", handled.count)],
+    ]),
+  );
+}
+
+function messagesPerConversation(data) {
+  const messages = data.messagesPerConversation;
+  return tile(
+    { title: "ce.messages", definition: "definition.ce.messages" },
+    figures([
+      ["ce.inboundPerConversation", figure("messagesPerConversation.inbound", "decimal", messages.inbound)],
+      ["ce.outboundPerConversation", figure("messagesPerConversation.outbound", "decimal", messages.outbound)],
+      ["ce.inboundMessages", figure("messagesPerConversation.inboundMessages", "count", messages.inboundMessages)],
+      ["ce.outboundMessages", figure("messagesPerConversation.outboundMessages", "count", messages.outboundMessages)],
+      ["ce.conversations", figure("messagesPerConversation.conversations", "count", messages.conversations)],
+    ]),
+  );
+}
+
 export default {
   ranged: true,
   defaultRange: "today",
@@ -284,6 +310,8 @@ export default {
       totals(data),
       sla(data, chart),
       resolvedVsOpen(data, chart),
+      handling(data),
+      messagesPerConversation(data),
       perAgent(data, chart),
       overTime(data, chart),
       distribution(data, chart),
