@@ -56,6 +56,10 @@ def test_bench_reports_every_section_and_range(fresh_database_url):
     assert (load.users, load.steady_requests, load.burst_requests) == (50, 50 * 2 * 8, 50 * 8)
     assert load.steady.p95_ms >= load.steady.p50_ms > 0 and load.burst.p95_ms >= load.burst.p50_ms > 0
     assert report.worker_peak_mb is not None and report.worker_peak_mb > 0
+    # The hit against its floor, side by side: without REDIS_URL the floor is /healthz alone.
+    floor = report.floor
+    assert (floor.section, floor.rounds, floor.redis_get) == ("kpi", 100, None)
+    assert floor.floor_ms == floor.healthz.p50_ms > 0 and floor.ratio == floor.hit.p50_ms / floor.healthz.p50_ms
 
 
 @pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
@@ -131,6 +135,7 @@ def test_the_bench_command_prints_its_report_and_leaves_no_token(fresh_database_
     }
     assert {(name, section.default_range) for name, section in SECTIONS.items()} <= printed_rows
     assert "50 users opening the page at the same instant (400 cached requests)" in result.stdout
+    assert "a cached kpi against its floor, side by side over 100 rounds (p50): /healthz " in result.stdout
     with engine.connect() as connection:
         active_tokens = connection.execute(
             select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None))
@@ -152,3 +157,46 @@ def test_the_bench_command_on_an_empty_database_says_to_load_data(fresh_database
     assert result.returncode == 1
     assert "no conversations" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+def test_bench_hits_measures_the_floor_with_redis_and_the_burst(fresh_database_url, redis_url, cache_namespace):
+    """`pantau bench hits`: /healthz, one Redis GET and a hit in turn; then every user's page at once; the Redis
+    entry of the floor and the measuring token are gone afterwards."""
+    import json
+
+    import redis
+
+    from tests.test_cli import run_pantau
+
+    engine = engine_for(fresh_database_url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        data = Dataset(connection)
+        data.make_user("owner", id="olga")
+        data.make_conversation(datetime.now(UTC) - timedelta(hours=1))
+
+    result = run_pantau(
+        "bench",
+        "hits",
+        *("--rounds", "20", "--users", "3", "--json"),
+        database_url=fresh_database_url,
+        extra_env={"REDIS_URL": redis_url, "CACHE_NAMESPACE": cache_namespace},
+    )
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    floor = report["floor"]
+    assert (floor["section"], floor["rounds"], report["workers"]) == ("kpi", 20, None)
+    assert floor["floor_ms"] == pytest.approx(floor["healthz_ms"]["p50"] + floor["redis_get_ms"]["p50"])
+    assert floor["hit_over_floor"] == pytest.approx(floor["cache_hit_ms"]["p50"] / floor["floor_ms"])
+    assert (report["burst"]["users"], report["burst"]["requests"]) == (3, 3 * 8)
+    client = redis.Redis.from_url(redis_url)
+    assert client.get(f"{cache_namespace}:bench-floor") is None
+    client.close()
+    with engine.connect() as connection:
+        active_tokens = connection.execute(
+            select(func.count()).select_from(ApiToken).where(ApiToken.revoked_at.is_(None))
+        ).scalar_one()
+    engine.dispose()
+    assert active_tokens == 0

@@ -141,6 +141,57 @@ def test_every_read_of_business_impact_is_audited_even_from_the_cache(redis_app,
     assert reads == 2
 
 
+def test_an_answer_named_by_its_etag_is_not_sent_again(redis_app, organisation):
+    olga = signed_in(redis_app, "olga")
+    first = olga.get("/api/dashboard/kpi")
+    tag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "private, no-cache"
+    again = olga.get("/api/dashboard/kpi", headers={"If-None-Match": tag})
+    assert (again.status_code, again.content, again.headers["ETag"]) == (304, b"", tag)
+    assert again.headers["X-Cache"] == "hit"
+    among_others = olga.get("/api/dashboard/kpi", headers={"If-None-Match": f'"other", W/{tag}'})
+    assert among_others.status_code == 304
+    stale = olga.get("/api/dashboard/kpi", headers={"If-None-Match": '"0123456789abcdef0123456789abcdef"'})
+    assert (stale.status_code, active(stale), stale.headers["ETag"]) == (200, 7, tag)
+
+
+def test_a_new_answer_gets_a_new_etag(redis_app, organisation, data, pinned_now):
+    olga = signed_in(redis_app, "olga")
+    tag = olga.get("/api/dashboard/kpi").headers["ETag"]
+    data.make_conversation(pinned_now - timedelta(minutes=1), team="team-b", assigned_to="budi")
+    invalidate_section_cache("kpi", redis_app.state.cache)
+    fresh = olga.get("/api/dashboard/kpi", headers={"If-None-Match": tag})
+    assert (fresh.status_code, active(fresh)) == (200, 8)
+    assert fresh.headers["ETag"] != tag
+
+
+def test_two_scopes_never_share_an_etag_even_for_the_same_bytes(redis_app, organisation, data):
+    for person in ("ed", "eve"):  # two agents without a conversation: the same figures, byte for byte
+        data.make_user(
+            "agent", team="team-b", id=person, email=f"{person}@pantau.example.com", password_hash=PASSWORD_HASH
+        )
+    ed, eve = signed_in(redis_app, "ed"), signed_in(redis_app, "eve")
+    for_ed, for_eve = ed.get("/api/dashboard/kpi"), eve.get("/api/dashboard/kpi")
+    assert for_ed.content == for_eve.content
+    assert for_ed.headers["ETag"] != for_eve.headers["ETag"]
+    # One caller's tag never earns another a 304.
+    assert eve.get("/api/dashboard/kpi", headers={"If-None-Match": for_ed.headers["ETag"]}).status_code == 200
+    # Nor does an owner's tag for a filtered view earn a supervisor filtering the same rows one.
+    olga, sri = signed_in(redis_app, "olga"), signed_in(redis_app, "sri")
+    owner_tag = olga.get("/api/dashboard/kpi?agentId=ana").headers["ETag"]
+    assert sri.get("/api/dashboard/kpi?agentId=ana", headers={"If-None-Match": owner_tag}).status_code == 200
+
+
+def test_a_304_of_business_impact_is_audited_too(redis_app, organisation, session):
+    olga = signed_in(redis_app, "olga")
+    tag = olga.get("/api/dashboard/business-impact").headers["ETag"]
+    assert olga.get("/api/dashboard/business-impact", headers={"If-None-Match": tag}).status_code == 304
+    reads = session.execute(
+        select(func.count()).select_from(AuditLogEntry).where(AuditLogEntry.action == "read:business-impact")
+    ).scalar_one()
+    assert reads == 2
+
+
 def cache_counts(client) -> dict[str, float]:
     """The cache counters as /metrics shows them (process-wide, so tests compare before and after)."""
     counts = {"errors": 0.0}

@@ -17,14 +17,15 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
+from pantau.auth.credential_cache import CredentialCache
 from pantau.auth.scope import Scope, resolve_scope
-from pantau.auth.sessions import SESSION_COOKIE, find_session_user
-from pantau.auth.tokens import find_token_holder
+from pantau.auth.sessions import SESSION_COOKIE, find_session, session_token_hash
+from pantau.auth.tokens import api_token_hash, find_token_holder, find_token_holder_by_hash
 from pantau.core import clock
 from pantau.core.database import release_connection
 from pantau.models import User
 from pantau.models.enums import Role, TokenPermission
-from pantau.web.deps import DbSession, SettingsDep
+from pantau.web.deps import DbSession, SettingsDep, request_epoch
 from pantau.web.errors import ApiError
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `pantau token create`.")
@@ -84,17 +85,38 @@ def client_address(request: Request) -> str:
 
 
 def get_optional_user(
-    db: DbSession, settings: SettingsDep, bearer: BearerCredentials, session_token: SessionToken
+    request: Request, db: DbSession, settings: SettingsDep, bearer: BearerCredentials, session_token: SessionToken
 ) -> AuthenticatedUser | None:
-    now = clock.now()
-    caller = None
+    """The caller a Bearer token or a session cookie names, or None. Recently seen credentials are answered from
+    this process's memory while the credentials epoch stands (`pantau.auth.credential_cache`): a sign-out or a
+    revocation anywhere bumps it, so it takes effect at once."""
     if bearer is not None:
-        holder = find_token_holder(db, bearer.credentials, now)
-        caller = AuthenticatedUser.of(holder.user, "token", holder.permission) if holder else None
+        kind: Literal["session", "token"] = "token"
+        digest = api_token_hash(bearer.credentials)
     elif session_token:
-        user = find_session_user(db, settings, session_token, now)
-        caller = AuthenticatedUser.of(user, "session") if user else None
+        kind, digest = "session", session_token_hash(settings, session_token)
+    else:
+        return None
+    credentials: CredentialCache[AuthenticatedUser] | None = getattr(request.app.state, "credentials", None)
+    # Read before the lookup: a change committed after this read bumps the epoch, so what the lookup saw is never
+    # trusted under the new one.
+    epoch = request_epoch(request)
+    if credentials is not None and epoch is not None:
+        remembered = credentials.get(kind, digest, epoch)
+        if remembered is not None:
+            return remembered
+    now = clock.now()
+    caller, session_expires = None, None
+    if kind == "token":
+        holder = find_token_holder_by_hash(db, digest, now)
+        caller = AuthenticatedUser.of(holder.user, "token", holder.permission) if holder else None
+    else:
+        found = find_session(db, digest, now)
+        if found is not None:
+            caller, session_expires = AuthenticatedUser.of(found[0], "session"), found[1]
     release_connection(db)
+    if caller is not None and credentials is not None and epoch is not None:
+        credentials.remember(kind, digest, epoch, caller, session_expires)
     return caller
 
 

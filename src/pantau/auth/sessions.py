@@ -63,17 +63,22 @@ def start_session(
 
 def find_session_user(db: Session, settings: Settings, token: str, now: datetime) -> User | None:
     """The active user of a session that has neither ended nor expired; None otherwise."""
+    found = find_session(db, session_token_hash(settings, token), now)
+    return found[0] if found else None
+
+
+def find_session(db: Session, token_hash: str, now: datetime) -> tuple[User, datetime] | None:
+    """The active user of the session with this token hash and when the session expires, if it has neither ended nor
+    expired; None otherwise."""
     row = db.execute(
-        select(AuthSession, User)
-        .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.token_hash == session_token_hash(settings, token))
+        select(AuthSession, User).join(User, User.id == AuthSession.user_id).where(AuthSession.token_hash == token_hash)
     ).first()
     if row is None:
         return None
     auth_session, user = row
     if auth_session.ended_at is not None or auth_session.expires_at <= now or not user.is_active:
         return None
-    return user
+    return user, auth_session.expires_at
 
 
 def end_session(db: Session, settings: Settings, token: str, now: datetime) -> None:

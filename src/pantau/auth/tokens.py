@@ -67,10 +67,13 @@ def issue_token(
 def find_token_holder(db: Session, token: str, now: datetime) -> TokenHolder | None:
     """The active user of a token that is known and not revoked, with the token's permission; None otherwise. Notes
     when the token was used."""
+    return find_token_holder_by_hash(db, api_token_hash(token), now)
+
+
+def find_token_holder_by_hash(db: Session, token_hash: str, now: datetime) -> TokenHolder | None:
+    """`find_token_holder` for a token known by its hash."""
     row = db.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == api_token_hash(token))
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == token_hash)
     ).first()
     if row is None:
         return None

@@ -92,6 +92,7 @@ class BenchReport:
     hourly_run: Timing  # `repeat` hourly runs one after another, each a real run that commits
     sections: list[SectionTiming]
     concurrent: ConcurrentTiming
+    floor: FloorTiming
     refresh_seconds: float
     worker_peak_mb: float | None
 
@@ -207,6 +208,8 @@ def run_bench(
     try:
         with served(settings) as (base_url, pid), httpx2.Client(base_url=base_url, headers=headers) as client:
             results = _measure_sections(engine, settings, scope, client, ranges, repeat, on_progress)
+            on_progress("cache hit against its floor", 0, None)
+            floor = measure_floor(client, settings, max(repeat * 20, 100))
             concurrent = asyncio.run(_concurrent_users(base_url, headers, refreshes, refresh_seconds, on_progress))
             peak_mb = _peak_memory_mb(pid)
     finally:
@@ -221,6 +224,7 @@ def run_bench(
         hourly_run=hourly_run,
         sections=results,
         concurrent=concurrent,
+        floor=floor,
         refresh_seconds=refresh_seconds,
         worker_peak_mb=peak_mb,
     )
@@ -233,9 +237,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(settings: Settings, extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
-    """`pantau serve` in its own process on a free local port, with these settings (and `extra_env`); yields
-    (base URL, pid)."""
+def served(
+    settings: Settings, extra_env: dict[str, str] | None = None, workers: int | None = None
+) -> Iterator[tuple[str, int]]:
+    """`pantau serve` in its own process on a free local port, with these settings (and `extra_env`), with `serve`'s
+    default number of workers unless `workers` says otherwise; yields (base URL, pid)."""
     port = free_port()
     environment = {
         **os.environ,
@@ -249,6 +255,8 @@ def served(settings: Settings, extra_env: dict[str, str] | None = None) -> Itera
         **(extra_env or {}),
     }
     command = [sys.executable, "-m", "pantau", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
     base_url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile(mode="w+") as log:  # a file, not a pipe: a full pipe would stall the server
         server = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT, text=True)
@@ -366,6 +374,128 @@ async def _concurrent_users(
         burst=Timing.of(burst),
         burst_requests=len(burst),
     )
+
+
+FLOOR_SECTION = "kpi"
+FLOOR_KEY_SUFFIX = "bench-floor"
+
+
+@dataclass(frozen=True)
+class FloorTiming:
+    """A cached section against its floor, measured side by side (one of each in turn, `rounds` times): the floor is
+    `/healthz` (the framework's least answer, over the same HTTP connection) plus one Redis GET of as many bytes as
+    the section's answer (what a hit cannot do without)."""
+
+    section: str
+    healthz: Timing
+    redis_get: Timing | None  # None without REDIS_URL: the floor is /healthz alone
+    hit: Timing
+    rounds: int
+
+    @property
+    def floor_ms(self) -> float:
+        return self.healthz.p50_ms + (self.redis_get.p50_ms if self.redis_get else 0.0)
+
+    @property
+    def ratio(self) -> float:
+        return self.hit.p50_ms / self.floor_ms if self.floor_ms else float("nan")
+
+
+def measure_floor(client: httpx2.Client, settings: Settings, rounds: int) -> FloorTiming:
+    """`/healthz`, one Redis GET and a cache hit of FLOOR_SECTION, in turn, `rounds` times (so that a busy moment of
+    the machine weighs on all three alike)."""
+    import redis
+
+    url = f"/api/dashboard/{FLOOR_SECTION}"
+    body = client.get(url, timeout=600).raise_for_status().content  # fill the cache
+    store = redis.Redis.from_url(settings.redis_url) if settings.redis_url else None
+    key = f"{settings.cache_namespace}:{FLOOR_KEY_SUFFIX}"
+    healthz: list[float] = []
+    gets: list[float] = []
+    hits: list[float] = []
+    try:
+        if store is not None:
+            store.set(key, body, px=600_000)
+        for _ in range(rounds):
+            started = time.perf_counter()
+            client.get("/healthz").raise_for_status()
+            healthz.append(time.perf_counter() - started)
+            if store is not None:
+                started = time.perf_counter()
+                if store.get(key) is None:
+                    raise RuntimeError("the floor's Redis entry vanished during the measurement")
+                gets.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            response = client.get(url)
+            hits.append(time.perf_counter() - started)
+            if response.headers.get("X-Cache") != "hit":
+                raise RuntimeError(f"{url} was not served from the cache ({response.headers.get('X-Cache')})")
+    finally:
+        if store is not None:
+            store.delete(key)
+            store.close()
+    return FloorTiming(
+        section=FLOOR_SECTION,
+        healthz=Timing.of(healthz),
+        redis_get=Timing.of(gets) if gets else None,
+        hit=Timing.of(hits),
+        rounds=rounds,
+    )
+
+
+@dataclass(frozen=True)
+class HitsReport:
+    """`pantau bench hits`: a cache hit against its floor, and every manager opening the page at once."""
+
+    database: str
+    machine: str
+    workers: int | None  # None: `pantau serve`'s default
+    floor: FloorTiming
+    burst: Timing
+    burst_requests: int
+    users: int
+
+
+def run_hits_bench(
+    engine: Engine, settings: Settings, rounds: int, workers: int | None, users: int = CONCURRENT_USERS
+) -> HitsReport:
+    """The floor measurement and `users` users opening the page at the same instant (each a browser of its own,
+    the page's answers cached by one load before), against `pantau serve` with its defaults (or `workers`)."""
+    owner = _owner(engine)
+    logging.getLogger("httpx2").setLevel(logging.WARNING)
+    token = _token_for(engine, owner)
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        with (
+            served(settings, workers=workers) as (base_url, _),
+            httpx2.Client(base_url=base_url, headers=headers) as client,
+        ):
+            floor = measure_floor(client, settings, rounds)
+            burst = asyncio.run(_burst(base_url, headers, users))
+    finally:
+        _revoke(engine, token)
+    return HitsReport(
+        database=_database(engine),
+        machine=_machine(),
+        workers=workers,
+        floor=floor,
+        burst=Timing.of(burst),
+        burst_requests=len(burst),
+        users=users,
+    )
+
+
+async def _burst(base_url: str, headers: dict[str, str], users: int) -> list[float]:
+    """Every user's page load at the same instant, after one load that fills the cache: each request's duration."""
+    limits = httpx2.Limits(max_connections=BROWSER_CONNECTIONS)
+    clients = [httpx2.AsyncClient(base_url=base_url, headers=headers, timeout=120, limits=limits) for _ in range(users)]
+    try:
+        await _load_page(clients[0], [])
+        durations: list[float] = []
+        await asyncio.gather(*(_load_page(client, durations) for client in clients))
+        return durations
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients))
 
 
 def _measure_sections(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pantau.core import sqlite_functions
 from pantau.core.config import get_settings
+from pantau.core.credentials_epoch import bump_configured_epoch
 
 T = TypeVar("T")
 
@@ -51,6 +53,60 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         # PostgreSQL's JIT compiles the dashboard's large analytic statements for seconds to save milliseconds.
         connect_args={"connect_timeout": 5, "options": "-c jit=off"},
     )
+
+
+# Writes that can change what a credential (a session cookie, an API token) names, or whether it still works: any
+# change to a user, an ended session, a revoked or deleted token; and any change to the business settings (remembered
+# on the same terms). A new session or token changes nothing already known, and a token's last use (noted at most
+# once a minute) changes no caller.
+_CREDENTIAL_WRITE = re.compile(
+    r"\s*(?:UPDATE\s+(?:users|auth_sessions|api_tokens|business_settings)\b"
+    r"|DELETE\s+FROM\s+(?:users|auth_sessions|api_tokens|business_settings)\b"
+    r"|INSERT\s+(?:OR\s+\w+\s+)?INTO\s+(?:users|business_settings)\b)",
+    re.IGNORECASE,
+)
+_TOKEN_LAST_USE = re.compile(r"\s*UPDATE\s+api_tokens\s+SET\s+last_used_at\s*=\s*\S+\s+WHERE\b", re.IGNORECASE)
+_CREDENTIALS_CHANGED = "pantau_credentials_changed"
+_credential_listeners: list[Callable[[], None]] = []
+
+
+def on_credentials_changed(listener: Callable[[], None]) -> None:
+    """Call `listener` whenever this process writes to users, sessions or tokens in a way that may change a
+    credential: once when the statement runs, and again when its transaction commits (a reader that looked between
+    the two saw the old row; the second call covers it). Listeners must not raise."""
+    if listener not in _credential_listeners:
+        _credential_listeners.append(listener)
+
+
+def _announce_credentials_changed() -> None:
+    """Tell the processes sharing the configured Redis, then this process's own listeners (caches built with other
+    settings, as the tests' apps are, announce to their own Redis)."""
+    bump_configured_epoch()
+    for listener in list(_credential_listeners):
+        listener()
+
+
+def credential_write(statement: str) -> bool:
+    """Whether an SQL statement may change a credential (see `_CREDENTIAL_WRITE`)."""
+    return bool(_CREDENTIAL_WRITE.match(statement)) and not _TOKEN_LAST_USE.match(statement)
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _watch_credential_writes(connection, _cursor, statement, _parameters, _context, _executemany) -> None:
+    if credential_write(statement):
+        connection.info[_CREDENTIALS_CHANGED] = True
+        _announce_credentials_changed()
+
+
+@event.listens_for(Engine, "commit")
+def _announce_committed_credentials(connection) -> None:
+    if connection.info.pop(_CREDENTIALS_CHANGED, False):
+        _announce_credentials_changed()
+
+
+@event.listens_for(Engine, "rollback")
+def _forget_rolled_back_credentials(connection) -> None:
+    connection.info.pop(_CREDENTIALS_CHANGED, None)
 
 
 def read_side_by_side(

@@ -5,6 +5,7 @@ caller's scope, 404 for an unknown section or (for owners and admins) an id that
 """
 
 # Annotations stay real objects here (no postponed evaluation): FastAPI reads the endpoints built in a loop below.
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -275,6 +276,25 @@ def section_body(
     return cache.read_through(key, compute)
 
 
+# A browser keeps the answer but asks again each time (with If-None-Match); no shared cache keeps it at all.
+REVALIDATE = "private, no-cache"
+
+
+def answer_etag(scope: Scope, body: bytes) -> str:
+    """The answer's entity tag: a hash of the caller's scope key and the bytes sent, so that two scopes never share
+    a tag, even for equal bytes (a tag sent by one caller says nothing about another's answer)."""
+    digest = hashlib.sha256(scope.cache_key.encode() + b"\0" + body).hexdigest()
+    return f'"{digest[:32]}"'
+
+
+def if_none_match(request: Request) -> set[str]:
+    """The entity tags a request's If-None-Match names (weak ones compared as strong: the body is the same bytes)."""
+    header = request.headers.get("if-none-match")
+    if not header:
+        return set()
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
 def _endpoint(section: Section) -> Callable[..., Response]:
     def read_section(
         request: Request,
@@ -285,7 +305,10 @@ def _endpoint(section: Section) -> Callable[..., Response]:
         """The section's JSON, from the cache when an answer for the same window and scope is fresh there (a hit
         takes no database connection). Each step that uses the database releases its connection before handing back
         to the event loop: with more requests in flight than worker threads, one that holds a connection while it
-        waits for a thread could leave the threads waiting for connections, and nobody would move."""
+        waits for a thread could leave the threads waiting for connections, and nobody would move.
+
+        The answer carries an ETag over the caller's scope and the bytes; a request naming it in If-None-Match gets
+        304 without the body (after the same checks and audit entry as any read)."""
         body, outcome = section_body(request.app.state.cache, section, checked, session)
         if section.audited:
             audit.record(
@@ -296,7 +319,12 @@ def _endpoint(section: Section) -> Callable[..., Response]:
                 address=client_address(request),
             )
         release_connection(session)
-        return Response(body, media_type="application/json", headers={"X-Cache": outcome})
+        tag = answer_etag(checked.scope, body)
+        headers = {"X-Cache": outcome, "ETag": tag, "Cache-Control": REVALIDATE}
+        named = if_none_match(request)
+        if tag in named or "*" in named:
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type="application/json", headers=headers)
 
     read_section.__name__ = "read_" + section.name.replace("-", "_")
     return read_section

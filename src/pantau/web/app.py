@@ -15,6 +15,7 @@ from pantau.aggregation import endpoints as cron_endpoints
 from pantau.alerts import endpoints as alert_endpoints
 from pantau.audit import endpoints as audit_endpoints
 from pantau.auth import endpoints as auth_endpoints
+from pantau.auth.credential_cache import build_credential_cache
 from pantau.business_settings import endpoints as settings_endpoints
 from pantau.business_settings import page as settings_page
 from pantau.cache.dashboard_cache import build_cache, process_cache
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
     app.state.cache = process_cache(settings) if settings is get_settings() else build_cache(settings)
+    app.state.credentials = build_credential_cache(settings)
 
     install_realtime(app, settings)
     install_error_handlers(app)

@@ -40,11 +40,29 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
+def request_epoch(request: Request) -> int | None:
+    """The credentials epoch (`pantau.auth.credential_cache`) as this request first read it, read once per request
+    and before anything it guards is looked up; None when nothing may be remembered (no Redis, or Redis silent)."""
+    if "pantau_epoch" not in request.scope:
+        memo = getattr(request.app.state, "credentials", None)
+        request.scope["pantau_epoch"] = memo.epoch() if memo is not None else None
+    return request.scope["pantau_epoch"]
+
+
 def get_effective_settings(request: Request, session: DbSession) -> Settings:
     """The settings in force for this request: the environment's with the business's saved values over them (SPEC
-    §8.5), read once per request; the connection goes back before the handler runs."""
+    §8.5); remembered for a few seconds while the credentials epoch stands (any write to them bumps it), else read,
+    the connection going back before the handler runs."""
+    memo = getattr(request.app.state, "credentials", None)
+    epoch = request_epoch(request)
+    if memo is not None and epoch is not None:
+        remembered = memo.settings(epoch)
+        if remembered is not None:
+            return remembered
     settings = effective_settings(session.connection(), request.app.state.settings)
     release_connection(session)
+    if memo is not None and epoch is not None:
+        memo.remember_settings(epoch, settings)
     return settings
 
 
