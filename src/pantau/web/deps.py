@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from pantau.business_settings.service import effective_settings
 from pantau.core.config import Settings
 from pantau.core.database import release_connection
+from pantau.core.replica import Reads
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -38,6 +39,16 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 # Function scope: the commit happens before the response leaves, so a client that follows a redirect (or reads what
 # it just wrote) never finds the write missing, and a failed commit is an error response, not a silent loss.
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def get_reads(request: Request, session: DbSession) -> Reads:
+    """Where the request's figures are read: the replica's connections when one is set and keeps up, else the
+    request's own session. Who is calling, audit rows and every other write stay on `session` (the primary)."""
+    return Reads(session, request.app.state.reads)
+
+
+# For what reads figures (sections, drill-down lists, exports, summaries).
+ReadsDep = Annotated[Reads, Depends(get_reads)]
 
 
 def get_effective_settings(request: Request, session: DbSession) -> Settings:
