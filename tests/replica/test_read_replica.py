@@ -178,7 +178,9 @@ def test_a_replica_answer_fills_the_cache_only_when_the_replica_has_every_write(
     add_open_conversation(world)
     # The replica lags within the bound, but an answer about to be cached is read where every write is: a stale
     # answer would otherwise be served for the cache's whole TTL.
+    before = metric(client, "pantau_replica_fallbacks", reason="cache_fill")
     response = client.get("/api/dashboard/kpi")
+    assert metric(client, "pantau_replica_fallbacks", reason="cache_fill") == before + 1
     assert response.headers["X-Cache"] == "miss"
     assert response.json()["activeConversations"]["value"] == 3
     assert client.get("/api/dashboard/kpi").headers["X-Cache"] == "hit"

@@ -22,7 +22,8 @@ The check runs after the cache's version was read, so an aggregation whose inval
 the replica too: a replica that is behind never puts figures older than the last invalidation into the cache (see
 docs/decisions.md).
 
-Each fallback is counted (`pantau_replica_fallbacks_total{reason}`) and each read by where it went
+Each fallback is counted (`pantau_replica_fallbacks_total{reason}`; `cache_fill` for an answer to be cached that was
+read on the primary because the replica was a moment behind, without a warning) and each read by where it went
 (`pantau_database_reads_total{database}`); a warning is logged when the replica is left aside, at most once per
 `WARN_EVERY_SECONDS` per reason, with the replica's address without its password.
 """
@@ -51,11 +52,12 @@ WARN_EVERY_SECONDS = 60.0
 # How many primary positions a router remembers to measure lag with (one per check).
 MAX_SAMPLES = 10_000
 
-Reason = Literal["unreachable", "not_replica", "lagging"]
+Reason = Literal["unreachable", "not_replica", "lagging", "cache_fill"]
 
 REPLICA_FALLBACKS = Counter(
     "pantau_replica_fallbacks",
-    "Dashboard reads sent to the primary because the read replica did not answer, was not a replica, or lagged",
+    "Dashboard reads sent to the primary because the read replica did not answer, was not a replica, lagged, or (an "
+    "answer to be cached) had not replayed every write yet",
     ["reason"],
 )
 DATABASE_READS = Counter(
@@ -114,14 +116,21 @@ class ReadRouter:
 
     def fill_engine(self) -> Engine:
         """The engine for an answer that will be cached: the replica only if, checked now, it has replayed all the
-        WAL the primary has written."""
+        WAL the primary has written. The servers are asked outside the lock: cache misses do not queue behind each
+        other's checks."""
         if self.replica is None:
             return self.primary
         with self._guard:
+            kept = self._verdict
+        if kept is not None and kept.reason in ("unreachable", "not_replica"):
+            if time.monotonic() - self._verdict_at < self.check_seconds:
+                return self._route(kept)
+        positions = self._positions()
+        with self._guard:
             now = time.monotonic()
-            verdict = self._check(now, exact=True)
-            if verdict.use_replica or verdict.reason != "lagging":
-                # A lag within the bound is not a reason to stop reading the replica for uncached reads.
+            verdict = self._judge(now, positions, exact=True)
+            if verdict.reason != "cache_fill":
+                # A lag within the bound is no reason to stop reading the replica for uncached reads.
                 self._verdict, self._verdict_at = verdict, now
         return self._route(verdict)
 
@@ -138,7 +147,8 @@ class ReadRouter:
             return self.replica
         if verdict.reason is not None:
             REPLICA_FALLBACKS.labels(verdict.reason).inc()
-            self._warn(verdict)
+            if verdict.reason != "cache_fill":  # the ordinary price of a replica a moment behind: no warning
+                self._warn(verdict)
         return self.primary
 
     def _warn(self, verdict: Verdict) -> None:
@@ -161,8 +171,12 @@ class ReadRouter:
             line = line.replace(str(password), "***")
         return f"did not answer ({type(original).__name__}: {line})"
 
-    def _check(self, now: float, *, exact: bool = False) -> Verdict:
-        """Ask both servers where they are; `exact`: any WAL not yet replayed counts as lag beyond the bound."""
+    def _check(self, now: float) -> Verdict:
+        return self._judge(now, self._positions())
+
+    def _positions(self) -> Verdict | tuple[str, str]:
+        """Where the replica has replayed to, then where the primary has written to (asked in that order, so the
+        primary's position is never older than the replica's); or why the replica cannot be used."""
         assert self.replica is not None
         try:
             with self.replica.connect() as connection:
@@ -175,6 +189,14 @@ class ReadRouter:
             return Verdict(False, "not_replica", "is not in recovery (not a streaming replica): its lag is unknown")
         with self.primary.connect() as connection:
             written = connection.execute(text("SELECT pg_current_wal_lsn()::text")).scalar_one()
+        return replayed, written
+
+    def _judge(self, now: float, positions: Verdict | tuple[str, str], *, exact: bool = False) -> Verdict:
+        """The verdict on the positions, remembering the primary's (under the lock); `exact`: any WAL not yet
+        replayed counts as lag beyond the bound."""
+        if isinstance(positions, Verdict):
+            return positions
+        replayed, written = positions
         replayed_at, written_at = lsn_number(replayed), lsn_number(written)
         self._samples.append((now, written_at))
         while self._samples and self._samples[0][1] <= replayed_at:
@@ -182,7 +204,9 @@ class ReadRouter:
         if not self._samples:
             return Verdict(True)
         lag = now - self._samples[0][0]
-        if exact or lag >= self.max_lag_seconds:
+        if lag < self.max_lag_seconds and exact:
+            return Verdict(False, "cache_fill", lag_seconds=lag)
+        if lag >= self.max_lag_seconds:
             return Verdict(
                 False,
                 "lagging",
