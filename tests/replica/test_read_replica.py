@@ -8,6 +8,7 @@ import csv
 import io
 import logging
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -136,6 +137,20 @@ def test_a_conversation_export_streams_from_the_replica(client_for, world, prima
     # The audit row of the download went to the primary.
     with primary.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM audit_log")).scalar_one() == 1
+
+
+def test_an_idle_primary_does_not_make_an_up_to_date_replica_look_late(client_for, world, primary, replica):
+    client = client_for(database_read_max_lag_seconds=1)
+    wait_for_replay(primary, replica)
+    assert active(client) == 2
+    # Nothing is written for longer than the bound: the last replayed transaction grows old, the replica does not
+    # fall behind (its replay position is the primary's).
+    time.sleep(1.5)
+    lagging = metric(client, "pantau_replica_fallbacks", reason="lagging")
+    on_replica = metric(client, "pantau_database_reads", database="replica")
+    assert active(client) == 2
+    assert metric(client, "pantau_database_reads", database="replica") == on_replica + 1
+    assert metric(client, "pantau_replica_fallbacks", reason="lagging") == lagging
 
 
 def test_a_replica_behind_the_bound_sends_reads_to_the_primary(client_for, world, primary, replica, caplog):
