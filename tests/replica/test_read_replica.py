@@ -125,6 +125,18 @@ def test_a_drill_down_list_is_read_on_the_replica(client_for, world, primary, re
     assert response.json()["total"] == 2
 
 
+def test_the_summary_pdf_reads_its_six_sections_on_the_replica(client_for, world, primary, replica):
+    client = client_for()
+    wait_for_replay(primary, replica)
+    on_replica = metric(client, "pantau_database_reads", database="replica")
+    on_primary = metric(client, "pantau_database_reads", database="primary")
+    response = client.get("/api/export/summary.pdf")
+    assert response.status_code == 200, response.text
+    assert response.content.startswith(b"%PDF")
+    assert metric(client, "pantau_database_reads", database="replica") == on_replica + 6
+    assert metric(client, "pantau_database_reads", database="primary") == on_primary
+
+
 def test_a_conversation_export_streams_from_the_replica(client_for, world, primary, replica):
     client = client_for()
     wait_for_replay(primary, replica)

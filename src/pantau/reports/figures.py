@@ -63,7 +63,6 @@ def section_answer(
     section itself (and cached for the API). With `reads`, computed where it routes the dashboard's reads (the
     replica when one keeps up), else on `connection`."""
     section = router.SECTIONS[name]
-    key = router.section_cache_key(name, scope, window, settings)
     if reads is not None:
         body, _outcome = router.section_body(
             cache, section, router.SectionRequest(scope=scope, window=window, settings=settings), reads
@@ -74,7 +73,7 @@ def section_answer(
         context = SectionContext(connection=connection, scope=scope, window=window, settings=settings)
         return router.section_answer(section, context).model_dump_json(by_alias=True).encode()
 
-    body, _outcome = cache.read_through(key, compute)
+    body, _outcome = cache.read_through(router.section_cache_key(name, scope, window, settings), compute)
     return section.response_model.model_validate_json(body)
 
 
