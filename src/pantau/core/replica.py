@@ -97,6 +97,7 @@ class ReadRouter:
         self._guard = threading.Lock()
         self._verdict: Verdict | None = None
         self._verdict_at = 0.0
+        self._checking = False
         self._samples: deque[tuple[float, int]] = deque(maxlen=MAX_SAMPLES)
         self._last_warning: dict[str, float] = {}
 
@@ -108,10 +109,25 @@ class ReadRouter:
         if self.replica is None:
             return self.primary
         with self._guard:
-            now = time.monotonic()
-            if self._verdict is None or now - self._verdict_at >= self.check_seconds:
-                self._verdict, self._verdict_at = self._check(now), now
             verdict = self._verdict
+            due = verdict is None or time.monotonic() - self._verdict_at >= self.check_seconds
+            checking = due and not self._checking
+            if checking:
+                self._checking = True
+        if checking:
+            # One thread asks the servers, outside the lock; the others keep the verdict they had meanwhile (a
+            # replica that does not answer delays only the read that asks it).
+            try:
+                positions = self._positions()
+            finally:
+                with self._guard:
+                    self._checking = False
+            with self._guard:
+                now = time.monotonic()
+                verdict = self._verdict = self._judge(now, positions)
+                self._verdict_at = now
+        if verdict is None:  # the first check is under way in another thread
+            return self.primary
         return self._route(verdict)
 
     def fill_engine(self) -> Engine:
@@ -170,9 +186,6 @@ class ReadRouter:
         if password:
             line = line.replace(str(password), "***")
         return f"did not answer ({type(original).__name__}: {line})"
-
-    def _check(self, now: float) -> Verdict:
-        return self._judge(now, self._positions())
 
     def _positions(self) -> Verdict | tuple[str, str]:
         """Where the replica has replayed to, then where the primary has written to (asked in that order, so the
