@@ -41,7 +41,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def get_reads(request: Request, session: DbSession) -> Reads:
+async def get_reads(request: Request, session: DbSession) -> Reads:
     """Where the request's figures are read: the replica's connections when one is set and keeps up, else the
     request's own session. Who is calling, audit rows and every other write stay on `session` (the primary)."""
     return Reads(session, request.app.state.reads)
