@@ -191,3 +191,23 @@ def test_the_example_env_file_holds_the_defaults(tmp_path):
     (tmp_path / ".env").write_text(example.read_text())
 
     assert load_settings().model_dump() == Settings(_env_file=None).model_dump()
+
+
+def test_a_read_replica_is_refused_beside_sqlite(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///pantau.db")
+    monkeypatch.setenv("DATABASE_READ_URL", "postgresql://pantau:hunter2@replica:5432/pantau")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert "DATABASE_READ_URL needs DATABASE_URL on PostgreSQL" in str(raised.value)
+    assert "hunter2" not in str(raised.value)
+
+
+def test_a_read_replica_must_be_postgresql_and_is_normalised(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://pantau@primary:5432/pantau")
+    monkeypatch.setenv("DATABASE_READ_URL", "sqlite:///copy.db")
+    with pytest.raises(SettingsError, match="DATABASE_READ_URL: must be a PostgreSQL streaming replica's URL"):
+        load_settings()
+    monkeypatch.setenv("DATABASE_READ_URL", "postgres://pantau@replica:5432/pantau")
+    assert load_settings().database_read_url == "postgresql+psycopg://pantau@replica:5432/pantau"
+    monkeypatch.setenv("DATABASE_READ_URL", "")
+    assert load_settings().database_read_url == ""

@@ -94,8 +94,14 @@ class DashboardCache:
         )
         return f"{self.namespace}:{global_version}.{section_version}:{parts.section}:{parts.digest()}"
 
-    def read_through(self, parts: CacheKeyParts, compute: Callable[[], bytes]) -> tuple[bytes, CacheOutcome]:
-        """The cached answer, or `compute()`'s, stored for the TTL. Never raises because of the store."""
+    def read_through(
+        self, parts: CacheKeyParts, compute: Callable[[], bytes], fill: Callable[[], bytes] | None = None
+    ) -> tuple[bytes, CacheOutcome]:
+        """The cached answer, or `compute()`'s, stored for the TTL. Never raises because of the store.
+
+        `fill`, when given, computes the answers that will be stored (`compute` those served uncached): the dashboard
+        reads a stored answer only from a database that has every write the cache's version reflects
+        (`pantau.core.replica`)."""
         if not self._usable():
             CACHE_REQUESTS.labels("bypass").inc()
             return compute(), "bypass"
@@ -109,11 +115,13 @@ class DashboardCache:
         if cached is not None:
             CACHE_REQUESTS.labels("hit").inc()
             return cached, "hit"
-        value, outcome = self._single_flight(key, compute)
+        value, outcome = self._single_flight(key, compute, fill or compute)
         CACHE_REQUESTS.labels(outcome).inc()
         return value, outcome
 
-    def _single_flight(self, key: str, compute: Callable[[], bytes]) -> tuple[bytes, CacheOutcome]:
+    def _single_flight(
+        self, key: str, compute: Callable[[], bytes], fill: Callable[[], bytes]
+    ) -> tuple[bytes, CacheOutcome]:
         with self._flights_guard:
             flight = self._flights.get(key)
             leader = flight is None
@@ -124,13 +132,15 @@ class DashboardCache:
             value = self._get_quietly(key)
             return (value, "hit") if value is not None else (compute(), "miss")
         try:
-            return self._compute_once_across_processes(key, compute)
+            return self._compute_once_across_processes(key, compute, fill)
         finally:
             with self._flights_guard:
                 self._flights.pop(key, None)
             flight.set()
 
-    def _compute_once_across_processes(self, key: str, compute: Callable[[], bytes]) -> tuple[bytes, CacheOutcome]:
+    def _compute_once_across_processes(
+        self, key: str, compute: Callable[[], bytes], fill: Callable[[], bytes]
+    ) -> tuple[bytes, CacheOutcome]:
         lock = f"{key}:lock"
         try:
             holder = self.store.acquire(lock, FLIGHT_WAIT_SECONDS)
@@ -145,7 +155,7 @@ class DashboardCache:
                 if value is not None:
                     return value, "hit"
         try:
-            value = compute()
+            value = fill()
             self._set_quietly(key, value)
         finally:
             # Released even when the computation fails, so the next identical request does not wait in vain.

@@ -24,7 +24,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 import typer
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 
@@ -46,16 +45,6 @@ class Check:
     detail: str
     fix: str = ""
     unreachable: bool = False  # a service that did not answer (exit code 3)
-
-
-class _OtherServices(BaseSettings):
-    """Settings doctor checks that Pantau's own settings may not name yet; read the same way (environment, `.env`)."""
-
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
-
-    database_read_url: str = ""
-    smtp_host: str = ""
-    smtp_port: int = 587
 
 
 def _first_line(text: str) -> str:
@@ -259,16 +248,15 @@ def run_checks(now: datetime | None = None) -> Iterator[Check]:
     if settings is None:
         yield Check("other checks", None, "not run: they need settings that parse")
         return
-    others = _OtherServices()
     engine, database = check_database(settings.database_url, "database", "DATABASE_URL")
     yield database
-    if others.database_read_url:
-        replica, replica_check = check_database(others.database_read_url, "read replica", "DATABASE_READ_URL")
+    if settings.database_read_url:
+        replica, replica_check = check_database(settings.database_read_url, "read replica", "DATABASE_READ_URL")
         yield replica_check
         if replica is not None:
             replica.dispose()
     yield check_redis(settings.redis_url)
-    yield check_smtp(others.smtp_host, others.smtp_port)
+    yield check_smtp(settings.smtp_host, settings.smtp_port)
     yield check_time_zone(settings, now)
     if engine is None:
         yield Check("snapshots", None, "not checked: the database is not ready")

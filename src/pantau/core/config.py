@@ -49,6 +49,12 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "staging", "production"] = "development"
     database_url: str = "sqlite:///./pantau.db"
+    # A PostgreSQL streaming replica for the dashboard's reads (docs/deploy.md); empty: every read on DATABASE_URL.
+    database_read_url: str = ""
+    # A replica behind the primary by this long or more is left aside (reads go to the primary) until it catches up.
+    database_read_max_lag_seconds: float = Field(5, ge=0)
+    # How long a verdict on the replica (answers, keeps up) is kept before it is asked again.
+    database_read_check_seconds: float = Field(1, ge=0)
     redis_url: str | None = None
     secret_key: str = DEVELOPMENT_SECRET_KEY
     cron_secret: str = ""
@@ -151,6 +157,37 @@ class Settings(BaseSettings):
             # `sqlite://pantau.db` reads `pantau.db` as a host name and the path as missing.
             raise ValueError(f"{value!r} names no file; write {DATABASE_URL_FORMS}")
         return value
+
+    @field_validator("database_read_url")
+    @classmethod
+    def _normalise_read_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return ""
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                value = "postgresql+psycopg://" + value[len(prefix) :]
+        if not value.startswith("postgresql+psycopg:"):
+            raise ValueError(
+                "must be a PostgreSQL streaming replica's URL (postgresql://user:password@host:5432/dbname): "
+                "SQLite has no replicas"
+            )
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                "the value is not a database URL; write postgresql://user:password@host:5432/dbname"
+            ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _read_url_needs_postgres(self) -> Settings:
+        if self.database_read_url and self.is_sqlite:
+            raise ValueError(
+                "DATABASE_READ_URL needs DATABASE_URL on PostgreSQL: a SQLite database has no streaming replica; "
+                "empty DATABASE_READ_URL"
+            )
+        return self
 
     @field_validator("session_cookie_secure", mode="before")
     @classmethod

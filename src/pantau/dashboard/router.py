@@ -24,6 +24,7 @@ from pantau.cache.dashboard_cache import CacheKeyParts, CacheOutcome, DashboardC
 from pantau.core import clock
 from pantau.core.config import Settings
 from pantau.core.database import release_connection
+from pantau.core.replica import Reads
 from pantau.core.windows import PRESETS, Window, WindowError, resolve_window
 from pantau.dashboard import (
     agent_productivity,
@@ -37,7 +38,7 @@ from pantau.dashboard import (
 from pantau.dashboard.context import SectionContext
 from pantau.dashboard.filters import FilterOptions, filter_options
 from pantau.dashboard.schemas import SectionResponse
-from pantau.web.deps import DbSession, EffectiveSettingsDep
+from pantau.web.deps import DbSession, EffectiveSettingsDep, ReadsDep
 from pantau.web.errors import ApiError, error_responses
 
 router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
@@ -265,15 +266,17 @@ def section_answer(section: Section, context: SectionContext) -> SectionResponse
 
 
 def section_body(
-    cache: DashboardCache, section: Section, checked: SectionRequest, session: Session
+    cache: DashboardCache, section: Section, checked: SectionRequest, reads: Reads
 ) -> tuple[bytes, CacheOutcome]:
-    """The section's JSON answer, through the cache: what the API sends, and what the live dashboard pushes."""
+    """The section's JSON answer, through the cache: what the API sends, and what the live dashboard pushes. Read on
+    the replica when one keeps up; an answer to be cached only from one that has every write the primary has."""
     key = section_cache_key(section.name, checked.scope, checked.window, checked.settings)
 
-    def compute() -> bytes:
-        return section_answer(section, checked.on(session.connection())).model_dump_json(by_alias=True).encode()
+    def computed(cached: bool) -> bytes:
+        with reads.connection(cached=cached) as connection:
+            return section_answer(section, checked.on(connection)).model_dump_json(by_alias=True).encode()
 
-    return cache.read_through(key, compute)
+    return cache.read_through(key, lambda: computed(False), lambda: computed(True))
 
 
 # A browser keeps the answer but asks again each time (with If-None-Match); no shared cache keeps it at all.
@@ -300,6 +303,7 @@ def _endpoint(section: Section) -> Callable[..., Response]:
         request: Request,
         caller: CurrentUser,
         session: DbSession,
+        reads: ReadsDep,
         checked: Annotated[SectionRequest, Depends(section_request(section))],
     ) -> Response:
         """The section's JSON, from the cache when an answer for the same window and scope is fresh there (a hit
@@ -309,7 +313,7 @@ def _endpoint(section: Section) -> Callable[..., Response]:
 
         The answer carries an ETag over the caller's scope and the bytes; a request naming it in If-None-Match gets
         304 without the body (after the same checks and audit entry as any read)."""
-        body, outcome = section_body(request.app.state.cache, section, checked, session)
+        body, outcome = section_body(request.app.state.cache, section, checked, reads)
         if section.audited:
             audit.record(
                 session,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from pantau.audit import service as audit
 from pantau.auth.dependencies import CurrentUser, client_address
 from pantau.core.database import release_connection
+from pantau.core.replica import Reads
 from pantau.core.windows import local_date
 from pantau.dashboard import drill_down
 from pantau.dashboard.router import SECTION_REFUSALS, SECTIONS, Section, SectionRequest, section_body, section_request
@@ -32,7 +33,7 @@ from pantau.exports.words import path_title, sheet_title
 from pantau.exports.workbooks import XLSX_MEDIA_TYPE, Sheet, sheet_name, xlsx_chunks
 from pantau.metrics.facts import Narrowing
 from pantau.reports.endpoints import summary_language
-from pantau.web.deps import DbSession, get_db
+from pantau.web.deps import DbSession, ReadsDep, get_db
 from pantau.web.errors import ApiError
 from pantau.web.i18n import Language
 
@@ -110,13 +111,14 @@ def export_conversations(
     language: LanguageDep,
 ) -> StreamingResponse:
     _record(session, request, caller, "export:conversations")
+    reads = Reads(session, request.app.state.reads)
     return _conversations_file(
-        session, checked, file_format, language, _filename("conversations", extension=file_format, checked=checked)
+        reads, checked, file_format, language, _filename("conversations", extension=file_format, checked=checked)
     )
 
 
 def _conversations_file(
-    session: Session,
+    reads: Reads,
     checked: SectionRequest,
     file_format: ExportFormat,
     language: Language,
@@ -129,25 +131,26 @@ def _conversations_file(
 
     def batches(flags: tuple[object, object]) -> Iterator[list[list[object]]]:
         try:
-            yield from conversations.conversation_batches(
-                session.connection(),
-                checked.scope,
-                checked.window,
-                flags,
-                neutralised=file_format == "csv",
-                narrowed=narrowed,
-                calendar=None if narrowed is None else checked.settings.business_calendar,
-                population=population,
-            )
+            with reads.connection() as connection:
+                yield from conversations.conversation_batches(
+                    connection,
+                    checked.scope,
+                    checked.window,
+                    flags,
+                    neutralised=file_format == "csv",
+                    narrowed=narrowed,
+                    calendar=None if narrowed is None else checked.settings.business_calendar,
+                    population=population,
+                )
         finally:
-            release_connection(session)
+            release_connection(reads.session)
 
     header = conversations.header(language)
     return _streamed(header, batches, file_format, path_title(language, "conversations"), filename)
 
 
 def _tickets_file(
-    session: Session,
+    reads: Reads,
     checked: SectionRequest,
     file_format: ExportFormat,
     language: Language,
@@ -160,18 +163,19 @@ def _tickets_file(
 
     def batches(flags: tuple[object, object]) -> Iterator[list[list[object]]]:
         try:
-            yield from conversations.ticket_batches(
-                session.connection(),
-                checked.scope,
-                checked.window,
-                counted,
-                flags,
-                neutralised=file_format == "csv",
-                calendar=checked.settings.business_calendar,
-                population=population,
-            )
+            with reads.connection() as connection:
+                yield from conversations.ticket_batches(
+                    connection,
+                    checked.scope,
+                    checked.window,
+                    counted,
+                    flags,
+                    neutralised=file_format == "csv",
+                    calendar=checked.settings.business_calendar,
+                    population=population,
+                )
         finally:
-            release_connection(session)
+            release_connection(reads.session)
 
     header = conversations.ticket_header(language)
     return _streamed(header, batches, file_format, path_title(language, "openTickets"), filename)
@@ -216,11 +220,12 @@ def _figure_export(section: Section) -> Callable[..., StreamingResponse]:
         _record(session, request, caller, f"export:{section.name}:conversations")
         words = [_file_word(choice.figure or ""), *([] if choice.bucket is None else [_file_word(choice.bucket)])]
         filename = _filename(section.name, *words, extension=file_format, checked=checked)
+        reads = Reads(session, request.app.state.reads)
         if figure.tickets is not None:
             counted = figure.tickets(checked.scope)
-            return _tickets_file(session, checked, file_format, language, filename, counted, drawn.conversations)
+            return _tickets_file(reads, checked, file_format, language, filename, counted, drawn.conversations)
         narrowed = drill_down.figure_filter(checked, figure, choice.bucket, drawn)
-        return _conversations_file(session, checked, file_format, language, filename, narrowed, drawn.conversations)
+        return _conversations_file(reads, checked, file_format, language, filename, narrowed, drawn.conversations)
 
     export_figure_conversations.__name__ = "export_" + section.name.replace("-", "_") + "_conversations"
     return export_figure_conversations
@@ -255,6 +260,7 @@ def _section_export(section: Section) -> Callable[..., Response]:
         request: Request,
         caller: CurrentUser,
         session: DbSession,
+        reads: ReadsDep,
         checked: Annotated[SectionRequest, Depends(section_request(section))],
         file_format: ExportFormatDep,
         language: LanguageDep,
@@ -268,7 +274,7 @@ def _section_export(section: Section) -> Callable[..., Response]:
             )
         if table is not None and file_format == "xlsx":
             raise ApiError(400, "invalid_parameter", "table: applies to csv only; xlsx holds every table")
-        body, _outcome = section_body(request.app.state.cache, section, checked, session)
+        body, _outcome = section_body(request.app.state.cache, section, checked, reads)
         document = json.loads(body)
         _record(session, request, caller, f"export:{section.name}")
         if file_format == "csv":
@@ -277,7 +283,8 @@ def _section_export(section: Section) -> Callable[..., Response]:
             content = b"".join(csv_lines(chosen.header, chosen.rows))
             filename = _filename(section.name, *([] if table is None else [table]), extension="csv", checked=checked)
             return Response(content, media_type=CSV_MEDIA_TYPE, headers=_download(filename))
-        about = about_sheet(session.connection(), language, section.name, checked, document, request.query_params)
+        with reads.connection() as connection:
+            about = about_sheet(connection, language, section.name, checked, document, request.query_params)
         release_connection(session)
         sheets = [
             Sheet(sheet_title(language, chosen.name), chosen.header, chosen.rows)

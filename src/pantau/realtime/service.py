@@ -17,6 +17,7 @@ from pantau.business_settings.service import effective_settings
 from pantau.cache.store import StoreUnavailable
 from pantau.core.config import Settings
 from pantau.core.database import release_connection
+from pantau.core.replica import Reads
 from pantau.dashboard.router import SectionRequest, section_body, section_window
 from pantau.realtime.bus import PUBLISH_TIMEOUT_SECONDS, LocalBus, RedisBus, build_bus, realtime_channel
 from pantau.realtime.changes import Change
@@ -65,7 +66,8 @@ class Realtime:
             settings = effective_settings(session.connection(), self.app.state.settings)
             window = section_window(subscription.section, settings, subscription.parameters)
             checked = SectionRequest(scope=subscription.scope, window=window, settings=settings)
-            body, _outcome = section_body(self.app.state.cache, subscription.section, checked, session)
+            reads = Reads(session, self.app.state.reads)
+            body, _outcome = section_body(self.app.state.cache, subscription.section, checked, reads)
             release_connection(session)
         return body
 

@@ -19,7 +19,7 @@ from pantau.core.windows import local_date
 from pantau.dashboard.router import SECTION_REFUSALS, SECTIONS, SectionRequest, section_request
 from pantau.reports.figures import summary_figures
 from pantau.reports.pdf import FontMissing, render_summary
-from pantau.web.deps import DbSession
+from pantau.web.deps import DbSession, ReadsDep
 from pantau.web.errors import ApiError
 from pantau.web.i18n import LANGUAGES, Language, default_language
 
@@ -58,11 +58,12 @@ def read_summary_pdf(
     request: Request,
     caller: CurrentUser,
     session: DbSession,
+    reads: ReadsDep,
     checked: Annotated[SectionRequest, Depends(section_request(_SUMMARY))],
     language: Annotated[Language, Depends(summary_language)],
 ) -> Response:
     figures = summary_figures(
-        session.connection(), request.app.state.cache, checked.scope, checked.window, checked.settings
+        session.connection(), request.app.state.cache, checked.scope, checked.window, checked.settings, reads
     )
     audit.record(
         session,

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 from pantau.auth.scope import Scope
 from pantau.cache.dashboard_cache import DashboardCache
 from pantau.core.config import Settings
+from pantau.core.replica import Reads
 from pantau.core.windows import Window, resolve_window
 from pantau.dashboard import router
 from pantau.dashboard.agent_productivity import AgentProductivityResponse
@@ -50,18 +51,29 @@ class SummaryFigures:
 
 
 def section_answer(
-    connection: Connection, cache: DashboardCache, name: str, scope: Scope, window: Window, settings: Settings
+    connection: Connection,
+    cache: DashboardCache,
+    name: str,
+    scope: Scope,
+    window: Window,
+    settings: Settings,
+    reads: Reads | None = None,
 ) -> SectionResponse:
     """The section's answer for this window and scope: the API's cache entry when fresh, else computed by the
-    section itself (and cached for the API)."""
+    section itself (and cached for the API). With `reads`, computed where it routes the dashboard's reads (the
+    replica when one keeps up), else on `connection`."""
     section = router.SECTIONS[name]
-    key = router.section_cache_key(name, scope, window, settings)
+    if reads is not None:
+        body, _outcome = router.section_body(
+            cache, section, router.SectionRequest(scope=scope, window=window, settings=settings), reads
+        )
+        return section.response_model.model_validate_json(body)
 
     def compute() -> bytes:
         context = SectionContext(connection=connection, scope=scope, window=window, settings=settings)
         return router.section_answer(section, context).model_dump_json(by_alias=True).encode()
 
-    body, _outcome = cache.read_through(key, compute)
+    body, _outcome = cache.read_through(router.section_cache_key(name, scope, window, settings), compute)
     return section.response_model.model_validate_json(body)
 
 
@@ -77,10 +89,15 @@ def scope_label(connection: Connection, scope: Scope) -> str:
 
 
 def summary_figures(
-    connection: Connection, cache: DashboardCache, scope: Scope, window: Window, settings: Settings
+    connection: Connection,
+    cache: DashboardCache,
+    scope: Scope,
+    window: Window,
+    settings: Settings,
+    reads: Reads | None = None,
 ) -> SummaryFigures:
     def answer(name: str, section_window: Window = window):
-        return section_answer(connection, cache, name, scope, section_window, settings)
+        return section_answer(connection, cache, name, scope, section_window, settings, reads)
 
     # kpi always covers today, whatever the range: the same window its endpoint resolves.
     today = resolve_window(now=window.now, zone=window.zone, preset=router.SECTIONS["kpi"].default_range)

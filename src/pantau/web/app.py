@@ -21,6 +21,7 @@ from pantau.business_settings import page as settings_page
 from pantau.cache.dashboard_cache import build_cache, process_cache
 from pantau.core.config import Settings, get_settings
 from pantau.core.database import get_engine, make_engine
+from pantau.core.replica import ReadRouter
 from pantau.dashboard import drill_down
 from pantau.dashboard.router import router as dashboard_router
 from pantau.exports import endpoints as export_endpoints
@@ -41,6 +42,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     # The live dashboard's listeners (Redis, PostgreSQL) end with the server.
     app.state.realtime.close()
+    app.state.reads.dispose()
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -62,6 +64,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
+    # The dashboard's reads: on the replica when DATABASE_READ_URL is set and it keeps up (pantau.core.replica).
+    app.state.reads = ReadRouter(
+        engine,
+        make_engine(settings.database_read_url) if settings.database_read_url else None,
+        max_lag_seconds=settings.database_read_max_lag_seconds,
+        check_seconds=settings.database_read_check_seconds,
+    )
     app.state.cache = process_cache(settings) if settings is get_settings() else build_cache(settings)
     app.state.credentials = build_credential_cache(settings)
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from pantau.business_settings.service import effective_settings
 from pantau.core.config import Settings
 from pantau.core.database import release_connection
+from pantau.core.replica import Reads
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -47,6 +48,16 @@ def request_epoch(request: Request) -> int | None:
         memo = getattr(request.app.state, "credentials", None)
         request.scope["pantau_epoch"] = memo.epoch() if memo is not None else None
     return request.scope["pantau_epoch"]
+
+
+async def get_reads(request: Request, session: DbSession) -> Reads:
+    """Where the request's figures are read: the replica's connections when one is set and keeps up, else the
+    request's own session. Who is calling, audit rows and every other write stay on `session` (the primary)."""
+    return Reads(session, request.app.state.reads)
+
+
+# For what reads figures (sections, drill-down lists, exports, summaries).
+ReadsDep = Annotated[Reads, Depends(get_reads)]
 
 
 def get_effective_settings(request: Request, session: DbSession) -> Settings:

@@ -52,7 +52,7 @@ from pantau.metrics.parts import (
     sla_response_seconds,
 )
 from pantau.models import Contact, Team, Ticket, User
-from pantau.web.deps import DbSession
+from pantau.web.deps import DbSession, ReadsDep
 from pantau.web.errors import ApiError
 
 router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
@@ -373,14 +373,15 @@ def _endpoint(section: Section) -> Callable[..., DrillDownResponse]:
         request: Request,
         caller: CurrentUser,
         session: DbSession,
+        reads: ReadsDep,
         checked: Annotated[SectionRequest, Depends(section_request(section))],
         parameters: Annotated[PageParameters, Depends(page_parameters)],
     ) -> DrillDownResponse:
         """The conversations behind one figure of the section, in the caller's scope, oldest first."""
-        connection = session.connection()
         try:
-            figure = check_figure(connection, section, checked, parameters.figure, parameters.bucket)
-            total, items, last = drill_down(connection, checked, figure, parameters)
+            with reads.connection() as connection:
+                figure = check_figure(connection, section, checked, parameters.figure, parameters.bucket)
+                total, items, last = drill_down(connection, checked, figure, parameters)
         finally:
             release_connection(session)
         following = None
