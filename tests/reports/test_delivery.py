@@ -24,7 +24,7 @@ from pantau.core.database import reset_cached_database
 from pantau.migrations.runner import upgrade
 from pantau.models import ReportRun, ReportSchedule, User
 from pantau.models.enums import ReportRunState
-from pantau.reports.cadence import Cadence
+from pantau.reports.cadence import WEEKDAYS, Cadence
 from pantau.reports.delivery import claim_due_schedules, send_due_reports
 from pantau.reports.schedules import ScheduleRequest, create_schedule
 from pantau.reports.workbook import safe_text
@@ -64,7 +64,12 @@ def plant(engine: Engine, now: datetime) -> None:
 
 
 def weekly_schedule(engine: Engine, settings, *, format: str = "pdf", recipients=None) -> int:
-    """Sari's weekly report of team Alpha, made 8 days ago: its first run is due by now."""
+    """Sari's weekly report of team Alpha, made 8 days ago: its first run is due by now. It runs on the weekday and
+    hour of three days ago (local time), so its last run fell about three days ago and its next one is about four
+    days ahead, whatever the hour and weekday the test runs at: a test that moves its clock on by minutes or a day
+    never reaches the next run."""
+    three_days_ago = (datetime.now(UTC) - timedelta(days=3)).astimezone(settings.zone)
+    cadence = Cadence.parse("weekly", f"{three_days_ago.hour:02d}:00", WEEKDAYS[three_days_ago.weekday()])
     with Session(engine) as session, session.begin():
         sari = session.get(User, "sari")
         schedule = create_schedule(
@@ -73,7 +78,7 @@ def weekly_schedule(engine: Engine, settings, *, format: str = "pdf", recipients
             sari,
             ScheduleRequest(
                 recipients=recipients or ["sari@example.test", "olga@example.test"],
-                cadence=Cadence.parse("weekly", "08:00", "mon"),
+                cadence=cadence,
                 format=format,
                 language="en",
                 team_id="team-a",
@@ -187,8 +192,7 @@ def test_a_failed_delivery_is_retried_with_back_off_then_recorded_as_failed(engi
         assert send_due_reports(engine, settings, now + timedelta(seconds=179)) == []  # the back-off doubled
         (third,) = send_due_reports(engine, settings, now + timedelta(seconds=180))
         assert third.state is ReportRunState.failed
-        # The failed run is not tried again: nothing is due until the schedule's next Monday, whatever the hour and
-        # weekday the test runs at (a day later may already be that Monday, 08:00).
+        # The failed run is not tried again: nothing is due until the schedule's next run.
         with Session(engine) as session:
             next_run = session.get(ReportSchedule, schedule_id).next_run_at
         assert next_run > now + timedelta(seconds=180)
