@@ -11,7 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, case, func, literal, or_, update
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    or_,
+    update,
+    values,
+)
 from sqlalchemy.sql.expression import ColumnElement
 
 from pantau.models import Message
@@ -86,3 +100,68 @@ def record_delivery(
     )
     result = connection.execute(update(_messages).where(target, or_(*changes)).values(values))
     return result.rowcount > 0
+
+
+def record_deliveries(connection: Connection, reports: list[tuple[str, DeliveryReport]]) -> list[bool]:
+    """`record_delivery` by WhatsApp id for each (wamid, report), the wamids all different (so the order they are
+    applied in does not matter): which changed their message. On PostgreSQL one UPDATE for all of them, each row
+    held to exactly the rule `record_delivery` applies; elsewhere one after the other."""
+    if connection.dialect.name != "postgresql" or len(reports) < 2:
+        return [record_delivery(connection, None, report, whatsapp_message_id=wamid) for wamid, report in reports]
+    reported = values(
+        column("position", Integer),
+        column("wamid", String),
+        column("status", String),
+        column("rank", Integer),
+        column("at", _messages.c.sent_at.type),
+        column("error_code", Integer),
+        column("error_title", String),
+        column("pricing_category", String),
+        column("billable", Boolean),
+        name="reported",
+    ).data(
+        [
+            (
+                position,
+                wamid,
+                report.status.value,
+                RANK[report.status],
+                report.at,
+                report.error_code,
+                report.error_title,
+                report.pricing_category,
+                report.billable,
+            )
+            for position, (wamid, report) in enumerate(reports)
+        ]
+    )
+    status = _messages.c.status
+    raises_status = _rank(status) < reported.c.rank
+    new_values: dict = {status: case((raises_status, reported.c.status), else_=status)}
+    changes = [raises_status]
+    for kind, timestamp in _TIMESTAMP.items():
+        is_kind = reported.c.status == kind.value
+        new_values[timestamp] = case((is_kind, func.coalesce(timestamp, reported.c.at)), else_=timestamp)
+        changes.append(and_(is_kind, timestamp.is_(None)))
+    for target, reported_value in (
+        (_messages.c.error_code, cast(reported.c.error_code, Integer)),
+        (_messages.c.error_title, cast(reported.c.error_title, String)),
+    ):
+        # The first failure's error is the one kept, like its time.
+        fills = and_(reported.c.status == DeliveryStatus.failed.value, reported_value.is_not(None))
+        new_values[target] = case((fills, func.coalesce(target, reported_value)), else_=target)
+        changes.append(and_(fills, target.is_(None)))
+    for target, reported_value in (
+        (_messages.c.pricing_category, cast(reported.c.pricing_category, String)),
+        (_messages.c.billable, cast(reported.c.billable, Boolean)),
+    ):
+        new_values[target] = func.coalesce(reported_value, target)
+        changes.append(and_(reported_value.is_not(None), target.is_distinct_from(reported_value)))
+    changed = connection.execute(
+        update(_messages)
+        .where(_messages.c.whatsapp_message_id == reported.c.wamid, or_(*changes))
+        .values(new_values)
+        .returning(reported.c.position)
+    ).scalars()
+    positions = set(changed)
+    return [position in positions for position in range(len(reports))]
