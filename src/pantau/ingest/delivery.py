@@ -14,9 +14,11 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     Connection,
+    DateTime,
     Integer,
     String,
     and_,
+    bindparam,
     case,
     cast,
     column,
@@ -24,9 +26,9 @@ from sqlalchemy import (
     literal,
     or_,
     update,
-    values,
 )
-from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.expression import ColumnElement, Update
 
 from pantau.models import Message
 from pantau.models.enums import DeliveryStatus
@@ -102,38 +104,27 @@ def record_delivery(
     return result.rowcount > 0
 
 
-def record_deliveries(connection: Connection, reports: list[tuple[str, DeliveryReport]]) -> list[bool]:
-    """`record_delivery` by WhatsApp id for each (wamid, report), the wamids all different (so the order they are
-    applied in does not matter): which changed their message. On PostgreSQL one UPDATE for all of them, each row
-    held to exactly the rule `record_delivery` applies; elsewhere one after the other."""
-    if connection.dialect.name != "postgresql" or len(reports) < 2:
-        return [record_delivery(connection, None, report, whatsapp_message_id=wamid) for wamid, report in reports]
-    reported = values(
-        column("position", Integer),
-        column("wamid", String),
-        column("status", String),
-        column("rank", Integer),
-        column("at", _messages.c.sent_at.type),
-        column("error_code", Integer),
-        column("error_title", String),
-        column("pricing_category", String),
-        column("billable", Boolean),
-        name="reported",
-    ).data(
-        [
-            (
-                position,
-                wamid,
-                report.status.value,
-                RANK[report.status],
-                report.at,
-                report.error_code,
-                report.error_title,
-                report.pricing_category,
-                report.billable,
-            )
-            for position, (wamid, report) in enumerate(reports)
-        ]
+# The columns of the reports `record_deliveries` writes, each sent as one array.
+_REPORTED = {
+    "position": Integer,
+    "wamid": String,
+    "status": String,
+    "rank": Integer,
+    "at": DateTime(timezone=True),
+    "error_code": Integer,
+    "error_title": String,
+    "pricing_category": String,
+    "billable": Boolean,
+}
+
+
+def _record_deliveries_statement() -> Update:
+    """`record_delivery`'s rule for rows of reports unnested from arrays (PostgreSQL): built once, its text the same
+    whatever the reports."""
+    reported = (
+        func.unnest(*(bindparam(f"reported_{name}", type_=ARRAY(kind)) for name, kind in _REPORTED.items()))
+        .table_valued(*(column(name, kind) for name, kind in _REPORTED.items()))
+        .render_derived(name="reported")
     )
     status = _messages.c.status
     raises_status = _rank(status) < reported.c.rank
@@ -157,11 +148,34 @@ def record_deliveries(connection: Connection, reports: list[tuple[str, DeliveryR
     ):
         new_values[target] = func.coalesce(reported_value, target)
         changes.append(and_(reported_value.is_not(None), target.is_distinct_from(reported_value)))
-    changed = connection.execute(
+    return (
         update(_messages)
         .where(_messages.c.whatsapp_message_id == reported.c.wamid, or_(*changes))
         .values(new_values)
         .returning(reported.c.position)
-    ).scalars()
-    positions = set(changed)
+    )
+
+
+_RECORD_DELIVERIES = _record_deliveries_statement()
+
+
+def record_deliveries(connection: Connection, reports: list[tuple[str, DeliveryReport]]) -> list[bool]:
+    """`record_delivery` by WhatsApp id for each (wamid, report), the wamids all different (so the order they are
+    applied in does not matter): which changed their message. On PostgreSQL one UPDATE for all of them, each row
+    held to exactly the rule `record_delivery` applies; elsewhere one after the other."""
+    if connection.dialect.name != "postgresql" or len(reports) < 2:
+        return [record_delivery(connection, None, report, whatsapp_message_id=wamid) for wamid, report in reports]
+    arrays = {
+        "position": list(range(len(reports))),
+        "wamid": [wamid for wamid, _ in reports],
+        "status": [report.status.value for _, report in reports],
+        "rank": [RANK[report.status] for _, report in reports],
+        "at": [report.at for _, report in reports],
+        "error_code": [report.error_code for _, report in reports],
+        "error_title": [report.error_title for _, report in reports],
+        "pricing_category": [report.pricing_category for _, report in reports],
+        "billable": [report.billable for _, report in reports],
+    }
+    changed = connection.execute(_RECORD_DELIVERIES, {f"reported_{name}": found for name, found in arrays.items()})
+    positions = set(changed.scalars())
     return [position in positions for position in range(len(reports))]
