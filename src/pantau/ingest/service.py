@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NoReturn
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from pantau.cache.dashboard_cache import DashboardCache
@@ -93,32 +93,38 @@ def touched_by(applied: list[Applied]) -> frozenset[tuple[ScopeType, str]] | Non
 def receive_group(engine: Engine, *, source: IngestSource, bodies: list[Incoming], now: datetime) -> list[Outcome]:
     """`receive` for bodies that arrived together, with two commits for all of them instead of two each: their
     journal entries in one transaction, committed before any is applied (journal first), then applied in order in
-    one transaction (`apply_entries`). Each body's outcome is what `receive` would have given it, in the same order:
-    applying them one after another in one transaction is what applying them one by one does."""
+    one transaction, each with an ApplyContext of its own, and marked applied, duplicate or failed in it. Each
+    body's outcome is what `receive` would have given it: applying them one after another in one transaction is
+    what applying them one by one does. Should anything go wrong in that second transaction (an event the database
+    refuses, a deadlock, an error), nothing of it is kept and each entry is applied again on its own by
+    `apply_entry`, so that a body that fails never takes another with it."""
+    # One connection for both transactions: one checkout from the pool instead of two.
+    connection: Connection | None = None
     try:
-        with engine.begin() as connection:
+        connection = engine.connect()
+        with connection.begin():
             entry_ids = journal.record_many(
                 connection, [(item.body, item.headers) for item in bodies], source=source, received_at=now
             )
     except SQLAlchemyError as exc:
+        if connection is not None:
+            connection.close()
         unavailable = JournalUnavailable(f"the ingest journal could not be written ({type(exc).__name__})")
         return [unavailable for _ in bodies]
-    return apply_entries(engine, entry_ids, now=now)
+    with connection:
+        try:
+            return _apply_together(connection, entry_ids, now)
+        except Exception as exc:
+            failure = exc
+    return _apply_each(engine, entry_ids, now, failure)
 
 
-def apply_entries(engine: Engine, entry_ids: list[int], *, now: datetime) -> list[Outcome]:
-    """Apply the entries (received, not applied yet) in one transaction, in order, each with an ApplyContext of its
-    own, and mark each applied, duplicate or failed in it. Should anything go wrong in that transaction (an event
-    the database refuses, a deadlock, an error), nothing of it is kept and each entry is applied again on its own by
-    `apply_entry`, so that a body that fails never takes another with it."""
-    try:
-        return _apply_together(engine, entry_ids, now)
-    except Exception as exc:
-        log.info(
-            "%d journal entries could not be applied together (%s); applying each alone",
-            len(entry_ids),
-            type(exc).__name__,
-        )
+def _apply_each(engine: Engine, entry_ids: list[int], now: datetime, failure: Exception) -> list[Outcome]:
+    log.info(
+        "%d journal entries could not be applied together (%s); applying each alone",
+        len(entry_ids),
+        type(failure).__name__,
+    )
     outcomes: list[Outcome] = []
     for entry_id in entry_ids:
         try:
@@ -128,9 +134,9 @@ def apply_entries(engine: Engine, entry_ids: list[int], *, now: datetime) -> lis
     return outcomes
 
 
-def _apply_together(engine: Engine, entry_ids: list[int], now: datetime) -> list[Outcome]:
+def _apply_together(connection: Connection, entry_ids: list[int], now: datetime) -> list[Outcome]:
     applied: dict[int, Applied] = {}
-    with engine.begin() as connection:
+    with connection.begin():
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql("SET LOCAL pantau.writer = 'ingest'")
         entries = journal.claim_many(connection, entry_ids, (JournalState.received,))
