@@ -11,8 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, case, func, literal, or_, update
-from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    DateTime,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    or_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.expression import ColumnElement, Update
 
 from pantau.models import Message
 from pantau.models.enums import DeliveryStatus
@@ -86,3 +102,80 @@ def record_delivery(
     )
     result = connection.execute(update(_messages).where(target, or_(*changes)).values(values))
     return result.rowcount > 0
+
+
+# The columns of the reports `record_deliveries` writes, each sent as one array.
+_REPORTED = {
+    "position": Integer,
+    "wamid": String,
+    "status": String,
+    "rank": Integer,
+    "at": DateTime(timezone=True),
+    "error_code": Integer,
+    "error_title": String,
+    "pricing_category": String,
+    "billable": Boolean,
+}
+
+
+def _record_deliveries_statement() -> Update:
+    """`record_delivery`'s rule for rows of reports unnested from arrays (PostgreSQL): built once, its text the same
+    whatever the reports."""
+    reported = (
+        func.unnest(*(bindparam(f"reported_{name}", type_=ARRAY(kind)) for name, kind in _REPORTED.items()))
+        .table_valued(*(column(name, kind) for name, kind in _REPORTED.items()))
+        .render_derived(name="reported")
+    )
+    status = _messages.c.status
+    raises_status = _rank(status) < reported.c.rank
+    new_values: dict = {status: case((raises_status, reported.c.status), else_=status)}
+    changes = [raises_status]
+    for kind, timestamp in _TIMESTAMP.items():
+        is_kind = reported.c.status == kind.value
+        new_values[timestamp] = case((is_kind, func.coalesce(timestamp, reported.c.at)), else_=timestamp)
+        changes.append(and_(is_kind, timestamp.is_(None)))
+    for target, reported_value in (
+        (_messages.c.error_code, cast(reported.c.error_code, Integer)),
+        (_messages.c.error_title, cast(reported.c.error_title, String)),
+    ):
+        # The first failure's error is the one kept, like its time.
+        fills = and_(reported.c.status == DeliveryStatus.failed.value, reported_value.is_not(None))
+        new_values[target] = case((fills, func.coalesce(target, reported_value)), else_=target)
+        changes.append(and_(fills, target.is_(None)))
+    for target, reported_value in (
+        (_messages.c.pricing_category, cast(reported.c.pricing_category, String)),
+        (_messages.c.billable, cast(reported.c.billable, Boolean)),
+    ):
+        new_values[target] = func.coalesce(reported_value, target)
+        changes.append(and_(reported_value.is_not(None), target.is_distinct_from(reported_value)))
+    return (
+        update(_messages)
+        .where(_messages.c.whatsapp_message_id == reported.c.wamid, or_(*changes))
+        .values(new_values)
+        .returning(reported.c.position)
+    )
+
+
+_RECORD_DELIVERIES = _record_deliveries_statement()
+
+
+def record_deliveries(connection: Connection, reports: list[tuple[str, DeliveryReport]]) -> list[bool]:
+    """`record_delivery` by WhatsApp id for each (wamid, report), the wamids all different (so the order they are
+    applied in does not matter): which changed their message. On PostgreSQL one UPDATE for all of them, each row
+    held to exactly the rule `record_delivery` applies; elsewhere one after the other."""
+    if connection.dialect.name != "postgresql" or len(reports) < 2:
+        return [record_delivery(connection, None, report, whatsapp_message_id=wamid) for wamid, report in reports]
+    arrays = {
+        "position": list(range(len(reports))),
+        "wamid": [wamid for wamid, _ in reports],
+        "status": [report.status.value for _, report in reports],
+        "rank": [RANK[report.status] for _, report in reports],
+        "at": [report.at for _, report in reports],
+        "error_code": [report.error_code for _, report in reports],
+        "error_title": [report.error_title for _, report in reports],
+        "pricing_category": [report.pricing_category for _, report in reports],
+        "billable": [report.billable for _, report in reports],
+    }
+    changed = connection.execute(_RECORD_DELIVERIES, {f"reported_{name}": found for name, found in arrays.items()})
+    positions = set(changed.scalars())
+    return [position in positions for position in range(len(reports))]

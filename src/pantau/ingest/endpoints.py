@@ -12,7 +12,7 @@ import logging
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -20,6 +20,7 @@ from pantau.auth.dependencies import IngestCredential
 from pantau.core import clock
 from pantau.core.config import Settings
 from pantau.ingest import service, whatsapp
+from pantau.ingest.group import GroupCommit
 from pantau.ingest.journal import JournalUnavailable
 from pantau.ingest.schemas import EventsRequest, EventsResponse, WebhookAnswer
 from pantau.models.enums import IngestSource, JournalState
@@ -159,29 +160,49 @@ async def receive_whatsapp_webhook(
     body = await _read_body(request, settings.ingest_max_body_bytes)
     if not whatsapp.signature_matches(body, signature, secret):
         raise refused
-    try:
-        applied = await run_in_threadpool(
-            service.receive,
-            request.app.state.engine,
-            source=IngestSource.whatsapp,
-            body=body,
-            headers=_kept_headers(request),
-            now=clock.now(),
-        )
-    except JournalUnavailable:
-        log.exception("a WhatsApp webhook body could not be journaled; Meta will send it again")
-        raise _journal_down() from None
-    except service.ApplyFailed:
+    outcome = await _webhook_group(request.app).submit(service.Incoming(body=body, headers=_kept_headers(request)))
+    if isinstance(outcome, JournalUnavailable):
+        log.error("a WhatsApp webhook body could not be journaled (%s); Meta will send it again", outcome)
+        raise _journal_down()
+    if isinstance(outcome, service.ApplyFailed):
         # Journaled: a replay applies it. Answering an error would only make Meta send it again.
         return WebhookAnswer(state=JournalState.failed.value)
-    if applied is None:
+    if outcome is None:
         return WebhookAnswer(state=JournalState.received.value)
-    if applied.refusal is not None:
-        log.warning("WhatsApp webhook body %s journaled as failed: %s", applied.entry_id, applied.refusal.detail)
-    if applied.changed:
-        service.forget_cached_answers(request.app.state.cache)
-        announce(request.app, Change.of("ingest", applied.touched))
-    return WebhookAnswer(state=applied.state.value)
+    if outcome.refusal is not None:
+        log.warning("WhatsApp webhook body %s journaled as failed: %s", outcome.entry_id, outcome.refusal.detail)
+    return WebhookAnswer(state=outcome.state.value)
+
+
+# Bodies written together at most (a group's answers wait for its last body to be applied), and groups written at
+# once (each on a connection of its own: one group's round trips overlap another's).
+WEBHOOK_MAX_GROUP = 64
+WEBHOOK_GROUPS_IN_FLIGHT = 4
+
+
+def _webhook_group(app: FastAPI) -> GroupCommit[service.Incoming, service.Outcome]:
+    """The app's group commit for webhook bodies (`pantau.ingest.group`), made on first use."""
+    group = getattr(app.state, "webhook_group", None)
+    if group is None:
+
+        def write(bodies: list[service.Incoming]) -> list[service.Outcome]:
+            outcomes = service.receive_group(
+                app.state.engine, source=IngestSource.whatsapp, bodies=bodies, now=clock.now()
+            )
+            if any(isinstance(outcome, service.Applied) and outcome.changed for outcome in outcomes):
+                # Once for the group: the dashboards read what any of its bodies changed.
+                service.forget_cached_answers(app.state.cache)
+            return outcomes
+
+        def after(outcomes: list[service.Outcome]) -> None:
+            changed = [outcome for outcome in outcomes if isinstance(outcome, service.Applied) and outcome.changed]
+            if changed:
+                announce(app, Change.of("ingest", service.touched_by(changed)))
+
+        group = app.state.webhook_group = GroupCommit(
+            write, max_group=WEBHOOK_MAX_GROUP, in_flight=WEBHOOK_GROUPS_IN_FLIGHT, after=after
+        )
+    return group
 
 
 @router.post(

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from pantau.models import IngestEvent, IngestJournalEntry, ParkedItem
@@ -69,6 +69,42 @@ def record(
         raise JournalUnavailable(f"the ingest journal could not be written ({type(exc).__name__})") from exc
 
 
+def record_many(
+    connection: Connection, bodies: list[tuple[bytes, dict[str, str]]], *, source: IngestSource, received_at: datetime
+) -> list[int]:
+    """Store the bodies as received, in the caller's transaction (committed by it), in one statement; their entries'
+    ids in the order of the bodies."""
+    values = [
+        {"source": source, "received_at": received_at, "body": body, "headers": headers, "state": JournalState.received}
+        for body, headers in bodies
+    ]
+    ids = connection.execute(insert(_journal).returning(_journal.c.id, sort_by_parameter_order=True), values)
+    return list(ids.scalars())
+
+
+def claim_many(connection: Connection, entry_ids: list[int], states: tuple[JournalState, ...]) -> list[JournalEntry]:
+    """`claim` for several entries in one statement: those still in one of `states`, by id."""
+    rows = connection.execute(
+        update(_journal)
+        .where(_journal.c.id.in_(entry_ids), _journal.c.state.in_(states))
+        .values(attempts=_journal.c.attempts + 1)
+        .returning(_journal.c.id, _journal.c.source, _journal.c.body, _journal.c.received_at, _journal.c.token_id)
+    ).all()
+    return sorted(
+        (
+            JournalEntry(
+                id=row.id,
+                source=IngestSource(row.source),
+                body=row.body,
+                received_at=row.received_at,
+                token_id=row.token_id,
+            )
+            for row in rows
+        ),
+        key=lambda entry: entry.id,
+    )
+
+
 def claim(connection: Connection, entry_id: int, states: tuple[JournalState, ...]) -> JournalEntry | None:
     """The entry, if it is in one of `states`; None when it is not (applied meanwhile, by a replay or a request)."""
     row = connection.execute(
@@ -97,6 +133,36 @@ def finish(
         update(_journal)
         .where(_journal.c.id == entry_id)
         .values(state=state, finished_at=at, summary=summary, error=error[:ERROR_LENGTH] if error else None)
+    )
+
+
+@dataclass(frozen=True)
+class Finished:
+    entry_id: int
+    state: JournalState
+    summary: dict[str, int] | None = None
+    error: str | None = None
+
+
+def finish_many(connection: Connection, finished: list[Finished], *, at: datetime) -> None:
+    """`finish` for several entries, in one round trip."""
+    if not finished:
+        return
+    connection.execute(
+        update(_journal)
+        .where(_journal.c.id == bindparam("entry_id"))
+        .values(
+            state=bindparam("new_state"), finished_at=at, summary=bindparam("new_summary"), error=bindparam("new_error")
+        ),
+        [
+            {
+                "entry_id": item.entry_id,
+                "new_state": item.state,
+                "new_summary": item.summary,
+                "new_error": item.error[:ERROR_LENGTH] if item.error else None,
+            }
+            for item in finished
+        ],
     )
 
 

@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NoReturn
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from pantau.cache.dashboard_cache import DashboardCache
 from pantau.cache.store import StoreUnavailable
 from pantau.ingest import journal
-from pantau.ingest.apply import BodyRefused, apply_body, final_state
+from pantau.ingest.apply import BodyRefused, apply_bodies, apply_body, final_state
 from pantau.ingest.context import ApplyContext, NeedsIsolation
+from pantau.ingest.journal import JournalUnavailable
 from pantau.ingest.schemas import EventResult
 from pantau.models.enums import IngestSource, JournalState, ScopeType
 
@@ -64,6 +65,107 @@ def receive(
     """Journal the body (JournalUnavailable if that fails), then apply it. None when a replay applied it first."""
     entry_id = journal.record(engine, source=source, body=body, headers=headers, received_at=now, token_id=token_id)
     return apply_entry(engine, entry_id, now=now)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One authenticated body, as it came through a door."""
+
+    body: bytes
+    headers: dict[str, str]
+
+
+# What receiving one body of a group came to: applied (None when a replay applied it first), ApplyFailed (journaled,
+# a replay retries it) or JournalUnavailable (nothing stored).
+Outcome = Applied | None | ApplyFailed | JournalUnavailable
+
+
+def touched_by(applied: list[Applied]) -> frozenset[tuple[ScopeType, str]] | None:
+    """The scopes the bodies touched together: None (every scope) when one of them touched every scope."""
+    scopes: set[tuple[ScopeType, str]] = set()
+    for one in applied:
+        if one.touched is None:
+            return None
+        scopes |= one.touched
+    return frozenset(scopes)
+
+
+def receive_group(engine: Engine, *, source: IngestSource, bodies: list[Incoming], now: datetime) -> list[Outcome]:
+    """`receive` for bodies that arrived together, with two commits for all of them instead of two each: their
+    journal entries in one transaction, committed before any is applied (journal first), then applied in order in
+    one transaction, each with an ApplyContext of its own, and marked applied, duplicate or failed in it. Each
+    body's outcome is what `receive` would have given it: applying them one after another in one transaction is
+    what applying them one by one does. Should anything go wrong in that second transaction (an event the database
+    refuses, a deadlock, an error), nothing of it is kept and each entry is applied again on its own by
+    `apply_entry`, so that a body that fails never takes another with it."""
+    # One connection for both transactions: one checkout from the pool instead of two.
+    connection: Connection | None = None
+    try:
+        connection = engine.connect()
+        with connection.begin():
+            entry_ids = journal.record_many(
+                connection, [(item.body, item.headers) for item in bodies], source=source, received_at=now
+            )
+    except SQLAlchemyError as exc:
+        if connection is not None:
+            connection.close()
+        unavailable = JournalUnavailable(f"the ingest journal could not be written ({type(exc).__name__})")
+        return [unavailable for _ in bodies]
+    with connection:
+        try:
+            return _apply_together(connection, entry_ids, now)
+        except Exception as exc:
+            failure = exc
+    return _apply_each(engine, entry_ids, now, failure)
+
+
+def _apply_each(engine: Engine, entry_ids: list[int], now: datetime, failure: Exception) -> list[Outcome]:
+    log.info(
+        "%d journal entries could not be applied together (%s); applying each alone",
+        len(entry_ids),
+        type(failure).__name__,
+    )
+    outcomes: list[Outcome] = []
+    for entry_id in entry_ids:
+        try:
+            outcomes.append(apply_entry(engine, entry_id, now=now))
+        except ApplyFailed as failed:
+            outcomes.append(failed)
+    return outcomes
+
+
+def _apply_together(connection: Connection, entry_ids: list[int], now: datetime) -> list[Outcome]:
+    applied: dict[int, Applied] = {}
+    with connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL pantau.writer = 'ingest'")
+        entries = journal.claim_many(connection, entry_ids, (JournalState.received,))
+        # Not isolated: an event the database refuses raises NeedsIsolation, and the entries are applied alone.
+        contexts = [
+            ApplyContext(connection, source=entry.source, now=now, journal_id=entry.id, isolated=False)
+            for entry in entries
+        ]
+        finished = []
+        for entry, ctx, outcome in zip(
+            entries, contexts, apply_bodies(contexts, [entry.body for entry in entries]), strict=True
+        ):
+            if isinstance(outcome, BodyRefused):
+                finished.append(journal.Finished(entry.id, JournalState.failed, error=outcome.detail))
+                applied[entry.id] = Applied(entry_id=entry.id, state=JournalState.failed, summary={}, refusal=outcome)
+                continue
+            summary = {name: count for name, count in sorted(ctx.tally.items()) if count}
+            state = final_state(Counter(summary))
+            finished.append(journal.Finished(entry.id, state, summary=summary))
+            applied[entry.id] = Applied(
+                entry_id=entry.id,
+                state=state,
+                summary=summary,
+                results=outcome,
+                changed=ctx.changed,
+                touched=ctx.touched() if ctx.changed else frozenset(),
+            )
+        journal.finish_many(connection, finished, at=now)
+    return [applied.get(entry_id) for entry_id in entry_ids]
 
 
 def _retried(exc: OperationalError) -> bool:

@@ -24,16 +24,17 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
-from sqlalchemy import exists, insert, or_, select, update
+from sqlalchemy import Connection, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pantau.ingest import rows
 from pantau.ingest.context import ApplyContext, Parked
-from pantau.ingest.delivery import DeliveryReport, record_delivery
+from pantau.ingest.delivery import DeliveryReport, record_deliveries, record_delivery
 from pantau.ingest.locks import lock_key
 from pantau.models import Contact, Conversation, Message, WhatsappSession
 from pantau.models.enums import (
@@ -325,7 +326,12 @@ def _apply_status(ctx: ApplyContext, status: Status) -> None:
         return
     report = _report(status)
     # One UPDATE by the wamid in the usual case: a status that changes its message.
-    changed = record_delivery(ctx.connection, None, report, whatsapp_message_id=status.id)
+    _settle_status(ctx, status, report, record_delivery(ctx.connection, None, report, whatsapp_message_id=status.id))
+
+
+def _settle_status(ctx: ApplyContext, status: Status, report: DeliveryReport, changed: bool) -> None:
+    """After the status's UPDATE: accepted when it changed its message; else a repeat, or (its message not known
+    yet) parked."""
     if not changed and not ctx.exists(ReferentKind.whatsapp_message, status.id):
         waiting = ctx.missing([(ReferentKind.whatsapp_message, status.id)])
         if waiting is not None:
@@ -335,6 +341,89 @@ def _apply_status(ctx: ApplyContext, status: Status) -> None:
         changed = record_delivery(ctx.connection, None, report, whatsapp_message_id=status.id)
     ctx.note(rows.RowChange(changed=changed))
     ctx.tally["accepted" if changed else "duplicate"] += 1
+
+
+def status_only(envelope: Envelope) -> list[MessagesValue] | None:
+    """The body's `messages` changes when it brings nothing but statuses (and contacts); None when it brings
+    anything else (an inbound message, a number update, another field)."""
+    found = []
+    for entry in envelope.entry:
+        for change in entry.changes:
+            if change.field != "messages":
+                return None
+            value = MessagesValue.model_validate(change.value)
+            if value.messages:
+                return None
+            found.append(value)
+    return found
+
+
+def sessions_of(found: list[MessagesValue]) -> set[str]:
+    """The numbers whose `last_seen_at` the changes move (those with statuses)."""
+    return {value.metadata.phone_number_id for value in found if value.statuses}
+
+
+def known_sessions(connection: Connection, session_ids: set[str]) -> set[str]:
+    if not session_ids:
+        return set()
+    return set(connection.execute(select(_sessions.c.id).where(_sessions.c.id.in_(sorted(session_ids)))).scalars())
+
+
+def apply_status_bodies(connection: Connection, bodies: list[tuple[ApplyContext, list[MessagesValue]]]) -> None:
+    """`apply_webhook` for bodies that bring only statuses of numbers already known (`status_only`), as if each were
+    applied after the one before it in this transaction, with a few statements for all of them:
+    - the numbers are locked and read once (as their UPDATE would lock them), each change's move of `last_seen_at`
+      is followed in order (it is what tells whether the change moved it), and each number written once;
+    - the statuses are written by `record_deliveries`, the first status of each message in one UPDATE, the second
+      of each in the next, so those of one message stay in the order applying the bodies one by one gives them;
+    - those that changed nothing are then settled in that order (a repeat, or parked for a message not known yet:
+      no status creates a message, so what exists does not depend on the statuses written before)."""
+    session_ids = sorted({session_id for _, found in bodies for session_id in sessions_of(found)})
+    last_seen = dict(
+        connection.execute(
+            select(_sessions.c.id, _sessions.c.last_seen_at)
+            .where(_sessions.c.id.in_(session_ids))
+            .order_by(_sessions.c.id)
+            .with_for_update()
+        ).all()
+    )
+    moved: dict[str, datetime] = {}
+    kept: list[tuple[ApplyContext, Status, DeliveryReport]] = []
+    for ctx, found in bodies:
+        ctx.touch_everything()
+        for value in found:
+            if not value.statuses:
+                continue
+            session_id = value.metadata.phone_number_id
+            seen_at = max(item.timestamp for item in value.statuses)
+            if last_seen[session_id] is None or last_seen[session_id] < seen_at:
+                last_seen[session_id] = moved[session_id] = seen_at
+                ctx.note(rows.RowChange(changed=True))
+            for status in sorted(value.statuses, key=lambda item: (item.id, item.timestamp)):
+                if status.status not in KEPT_STATUSES:
+                    ctx.tally["ignored"] += 1
+                else:
+                    kept.append((ctx, status, _report(status)))
+    for session_id, seen_at in sorted(moved.items()):
+        connection.execute(update(_sessions).where(_sessions.c.id == session_id).values(last_seen_at=seen_at))
+    changed = [False] * len(kept)
+    rounds: list[list[int]] = []
+    seen: Counter[str] = Counter()
+    for position, (_, status, _) in enumerate(kept):
+        if seen[status.id] == len(rounds):
+            rounds.append([])
+        rounds[seen[status.id]].append(position)
+        seen[status.id] += 1
+    for positions in rounds:
+        written = record_deliveries(connection, [(kept[position][1].id, kept[position][2]) for position in positions])
+        for position, was_changed in zip(positions, written, strict=True):
+            changed[position] = was_changed
+    for (ctx, status, report), was_changed in zip(kept, changed, strict=True):
+        if was_changed:
+            ctx.note(rows.RowChange(changed=True))
+            ctx.tally["accepted"] += 1
+        else:
+            _settle_status(ctx, status, report, False)
 
 
 def apply_parked_status(ctx: ApplyContext, parked: Parked) -> None:
