@@ -5,6 +5,7 @@ is reported by the command, not tested), and its tokens are revoked afterwards."
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
@@ -28,7 +29,10 @@ def test_realtime_bench_delivers_every_write_to_every_subscriber_in_scope(fresh_
         settings = make_settings(
             fresh_database_url, redis_url=redis_server.url, cache_namespace=f"pantau-test:{uuid.uuid4().hex}"
         )
-        report = run_realtime_bench(engine, settings, subscribers=10, rate=4.0, seconds=2.0)
+        # On a thread of its own, as on the command line: the browser tests' session-wide Playwright keeps an event
+        # loop running on the main thread, where the bench's asyncio.run would be refused.
+        with ThreadPoolExecutor(1) as thread:
+            report = thread.submit(run_realtime_bench, engine, settings, subscribers=10, rate=4.0, seconds=2.0).result()
     finally:
         redis_server.stop()
     assert report.subscribers == 10
