@@ -106,7 +106,11 @@ def _announce_committed_credentials(connection) -> None:
 
 @event.listens_for(Engine, "rollback")
 def _forget_rolled_back_credentials(connection) -> None:
-    connection.info.pop(_CREDENTIALS_CHANGED, None)
+    # An invalidated connection (a statement interrupted by SIGINT, a dropped server) has no DBAPI connection to
+    # read `info` from, and asking for it would try to reconnect in the middle of the rollback. Its DBAPI connection
+    # is discarded; a mark left on its record costs at most one needless announcement, never a missed one.
+    if not connection.invalidated:
+        connection.info.pop(_CREDENTIALS_CHANGED, None)
 
 
 def read_side_by_side(
