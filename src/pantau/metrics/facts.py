@@ -64,11 +64,16 @@ def cohort_facts(scope: Scope, start: datetime, end: datetime, calendar: Busines
 
 
 def conversation_facts(
-    *conditions: ColumnElement[bool], name: str = "facts", calendar: BusinessCalendar | None = None
+    *conditions: ColumnElement[bool],
+    name: str = "facts",
+    calendar: BusinessCalendar | None = None,
+    with_message_counts: bool = False,
 ) -> Subquery:
     """The facts of every conversation matching `conditions` (cohort window and scope, at least); with a business
     `calendar`, also `business_s0` = B(s0) and `business_frt_us` = B(first response) - B(s0) (see
-    `core.business_time.BusinessCalendar`), computed once per conversation."""
+    `core.business_time.BusinessCalendar`), computed once per conversation. `with_message_counts` adds
+    `inbound_messages` and `outbound_messages`: every message of the conversation by direction, written at any time,
+    counted from the messages' indexes (what the conversation parts sum)."""
     first_inbound = (
         select(func.min(messages.c.created_at))
         .where(messages.c.conversation_id == conversations.c.id, messages.c.direction == "inbound")
@@ -92,6 +97,19 @@ def conversation_facts(
         .prefix_with("MATERIALIZED")
     )
 
+    counted_messages = []
+    if with_message_counts:
+        # Both from indexes alone, never the messages' rows: every message of the conversation (its
+        # (conversation_id, created_at) index) and the inbound ones (the partial index of inbound messages). A
+        # direction is inbound or outbound, never null: the outbound ones are the others.
+        def messages_of(*conditions: ColumnElement[bool]) -> ColumnElement[int]:
+            return select(func.count()).where(messages.c.conversation_id == base.c.id, *conditions).scalar_subquery()
+
+        counted_messages = [
+            messages_of().label("all_messages"),
+            messages_of(messages.c.direction == "inbound").label("inbound_messages"),
+        ]
+
     s0 = func.coalesce(base.c.escalated_at, base.c.c0)
     first_response = (
         select(func.min(messages.c.created_at))
@@ -103,7 +121,7 @@ def conversation_facts(
         .scalar_subquery()
     )
     with_response = (
-        select(base, s0.label("s0"), first_response.label("first_response_at"))
+        select(base, s0.label("s0"), first_response.label("first_response_at"), *counted_messages)
         .cte(f"{name}_s0")
         .prefix_with("MATERIALIZED")
     )
@@ -113,17 +131,19 @@ def conversation_facts(
     needs_human = and_(f.c0.is_not(None), not_(bot_only))
     resolved = f.resolved_at.is_not(None)
     answered = f.first_response_at.is_not(None)
-    business = []
+    extra = []
+    if with_message_counts:
+        extra.append((f.all_messages - f.inbound_messages).label("outbound_messages"))
     if calendar is not None:
         business_s0 = business_clock(f.s0, calendar)
-        business = [
+        extra += [
             business_s0.label("business_s0"),
             case((answered, business_clock(f.first_response_at, calendar) - business_s0)).label("business_frt_us"),
         ]
     return (
         select(
             with_response,
-            *business,
+            *extra,
             seconds_between(f.first_response_at, f.s0).label("frt_seconds"),
             _flag(bot_only).label("bot_only"),
             _flag(f.bot_engaged == 0).label("human_only"),

@@ -400,8 +400,8 @@ def conversation_part_columns(
         _sum(handling).label("handling_us"),
         count_where(answered_resolved).label("answered_resolved"),
         _sum(to_resolution).label("response_to_resolution_us"),
-        _sum(_message_count(facts, "inbound")).label("inbound_messages"),
-        _sum(_message_count(facts, "outbound")).label("outbound_messages"),
+        _sum(f.inbound_messages).label("inbound_messages"),
+        _sum(f.outbound_messages).label("outbound_messages"),
     ]
     for name, condition in (
         ("csat", None),
@@ -412,15 +412,6 @@ def conversation_part_columns(
         total, count = csat_of(condition)
         columns += [total.label(f"{name}_sum"), count.label(f"{name}_count")]
     return columns
-
-
-def _message_count(facts: Subquery, direction: str) -> ColumnElement[int]:
-    """How many messages of this direction the conversation holds, written at any time."""
-    return (
-        select(func.count())
-        .where(messages.c.conversation_id == facts.c.id, messages.c.direction == direction)
-        .scalar_subquery()
-    )
 
 
 def collect_parts(

@@ -400,7 +400,12 @@ class PartsSource:
         """Parts of the plan's live intervals, per value of the keys (each built on the facts)."""
         if not plan.live:
             return {} if keys else {(): ConversationParts()}
-        facts = conversation_facts(_created_in(plan.live), conversations_in_scope(self.scope), calendar=self.calendar)
+        facts = conversation_facts(
+            _created_in(plan.live),
+            conversations_in_scope(self.scope),
+            calendar=self.calendar,
+            with_message_counts=True,
+        )
         return collect_parts(
             self.connection,
             facts,

@@ -60,7 +60,7 @@ def parts_declaration(
 ) -> dict[str, Any]:
     """What the stored parts are: names and the SQL that computes them (the arguments exist for tests that declare
     one part more or one defined otherwise)."""
-    facts: Subquery = conversation_facts(true(), name="snapshot_facts")
+    facts: Subquery = conversation_facts(true(), name="snapshot_facts", with_message_counts=True)
     counted = conversation_conditions(facts, _SOME_MOMENT, _SOME_TARGET)
     conversations = Conversation.__table__
     messages = Message.__table__

@@ -204,7 +204,7 @@ def _hourly_parts_of(
 ) -> dict[ScopeKey, dict[datetime, BucketParts]]:
     origin = min(start for start, _ in spans)
     created_in = _created_in(spans)
-    facts = conversation_facts(created_in, name="snapshot_facts", calendar=calendar)
+    facts = conversation_facts(created_in, name="snapshot_facts", calendar=calendar, with_message_counts=True)
     keys = [_hour_index(facts.c.created_at, origin), facts.c.team_id, facts.c.assigned_to, assignee.c.team_id]
     # The intent is a key too: its counts are the group's, and the facts are computed in one statement.
     grouping = Grouping([*keys, facts.c.intent], joined=facts.outerjoin(assignee, assignee.c.id == facts.c.assigned_to))
