@@ -14,7 +14,7 @@ from pantau.dashboard.context import SectionContext
 from pantau.dashboard.schemas import CamelModel, Comparison, SectionResponse, Status, with_business_hours
 from pantau.dashboard.sla import sla_status
 from pantau.metrics.facts import cohort_facts, count_where, in_range, response_seconds
-from pantau.metrics.message_parts import DELIVERED
+from pantau.metrics.message_parts import delivery_counts, delivery_rate
 from pantau.metrics.parts import sla_response_seconds
 from pantau.models import Conversation, Message, Ticket
 
@@ -25,7 +25,6 @@ tickets = Ticket.__table__
 ACTIVE_STATUSES = ("open", "pending")
 OPEN_TICKET_STATUSES = ("open", "in_progress")
 PRIORITIES = ("urgent", "high", "medium", "low")
-ATTEMPTED = ("sent", "delivered", "read", "failed")
 
 
 class ActiveByStatus(CamelModel):
@@ -173,13 +172,13 @@ def _avg_response_time(ctx: SectionContext) -> AvgResponseTime:
 
 def _delivery_rate(ctx: SectionContext, start: datetime, end: datetime) -> float | None:
     delivered, attempted = ctx.connection.execute(
-        select(count_where(messages.c.status.in_(DELIVERED)), count_where(messages.c.status.in_(ATTEMPTED))).where(
+        select(*delivery_counts(messages.c.status)).where(
             messages.c.direction == "outbound",
             in_range(messages.c.created_at, start, end),
             messages_in_scope(ctx.scope),
         )
     ).one()
-    return numbers.percentage(delivered, attempted)
+    return delivery_rate(delivered, attempted)
 
 
 def _whatsapp_delivery_rate(ctx: SectionContext) -> DeliveryRate:

@@ -126,7 +126,7 @@ def message_funnel(mine: MessageParts) -> MessageFunnel:
         delivered=delivered,
         read=funnel["read"],
         failed=failed,
-        delivery_rate=numbers.percentage(delivered, sent + failed),
+        delivery_rate=mine.delivery_rate,
         read_rate=numbers.percentage(funnel["read"], delivered),
     )
 

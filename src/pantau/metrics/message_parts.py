@@ -29,6 +29,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from pantau.core import numbers
 from pantau.core.sql import microseconds_between
 from pantau.metrics.facts import count_where
 from pantau.models import Conversation, Message
@@ -38,6 +39,8 @@ messages = Message.__table__
 
 SENT = ("sent", "delivered", "read")
 DELIVERED = ("delivered", "read")
+# What WhatsApp accepted (sent or further) or refused: the delivery rate's denominator.
+ATTEMPTED = (*SENT, "failed")
 # Per WhatsApp session: outbound messages, and those queued, sent (or further), delivered (or read), read, failed.
 SESSION_COUNTS = ("total", "queued", "sent", "delivered", "read", "failed")
 _FAILED = SESSION_COUNTS.index("failed")
@@ -111,6 +114,11 @@ class MessageParts:
         totals = [sum(column) for column in zip(*self.outbound.values(), strict=True)] or [0] * len(SESSION_COUNTS)
         return dict(zip(SESSION_COUNTS, totals, strict=True))
 
+    @property
+    def delivery_rate(self) -> float | None:
+        funnel = self.funnel()
+        return delivery_rate(funnel["delivered"], funnel["sent"] + funnel["failed"])
+
     def sent_per_session(self) -> dict[str | None, int]:
         return {(None if session == NO_SESSION else session): counts[0] for session, counts in self.outbound.items()}
 
@@ -123,6 +131,17 @@ class MessageGrouping:
     keys: list[ColumnElement]
     source: Any
     condition: ColumnElement[bool] | None = None
+
+
+def delivery_rate(delivered: int, attempted: int) -> float | None:
+    """The delivery rate, one definition for every section: outbound messages delivered (or read) over those
+    attempted (sent or further, or failed), as a percentage; null when none was attempted."""
+    return numbers.percentage(delivered, attempted)
+
+
+def delivery_counts(status: ColumnElement[str]) -> list[ColumnElement[int]]:
+    """The delivery rate's two counts over outbound messages with this `status`: delivered, attempted."""
+    return [count_where(status.in_(DELIVERED)), count_where(status.in_(ATTEMPTED))]
 
 
 def queue_wait(message: FromClause) -> ColumnElement[int]:
