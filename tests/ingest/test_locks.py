@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from pantau.ingest.locks import insert_all_unless_present, lock_keys
 from pantau.models import Message
@@ -71,6 +72,18 @@ def test_only_new_keys_are_inserted_with_their_values(ingest_engine):
         ("m-2", *bot, "wamid.m-2", datetime(2026, 3, 2, 2, 2, tzinfo=UTC), None, None),
         ("m-3", *bot, "wamid.m-3", datetime(2026, 3, 2, 2, 3, tzinfo=UTC), "read", None),
     ]
+
+
+def test_a_value_longer_than_its_column_is_refused_not_cut_short(ingest_engine):
+    if ingest_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite does not hold a VARCHAR to its length")
+    with ingest_engine.begin() as connection:
+        conversation = Dataset(connection).make_conversation(local("2026-03-02 09:00"), inbound_at=None, id="c-1")
+    too_long = _row("m-1", conversation, local("2026-03-02 09:01"), None) | {"whatsapp_message_id": "w" * 256}
+    with pytest.raises(DBAPIError, match="too long"), ingest_engine.begin() as connection:
+        insert_all_unless_present(connection, _messages, [too_long], "id")
+    with ingest_engine.connect() as connection:
+        assert connection.execute(select(_messages.c.id)).all() == []
 
 
 def test_lock_keys_holds_one_lock_per_key_until_the_transaction_ends(ingest_engine):

@@ -14,7 +14,7 @@ import functools
 
 from sqlalchemy import Connection, Table, TextClause, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.types import ARRAY, Text
+from sqlalchemy.types import ARRAY, Enum, String, Text, TypeEngine
 
 # The first half of PostgreSQL's two-part advisory lock key: ingest's own space, apart from the aggregation's locks.
 _LOCK_SPACE = 8_100_001
@@ -75,14 +75,23 @@ def insert_all_unless_present(connection: Connection, table: Table, rows: list[d
 @functools.cache
 def _unnested_insert(table: Table, columns: tuple[str, ...], key_column: str) -> TextClause:
     """INSERT INTO table (columns) SELECT * FROM unnest(one array per column) ON CONFLICT (key_column) DO NOTHING
-    RETURNING key_column (PostgreSQL): its text the same whatever the rows. Each array is cast to its column's type
-    (what the rows become never depends on what the driver infers from the values), and its items converted as the
-    column converts them (enums, instants).
-    `unnest` yields the rows in the arrays' order, so they are inserted, and their keys locked, in the order given."""
-    dialect = postgresql.dialect()
-    arrays = ", ".join(f"CAST(:u_{name} AS {table.c[name].type.compile(dialect=dialect)}[])" for name in columns)
+    RETURNING key_column (PostgreSQL): its text the same whatever the rows. Each array is typed by its column
+    (`_array_item_type`; psycopg's dialect casts the parameter to it) and its items converted as the column converts
+    them (enums, instants). `unnest` yields the rows in the arrays' order, so they are inserted, and their keys
+    locked, in the order given."""
+    arrays = ", ".join(f":u_{name}" for name in columns)
     names = ", ".join(f'"{name}"' for name in columns)
     return text(
         f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({arrays}) '
         f'ON CONFLICT ("{key_column}") DO NOTHING RETURNING "{key_column}"'
-    ).bindparams(*(bindparam(f"u_{name}", type_=ARRAY(table.c[name].type)) for name in columns))
+    ).bindparams(*(bindparam(f"u_{name}", type_=ARRAY(_array_item_type(table.c[name].type))) for name in columns))
+
+
+def _array_item_type(column_type: TypeEngine) -> TypeEngine:
+    """The type of an array of the column's values: the column's own, but a string's without its length, since the
+    parameter's cast to VARCHAR(n)[] would cut a longer value short where inserting it into the column refuses it
+    (and the refusal is what the sender must be told). An enum keeps its type: it converts its members, and refuses
+    any other value before its length matters."""
+    if isinstance(column_type, String) and not isinstance(column_type, Enum):
+        return String()
+    return column_type
