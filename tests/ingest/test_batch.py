@@ -264,3 +264,53 @@ def test_the_mix_leaves_each_fact_where_the_rules_put_it(ingest_engine):
         ("e-open-3", "accepted"),
         ("e-user", "accepted"),
     ]
+
+
+# Conversations opened and their messages, written together as far as nothing waits for them: c-7 has an event
+# parked on it (committed before the body) for a message the body creates too, so what it releases is applied
+# before the body's own message, as one by one; c-1 exists already and only gets what it lacked.
+WAITING_ON_C7 = [message("e-m16-early", 5, "m-16", "c-7", direction="inbound", senderType="customer")]
+
+RUN = [
+    event("e-open-8", "conversation.opened", at(2), id="c-8", contactId="k-1", handledByBot=True),
+    message("e-m14", 3, "m-14", "c-8", direction="inbound", senderType="customer"),
+    message("e-m15", 4, "m-15", "c-8"),
+    event("e-open-7", "conversation.opened", at(4), id="c-7", contactId="k-1", handledByBot=True),
+    message("e-m16", 6, "m-16", "c-7"),
+    event("e-open-1-again", "conversation.opened", at(0), id="c-1", contactId="k-1", handledByBot=True),
+    message("e-m17", 7, "m-17", "c-1"),
+]
+
+RUN_OUTCOMES = [
+    ("e-open-8", "accepted", None),
+    ("e-m14", "accepted", None),
+    ("e-m15", "accepted", None),
+    ("e-open-7", "accepted", None),
+    ("e-m16", "accepted", None),
+    ("e-open-1-again", "accepted", None),
+    ("e-m17", "accepted", None),
+]
+
+
+def test_conversations_and_messages_written_together_answer_and_write_as_one_by_one(ingest_engine):
+    received(ingest_engine, EARLIER)
+    assert answers(received(ingest_engine, WAITING_ON_C7)[0]) == [
+        ("e-m16-early", "parked", "waiting for conversation c-7")
+    ]
+
+    expected_results, expected_rows, expected_touched = one_by_one(ingest_engine, RUN, isolated=False)
+    results, left, touched = received(ingest_engine, RUN)
+
+    assert answers(results) == RUN_OUTCOMES
+    assert answers(expected_results) == RUN_OUTCOMES
+    assert left == expected_rows
+    assert touched == expected_touched
+    conversations = Conversation.__table__
+    with ingest_engine.connect() as connection:
+        bots = connection.execute(
+            select(conversations.c.id, conversations.c.handled_by_bot).order_by(conversations.c.id)
+        ).all()
+    assert [tuple(row) for row in bots] == [("c-1", True), ("c-7", True), ("c-8", True)]
+    m16 = next(row for row in left["messages"] if row[0] == "m-16")
+    # Created by the event released first (at 5); the body's own (at 6) found it there.
+    assert (m16[1], m16[6]) == ("c-7", at(5).astimezone(UTC))

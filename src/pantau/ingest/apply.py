@@ -16,10 +16,10 @@ from pantau.ingest.events import (
     check,
     claim_ids,
     creates,
-    new_messages,
+    new_rows,
     referents,
     touched_conversations,
-    write_new_messages,
+    write_new_rows,
 )
 from pantau.ingest.schemas import MAX_EVENTS_PER_BATCH, Event, EventResult
 from pantau.ingest.whatsapp import (
@@ -111,7 +111,8 @@ def apply_events(ctx: ApplyContext, events: list) -> list[EventResult]:
     """The events in order, each answered as if applied alone; what is known before the first is applied is asked
     once for the whole body: every event checked, the ids of those that set no fact outright claimed together, the
     rows it refers to looked up, the rows it may create locked and looked up for items parked on them, the scopes
-    of the conversations it touches read. New messages that follow one another are written together."""
+    of the conversations it touches read. New conversations and messages that follow one another are written
+    together."""
     batch = _Batch(ctx)
     checked = [check(raw) for raw in events]
     valid = [event for event in checked if isinstance(event, Event)]
@@ -121,8 +122,8 @@ def apply_events(ctx: ApplyContext, events: list) -> list[EventResult]:
     ctx.look_up_scopes(touched_conversations(valid))
     position = 0
     while position < len(events):
-        if run := new_messages(ctx, checked, claimed, position):
-            for result in write_new_messages(ctx, run):
+        if run := new_rows(ctx, checked, claimed, position):
+            for result in write_new_rows(ctx, run):
                 batch.add(result)
                 release_parked(ctx, batch)
             position += len(run)

@@ -274,15 +274,16 @@ class ApplyContext:
             self._waited_for.update((ReferentKind(kind), key) for kind, key in found)
         self._locked_ahead |= ahead
 
+    def awaited(self, referent: Referent) -> bool:
+        """Something may wait for this referent: it was not locked ahead (`expect_created`), items are parked on it,
+        or this transaction parked one on it."""
+        return referent not in self._locked_ahead or referent in self._waited_for or referent in self._parked_on
+
     def take_parked(self, referents: list[Referent]) -> list[Parked]:
         """The items waiting for any of the referents, oldest first, removed from the table (applying them may park
         them again, on another referent). One lock statement and one query, however many referents; none when the
         referents were locked ahead and nothing waits for them."""
-        referents = [
-            referent
-            for referent in referents
-            if referent not in self._locked_ahead or referent in self._waited_for or referent in self._parked_on
-        ]
+        referents = [referent for referent in referents if self.awaited(referent)]
         if not referents:
             return []
         lock_keys(self.connection, [referent_key(kind, key) for kind, key in referents])

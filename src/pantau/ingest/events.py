@@ -157,47 +157,78 @@ def _create_message(ctx: ApplyContext, event: Event, _stale: bool) -> rows.RowCh
     return change
 
 
-def new_messages(ctx: ApplyContext, checked: list, claimed: dict[str, bool], start: int) -> list[Event]:
-    """The `message.created` events from `start` on that can be written together (`write_new_messages`): claimed
-    ahead, every referent known, the same columns given, no message id or wamid twice."""
+# The events a run of new rows may hold (`new_rows`): they create a row each, set no fact outright, and change
+# nothing but the row they create.
+_RUN_TYPES = ("conversation.opened", "message.created")
+
+
+def new_rows(ctx: ApplyContext, checked: list, claimed: dict[str, bool], start: int) -> list[Event]:
+    """The `conversation.opened` and `message.created` events from `start` on that can be written together
+    (`write_new_rows`): claimed ahead, every referent known or opened earlier in the run, the same columns given
+    within each type, no id or wamid twice, and no new conversation something waits for (what waits for one is
+    applied right after it, before the next event)."""
     run: list[Event] = []
-    ids: set[str] = set()
+    keys: set[tuple[str, str]] = set()
+    opened: set[tuple[ReferentKind, str]] = set()
+    first_columns: dict[str, Any] = {}
     for event in checked[start:]:
-        if not isinstance(event, Event) or event.type != "message.created" or not claimed.get(event.id):
+        if not isinstance(event, Event) or event.type not in _RUN_TYPES or not claimed.get(event.id):
             break
-        data: MessageCreatedData = event.data
-        columns = data.columns()
-        keys = {data.id, data.whatsapp_message_id} - {None}
-        if ids & keys or not ctx.known(KINDS[event.type].referents(data)):
+        data = event.data
+        columns = data.columns().keys()
+        if event.type == "conversation.opened":
+            new_keys = {("conversation", data.id)}
+            if ctx.awaited((ReferentKind.conversation, data.id)):
+                break
+        else:
+            new_keys = {("message", data.id), ("wamid", data.whatsapp_message_id)} - {("wamid", None)}
+        if keys & new_keys or not all(
+            referent in opened or ctx.known([referent]) for referent in KINDS[event.type].referents(data)
+        ):
             break
-        if run and columns.keys() != run[0].data.columns().keys():
+        if first_columns.setdefault(event.type, columns) != columns:
             break
-        ids |= keys
+        keys |= new_keys
+        if event.type == "conversation.opened":
+            opened.add((ReferentKind.conversation, data.id))
         run.append(event)
     return run
 
 
-def write_new_messages(ctx: ApplyContext, run: list[Event]) -> Iterator[EventResult]:
-    """Messages whose ids are claimed (the body applied without savepoints) and whose referents exist, as
-    `_create_message` writes them one by one, in one INSERT: each event's answer is given once its rows are
-    announced, so the caller releases what waited for them before the next (what waits for a message is its
+def write_new_rows(ctx: ApplyContext, run: list[Event]) -> Iterator[EventResult]:
+    """Conversations and messages whose ids are claimed (the body applied without savepoints) and whose referents
+    exist or are opened earlier in the run, as `_open_conversation` and `_create_message` write them one by one: the
+    new conversations in one INSERT, then the new messages in one INSERT; a row that exists already then gets the
+    details it lacks, as one by one. Each event's answer is given once its rows are announced, so the caller releases
+    what waited for them before the next (nothing waits for the run's conversations; what waits for a message is its
     statuses, which change that message alone)."""
     for event in run:
         _touch(ctx, event)
-    values = [event.data.columns() for event in run]
+    conversations = [event for event in run if event.type == "conversation.opened"]
+    messages = [event for event in run if event.type == "message.created"]
+    conversation_values = [event.data.columns() for event in conversations]
+    message_values = [event.data.columns() for event in messages]
     try:
-        created = rows.create_new_messages(ctx.connection, values, [event.occurred_at for event in run])
+        created = rows.open_new_conversations(
+            ctx.connection, conversation_values, [event.occurred_at for event in conversations]
+        ) | rows.create_new_messages(ctx.connection, message_values, [event.occurred_at for event in messages])
     except IntegrityError as exc:
         # A wamid another message has: the body is applied again, event by event, each in a savepoint.
         raise NeedsIsolation from exc
-    for event, columns in zip(run, values, strict=True):
-        if event.data.id in created:
+    values = dict(zip(map(id, conversations + messages), conversation_values + message_values, strict=True))
+    for event in run:
+        if event.type == "conversation.opened":
+            if (ReferentKind.conversation, event.data.id) in created:
+                ctx.created(ReferentKind.conversation, event.data.id)
+            else:
+                ctx.note(rows.open_conversation(ctx.connection, values[id(event)], event.occurred_at))
+        elif (ReferentKind.message, event.data.id) in created:
             ctx.created(ReferentKind.message, event.data.id)
             if event.data.whatsapp_message_id is not None:
                 ctx.created(ReferentKind.whatsapp_message, event.data.whatsapp_message_id)
         else:
             try:
-                ctx.note(rows.create_message(ctx.connection, columns, event.occurred_at))
+                ctx.note(rows.create_message(ctx.connection, values[id(event)], event.occurred_at))
             except IntegrityError as exc:
                 raise NeedsIsolation from exc
         yield EventResult(id=event.id, outcome=EventOutcome.accepted)

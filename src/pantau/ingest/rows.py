@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Table, and_, case, exists, func, insert, lite
 from pantau.ingest.locks import insert_all_unless_present, insert_unless_present
 from pantau.models import AgentActivityLog, Contact, Conversation, Message, WhatsappSession
 from pantau.models.crm import Broadcast, Lead, Team, Ticket, User
-from pantau.models.enums import ConversationStatus, SessionStatus
+from pantau.models.enums import ConversationStatus, ReferentKind, SessionStatus
 
 _conversations = Conversation.__table__
 _messages = Message.__table__
@@ -192,11 +192,31 @@ def create_message(connection: Connection, values: dict[str, Any], created_at: d
     return RowChange(changed=True)
 
 
-def create_new_messages(connection: Connection, values: list[dict[str, Any]], created_at: list[datetime]) -> set[str]:
-    """`create_message` for messages of the same columns, in one statement, as far as they are new: the ids created
-    (a message that exists already is left to `create_message`, to get the details it lacks)."""
+def create_new_messages(
+    connection: Connection, values: list[dict[str, Any]], created_at: list[datetime]
+) -> set[tuple[ReferentKind, str]]:
+    """`create_message` for messages of the same columns, in one statement, as far as they are new: the messages
+    created (a message that exists already is left to `create_message`, to get the details it lacks)."""
+    if not values:
+        return set()
     new = [{"created_at": at, **columns} for columns, at in zip(values, created_at, strict=True)]
-    return insert_all_unless_present(connection, _messages, new, "id")
+    return {(ReferentKind.message, key) for key in insert_all_unless_present(connection, _messages, new, "id")}
+
+
+def open_new_conversations(
+    connection: Connection, values: list[dict[str, Any]], created_at: list[datetime]
+) -> set[tuple[ReferentKind, str]]:
+    """`open_conversation` for conversations of the same columns, in one statement, as far as they are new: the
+    conversations created (one that exists already is left to `open_conversation`, to get the details it lacks)."""
+    if not values:
+        return set()
+    new = [
+        {"status": ConversationStatus.open, "created_at": at, **columns}
+        for columns, at in zip(values, created_at, strict=True)
+    ]
+    return {
+        (ReferentKind.conversation, key) for key in insert_all_unless_present(connection, _conversations, new, "id")
+    }
 
 
 def message_id_by_whatsapp_id(connection: Connection, whatsapp_message_id: str) -> str | None:
