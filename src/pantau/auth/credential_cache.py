@@ -71,16 +71,24 @@ class CredentialCache(Generic[Caller]):
             return None
 
     def get(self, kind: CredentialKind, digest: str, epoch: int) -> Caller | None:
+        found = self.peek(kind, digest)
+        return found[1] if found is not None and found[0] == epoch else None
+
+    def peek(self, kind: CredentialKind, digest: str) -> tuple[int, Caller] | None:
+        """The caller remembered for the credential and the epoch it was looked up in, whatever the epoch now (the
+        hit path reads the epoch afterwards, with the answer, and trusts the caller only if it still stands)."""
+        if time.monotonic() < self._unavailable_until:
+            return None
         with self._guard:
             entry = self._entries.get((kind, digest))
         if entry is None:
             return None
         entry_epoch, expires, session_expires, caller = entry
-        if entry_epoch != epoch or time.monotonic() >= expires:
+        if time.monotonic() >= expires:
             return None
         if session_expires is not None and session_expires <= clock.now():
             return None
-        return caller
+        return entry_epoch, caller
 
     def remember(
         self, kind: CredentialKind, digest: str, epoch: int, caller: Caller, session_expires: datetime | None = None
@@ -94,10 +102,16 @@ class CredentialCache(Generic[Caller]):
 
     def settings(self, epoch: int) -> Settings | None:
         """The settings in force as last read in `epoch`, if read less than `REMEMBER_SECONDS` ago."""
+        found = self.peek_settings()
+        return found[1] if found is not None and found[0] == epoch else None
+
+    def peek_settings(self) -> tuple[int, Settings] | None:
+        """The settings in force as last read, and the epoch they were read in (if read less than `REMEMBER_SECONDS`
+        ago), whatever the epoch now."""
         remembered = self._settings
-        if remembered is None or remembered[0] != epoch or time.monotonic() >= remembered[1]:
+        if remembered is None or time.monotonic() >= remembered[1] or time.monotonic() < self._unavailable_until:
             return None
-        return remembered[2]
+        return remembered[0], remembered[2]
 
     def remember_settings(self, epoch: int, settings: Settings) -> None:
         """Keep the settings in force as read in `epoch` (read before the settings were)."""

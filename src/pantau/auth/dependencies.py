@@ -22,6 +22,7 @@ from pantau.auth.scope import Scope, resolve_scope
 from pantau.auth.sessions import SESSION_COOKIE, find_session, session_token_hash
 from pantau.auth.tokens import api_token_hash, find_token_holder, find_token_holder_by_hash
 from pantau.core import clock
+from pantau.core.config import Settings
 from pantau.core.database import release_connection
 from pantau.models import User
 from pantau.models.enums import Role, TokenPermission
@@ -84,19 +85,27 @@ def client_address(request: Request) -> str:
     return (request.client.host if request.client else "unknown")[:_ADDRESS_LENGTH]
 
 
+def _credential(
+    settings: Settings, bearer: HTTPAuthorizationCredentials | None, session_token: str | None
+) -> tuple[Literal["session", "token"], str] | None:
+    """The kind of credential a request sends and its hash: a Bearer token alone decides when one is sent."""
+    if bearer is not None:
+        return "token", api_token_hash(bearer.credentials)
+    if session_token:
+        return "session", session_token_hash(settings, session_token)
+    return None
+
+
 def get_optional_user(
     request: Request, db: DbSession, settings: SettingsDep, bearer: BearerCredentials, session_token: SessionToken
 ) -> AuthenticatedUser | None:
     """The caller a Bearer token or a session cookie names, or None. Recently seen credentials are answered from
     this process's memory while the credentials epoch stands (`pantau.auth.credential_cache`): a sign-out or a
     revocation anywhere bumps it, so it takes effect at once."""
-    if bearer is not None:
-        kind: Literal["session", "token"] = "token"
-        digest = api_token_hash(bearer.credentials)
-    elif session_token:
-        kind, digest = "session", session_token_hash(settings, session_token)
-    else:
+    credential = _credential(settings, bearer, session_token)
+    if credential is None:
         return None
+    kind, digest = credential
     credentials: CredentialCache[AuthenticatedUser] | None = getattr(request.app.state, "credentials", None)
     # Read before the lookup: a change committed after this read bumps the epoch, so what the lookup saw is never
     # trusted under the new one.
@@ -118,6 +127,18 @@ def get_optional_user(
     if caller is not None and credentials is not None and epoch is not None:
         credentials.remember(kind, digest, epoch, caller, session_expires)
     return caller
+
+
+async def remembered_caller(request: Request) -> tuple[int, AuthenticatedUser] | None:
+    """The caller this request's credential names as this process last looked it up, with the credentials epoch of
+    that lookup, without the database or a worker thread; None when nothing is remembered. The epoch is not checked
+    here: whoever uses the caller must read the epoch now and trust the caller only if it is the same (the hit path
+    in `pantau.dashboard.router` reads it with the answer)."""
+    credentials: CredentialCache[AuthenticatedUser] | None = getattr(request.app.state, "credentials", None)
+    if credentials is None:
+        return None
+    credential = _credential(request.app.state.settings, await _bearer(request), await _session_cookie(request))
+    return None if credential is None else credentials.peek(*credential)
 
 
 OptionalUser = Annotated[AuthenticatedUser | None, Depends(get_optional_user)]

@@ -71,6 +71,11 @@ class DashboardCache:
         self._flights_guard = threading.Lock()
 
     @property
+    def store_url(self) -> str | None:
+        """The Redis the entries live in; None for this process's memory."""
+        return self.store.url if isinstance(self.store, RedisStore) else None
+
+    @property
     def enabled(self) -> bool:
         return self.ttl_seconds > 0
 
@@ -118,6 +123,28 @@ class DashboardCache:
         value, outcome = self._single_flight(key, compute, fill or compute)
         CACHE_REQUESTS.labels(outcome).inc()
         return value, outcome
+
+    async def epoch_and_entry(self, parts: CacheKeyParts, epoch_key: str) -> tuple[int, bytes | None] | None:
+        """The credentials epoch (under `epoch_key`) and the stored answer for `parts`, in one round trip, without a
+        worker thread: the hit path (`pantau.dashboard.router`). None when the store cannot do that (no Redis, or it
+        failed lately) or did not answer in time: the full path then asks again, and decides whether Redis is down.
+
+        A late answer here does not mark the store down: on the event loop the wait includes the time the loop spends
+        on other requests, so under a burst a healthy Redis can seem late, and turning to computing every answer
+        uncached is the worst answer to a busy moment. The full path's reads wait in their own threads and time Redis
+        alone."""
+        if not self._usable() or not isinstance(self.store, RedisStore):
+            return None
+        try:
+            return await self.store.epoch_and_entry(
+                epoch_key,
+                [self.version_name(None), self.version_name(parts.section)],
+                self.namespace,
+                parts.section,
+                parts.digest(),
+            )
+        except StoreUnavailable:
+            return None
 
     def _single_flight(
         self, key: str, compute: Callable[[], bytes], fill: Callable[[], bytes]
@@ -181,6 +208,11 @@ class DashboardCache:
         except StoreUnavailable as exc:
             self._store_failed("read", exc)
             return None
+
+    async def aclose(self) -> None:
+        """Close the hit path's Redis connections of the running event loop (at the server's end)."""
+        if isinstance(self.store, RedisStore):
+            await self.store.aclose()
 
     def invalidate(self, section: str | None = None) -> None:
         """Bump the global version (every section) or one section's; raises StoreUnavailable if the store is down."""

@@ -7,11 +7,15 @@ trouble; the caller answers uncached.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
+import weakref
 from typing import Protocol
 
 import redis
+import redis.asyncio
+from redis.commands.core import AsyncScript
 
 
 class StoreUnavailable(Exception):
@@ -91,10 +95,31 @@ class MemoryStore:
             self._locks.pop(key, None)
 
 
+# One round trip for a cached answer: the credentials epoch, then the entry under the versions in force. The entry's
+# key is built here as `DashboardCache._key` builds it: namespace:global.section:section:digest.
+_EPOCH_AND_ENTRY = """
+local epoch = redis.call('GET', KEYS[1])
+local versions = redis.call('MGET', KEYS[2], KEYS[3])
+local key = ARGV[1] .. ':' .. (versions[1] or '0') .. '.' .. (versions[2] or '0') .. ':' .. ARGV[2] .. ':' .. ARGV[3]
+return {epoch or false, redis.call('GET', key) or false}
+"""
+
+
+# The hit path's Redis calls in flight per event loop: a burst of hits queues for these (the wait is not counted
+# against the timeout) instead of opening a connection per request in flight.
+HIT_PATH_CONNECTIONS = 16
+
+
 class RedisStore:
     """Redis with short timeouts: a slow or absent Redis must cost a request milliseconds, not seconds."""
 
     def __init__(self, url: str, timeout_seconds: float) -> None:
+        self.url = url
+        self._timeout_seconds = timeout_seconds
+        # Asynchronous clients for the hit path, one per event loop (a connection belongs to the loop that opened it).
+        self._async_clients: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[redis.asyncio.Redis, AsyncScript, asyncio.Semaphore]
+        ] = weakref.WeakKeyDictionary()
         self._client = redis.Redis.from_url(
             url,
             socket_timeout=timeout_seconds,
@@ -129,3 +154,40 @@ class RedisStore:
 
     def close(self) -> None:
         self._client.close()
+
+    def _hit_path(self) -> tuple[redis.asyncio.Redis, AsyncScript, asyncio.Semaphore]:
+        loop = asyncio.get_running_loop()
+        found = self._async_clients.get(loop)
+        if found is None:
+            client = redis.asyncio.Redis.from_url(
+                self.url,
+                socket_timeout=self._timeout_seconds,
+                socket_connect_timeout=self._timeout_seconds,
+                retry_on_timeout=False,
+                health_check_interval=30,
+            )
+            found = self._async_clients[loop] = (
+                client,
+                client.register_script(_EPOCH_AND_ENTRY),
+                asyncio.Semaphore(HIT_PATH_CONNECTIONS),
+            )
+        return found
+
+    async def epoch_and_entry(
+        self, epoch_key: str, version_names: list[str], namespace: str, section: str, digest: str
+    ) -> tuple[int, bytes | None]:
+        """The credentials epoch and the entry for `digest` under the versions in force, read in one round trip (one
+        script: nothing can change between the reads); raises StoreUnavailable."""
+        try:
+            _, script, slots = self._hit_path()
+            async with slots:
+                epoch, value = await script(keys=[epoch_key, *version_names], args=[namespace, section, digest])
+            return int(epoch or 0), value
+        except (redis.RedisError, OSError, ValueError) as exc:
+            raise StoreUnavailable(type(exc).__name__) from None
+
+    async def aclose(self) -> None:
+        """Close this event loop's asynchronous client, if it has one."""
+        found = self._async_clients.pop(asyncio.get_running_loop(), None)
+        if found is not None:
+            await found[0].aclose()

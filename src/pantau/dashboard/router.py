@@ -6,23 +6,25 @@ caller's scope, 404 for an unknown section or (for owners and admins) an id that
 
 # Annotations stay real objects here (no postponed evaluation): FastAPI reads the endpoints built in a loop below.
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.routing import APIRoute
 from pydantic import WithJsonSchema
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from pantau.audit import service as audit
-from pantau.auth.dependencies import CurrentUser, client_address
+from pantau.auth.dependencies import CurrentUser, client_address, remembered_caller
 from pantau.auth.scope import Scope
 from pantau.auth.scope_sql import ScopeRefused, narrow_scope
 from pantau.business_settings.keys import fingerprint
-from pantau.cache.dashboard_cache import CacheKeyParts, CacheOutcome, DashboardCache
+from pantau.cache.dashboard_cache import CACHE_REQUESTS, CacheKeyParts, CacheOutcome, DashboardCache
 from pantau.core import clock
 from pantau.core.config import Settings
+from pantau.core.credentials_epoch import epoch_key
 from pantau.core.database import release_connection
 from pantau.core.replica import Reads
 from pantau.core.windows import PRESETS, Window, WindowError, resolve_window
@@ -38,7 +40,8 @@ from pantau.dashboard import (
 from pantau.dashboard.context import SectionContext
 from pantau.dashboard.filters import FilterOptions, filter_options
 from pantau.dashboard.schemas import SectionResponse
-from pantau.web.deps import DbSession, EffectiveSettingsDep, ReadsDep
+from pantau.models.enums import TokenPermission
+from pantau.web.deps import DbSession, EffectiveSettingsDep, ReadsDep, remembered_settings
 from pantau.web.errors import ApiError, error_responses
 
 router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
@@ -323,15 +326,91 @@ def _endpoint(section: Section) -> Callable[..., Response]:
                 address=client_address(request),
             )
         release_connection(session)
-        tag = answer_etag(checked.scope, body)
-        headers = {"X-Cache": outcome, "ETag": tag, "Cache-Control": REVALIDATE}
-        named = if_none_match(request)
-        if tag in named or "*" in named:
-            return Response(status_code=304, headers=headers)
-        return Response(body, media_type="application/json", headers=headers)
+        return answer_response(request, checked.scope, body, outcome)
 
     read_section.__name__ = "read_" + section.name.replace("-", "_")
+    read_section.section = section  # type: ignore[attr-defined]  # for SectionRoute's hit path
     return read_section
+
+
+def answer_response(request: Request, scope: Scope, body: bytes, outcome: CacheOutcome) -> Response:
+    """The answer with its X-Cache, ETag and Cache-Control headers; 304 without the body when the request names its
+    tag in If-None-Match."""
+    tag = answer_etag(scope, body)
+    headers = {"X-Cache": outcome, "ETag": tag, "Cache-Control": REVALIDATE}
+    named = if_none_match(request)
+    if tag in named or "*" in named:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+_RANGE_PARAMETERS = {"dateRange": "date_range", "period": "period", "startDate": "start_date", "endDate": "end_date"}
+
+
+def _plain_range(request: Request, section: Section) -> RangeParameters | None:
+    """The range a request names when it is one the hit path may answer: no teamId or agentId (narrowing reads the
+    database), no parameter given twice. None otherwise."""
+    values: dict[str, str] = {}
+    for name, value in request.query_params.multi_items():
+        if name in values:
+            return None
+        values[name] = value
+    if values.get("teamId") or values.get("agentId"):
+        return None
+    if not section.ranged:
+        return RangeParameters()
+    return RangeParameters(**{field: values.get(name) or None for name, field in _RANGE_PARAMETERS.items()})
+
+
+async def remembered_answer(request: Request, section: Section) -> Response | None:
+    """The hit path: a cached answer for a caller and settings this process remembers, on the event loop, with one
+    Redis round trip (the credentials epoch and the entry, read together) and no worker thread or database
+    connection. The caller, their scope and the settings are trusted only if the epoch they were read in is the one
+    read with the entry: a sign-out, a revoked token, a deactivation, a new role or new settings anywhere bump it.
+
+    None whenever the full path must answer: nothing remembered, another epoch, no entry (a miss), a request that
+    would be refused (a 4xx says why there) or that narrows the scope, an audited section, an ingest token, no Redis.
+    Then every check runs as before, so a request answered here gets what the full path would have given it."""
+    cache: DashboardCache = request.app.state.cache
+    memo = getattr(request.app.state, "credentials", None)
+    if section.audited or memo is None or (memo.redis_url, memo.namespace) != (cache.store_url, cache.namespace):
+        return None
+    caller, settings = await remembered_caller(request), remembered_settings(request)
+    if caller is None or settings is None or caller[0] != settings[0]:
+        return None
+    epoch, user = caller
+    if user.permission is not TokenPermission.read:
+        return None
+    if section.management and not user.scope.can_read_management_sections:
+        return None
+    parameters = _plain_range(request, section)
+    if parameters is None:
+        return None
+    try:
+        window = section_window(section, settings[1], parameters)
+    except ApiError:
+        return None
+    key = section_cache_key(section.name, user.scope, window, settings[1])
+    found = await cache.epoch_and_entry(key, epoch_key(memo.namespace))
+    if found is None or found[0] != epoch or found[1] is None:
+        return None
+    CACHE_REQUESTS.labels("hit").inc()
+    return answer_response(request, user.scope, found[1], "hit")
+
+
+class SectionRoute(APIRoute):
+    """A section's route: the hit path first (`remembered_answer`), then, when it cannot answer, the endpoint with
+    every dependency."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        section: Section = self.endpoint.section  # type: ignore[attr-defined]
+
+        async def handle(request: Request) -> Response:
+            answer = await remembered_answer(request, section)
+            return answer if answer is not None else await handler(request)
+
+        return handle
 
 
 SECTION_REFUSALS = error_responses(
@@ -367,6 +446,7 @@ for _section in SECTIONS.values():
         summary=_section.summary,
         description=_description(_section),
         responses=SECTION_REFUSALS,
+        route_class_override=SectionRoute,
     )
 
 

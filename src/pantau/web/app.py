@@ -43,6 +43,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # The live dashboard's listeners (Redis, PostgreSQL) end with the server.
     app.state.realtime.close()
     app.state.reads.dispose()
+    await app.state.cache.aclose()
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

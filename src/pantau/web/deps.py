@@ -77,5 +77,12 @@ def get_effective_settings(request: Request, session: DbSession) -> Settings:
     return settings
 
 
+def remembered_settings(request: Request) -> tuple[int, Settings] | None:
+    """The settings in force as this process last read them, with the credentials epoch of that read (not checked
+    here, as for `pantau.auth.dependencies.remembered_caller`); None when nothing is remembered."""
+    memo = getattr(request.app.state, "credentials", None)
+    return None if memo is None else memo.peek_settings()
+
+
 # For what computes figures: the SLA target, peak hours, money settings and business hours in force.
 EffectiveSettingsDep = Annotated[Settings, Depends(get_effective_settings)]
