@@ -77,7 +77,9 @@ def check_recipients(session: Session, settings: Settings, addresses: list[str])
             raise ScheduleRefused(400, "invalid_parameter", f"recipients: {exc}") from None
         if parsed not in normalised:
             normalised.append(parsed)
-    users = set(session.execute(select(func.lower(User.email)).where(func.lower(User.email).in_(normalised))).scalars())
+    users: set[str] = set(
+        session.execute(select(func.lower(User.email)).where(func.lower(User.email).in_(normalised))).scalars()
+    )
     domains = set(settings.report_recipient_domains)
     for address in normalised:
         if address not in users and address.rpartition("@")[2] not in domains:
@@ -156,7 +158,7 @@ def schedule_for(session: Session, viewer: User | None, schedule_id: int) -> Rep
     visible = schedule is not None and (
         viewer is None or Role(viewer.role) in _ORGANISATION_ROLES or schedule.owner_id == viewer.id
     )
-    if not visible:
+    if schedule is None or not visible:
         raise ScheduleRefused(404, "not_found", f"id: no report schedule {schedule_id}")
     return schedule
 
