@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.orm import Session
 
 from pantau.auth.email_addresses import InvalidEmailAddress, parse_email_address
@@ -140,7 +141,8 @@ def create_schedule(
     return schedule
 
 
-def cadence_of(schedule: ReportSchedule) -> Cadence:
+def cadence_of(schedule: ReportSchedule | Row[Any]) -> Cadence:
+    """The schedule's cadence, from its row or its columns (cadence, at_time, weekday, month_day) read in a query."""
     return Cadence.parse(schedule.cadence, schedule.at_time, schedule.weekday, schedule.month_day)
 
 
