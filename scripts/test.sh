@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the tests need and runs the whole suite: Python packages in .venv, Debian chromium for the
 # browser tests, and PostgreSQL and Redis on localhost (started when installed but stopped; installed when missing
-# and running as root). It checks the code with ruff and the layers with import-linter first. Arguments are passed
-# to pytest, e.g. `scripts/test.sh -k kpi`.
+# and running as root). It checks the code with ruff, the layers with import-linter and the types with mypy first.
+# Arguments are passed to pytest, e.g. `scripts/test.sh -k kpi`.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$PANTAU_ROOT"
@@ -55,6 +55,9 @@ if ! layers="$("$VENV/bin/lint-imports" --no-cache --no-logo 2>&1)"; then
   printf '%s\n' "$layers" >&2
   die "an import crosses the layers of docs/architecture.md"
 fi
+
+say "checking types (mypy over src/, settings in pyproject.toml)"
+"$VENV/bin/mypy" --no-error-summary || die "mypy found type errors in src/ (above)"
 
 say "running the test suite"
 exec "$VENV/bin/python" -m pytest "$@"

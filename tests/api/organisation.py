@@ -73,18 +73,6 @@ CALLERS = {
     "admin": "adi",
 }
 
-SECTIONS = (
-    "kpi",
-    "conversation-effectiveness",
-    "whatsapp-performance",
-    "customer-load",
-    "agent-productivity",
-    "automation-impact",
-    "business-impact",
-)
-RANGED_SECTIONS = SECTIONS[1:]
-MANAGEMENT_SECTIONS = ("whatsapp-performance", "automation-impact", "business-impact")
-
 # The numbers planted, and how supervisors and managers must see them (SPEC §4: `+62812****678`).
 FAILING_CUSTOMER_PHONE = "+62812345678"
 FAILING_CUSTOMER_PHONE_MASKED = "+62812****678"

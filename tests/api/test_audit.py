@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from pantau.audit import service as audit
 from pantau.models import AuditLogEntry
-from tests.api.organisation import SECTIONS, TEAM_A, TEAM_B
+from tests.api.organisation import TEAM_A, TEAM_B
 from tests.api.responses import answer, assert_refused
+from tests.support.sections import EVERY_SECTION as SECTIONS
 
 # Writes through the app: real commits on a throw-away database (tests/conftest.py).
 pytestmark = pytest.mark.commits

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.organisation import RANGED_SECTIONS, SECTIONS, TEAM_A
+from tests.api.organisation import TEAM_A
 from tests.api.responses import answer, assert_refused
+from tests.support.sections import EVERY_SECTION as SECTIONS
+from tests.support.sections import RANGED_SECTIONS
 
 # Requests here write (a token's last use, sign-ins, audit entries, changes): real commits (tests/conftest.py).
 pytestmark = pytest.mark.commits

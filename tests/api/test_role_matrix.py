@@ -17,9 +17,7 @@ from tests.api.organisation import (
     FAILED_IN_TEAM_B,
     FAILING_CUSTOMER_PHONE,
     FAILING_CUSTOMER_PHONE_MASKED,
-    MANAGEMENT_SECTIONS,
     MASKED,
-    SECTIONS,
     SESSION_PHONE,
     SESSION_PHONE_MASKED,
     TEAM_A,
@@ -28,6 +26,8 @@ from tests.api.organisation import (
     TEAM_B_CUSTOMER_PHONE_MASKED,
 )
 from tests.api.responses import answer, assert_refused, replace_strings, without_clock
+from tests.support.sections import EVERY_SECTION as SECTIONS
+from tests.support.sections import MANAGEMENT_SECTIONS
 
 # Requests here write (a token's last use, sign-ins, audit entries, changes): real commits (tests/conftest.py).
 pytestmark = pytest.mark.commits

@@ -13,10 +13,11 @@ from pantau.exports.section_tables import list_items, table_names
 from pantau.exports.words import VALUE_WORDS, code_title, column_title, sheet_title, title
 from pantau.models import AuditLogEntry
 from pantau.web.i18n import dictionary
-from tests.api.organisation import FAILING_CUSTOMER_PHONE, MANAGEMENT_SECTIONS, TEAM_A
-from tests.api.organisation import SECTIONS as SECTION_NAMES
+from tests.api.organisation import FAILING_CUSTOMER_PHONE, TEAM_A
 from tests.api.responses import assert_refused
 from tests.exports.files import csv_rows, number, sheet_rows, workbook
+from tests.support.sections import EVERY_SECTION as SECTION_NAMES
+from tests.support.sections import MANAGEMENT_SECTIONS
 
 # Requests here write (a token's last use, sign-ins, audit entries, changes): real commits (tests/conftest.py).
 pytestmark = pytest.mark.commits

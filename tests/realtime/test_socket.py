@@ -20,17 +20,8 @@ from tests.realtime.world import PEOPLE, opened
 from tests.support.auth import PASSWORD
 from tests.support.builders import Dataset
 from tests.support.databases import engine_for
-
-ALL_SECTIONS = [
-    "kpi",
-    "conversation-effectiveness",
-    "whatsapp-performance",
-    "customer-load",
-    "agent-productivity",
-    "automation-impact",
-    "business-impact",
-]
-AGENT_SECTIONS = ["kpi", "conversation-effectiveness", "customer-load", "agent-productivity"]
+from tests.support.sections import AGENT_SECTIONS
+from tests.support.sections import EVERY_SECTION as ALL_SECTIONS
 
 
 def _never_mentions(*outsiders: str):

@@ -165,18 +165,24 @@ def test_an_idle_primary_does_not_make_an_up_to_date_replica_look_late(client_fo
     assert metric(client, "pantau_replica_fallbacks", reason="lagging") == lagging
 
 
+def _assert_a_new_row_is_read_on_the_primary(client, world, caplog, reason: str, warning: str) -> None:
+    """A conversation opened now is counted at once (read on the primary), the fallback counted under `reason` and
+    a warning saying `warning` logged."""
+    add_open_conversation(world)
+    before = metric(client, "pantau_replica_fallbacks", reason=reason)
+    with caplog.at_level(logging.WARNING, logger="pantau.database"):
+        assert active(client) == 3
+    assert metric(client, "pantau_replica_fallbacks", reason=reason) == before + 1
+    warnings = [record.getMessage() for record in caplog.records if record.name == "pantau.database"]
+    assert any(warning in message for message in warnings), warnings
+
+
 def test_a_replica_behind_the_bound_sends_reads_to_the_primary(client_for, world, primary, replica, caplog):
     client = client_for(database_read_max_lag_seconds=0)
     wait_for_replay(primary, replica)
     assert active(client) == 2
     set_replay(replica, paused=True)
-    add_open_conversation(world)
-    before = metric(client, "pantau_replica_fallbacks", reason="lagging")
-    with caplog.at_level(logging.WARNING, logger="pantau.database"):
-        assert active(client) == 3
-    assert metric(client, "pantau_replica_fallbacks", reason="lagging") == before + 1
-    warnings = [record.getMessage() for record in caplog.records if record.name == "pantau.database"]
-    assert any("has replayed WAL up to" in message for message in warnings), warnings
+    _assert_a_new_row_is_read_on_the_primary(client, world, caplog, "lagging", "has replayed WAL up to")
 
 
 def test_a_stopped_replica_sends_reads_to_the_primary(client_for, world, primary, replica, replica_pair, caplog):
@@ -185,13 +191,7 @@ def test_a_stopped_replica_sends_reads_to_the_primary(client_for, world, primary
     assert active(client) == 2
     replica_pair.stop_replica()
     try:
-        add_open_conversation(world)
-        before = metric(client, "pantau_replica_fallbacks", reason="unreachable")
-        with caplog.at_level(logging.WARNING, logger="pantau.database"):
-            assert active(client) == 3
-        assert metric(client, "pantau_replica_fallbacks", reason="unreachable") == before + 1
-        warnings = [record.getMessage() for record in caplog.records if record.name == "pantau.database"]
-        assert any("did not answer" in message for message in warnings), warnings
+        _assert_a_new_row_is_read_on_the_primary(client, world, caplog, "unreachable", "did not answer")
     finally:
         replica_pair.start_replica()
 

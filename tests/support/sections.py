@@ -11,6 +11,7 @@ from pantau.auth.scope import Scope
 from pantau.core.config import Settings
 from pantau.core.windows import resolve_window
 from pantau.dashboard.context import SectionContext
+from pantau.dashboard.router import SECTIONS
 from pantau.models.enums import Role
 
 ORGANISATION = Scope(level="all", role=Role.owner, user_id="owner")
@@ -47,3 +48,11 @@ def run_section(
         connection=connection, scope=scope, window=window, settings=settings, use_snapshots=use_snapshots
     )
     return compute(ctx).model_dump(mode="json")
+
+
+# The sections' names, from the registry the app serves (pinned to SPEC §5 in tests/dashboard/test_section_registry.py),
+# in the page's order: every section, those with a range, those only management roles may open, those an agent sees.
+EVERY_SECTION = list(SECTIONS)
+RANGED_SECTIONS = [name for name, section in SECTIONS.items() if section.ranged]
+MANAGEMENT_SECTIONS = [name for name, section in SECTIONS.items() if section.management]
+AGENT_SECTIONS = [name for name, section in SECTIONS.items() if not section.management]

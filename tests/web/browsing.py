@@ -27,17 +27,6 @@ from tests.web.shop import SIGN_INS
 # The page is built for 1366 px screens first.
 DESKTOP = {"width": 1366, "height": 900}
 SECTION_API = re.compile(r"/api/dashboard/([a-z-]+)(\?|$)")
-# The sections of SPEC §5, in the page's order.
-EVERY_SECTION = [
-    "kpi",
-    "conversation-effectiveness",
-    "whatsapp-performance",
-    "customer-load",
-    "agent-productivity",
-    "automation-impact",
-    "business-impact",
-]
-
 # JSON leaves the page does not show as figures: ids (they name rows, the names are shown), the currency (it is part
 # of every money figure), the heatmap's coordinates (its table's row and column headers), and the snapshots left
 # aside after an SLA target change (a note above the figures says so: tests/web/test_settings_browser.py).

@@ -22,9 +22,9 @@ from playwright.sync_api import expect
 
 from tests.support.auth import PASSWORD
 from tests.support.builders import DEFAULT_ZONE
+from tests.support.sections import AGENT_SECTIONS, EVERY_SECTION
 from tests.web.browsing import (
     DESKTOP,
-    EVERY_SECTION,
     SECTION_API,
     Dashboard,
     assert_shows_the_api_s_figures,
@@ -43,7 +43,7 @@ TABLET = {"width": 768, "height": 1024}
 SECTIONS_OF = {
     "owner": EVERY_SECTION,
     "supervisor": EVERY_SECTION,
-    "agent": ["kpi", "conversation-effectiveness", "customer-load", "agent-productivity"],
+    "agent": AGENT_SECTIONS,
 }
 # The rows of the agent table: everyone for the owner, the Sales team for its supervisor, herself for Ana.
 PEOPLE_OF = {

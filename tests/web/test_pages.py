@@ -13,7 +13,7 @@ import pytest
 from pantau.web.assets import PLOTLY_SCRIPT, STATIC_DIRECTORY, asset_url, import_map, import_map_hash
 from pantau.web.i18n import DICTIONARIES
 from tests.support.auth import PASSWORD_HASH, sign_in
-from tests.web.browsing import EVERY_SECTION
+from tests.support.sections import EVERY_SECTION
 
 
 def signed_in(client, data, role: str, **person) -> None:

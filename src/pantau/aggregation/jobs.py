@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, Engine, FromClause, delete, false, func, select, union
@@ -128,7 +129,9 @@ def moved_conversations(
         moved_where(conversations, conversations, conversations.c.escalated_at >= since),
     )
     scopes: dict[datetime, set[tuple[ScopeType, str]]] = {}
-    for created, team_id, assigned_to, assignee_team in connection.execute(moved):
+    row: Any  # a union's rows: created_at, team, assignee, the assignee's team
+    for row in connection.execute(moved):
+        created, team_id, assigned_to, assignee_team = row
         scopes.setdefault(bucket_start(kind, created, zone), set()).update(
             conversation_scopes(team_id, assigned_to, assignee_team)
         )

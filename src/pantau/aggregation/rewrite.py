@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import ColumnElement, Connection, Engine, select
 
 from pantau.core.business_time import BusinessCalendar
 from pantau.core.database import read_side_by_side
@@ -112,8 +113,8 @@ def write_rewrite(
     for holder in {bucket_start(above, bucket, zone) for bucket in unusable_moved}:
         recompute_moved |= inside(holder)
 
-    options = {"now": now, "zone": zone, "sla_target_seconds": sla_target_seconds, "calendar": calendar}
-    timing = {**options, "readers": readers}
+    options: dict[str, Any] = {"now": now, "zone": zone, "sla_target_seconds": sla_target_seconds, "calendar": calendar}
+    timing: dict[str, Any] = {**options, "readers": readers}
     # The fresh buckets and the moved ones are computed side by side when the run may read so.
     computed = read_side_by_side(
         connection,
@@ -215,7 +216,12 @@ def _stored_parts(
     """The stored parts of these buckets, settled at `now` (with `conversations_only`, their conversation parts
     alone, for these `scopes`); and the buckets whose rows cannot stand in for a fresh computation."""
     wanted = sorted(buckets)
-    columns = [snapshots.c.scope_type, snapshots.c.scope_id, snapshots.c.snapshot_date, snapshots.c.metrics]
+    columns: list[ColumnElement[Any]] = [
+        snapshots.c.scope_type,
+        snapshots.c.scope_id,
+        snapshots.c.snapshot_date,
+        snapshots.c.metrics,
+    ]
     if not conversations_only:
         columns += [snapshots.c.message_metrics, snapshots.c.contact_metrics]
     found: Parts = {}
@@ -228,7 +234,9 @@ def _stored_parts(
                 snapshots.c.snapshot_date.in_(wanted[offset : offset + UPSERT_BATCH]),
             )
         )
-        for scope_type, scope_id, bucket, metrics, *documents in rows:
+        row: Any  # JSON documents and the columns of the select above
+        for row in rows:
+            scope_type, scope_id, bucket, metrics, *documents = row
             scope = (ScopeType(scope_type), scope_id)
             if scope_type == ScopeType.org.value:
                 current = (

@@ -30,9 +30,12 @@ CLI_ADDRESS = "cli"
 
 
 def _threshold(below: str | None, above: str | None) -> tuple[str, float]:
-    if (below is None) == (above is None):
+    if below is not None and above is None:
+        comparison, text = "below", below
+    elif above is not None and below is None:
+        comparison, text = "above", above
+    else:
         usage_error("give exactly one of --below X or --above X")
-    comparison, text = ("below", below) if below is not None else ("above", above)
     try:
         return comparison, float(text)
     except ValueError:

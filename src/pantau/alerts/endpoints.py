@@ -125,8 +125,11 @@ _CHANGE_REFUSALS = error_responses(
 
 
 def _rule_out(row, settings) -> RuleOut:
-    def local(moment: datetime | None) -> datetime | None:
-        return None if moment is None else moment.astimezone(settings.zone)
+    def local(moment: datetime) -> datetime:
+        return moment.astimezone(settings.zone)
+
+    def local_or_none(moment: datetime | None) -> datetime | None:
+        return None if moment is None else local(moment)
 
     return RuleOut(
         id=row.id,
@@ -145,7 +148,7 @@ def _rule_out(row, settings) -> RuleOut:
         state=row.state,
         since=local(row.since),
         last_value=row.last_value,
-        last_evaluated_at=local(row.last_evaluated_at),
+        last_evaluated_at=local_or_none(row.last_evaluated_at),
         created_at=local(row.created_at),
     )
 

@@ -102,7 +102,7 @@ def evaluate_rule(engine: Engine, base: Settings, rule_id: int, now: datetime) -
         settings = effective_settings(connection, base)
         value = measure(connection, settings, AlertMetric(rule.metric), rule.team_id, rule.window_seconds, now)
         changes, kind = _next_state(rule, value, now)
-        event_id = None
+        event_id: int | None = None
         if kind is not None:
             changes["last_notified_at"] = now
             event_id = connection.execute(
@@ -142,8 +142,9 @@ def evaluate_alerts(engine: Engine, settings: Settings, now: datetime) -> list[E
     """One evaluation of every enabled rule at `now` (what `pantau alert evaluate` and the scheduler do). A rule that
     fails to evaluate is logged and left for the next minute; the others go on."""
     with engine.connect() as connection:
-        ids = connection.execute(select(rules.c.id).where(rules.c.enabled.is_(True)).order_by(rules.c.id)).scalars()
-        ids = list(ids)
+        ids: list[int] = list(
+            connection.execute(select(rules.c.id).where(rules.c.enabled.is_(True)).order_by(rules.c.id)).scalars()
+        )
     done = []
     for rule_id in ids:
         try:

@@ -21,7 +21,7 @@ number, outside business hours): a rule never breaches on it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -91,7 +91,7 @@ def _queue_depth(m: Measuring) -> float:
 
 def _longest_wait_seconds(m: Measuring) -> float | None:
     facts = cohort_facts(m.scope, m.start, m.now)
-    earliest = m.connection.execute(
+    earliest: datetime | None = m.connection.execute(
         select(func.min(facts.c.s0)).where(facts.c.unanswered == 1, facts.c.s0 <= m.now)
     ).scalar_one()
     return None if earliest is None else numbers.round1((m.now - earliest).total_seconds())
@@ -106,7 +106,7 @@ def _session_disconnected(m: Measuring) -> float:
 
 
 def _session_quality(m: Measuring) -> float | None:
-    ratings = m.connection.execute(
+    ratings: Iterable[str] = m.connection.execute(
         select(sessions.c.quality_rating).where(sessions.c.quality_rating.in_(QUALITY_SCORES))
     ).scalars()
     scores = [QUALITY_SCORES[rating] for rating in ratings]

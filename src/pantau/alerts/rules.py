@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Select, delete, insert, select
+from sqlalchemy import Row, Select, delete, insert, select
 from sqlalchemy.orm import Session
 
 from pantau.alerts.measures import ORGANISATION_ONLY, PERCENTAGES, QUALITY_SCORES
@@ -183,7 +185,7 @@ def create_rule(session: Session, rule: CheckedRule, *, created_by: str | None, 
     The transaction begins by writing (SQLite: a transaction that began by reading cannot write once another
     connection has; see `core.database.write_apart`)."""
     session.commit()
-    rule_id = session.execute(
+    rule_id: int = session.execute(
         insert(rules)
         .values(
             metric=rule.metric,
@@ -212,7 +214,7 @@ def create_rule(session: Session, rule: CheckedRule, *, created_by: str | None, 
     return rule_id
 
 
-def visible_rules(session: Session, scope: Scope | None) -> list:
+def visible_rules(session: Session, scope: Scope | None) -> Sequence[Row[Any]]:
     """The rules the scope covers (every rule with None: an operator at the CLI), oldest first."""
     condition = [] if scope is None else [alert_rules_in_scope(scope)]
     return session.execute(_with_team_name().where(*condition).order_by(rules.c.id)).all()
@@ -229,7 +231,7 @@ def rule_by_id(session: Session, rule_id: int):
     return session.execute(_with_team_name().where(rules.c.id == rule_id)).one()
 
 
-def firing_rules(session: Session, scope: Scope) -> list:
+def firing_rules(session: Session, scope: Scope) -> Sequence[Row[Any]]:
     """The rules firing now that the scope covers, the longest firing first."""
     return session.execute(
         _with_team_name()
@@ -238,7 +240,7 @@ def firing_rules(session: Session, scope: Scope) -> list:
     ).all()
 
 
-def rule_history(session: Session, scope: Scope | None, limit: int) -> list:
+def rule_history(session: Session, scope: Scope | None, limit: int) -> Sequence[Row[Any]]:
     """The latest events of the rules the scope covers, newest first, each with its rule's metric and team."""
     condition = [] if scope is None else [alert_rules_in_scope(scope)]
     return session.execute(

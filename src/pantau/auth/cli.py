@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import typer
 from sqlalchemy.orm import Session
@@ -76,7 +77,7 @@ def create_user(
 def list_users(as_json: bool = json_option()) -> None:
     """Every user, by e-mail."""
     with database_session() as db:
-        listed = [
+        listed: list[dict[str, Any]] = [
             {
                 "id": user.id,
                 "email": user.email,
@@ -162,7 +163,7 @@ def list_tokens(
     """API tokens (prefixes only, never the tokens), with when they were last used."""
     with database_session() as db:
         user_id = _user_or_exit(db, email).id if email is not None else None
-        listed = [
+        listed: list[dict[str, Any]] = [
             {
                 "id": record.id,
                 "prefix": record.prefix,

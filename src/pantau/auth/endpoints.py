@@ -47,7 +47,7 @@ SIGN_IN_REFUSED = "wrong e-mail or password"
 # How the schema documents the form and its posts: they work without a session (a browser that has none yet, a
 # sign-out twice), so `{}` says the credentials are optional. A refused sign-in is the form again for a browser,
 # {error, detail} for a JSON client.
-_NO_SESSION_NEEDED = {"security": [{}]}
+_NO_SESSION_NEEDED: dict[str, Any] = {"security": [{}]}
 _CROSS_SITE = Refusal(
     "Posted from a form on another site (its Origin is not this host).",
     "cross_site_request",

@@ -12,8 +12,9 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import CursorResult, exists, select, update
 from sqlalchemy.orm import Session
 
 from pantau.core.config import Settings
@@ -96,7 +97,7 @@ def end_user_sessions(db: Session, user_id: str, now: datetime) -> int:
         .where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None), AuthSession.expires_at > now)
         .values(ended_at=now)
     )
-    return result.rowcount
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def has_signed_in_from(db: Session, user_id: str, address: str) -> bool:

@@ -11,8 +11,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from pantau.core.database import write_apart
@@ -103,4 +104,4 @@ def revoke_user_tokens(db: Session, user_id: str, now: datetime) -> int:
     result = db.execute(
         update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
     )
-    return result.rowcount
+    return cast("CursorResult[Any]", result).rowcount

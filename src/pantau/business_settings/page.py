@@ -4,7 +4,7 @@ fills it from `GET /api/settings` and saves through `PATCH /api/settings`, showi
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pantau.auth.dependencies import CurrentPageUser
 from pantau.business_settings.keys import KEYS
@@ -18,7 +18,7 @@ EDITORS = frozenset({Role.owner, Role.admin})
 
 
 @router.get("/settings", response_class=HTMLResponse)
-def settings_page(request: Request, caller: CurrentPageUser, settings: SettingsDep) -> HTMLResponse:
+def settings_page(request: Request, caller: CurrentPageUser, settings: SettingsDep) -> Response:
     if caller.role not in EDITORS:
         # Only owners and admins run the business's settings (SPEC §8.5); the others' dashboard has no link here.
         return RedirectResponse("/", status_code=303)

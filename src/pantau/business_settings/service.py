@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, delete, false, func, insert, select
 from sqlalchemy.orm import Session
@@ -43,7 +43,7 @@ class Saved:
 class SettingView:
     key: str
     value: Any  # as the settings hold it
-    source: str  # "database" (saved by the business) or "environment" (the default)
+    source: Literal["database", "environment"]  # saved by the business, or the default
     updated_at: datetime | None
     updated_by: str | None  # the e-mail of who saved it
 
@@ -61,7 +61,7 @@ def saved_settings(connection: Connection) -> dict[str, Saved]:
         .select_from(business_settings.outerjoin(users, users.c.id == business_settings.c.updated_by))
         .where(business_settings.c.key.in_(list(KEYS)))
     )
-    return {key: Saved(value, updated_at, email) for key, value, updated_at, email in rows}
+    return {row.key: Saved(row.value, row.updated_at, row.email) for row in rows}
 
 
 def _saved_values(base: Settings, saved: dict[str, Saved]) -> dict[str, Any]:
@@ -86,14 +86,16 @@ def describe_settings(connection: Connection, base: Settings) -> list[SettingVie
     views = []
     for key in KEYS:
         row = saved.get(key)
-        in_force = row is not None and structured(key, getattr(effective, key)) == row.value
+        if row is not None and structured(key, getattr(effective, key)) != row.value:
+            row = None  # saved, but not in force
+        in_force = row is not None
         views.append(
             SettingView(
                 key=key,
                 value=getattr(effective, key),
                 source="database" if in_force else "environment",
-                updated_at=row.updated_at if in_force else None,
-                updated_by=row.updated_by if in_force else None,
+                updated_at=None if row is None else row.updated_at,
+                updated_by=None if row is None else row.updated_by,
             )
         )
     return views

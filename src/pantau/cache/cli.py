@@ -84,7 +84,7 @@ def status(as_json: bool = json_option()) -> None:
         typer.echo(
             f"answers kept: {settings.cache_ttl_seconds} s" + (" (cache off)" if not settings.cache_ttl_seconds else "")
         )
-        if shown["versions"]:
-            typer.echo("versions: " + ", ".join(f"{name} {version}" for name, version in shown["versions"].items()))
+        if isinstance(kept := shown["versions"], dict) and kept:
+            typer.echo("versions: " + ", ".join(f"{name} {version}" for name, version in kept.items()))
     if problem:
         fail(problem, EXIT_UNREACHABLE)

@@ -178,10 +178,10 @@ def check_snapshots(engine: Engine, settings: Settings, now: datetime) -> list[C
     due_hourly = _expected_since("hourly", now, settings)
     due_daily = _expected_since("daily", now, settings)
     with engine.connect() as connection:
-        newest_hourly = connection.execute(
+        newest_hourly: datetime | None = connection.execute(
             select(func.max(snapshots.c.computed_at)).where(snapshots.c.snapshot_type == SnapshotType.hourly)
         ).scalar_one()
-        newest_today = connection.execute(
+        newest_today: datetime | None = connection.execute(
             select(func.max(snapshots.c.computed_at)).where(
                 snapshots.c.snapshot_type == SnapshotType.daily, snapshots.c.snapshot_date >= due_daily
             )

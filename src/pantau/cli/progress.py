@@ -22,7 +22,7 @@ from typing import TextIO
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.progress import Progress as RichProgress
 
 from pantau.cli.output import EXIT_INTERRUPTED
@@ -66,7 +66,7 @@ class Progress:
         self._reported = -1
         self._never_counted = total is None  # a command whose stages come later
         self._bar: RichProgress | None = None
-        self._task = None
+        self._task: TaskID | None = None
 
     # The bar, or the plain lines.
 
@@ -113,11 +113,16 @@ class Progress:
         self._last_tenth = -1
         if self._bar is not None:
             if self._never_counted:
-                self._bar.remove_task(self._task)  # the command's own bar, before its first stage: nothing to keep
+                # The command's own bar, before its first stage: nothing to keep.
+                self._bar.remove_task(self._bar_task())
             self._task = self._bar.add_task(what, total=total, unit=unit, note="")
         else:
             self._line()
         self._never_counted = False
+
+    def _bar_task(self) -> TaskID:
+        assert self._task is not None, "the bar's task is added with the bar"
+        return self._task
 
     def advance(self, steps: int = 1, note: str | None = None) -> None:
         self.update(self.completed + steps, note)
@@ -128,7 +133,7 @@ class Progress:
         if note is not None:
             self.note = note
         if self._bar is not None:
-            self._bar.update(self._task, completed=completed, note=self.note)
+            self._bar.update(self._bar_task(), completed=completed, note=self.note)
             return
         now = time.monotonic()
         tenth = int(10 * completed / self.total) if self.total else -1
@@ -143,7 +148,7 @@ class Progress:
         elif total != self.total:
             self.total = total
             if self._bar is not None:
-                self._bar.update(self._task, total=total)
+                self._bar.update(self._bar_task(), total=total)
         self.update(done)
 
     # What was done, for the last line and the interruption message.

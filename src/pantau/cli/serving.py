@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import socket
+from typing import Any
 
 import typer
 import uvicorn
@@ -50,7 +51,7 @@ class _AnnouncingServer(uvicorn.Server):
 def run_server(*, host: str, port: int, workers: int, forwarded_allow_ips: str) -> None:
     """Serve `pantau.web.app:create_app` until stopped. Proxy headers (X-Forwarded-For, X-Forwarded-Proto) are
     believed from the addresses in `forwarded_allow_ips` only."""
-    options = {
+    options: dict[str, Any] = {
         "factory": True,
         "host": host,
         "port": port,

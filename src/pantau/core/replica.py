@@ -193,15 +193,15 @@ class ReadRouter:
         assert self.replica is not None
         try:
             with self.replica.connect() as connection:
-                in_recovery, replayed = connection.execute(
-                    text("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text")
-                ).one()
+                row = connection.execute(text("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text")).one()
+            in_recovery: bool = row[0]
+            replayed: str | None = row[1]
         except SQLAlchemyError as exc:
             return Verdict(False, "unreachable", self._reason_text(exc))
         if not in_recovery or replayed is None:
             return Verdict(False, "not_replica", "is not in recovery (not a streaming replica): its lag is unknown")
         with self.primary.connect() as connection:
-            written = connection.execute(text("SELECT pg_current_wal_lsn()::text")).scalar_one()
+            written: str = connection.execute(text("SELECT pg_current_wal_lsn()::text")).scalar_one()
         return replayed, written
 
     def _judge(self, now: float, positions: Verdict | tuple[str, str], *, exact: bool = False) -> Verdict:

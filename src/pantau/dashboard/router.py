@@ -54,6 +54,7 @@ class Section:
     response_model: type[SectionResponse]
     default_range: str
     summary: str
+    words: str  # the prefix of the section's panel titles and definitions in the page's dictionaries (`ce.totals`)
     management: bool = False  # 403 for agents: whatsapp-performance, automation-impact, business-impact
     ranged: bool = True  # kpi always covers today and ignores range parameters
     audited: bool = False  # every read leaves an audit log entry
@@ -62,13 +63,14 @@ class Section:
 SECTIONS: dict[str, Section] = {
     section.name: section
     for section in (
-        Section("kpi", kpi.compute, kpi.KpiResponse, "today", "KPI strip: five figures for today", ranged=False),
+        Section("kpi", kpi.compute, kpi.KpiResponse, "today", "KPI strip: five figures for today", "kpi", ranged=False),
         Section(
             "conversation-effectiveness",
             conversation_effectiveness.compute,
             conversation_effectiveness.ConversationEffectivenessResponse,
             "today",
             "Response times, SLA compliance and resolution, per agent and over time",
+            "ce",
         ),
         Section(
             "whatsapp-performance",
@@ -76,6 +78,7 @@ SECTIONS: dict[str, Section] = {
             whatsapp_performance.WhatsappPerformanceResponse,
             "24h",
             "Delivery funnel, broadcasts, failures, sessions, queue and the delivery alert",
+            "wa",
             management=True,
         ),
         Section(
@@ -84,6 +87,7 @@ SECTIONS: dict[str, Section] = {
             customer_load.CustomerLoadResponse,
             "24h",
             "Incoming chats, returning customers, waits at peak hours, heatmap, next peak",
+            "cl",
         ),
         Section(
             "agent-productivity",
@@ -91,6 +95,7 @@ SECTIONS: dict[str, Section] = {
             agent_productivity.AgentProductivityResponse,
             "today",
             "Per-agent productivity: chats, messages, time online, status, score, rank and workload",
+            "ap",
         ),
         Section(
             "automation-impact",
@@ -98,6 +103,7 @@ SECTIONS: dict[str, Section] = {
             automation_impact.AutomationImpactResponse,
             "30d",
             "Bot vs human, auto-reply success, drop-off, intents, time saved, escalation, CSAT",
+            "ai",
             management=True,
         ),
         Section(
@@ -106,6 +112,7 @@ SECTIONS: dict[str, Section] = {
             business_impact.BusinessImpactResponse,
             "30d",
             "Leads, tickets resolved, campaign conversion, repeat customers, cost, revenue, lifetime value",
+            "bi",
             management=True,
             audited=True,
         ),

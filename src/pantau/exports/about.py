@@ -9,23 +9,13 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from pantau.core.windows import Window
+from pantau.dashboard.router import SECTIONS
 from pantau.exports.words import title
 from pantau.exports.workbooks import Sheet
 from pantau.reports.figures import scope_label
 from pantau.reports.words import word
 from pantau.web.i18n import Language, dictionary
 
-# The prefix of each section's words in the page's dictionaries (`definition.ce.totals` is the definition of the
-# panel titled `ce.totals`).
-_PAGE_PREFIX = {
-    "kpi": "kpi",
-    "conversation-effectiveness": "ce",
-    "whatsapp-performance": "wa",
-    "customer-load": "cl",
-    "agent-productivity": "ap",
-    "automation-impact": "ai",
-    "business-impact": "bi",
-}
 _FILTERS = ("teamId", "agentId")
 
 
@@ -37,7 +27,7 @@ def _span(window: Window, start: datetime, end: datetime) -> str:
 def definitions(language: Language, section: str) -> list[tuple[str, str]]:
     """(panel title, definition) of every panel of the section, as the page shows them behind each (i)."""
     words = dictionary(language)
-    marker = f"definition.{_PAGE_PREFIX[section]}."
+    marker = f"definition.{SECTIONS[section].words}."
     return [
         (words.get(key.removeprefix("definition."), key), text) for key, text in words.items() if key.startswith(marker)
     ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import Enum, MetaData
+from sqlalchemy import Enum, MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -18,6 +19,10 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        # Every model here maps one table (no joined or selectable mappings): say so to the type checker, so that
+        # `Model.__table__` is a `Table` for `insert()`, `update()` and the like, not any `FromClause`.
+        __table__: ClassVar[Table]
 
 
 def checked_enum(enum_class: type[enum.Enum], name: str) -> Enum:

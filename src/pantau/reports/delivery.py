@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session
@@ -33,6 +34,7 @@ from pantau.reports.pdf import render_summary
 from pantau.reports.schedules import ScheduleRefused, cadence_of, schedule_scope
 from pantau.reports.unsubscribe import unsubscribe_url
 from pantau.reports.workbook import render_workbook
+from pantau.web.i18n import Language
 
 log = logging.getLogger("pantau.reports")
 
@@ -71,7 +73,7 @@ def claim_due_schedules(engine: Engine, settings: Settings, now: datetime) -> li
             ).rowcount
             if claimed != 1:
                 continue
-            run_id = connection.execute(
+            run_id: int = connection.execute(
                 insert(runs)
                 .values(
                     schedule_id=row.id,
@@ -124,7 +126,9 @@ def send_due_reports(
         ).all()
     cache = cache or build_cache(settings)
     outcomes = []
-    for run_id, seen in attempts:
+    for attempt in attempts:
+        run_id: int = attempt.id
+        seen: int = attempt.attempts
         if not _claim_attempt(engine, run_id, seen, now):
             continue
         if seen >= settings.report_max_attempts:
@@ -140,7 +144,7 @@ def run_now(engine: Engine, settings: Settings, schedule_id: int, now: datetime)
     """`pantau report run ID`: a run of the schedule due now, for the latest whole period, attempted at once; a
     failure is retried by the scheduler like any other."""
     with engine.begin() as connection:
-        run_id = connection.execute(
+        run_id: int = connection.execute(
             insert(runs)
             .values(
                 schedule_id=schedule_id,
@@ -159,11 +163,12 @@ def run_now(engine: Engine, settings: Settings, schedule_id: int, now: datetime)
 
 def _attempt(engine: Engine, settings: Settings, cache: DashboardCache, run_id: int, now: datetime) -> Outcome:
     with Session(engine) as session:
-        run = session.get(ReportRun, run_id)
-        schedule = session.get(ReportSchedule, run.schedule_id)
-        owner = session.get(User, schedule.owner_id)
+        run = session.get_one(ReportRun, run_id)
+        schedule = session.get_one(ReportSchedule, run.schedule_id)
+        owner = session.get_one(User, schedule.owner_id)
         attempts, schedule_id, owner_name = run.attempts, schedule.id, owner.full_name
-        language, report_format = schedule.language, schedule.format
+        # Checked against the page's languages when the schedule was saved.
+        language, report_format = cast(Language, schedule.language), schedule.format
         parts = tuple(schedule.sections or SUMMARY_PARTS)
         already_sent = set(run.recipients or [])
         pending = [address for address in schedule.recipients if address not in already_sent]

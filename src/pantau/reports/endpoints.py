@@ -21,7 +21,7 @@ from pantau.reports.figures import summary_figures
 from pantau.reports.pdf import FontMissing, render_summary
 from pantau.web.deps import DbSession, ReadsDep
 from pantau.web.errors import ApiError
-from pantau.web.i18n import LANGUAGES, Language, default_language
+from pantau.web.i18n import LANGUAGES, Language, default_language, is_language
 
 router = APIRouter(prefix="/api/export", tags=["export"])
 
@@ -40,7 +40,7 @@ def summary_language(
 ) -> Language:
     if not lang:
         return default_language(request.app.state.settings)
-    if lang not in LANGUAGES:
+    if not is_language(lang):
         raise ApiError(400, "invalid_parameter", f"lang: must be one of {', '.join(LANGUAGES)}, got {lang!r}")
     return lang
 

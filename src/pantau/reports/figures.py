@@ -3,6 +3,7 @@ window and scope, read through the same cache entry (so a PDF never disagrees wi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
@@ -82,7 +83,9 @@ def scope_label(connection: Connection, scope: Scope) -> str:
     if scope.level == "all":
         return ""
     if scope.level == "team":
-        names = connection.execute(select(teams.c.name).where(teams.c.id.in_(scope.team_ids))).scalars().all()
+        names: Sequence[str] = (
+            connection.execute(select(teams.c.name).where(teams.c.id.in_(scope.team_ids))).scalars().all()
+        )
         return ", ".join(sorted(names)) or ", ".join(scope.team_ids)
     name = connection.execute(select(users.c.full_name).where(users.c.id == scope.user_id)).scalar_one_or_none()
     return name or scope.user_id

@@ -4,7 +4,7 @@ page script lists schedules and their runs from `/api/reports/schedules` and mak
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pantau.auth.dependencies import CurrentPageUser
 from pantau.models.enums import Role
@@ -17,7 +17,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/reports", response_class=HTMLResponse)
-def reports_page(request: Request, caller: CurrentPageUser, settings: SettingsDep) -> HTMLResponse:
+def reports_page(request: Request, caller: CurrentPageUser, settings: SettingsDep) -> Response:
     if caller.role is Role.agent:
         # Agents make no schedules (SPEC §8.4); their dashboard has the PDF button.
         return RedirectResponse("/", status_code=303)

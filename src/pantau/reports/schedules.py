@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.orm import Session
 
 from pantau.auth.email_addresses import InvalidEmailAddress, parse_email_address
@@ -77,7 +78,9 @@ def check_recipients(session: Session, settings: Settings, addresses: list[str])
             raise ScheduleRefused(400, "invalid_parameter", f"recipients: {exc}") from None
         if parsed not in normalised:
             normalised.append(parsed)
-    users = set(session.execute(select(func.lower(User.email)).where(func.lower(User.email).in_(normalised))).scalars())
+    users: set[str] = set(
+        session.execute(select(func.lower(User.email)).where(func.lower(User.email).in_(normalised))).scalars()
+    )
     domains = set(settings.report_recipient_domains)
     for address in normalised:
         if address not in users and address.rpartition("@")[2] not in domains:
@@ -138,7 +141,8 @@ def create_schedule(
     return schedule
 
 
-def cadence_of(schedule: ReportSchedule) -> Cadence:
+def cadence_of(schedule: ReportSchedule | Row[Any]) -> Cadence:
+    """The schedule's cadence, from its row or its columns (cadence, at_time, weekday, month_day) read in a query."""
     return Cadence.parse(schedule.cadence, schedule.at_time, schedule.weekday, schedule.month_day)
 
 
@@ -156,7 +160,7 @@ def schedule_for(session: Session, viewer: User | None, schedule_id: int) -> Rep
     visible = schedule is not None and (
         viewer is None or Role(viewer.role) in _ORGANISATION_ROLES or schedule.owner_id == viewer.id
     )
-    if not visible:
+    if schedule is None or not visible:
         raise ScheduleRefused(404, "not_found", f"id: no report schedule {schedule_id}")
     return schedule
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -31,7 +32,7 @@ class ApiError(Exception):
         self.headers = headers
 
 
-def error_response(status: int, error: str, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(status: int, error: str, detail: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
 
 
@@ -105,7 +106,7 @@ def error_responses(*statuses: int, worded: dict[int, str | Refusal] | None = No
     says it for this endpoint (a description, or a whole Refusal with its example). A route that declares 422 this
     way no longer shows FastAPI's own list-shaped one, which this API never answers."""
     worded = worded or {}
-    documented = {}
+    documented: dict[int | str, dict[str, Any]] = {}
     for status in sorted({*statuses, *worded}):
         refusal = worded[status] if status in worded else REFUSALS[status]
         if isinstance(refusal, str):

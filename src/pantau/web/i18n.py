@@ -11,7 +11,7 @@ import json
 import math
 from functools import cache
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal, TypeGuard, get_args
 
 from fastapi import Request
 
@@ -25,13 +25,17 @@ DICTIONARIES = Path(__file__).resolve().parent / "static" / "i18n"
 INDONESIAN_ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura", "Asia/Pontianak")
 
 
+def is_language(value: object) -> TypeGuard[Language]:
+    return value in LANGUAGES
+
+
 def default_language(settings: Settings) -> Language:
     return "id" if settings.timezone.startswith(INDONESIAN_ZONES) else "en"
 
 
 def page_language(request: Request, settings: Settings) -> Language:
     chosen = request.cookies.get(LANGUAGE_COOKIE)
-    return chosen if chosen in LANGUAGES else default_language(settings)
+    return chosen if is_language(chosen) else default_language(settings)
 
 
 @cache
