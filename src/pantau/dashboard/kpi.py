@@ -171,14 +171,14 @@ def _avg_response_time(ctx: SectionContext) -> AvgResponseTime:
 
 
 def _delivery_rate(ctx: SectionContext, start: datetime, end: datetime) -> float | None:
-    delivered, attempted = ctx.connection.execute(
+    counts = ctx.connection.execute(
         select(*delivery_counts(messages.c.status)).where(
             messages.c.direction == "outbound",
             in_range(messages.c.created_at, start, end),
             messages_in_scope(ctx.scope),
         )
     ).one()
-    return delivery_rate(delivered, attempted)
+    return delivery_rate(counts[0], counts[1])
 
 
 def _whatsapp_delivery_rate(ctx: SectionContext) -> DeliveryRate:

@@ -65,9 +65,8 @@ def insert_all_unless_present(connection: Connection, table: Table, rows: list[d
         return set()
     columns = tuple(rows[0])
     if connection.dialect.name == "postgresql":
-        statement = _unnested_insert(table, columns, key_column)
         arrays = {f"u_{name}": [row[name] for row in rows] for name in columns}
-        return set(connection.execute(statement, arrays).scalars())
+        return set(connection.execute(_unnested_insert(table, columns, key_column), arrays).scalars())
     statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=[key_column]).returning(table.c[key_column])
     return set(connection.execute(statement, rows).scalars())
 
