@@ -262,7 +262,8 @@ def _render_realtime(report: RealtimeReport) -> None:
     )
     console.print(
         f"write sent -> its answer (committed): p50 {report.write_answer.p50_ms:.0f} ms, "
-        f"p95 {report.write_answer.p95_ms:.0f} ms"
+        f"p95 {report.write_answer.p95_ms:.0f} ms; its answer -> push received: p50 "
+        f"{report.answer_to_push.p50_ms:.0f} ms, p95 {report.answer_to_push.p95_ms:.0f} ms"
     )
     console.print(
         f"{report.pushes:,} pushes; memory per socket {report.memory_per_socket_kb:.0f} KB; "

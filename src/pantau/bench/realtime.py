@@ -88,6 +88,9 @@ class RealtimeReport:
     p99_ms: float
     # From a write sent to its answer (after its commit): the part of the latency before any push can start.
     write_answer: Timing
+    # From a write's answer to the push: the commit lies between the sending and the answer, so the time from the
+    # commit to the push lies between this and `latency`.
+    answer_to_push: Timing
     deliveries: int
     undelivered: int
     pushes: int
@@ -182,7 +185,7 @@ async def _run(
     contacts: list[str],
     rate: float,
     seconds: float,
-) -> tuple[list[tuple[float, Person]], list[float], float, float, float]:
+) -> tuple[list[tuple[float, Person]], list[tuple[float, Person]], float, float, float]:
     rss_before = sum(_proc_status(pid, "VmRSS") for _, pid in servers)
     done = asyncio.Event()
     readies = []
@@ -254,7 +257,7 @@ async def _run(
         await asyncio.gather(*in_flight)
         write_seconds = time.monotonic() - started
     writes = list(zip(sent_at, assigned, strict=True))
-    answers = [answered - sent for sent, answered in zip(sent_at, answered_at, strict=True)]
+    answers = list(zip(answered_at, assigned, strict=True))
 
     # Until every subscriber has seen every write of its scope, or the drain time is up.
     deadline = time.monotonic() + DRAIN_SECONDS
@@ -309,6 +312,7 @@ def run_realtime_bench(
     finally:
         _revoke(engine, [*tokens.values(), ingest_token])
     latencies, undelivered = _latencies(writes, chosen)
+    after_answers, _ = _latencies(answers, chosen)
     if not latencies:
         raise RuntimeError("no push counted any write")
     ordered = sorted(latencies)
@@ -322,7 +326,8 @@ def run_realtime_bench(
         write_seconds=write_seconds,
         latency=Timing.of(latencies),
         p99_ms=ordered[min(len(ordered) - 1, max(0, round(0.99 * len(ordered)) - 1))] * 1000,
-        write_answer=Timing.of(answers),
+        write_answer=Timing.of([answered - sent for (sent, _), (answered, _) in zip(writes, answers, strict=True)]),
+        answer_to_push=Timing.of(after_answers),
         deliveries=len(latencies),
         undelivered=undelivered,
         pushes=pushes,
