@@ -96,7 +96,8 @@ class DashboardCache:
 
     def fill(self, section: str, entries: list[tuple[CacheKeyParts, bytes]]) -> None:
         """Store answers of one section computed together (not through `read_through`), each under its own key, for
-        the TTL. Never raises because of the store; a store that fails is left alone as `read_through` does."""
+        the TTL, in two round trips to the store whatever their number. Never raises because of the store; a store
+        that fails is left alone as `read_through` does."""
         if not entries or not self._usable():
             return
         try:
@@ -105,10 +106,10 @@ class DashboardCache:
             self._store_failed("read", exc)
             return
         prefix = f"{self.namespace}:{versions[0]}.{versions[1]}:{section}"
-        for parts, value in entries:
-            if not self._usable():
-                return
-            self._set_quietly(f"{prefix}:{parts.digest()}", value)
+        try:
+            self.store.set_many({f"{prefix}:{parts.digest()}": value for parts, value in entries}, self.ttl_seconds)
+        except StoreUnavailable as exc:
+            self._store_failed("write", exc)
 
     def read_through(
         self, parts: CacheKeyParts, compute: Callable[[], bytes], fill: Callable[[], bytes] | None = None
