@@ -44,6 +44,10 @@ def test_realtime_bench_delivers_every_write_to_every_subscriber_in_scope(fresh_
     assert report.deliveries == 8 + (6 + 2) + (3 + 3 + 2 + 3 + 3 + 2 + 3)
     assert report.undelivered == 0
     assert report.pushes > 0
+    # Every write's answer timed, from its own sending.
+    assert 0 < report.write_answer.p50_ms <= report.write_answer.p95_ms < 60_000
+    # Timed from the answers, which come after the sending: each push counts for less time than from the sending.
+    assert report.answer_to_push.p50_ms < report.latency.p50_ms
     with engine.connect() as connection:
         active = connection.execute(select(func.count()).where(ApiToken.revoked_at.is_(None))).scalar_one()
     assert active == 7  # the tokens the test's own world issued; the bench's are revoked

@@ -338,3 +338,19 @@ def test_a_waiter_whose_lock_holder_died_computes_after_the_wait(redis_url, cach
     assert time.monotonic() - started >= 0.3, "it waited for the holder first"
     assert compute.calls == 1
     assert cache.read_through(KPI, compute) == (b'{"value": 1}', "hit")
+
+
+def test_answers_computed_together_are_filled_under_the_keys_read_through_reads(make_cache):
+    cache, compute = make_cache(), Computation(b'{"computed": true}')
+    ana = CacheKeyParts("kpi", {"range": "today@2026-03-04"}, "own:ana|masked", "Asia/Jakarta")
+    cache.fill("kpi", [(KPI, b'{"who": "all"}'), (ana, b'{"who": "ana"}')])
+    assert cache.read_through(KPI, compute) == (b'{"who": "all"}', "hit")
+    assert cache.read_through(ana, compute) == (b'{"who": "ana"}', "hit")
+    assert compute.calls == 0
+    # Filled under the version in force: an invalidation leaves them behind like any entry.
+    cache.invalidate("kpi")
+    assert cache.read_through(ana, compute) == (b'{"computed": true}', "miss")
+    # The cache turned off stores nothing.
+    off = make_cache(ttl=0)
+    off.fill("kpi", [(KPI, b'{"who": "all"}')])
+    assert off.read_through(KPI, compute)[1] == "bypass"

@@ -18,6 +18,7 @@ from pantau.realtime.hub import (
     COMPUTING_AT_ONCE,
     PHASE_STEP_SECONDS,
     PHASE_TOLERANCE_SECONDS,
+    PUSH_INTERVAL_SECONDS,
     Hub,
     Subscriber,
     Subscription,
@@ -195,6 +196,64 @@ def test_a_process_computes_no_more_than_computing_at_once_topics_at_a_time():
         assert sorted(computed) == [f"agent-{index}" for index in range(5)]
         hub.close()
         for subscriber in subscribers:
+            subscriber.close()
+
+    asyncio.run(scenario())
+
+
+def test_agents_and_teams_topics_due_together_are_computed_in_one_grouped_computation():
+    """With a grouped computation (the KPI strip): the agents' and teams' topics a change touches are computed in one
+    call and each is pushed its own bytes; the organisation's topic computes on its own; a topic the change does not
+    touch is not in the group."""
+
+    async def scenario():
+        grouped: list[list[str]] = []
+        alone: list[str] = []
+        version = {"n": 0}
+
+        def body(subscription: Subscription) -> bytes:
+            return f'{{"who":"{subscription.scope.cache_key}","v":{version["n"]}}}'.encode()
+
+        async def compute(subscription: Subscription) -> bytes:
+            alone.append(subscription.scope.cache_key)
+            return body(subscription)
+
+        async def compute_many(subscriptions: list[Subscription]) -> list[bytes]:
+            grouped.append(sorted(s.scope.cache_key for s in subscriptions))
+            return [body(s) for s in subscriptions]
+
+        hub = Hub(compute, compute_many=compute_many)
+        sent: dict[str, list[str]] = {}
+        subscribers = {}
+        for name, scope in (("ana", ANA), ("citra", CITRA), ("sup-a", TEAM_A), ("o", OWNER)):
+            sent[name] = []
+
+            async def send(message: str, name=name) -> None:
+                sent[name].append(message)
+
+            subscriber = subscribers[name] = Subscriber(send)
+            asyncio.get_running_loop().create_task(subscriber.run_outbox())
+            hub.subscribe(subscriber, [Subscription(SECTIONS["kpi"], scope, RangeParameters())])
+        await _settled(hub)
+        assert grouped == [sorted([ANA.cache_key, CITRA.cache_key, TEAM_A.cache_key])]
+        assert alone == [OWNER.cache_key]
+        assert hub.computations == 2
+
+        grouped.clear()
+        alone.clear()
+        version["n"] = 1
+        # Ana's conversation in team A: Ana, team A and the organisation; not Citra.
+        hub.changed(Change.of("ingest", [(ScopeType.org, ""), (ScopeType.agent, "ana"), (ScopeType.team, "team-a")]))
+        await _settled(hub)
+        assert grouped == [sorted([ANA.cache_key, TEAM_A.cache_key])]
+        assert alone == [OWNER.cache_key]
+        await asyncio.sleep(PUSH_INTERVAL_SECONDS)  # the second push of a section waits a second after the first
+        await _sent(subscribers)
+        for name, scope in (("ana", ANA), ("sup-a", TEAM_A), ("o", OWNER)):
+            assert _bodies(sent[name]) == [f'{{"who":"{scope.cache_key}","v":{n}}}' for n in (0, 1)], name
+        assert _bodies(sent["citra"]) == [f'{{"who":"{CITRA.cache_key}","v":0}}']
+        hub.close()
+        for subscriber in subscribers.values():
             subscriber.close()
 
     asyncio.run(scenario())

@@ -261,6 +261,11 @@ def _render_realtime(report: RealtimeReport) -> None:
         f"p95 {report.latency.p95_ms:.0f} ms, p99 {report.p99_ms:.0f} ms; not delivered: {report.undelivered}"
     )
     console.print(
+        f"write sent -> its answer (committed): p50 {report.write_answer.p50_ms:.0f} ms, "
+        f"p95 {report.write_answer.p95_ms:.0f} ms; its answer -> push received: p50 "
+        f"{report.answer_to_push.p50_ms:.0f} ms, p95 {report.answer_to_push.p95_ms:.0f} ms"
+    )
+    console.print(
         f"{report.pushes:,} pushes; memory per socket {report.memory_per_socket_kb:.0f} KB; "
         f"CPU per push {report.cpu_ms_per_push:.2f} ms"
     )

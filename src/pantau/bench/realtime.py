@@ -86,6 +86,11 @@ class RealtimeReport:
     write_seconds: float
     latency: Timing
     p99_ms: float
+    # From a write sent to its answer (after its commit): the part of the latency before any push can start.
+    write_answer: Timing
+    # From a write's answer to the push: the commit lies between the sending and the answer, so the time from the
+    # commit to the push lies between this and `latency`.
+    answer_to_push: Timing
     deliveries: int
     undelivered: int
     pushes: int
@@ -180,7 +185,7 @@ async def _run(
     contacts: list[str],
     rate: float,
     seconds: float,
-) -> tuple[list[tuple[float, Person]], float, float, float]:
+) -> tuple[list[tuple[float, Person]], list[tuple[float, Person]], float, float, float]:
     rss_before = sum(_proc_status(pid, "VmRSS") for _, pid in servers)
     done = asyncio.Event()
     readies = []
@@ -199,6 +204,7 @@ async def _run(
     contact_cycle = itertools.cycle(contacts)
     count = round(rate * seconds)
     sent_at: list[float] = [0.0] * count
+    answered_at: list[float] = [0.0] * count
     assigned: list[Person] = []
     limits = httpx2.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx2.AsyncClient(timeout=60, limits=limits) as client:
@@ -236,6 +242,7 @@ async def _run(
                         raise RuntimeError(f"a write could not be sent: {exc!r}") from exc
             if response.status_code != 200:
                 raise RuntimeError(f"a write was refused: {response.status_code} {response.text[:300]}")
+            answered_at[index] = time.monotonic()
 
         # On schedule, whether or not the writes before have been answered: the rate is the rate asked for.
         started = time.monotonic()
@@ -250,6 +257,7 @@ async def _run(
         await asyncio.gather(*in_flight)
         write_seconds = time.monotonic() - started
     writes = list(zip(sent_at, assigned, strict=True))
+    answers = list(zip(answered_at, assigned, strict=True))
 
     # Until every subscriber has seen every write of its scope, or the drain time is up.
     deadline = time.monotonic() + DRAIN_SECONDS
@@ -263,7 +271,7 @@ async def _run(
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    return writes, write_seconds, (rss_after - rss_before) / len(subscribers), cpu_after - cpu_before
+    return writes, answers, write_seconds, (rss_after - rss_before) / len(subscribers), cpu_after - cpu_before
 
 
 def _latencies(writes: list[tuple[float, Person]], subscribers: list[Subscriber]) -> tuple[list[float], int]:
@@ -298,12 +306,13 @@ def run_realtime_bench(
     try:
         with ExitStack() as stack:
             servers = [stack.enter_context(served(settings)) for _ in range(2)]
-            writes, write_seconds, rss_kb, cpu_seconds = asyncio.run(
+            writes, answers, write_seconds, rss_kb, cpu_seconds = asyncio.run(
                 _run(servers, chosen, tokens, ingest_token, people["agent"], _contacts(engine), rate, seconds)
             )
     finally:
         _revoke(engine, [*tokens.values(), ingest_token])
     latencies, undelivered = _latencies(writes, chosen)
+    after_answers, _ = _latencies(answers, chosen)
     if not latencies:
         raise RuntimeError("no push counted any write")
     ordered = sorted(latencies)
@@ -317,6 +326,8 @@ def run_realtime_bench(
         write_seconds=write_seconds,
         latency=Timing.of(latencies),
         p99_ms=ordered[min(len(ordered) - 1, max(0, round(0.99 * len(ordered)) - 1))] * 1000,
+        write_answer=Timing.of([answered - sent for (sent, _), (answered, _) in zip(writes, answers, strict=True)]),
+        answer_to_push=Timing.of(after_answers),
         deliveries=len(latencies),
         undelivered=undelivered,
         pushes=pushes,

@@ -99,6 +99,23 @@ class DashboardCache:
         )
         return f"{self.namespace}:{global_version}.{section_version}:{parts.section}:{parts.digest()}"
 
+    def fill(self, section: str, entries: list[tuple[CacheKeyParts, bytes]]) -> None:
+        """Store answers of one section computed together (not through `read_through`), each under its own key, for
+        the TTL, in two round trips to the store whatever their number. Never raises because of the store; a store
+        that fails is left alone as `read_through` does."""
+        if not entries or not self._usable():
+            return
+        try:
+            versions = self.store.versions([self.version_name(None), self.version_name(section)])
+        except StoreUnavailable as exc:
+            self._store_failed("read", exc)
+            return
+        prefix = f"{self.namespace}:{versions[0]}.{versions[1]}:{section}"
+        try:
+            self.store.set_many({f"{prefix}:{parts.digest()}": value for parts, value in entries}, self.ttl_seconds)
+        except StoreUnavailable as exc:
+            self._store_failed("write", exc)
+
     def read_through(
         self, parts: CacheKeyParts, compute: Callable[[], bytes], fill: Callable[[], bytes] | None = None
     ) -> tuple[bytes, CacheOutcome]:

@@ -31,6 +31,8 @@ class CacheStore(Protocol):
 
     def set(self, key: str, value: bytes, ttl_seconds: float) -> None: ...
 
+    def set_many(self, values: dict[str, bytes], ttl_seconds: float) -> None: ...
+
     def acquire(self, key: str, ttl_seconds: float) -> bool: ...
 
     def release(self, key: str) -> None: ...
@@ -72,6 +74,10 @@ class MemoryStore:
             if len(self._values) >= self._max_entries:
                 self._evict(now)
             self._values[key] = (now + ttl_seconds, value)
+
+    def set_many(self, values: dict[str, bytes], ttl_seconds: float) -> None:
+        for key, value in values.items():
+            self.set(key, value, ttl_seconds)
 
     def _evict(self, now: float) -> None:
         """Drop expired entries; if that frees nothing, the oldest-expiring tenth."""
@@ -145,6 +151,13 @@ class RedisStore:
 
     def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
         self._call(self._client.set, key, value, px=max(1, int(ttl_seconds * 1000)))
+
+    def set_many(self, values: dict[str, bytes], ttl_seconds: float) -> None:
+        """Every entry in one round trip (a pipeline, not a transaction)."""
+        pipeline = self._client.pipeline(transaction=False)
+        for key, value in values.items():
+            pipeline.set(key, value, px=max(1, int(ttl_seconds * 1000)))
+        self._call(pipeline.execute)
 
     def acquire(self, key: str, ttl_seconds: float) -> bool:
         return bool(self._call(self._client.set, key, b"1", nx=True, px=max(1, int(ttl_seconds * 1000))))

@@ -6,7 +6,7 @@ caller's scope, 404 for an unknown section or (for owners and admins) an id that
 
 # Annotations stay real objects here (no postponed evaluation): FastAPI reads the endpoints built in a loop below.
 import hashlib
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -58,12 +58,23 @@ class Section:
     management: bool = False  # 403 for agents: whatsapp-performance, automation-impact, business-impact
     ranged: bool = True  # kpi always covers today and ignores range parameters
     audited: bool = False  # every read leaves an audit log entry
+    # The answers of several scopes at once, the same as `compute`'s for each (the live dashboard's agents and teams).
+    compute_many: Callable[[Connection, list[Scope], Window, Settings], Sequence[SectionResponse]] | None = None
 
 
 SECTIONS: dict[str, Section] = {
     section.name: section
     for section in (
-        Section("kpi", kpi.compute, kpi.KpiResponse, "today", "KPI strip: five figures for today", "kpi", ranged=False),
+        Section(
+            "kpi",
+            kpi.compute,
+            kpi.KpiResponse,
+            "today",
+            "KPI strip: five figures for today",
+            "kpi",
+            ranged=False,
+            compute_many=kpi.compute_many,
+        ),
         Section(
             "conversation-effectiveness",
             conversation_effectiveness.compute,
@@ -287,6 +298,24 @@ def section_body(
             return section_answer(section, checked.on(connection)).model_dump_json(by_alias=True).encode()
 
     return cache.read_through(key, lambda: computed(False), lambda: computed(True))
+
+
+def section_bodies(
+    cache: DashboardCache, section: Section, scopes: list[Scope], window: Window, settings: Settings, reads: Reads
+) -> list[bytes]:
+    """`section_body`'s bytes for each of several scopes, computed together by `section.compute_many` (which the
+    section must have) and stored in the cache, each under the key `section_body` reads: the live dashboard's push
+    to every agent and team a change touches. Read from a database that has every write the cache's version
+    reflects, as any answer that is cached."""
+    compute_many = section.compute_many
+    if compute_many is None:
+        raise ValueError(f"{section.name}: no computation for several scopes at once")
+    with reads.connection(cached=True) as connection:
+        answers = compute_many(connection, scopes, window, settings)
+    bodies = [answer.model_dump_json(by_alias=True).encode() for answer in answers]
+    keys = [section_cache_key(section.name, scope, window, settings) for scope in scopes]
+    cache.fill(section.name, list(zip(keys, bodies, strict=True)))
+    return bodies
 
 
 # A browser keeps the answer but asks again each time (with If-None-Match); no shared cache keeps it at all.

@@ -4,6 +4,10 @@
   parameters. Every subscriber of a topic gets the same bytes, computed once per change by `section_body`, the
   function (and cache) of `GET /api/dashboard/<section>`: what is pushed is byte-for-byte the HTTP answer.
 - A change marks dirty the topics whose scope it touches (`Change.touches`); the others are not recomputed.
+- Topics of a section that computes many scopes at once (the KPI strip) whose scope is a team's or a person's form a
+  *group* per range parameters: they share one point of the second, so that under a steady stream of changes they
+  are due together, and those due at the same moment are computed together, in one grouped computation
+  (`compute_many`) that hands each topic its own bytes (the same as its own computation's).
 - A topic computes about once a second at most: at once after a second or more without computing, otherwise on its
   own point of the second (`topic_phase`, `next_run`), the same in every process; a process runs at most
   `COMPUTING_AT_ONCE` computations at a time. A subscriber gets at most one push per section per second, and only
@@ -59,8 +63,18 @@ class Subscription:
         p = self.parameters
         return (self.section.name, self.scope.cache_key, p.date_range, p.period, p.start_date, p.end_date)
 
+    @property
+    def group_key(self) -> tuple | None:
+        """The group the topic computes with (None: on its own): the organisation's scope is cheaper alone."""
+        if self.section.compute_many is None or self.scope.level == "all":
+            return None
+        p = self.parameters
+        return (self.section.name, p.date_range, p.period, p.start_date, p.end_date)
+
 
 Compute = Callable[[Subscription], Awaitable[bytes]]
+# The bytes for each of several subscriptions of one group, in their order.
+ComputeMany = Callable[[list[Subscription]], Awaitable[list[bytes]]]
 
 
 def topic_phase(topic_key: tuple) -> float:
@@ -162,7 +176,8 @@ class Topic:
         self._dirty = False
         self._task: asyncio.Task | None = None
         self._last_run = -math.inf
-        self.phase = topic_phase(subscription.topic_key)
+        self.group_key = subscription.group_key if hub.groups else None
+        self.phase = topic_phase(self.group_key or subscription.topic_key)
 
     @property
     def section(self) -> str:
@@ -181,17 +196,25 @@ class Topic:
                 wait = next_run(self._last_run, now, self.phase, time.time() - now) - now
                 if wait > 0:
                     await asyncio.sleep(wait)
-                async with self.hub.computing:
-                    # The answer counts what was committed when it starts: a computation waiting here still takes
-                    # in the changes that arrive meanwhile.
+                if self.group_key is not None:
                     self._dirty = False
                     self._last_run = time.monotonic()
                     try:
-                        body = await self.hub.compute(self.subscription)
+                        body = await self.hub.compute_in_group(self.group_key, self.subscription)
                     except Exception:
-                        log.exception("the realtime %s answer could not be computed", self.section)
-                        continue
-                self.hub.computations += 1
+                        continue  # logged once for the group
+                else:
+                    async with self.hub.computing:
+                        # The answer counts what was committed when it starts: a computation waiting here still
+                        # takes in the changes that arrive meanwhile.
+                        self._dirty = False
+                        self._last_run = time.monotonic()
+                        try:
+                            body = await self.hub.compute(self.subscription)
+                        except Exception:
+                            log.exception("the realtime %s answer could not be computed", self.section)
+                            continue
+                    self.hub.computations += 1
                 self.body = body
                 self.timestamp = clock.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
                 for subscriber in list(self.subscribers):
@@ -203,14 +226,53 @@ class Topic:
 class Hub:
     """This process's subscribers and topics."""
 
-    def __init__(self, compute: Compute, degraded: Callable[[], bool] = lambda: False) -> None:
+    def __init__(
+        self, compute: Compute, degraded: Callable[[], bool] = lambda: False, compute_many: ComputeMany | None = None
+    ) -> None:
         self._compute = compute
+        self._compute_many = compute_many
         self._degraded = degraded
         self.topics: dict[tuple, Topic] = {}
         self.computations = 0
         self.computing = asyncio.Semaphore(COMPUTING_AT_ONCE)
+        # Per group: the subscriptions due and waiting for the group's next computation, with their futures.
+        self._due: dict[tuple, dict[Subscription, asyncio.Future[bytes]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ticker: asyncio.Task | None = None
+
+    @property
+    def groups(self) -> bool:
+        return self._compute_many is not None
+
+    async def compute_in_group(self, group_key: tuple, subscription: Subscription) -> bytes:
+        """The subscription's bytes from its group's next computation, which every topic of the group due before it
+        starts joins (those woken at the same moment, and those that come while it waits for its turn)."""
+        loop = asyncio.get_running_loop()
+        due = self._due.get(group_key)
+        if due is None:
+            due = self._due[group_key] = {}
+            loop.create_task(self._compute_group(group_key))
+        future = due.get(subscription)
+        if future is None:
+            future = due[subscription] = loop.create_future()
+        return await future
+
+    async def _compute_group(self, group_key: tuple) -> None:
+        async with self.computing:
+            due = self._due.pop(group_key)
+            subscriptions = list(due)
+            try:
+                assert self._compute_many is not None, "groups are formed only when there is a grouped computation"
+                bodies = await self._compute_many(subscriptions)
+            except Exception as exc:
+                log.exception("the realtime %s answers could not be computed", subscriptions[0].section.name)
+                for future in due.values():
+                    future.set_exception(exc)
+                    future.exception()  # retrieved: each topic skips this round
+                return
+        self.computations += 1
+        for subscription, body in zip(subscriptions, bodies, strict=True):
+            due[subscription].set_result(body)
 
     async def compute(self, subscription: Subscription) -> bytes:
         return await self._compute(subscription)

@@ -18,7 +18,7 @@ from pantau.cache.store import StoreUnavailable
 from pantau.core.config import Settings
 from pantau.core.database import release_connection
 from pantau.core.replica import Reads
-from pantau.dashboard.router import SectionRequest, section_body, section_window
+from pantau.dashboard.router import SectionRequest, section_bodies, section_body, section_window
 from pantau.realtime.bus import PUBLISH_TIMEOUT_SECONDS, LocalBus, RedisBus, build_bus, realtime_channel
 from pantau.realtime.changes import Change
 from pantau.realtime.database_watch import DatabaseWatch
@@ -31,7 +31,7 @@ class Realtime:
     def __init__(self, app: FastAPI, bus: LocalBus) -> None:
         self.app = app
         self.bus = bus
-        self.hub = Hub(self._compute, degraded=lambda: bus.degraded)
+        self.hub = Hub(self._compute, degraded=lambda: bus.degraded, compute_many=self._compute_many)
         bus.listen(self.hub.notify)
         engine = app.state.engine
         self.database_watch = (
@@ -70,6 +70,24 @@ class Realtime:
             body, _outcome = section_body(self.app.state.cache, subscription.section, checked, reads)
             release_connection(session)
         return body
+
+    async def _compute_many(self, subscriptions: list[Subscription]) -> list[bytes]:
+        return await run_in_threadpool(self._compute_many_now, subscriptions)
+
+    def _compute_many_now(self, subscriptions: list[Subscription]) -> list[bytes]:
+        """One group's answers (same section and range, agents' and teams' scopes) in one computation. Not read from
+        the cache (under a stream of changes an answer is outdated within a second), but stored there, for the HTTP
+        reads that follow a push."""
+        section, parameters = subscriptions[0].section, subscriptions[0].parameters
+        with self.app.state.session_factory() as session:
+            settings = effective_settings(session.connection(), self.app.state.settings)
+            window = section_window(section, settings, parameters)
+            reads = Reads(session, self.app.state.reads)
+            bodies = section_bodies(
+                self.app.state.cache, section, [s.scope for s in subscriptions], window, settings, reads
+            )
+            release_connection(session)
+        return bodies
 
     def close(self) -> None:
         if self.database_watch is not None:
