@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, case, func, select, true
+from sqlalchemy import ColumnElement, Connection, Select, case, func, select, text, true
 
 from pantau.auth.scope import Scope
 from pantau.core.business_time import BusinessCalendar
@@ -182,9 +182,18 @@ def conversation_batches(
     seconds."""
     cells = _row_cells(scope, window, flags, neutralised=neutralised)
     query = conversations_query(scope, window, narrowed, calendar, population)
+    _without_jit(connection)
     result = connection.execute(query.execution_options(yield_per=BATCH))
     for partition in result.partitions():
         yield [cells(row) for row in partition]
+
+
+def _without_jit(connection: Connection) -> None:
+    """PostgreSQL compiles the export's query to machine code (JIT) because its estimated cost is high, and spends
+    longer compiling than the compiled code saves: off for the rest of this transaction (SET LOCAL; the connection
+    goes back to the pool as it came)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SET LOCAL jit = off"))
 
 
 def _row_cells(
@@ -305,6 +314,7 @@ def ticket_batches(
         .where(counted)
         .order_by(tickets.c.created_at, tickets.c.id)
     )
+    _without_jit(connection)
     result = connection.execute(query.execution_options(yield_per=BATCH))
     width = len(TICKET_COLUMNS)
     for partition in result.partitions():
