@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import random
+from decimal import Decimal
+
 import pytest
 
-from pantau.core.numbers import change_percent, comparison, percentage, round1, trend
+from pantau.core.numbers import change_percent, comparison, percentage, round1, round1_float, trend
 
 
 @pytest.mark.parametrize(
@@ -12,6 +16,37 @@ from pantau.core.numbers import change_percent, comparison, percentage, round1, 
 )
 def test_round1_rounds_halves_up(value, expected):
     assert round1(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (90.25, 90.3),  # a halfway point a float holds exactly: round() would give 90.2
+        (1.45, 1.5),  # a float just under 1.45 whose shortest form is 1.45: round() would give 1.4
+        (1200.05, 1200.1),
+        (-0.05, -0.1),
+        (183.2571, 183.3),
+        (0.04, 0.0),
+        (2e12 + 0.25, 2e12 + 0.3),
+        (Decimal("12.25"), 12.3),
+        (None, None),
+    ],
+)
+def test_round1_float_rounds_as_round1(value, expected):
+    assert round1_float(value) == expected == round1(value)
+
+
+def test_round1_float_agrees_with_round1_on_many_floats_and_their_signs():
+    generator = random.Random(14)
+    values = [-0.0, 0.0, 5e-324, 0.15, 0.35, 2.675, -1.45, 0.04999999999999999, 0.05000000000000001]
+    for _ in range(20_000):
+        values.append(generator.uniform(-1e6, 1e6))
+        values.append(generator.randint(-(10**7), 10**7) / 100)  # hundredths: half of them halfway between tenths
+        values.append(generator.randint(0, 10**8) / 1000 + 0.005)
+        values.append(generator.uniform(0, 1e11))
+    for value in values:
+        fast, exact = round1_float(value), round1(value)
+        assert (fast, math.copysign(1, fast)) == (exact, math.copysign(1, exact)), value
 
 
 def test_percentage_of_nothing_is_null_not_100():

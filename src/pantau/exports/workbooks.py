@@ -1,5 +1,6 @@
-"""XLSX in constant memory: openpyxl's write-only mode writes each row to disk as it comes, and the finished file is
-read back in chunks, so neither a million rows nor the whole file is ever held in memory."""
+"""XLSX in constant memory: XlsxWriter's constant-memory mode writes each row to a temporary file as soon as the next
+one starts, and the finished file is read back in chunks, so neither a million rows nor the whole file is ever held in
+memory."""
 
 from __future__ import annotations
 
@@ -7,10 +8,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.styles import Font
+import xlsxwriter
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _READ_CHUNK = 256 * 1024
@@ -30,39 +28,32 @@ def sheet_name(name: str) -> str:
     return name.translate(_NOT_IN_SHEET_NAMES)[:_SHEET_NAME_LENGTH]
 
 
-def _as_text(worksheet, value: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(worksheet, value=value)
-    cell.data_type = "s"
-    return cell
-
-
-def _inert(worksheet, row: Iterable[object]) -> list[object]:
-    """The row with every text a text cell. openpyxl reads text starting with = as a formula and an error's name
-    (#N/A, ...) as an error: those are written as text cells explicitly. A text cell never runs, so XLSX needs no
-    apostrophe (CSV does: a spreadsheet guesses each CSV cell's type)."""
-    return [
-        _as_text(worksheet, cell) if isinstance(cell, str) and (cell[:1] == "=" or cell in ERROR_CODES) else cell
-        for cell in row
-    ]
+# Text stays text: never read as a formula (=...), a link or a number, whatever it looks like.
+_WORKBOOK_OPTIONS = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
 
 
 def xlsx_chunks(sheets: Iterable[Sheet]) -> Iterator[bytes]:
-    """The workbook's bytes in chunks; text cells are text (never a formula), the header row in bold."""
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for sheet in sheets:
-        worksheet = workbook.create_sheet(sheet_name(sheet.name))
-        header = []
-        for title in sheet.header:
-            cell = _as_text(worksheet, title)
-            cell.font = bold
-            header.append(cell)
-        if header:
-            worksheet.append(header)
-        for row in sheet.rows:
-            worksheet.append(_inert(worksheet, row))
-    with tempfile.TemporaryFile() as file:
-        workbook.save(file)
+    """The workbook's bytes in chunks: text cells are text (a formula-looking one never runs, no apostrophe needed:
+    a text cell is never guessed at, unlike a CSV cell), numbers are numbers, flags are booleans, None an empty
+    cell; the header row in bold."""
+    with tempfile.TemporaryDirectory() as directory, tempfile.TemporaryFile(dir=directory) as file:
+        workbook = xlsxwriter.Workbook(file, {**_WORKBOOK_OPTIONS, "tmpdir": directory})
+        bold = workbook.add_format({"bold": True})
+        for sheet in sheets:
+            worksheet = workbook.add_worksheet(sheet_name(sheet.name))
+            first = 0
+            if sheet.header:
+                worksheet.write_row(0, 0, sheet.header, bold)
+                first = 1
+            write_row = worksheet.write_row
+            for number, row in enumerate(sheet.rows, start=first):
+                write_row(number, 0, row)
+        workbook.close()
         file.seek(0)
         while chunk := file.read(_READ_CHUNK):
             yield chunk
