@@ -29,7 +29,7 @@ def round1_float(value: float | Decimal | None) -> float | None:
     float's shortest decimal form (which `round1` rounds) is not a halfway hundredth itself (1.45, 0.05). A float
     within a hair of such a halfway point, a very large one (1e12 or more), NaN, an infinity or anything not a float
     goes to `round1`."""
-    if value.__class__ is not float or not -1e12 < value < 1e12:  # type: ignore[union-attr]
+    if type(value) is not float or not -1e12 < value < 1e12:
         return round1(value)
     rounded = round(value, 1)
     # Far wider than the distance between a float and its shortest decimal form (half a unit in its last place, about
