@@ -38,6 +38,20 @@ def cached_app(request, engine, session, settings):
     return factory
 
 
+@pytest.fixture
+def redis_app(cached_app, redis_url, cache_namespace):
+    """The app with its answers cached in the test's Redis namespace."""
+    return cached_app(redis_url=redis_url, cache_namespace=cache_namespace)
+
+
+@pytest.fixture
+def remembered_for_an_hour(monkeypatch):
+    """Entries that never lapse during a test: what refuses a changed credential there is the epoch alone."""
+    from pantau.auth import credential_cache
+
+    monkeypatch.setattr(credential_cache, "REMEMBER_SECONDS", 3600.0)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

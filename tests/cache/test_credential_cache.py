@@ -10,27 +10,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, insert, update
 
-from pantau.auth import credential_cache
 from pantau.auth.tokens import issue_token
 from pantau.models import BusinessSetting, User
 from tests.support.auth import PASSWORD_HASH, sign_in
 from tests.support.cli import run_pantau
 
-# Writes through the app: real commits on a throw-away database (tests/conftest.py).
-pytestmark = pytest.mark.commits
+# Writes through the app with real commits; remembered credentials never lapse, so only the epoch refuses them.
+pytestmark = [pytest.mark.commits, pytest.mark.usefixtures("remembered_for_an_hour")]
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def remembered_for_an_hour(monkeypatch):
-    """Entries that never lapse during a test: what refuses a changed credential here is the epoch alone."""
-    monkeypatch.setattr(credential_cache, "REMEMBER_SECONDS", 3600.0)
-
-
-@pytest.fixture
-def redis_app(cached_app, redis_url, cache_namespace):
-    return cached_app(redis_url=redis_url, cache_namespace=cache_namespace)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from pantau.auth import credential_cache
 from pantau.auth.credential_cache import CredentialCache
 from pantau.auth.scope import resolve_scope
 from pantau.auth.tokens import issue_token
@@ -24,19 +23,8 @@ from tests.conftest import PINNED_NOW
 from tests.support.auth import PASSWORD_HASH, sign_in
 from tests.support.cli import pantau_env, run_pantau
 
-# Writes through the app: real commits on a throw-away database (tests/conftest.py).
-pytestmark = pytest.mark.commits
-
-
-@pytest.fixture(autouse=True)
-def remembered_for_an_hour(monkeypatch):
-    """Entries that never lapse during a test: what refuses a changed credential here is the epoch alone."""
-    monkeypatch.setattr(credential_cache, "REMEMBER_SECONDS", 3600.0)
-
-
-@pytest.fixture
-def redis_app(cached_app, redis_url, cache_namespace):
-    return cached_app(redis_url=redis_url, cache_namespace=cache_namespace)
+# Writes through the app with real commits; remembered credentials never lapse, so only the epoch refuses them.
+pytestmark = [pytest.mark.commits, pytest.mark.usefixtures("remembered_for_an_hour")]
 
 
 @pytest.fixture

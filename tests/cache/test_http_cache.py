@@ -54,11 +54,6 @@ def active(response) -> int:
     return response.json()["activeConversations"]["value"]
 
 
-@pytest.fixture
-def redis_app(cached_app, redis_url, cache_namespace):
-    return cached_app(redis_url=redis_url, cache_namespace=cache_namespace)
-
-
 def test_the_second_identical_read_is_a_hit_with_the_same_body(redis_app, organisation):
     olga = signed_in(redis_app, "olga")
     first, second = olga.get("/api/dashboard/kpi"), olga.get("/api/dashboard/kpi")
