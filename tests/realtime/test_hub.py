@@ -45,6 +45,23 @@ async def _sent(subscribers: dict[str, Subscriber]) -> None:
         await asyncio.sleep(0)
 
 
+def _kpi_subscribers(hub: Hub, people: list[tuple[str, Scope]]) -> tuple[dict[str, Subscriber], dict[str, list[str]]]:
+    """A subscriber of the KPI strip per (name, scope), each sending into its own list of messages (on the running
+    loop's outbox task): the subscribers and what each was sent, by name."""
+    sent: dict[str, list[str]] = {}
+    subscribers = {}
+    for name, scope in people:
+        sent[name] = []
+
+        async def send(message: str, name=name) -> None:
+            sent[name].append(message)
+
+        subscriber = subscribers[name] = Subscriber(send)
+        asyncio.get_running_loop().create_task(subscriber.run_outbox())
+        hub.subscribe(subscriber, [Subscription(SECTIONS["kpi"], scope, RangeParameters())])
+    return subscribers, sent
+
+
 def _bodies(messages: list[str]) -> list[str]:
     return [message.split('"data":')[1].split(',"timestamp"')[0] for message in messages]
 
@@ -59,17 +76,9 @@ def test_a_change_recomputes_only_the_scopes_it_touches_and_equal_subscribers_sh
             return f'{{"v":{version["n"]}}}'.encode()
 
         hub = Hub(compute)
-        sent: dict[str, list[str]] = {}
-        subscribers = {}
-        for name, scope in (("ana", ANA), ("ana-2", ANA_AGAIN), ("citra", CITRA), ("sup-a", TEAM_A), ("o", OWNER)):
-            sent[name] = []
-
-            async def send(message: str, name=name) -> None:
-                sent[name].append(message)
-
-            subscriber = subscribers[name] = Subscriber(send)
-            asyncio.get_running_loop().create_task(subscriber.run_outbox())
-            hub.subscribe(subscriber, [Subscription(SECTIONS["kpi"], scope, RangeParameters())])
+        subscribers, sent = _kpi_subscribers(
+            hub, [("ana", ANA), ("ana-2", ANA_AGAIN), ("citra", CITRA), ("sup-a", TEAM_A), ("o", OWNER)]
+        )
         await _settled(hub)
         # Two Anas, one computation: four topics.
         assert len(hub.topics) == 4
@@ -223,17 +232,7 @@ def test_agents_and_teams_topics_due_together_are_computed_in_one_grouped_comput
             return [body(s) for s in subscriptions]
 
         hub = Hub(compute, compute_many=compute_many)
-        sent: dict[str, list[str]] = {}
-        subscribers = {}
-        for name, scope in (("ana", ANA), ("citra", CITRA), ("sup-a", TEAM_A), ("o", OWNER)):
-            sent[name] = []
-
-            async def send(message: str, name=name) -> None:
-                sent[name].append(message)
-
-            subscriber = subscribers[name] = Subscriber(send)
-            asyncio.get_running_loop().create_task(subscriber.run_outbox())
-            hub.subscribe(subscriber, [Subscription(SECTIONS["kpi"], scope, RangeParameters())])
+        subscribers, sent = _kpi_subscribers(hub, [("ana", ANA), ("citra", CITRA), ("sup-a", TEAM_A), ("o", OWNER)])
         await _settled(hub)
         assert grouped == [sorted([ANA.cache_key, CITRA.cache_key, TEAM_A.cache_key])]
         assert alone == [OWNER.cache_key]
